@@ -1,0 +1,1 @@
+"""Cross-cutting basics: time, units, errors, provenance and analytic results."""

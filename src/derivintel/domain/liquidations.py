@@ -1,0 +1,31 @@
+"""Realised liquidation events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from derivintel.core.provenance import Source
+
+
+class LiquidatedSide(StrEnum):
+    """Which side was liquidated. Binance ``o.S = SELL`` means a LONG was liquidated."""
+
+    LONG = "long"
+    SHORT = "short"
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationEvent:
+    """One forced order: ``price_usd``, ``size_base`` in coins, time in ``source.as_of``."""
+
+    venue: str
+    asset: str
+    side: LiquidatedSide
+    price_usd: float
+    size_base: float
+    source: Source
+
+    @property
+    def notional_usd(self) -> float:
+        return self.price_usd * self.size_base

@@ -1,0 +1,64 @@
+"""``MarketSnapshot``: everything known at ``as_of`` for a primary (and secondary) asset, with gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from derivintel.core.provenance import Gap
+from derivintel.domain.liquidations import LiquidationEvent
+from derivintel.domain.macro import MacroSeries
+from derivintel.domain.options import OptionChain
+from derivintel.domain.orderbook import OrderBook
+from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.series import (
+    CandleSeries,
+    FundingSeries,
+    LongShortSeries,
+    OpenInterestSeries,
+    TakerVolumeSeries,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class AssetData:
+    """All observations for one asset across venues."""
+
+    asset: str
+    perps: tuple[PerpMetrics, ...] = ()
+    candles: tuple[CandleSeries, ...] = ()
+    open_interest: tuple[OpenInterestSeries, ...] = ()
+    funding: tuple[FundingSeries, ...] = ()
+    long_short: tuple[LongShortSeries, ...] = ()
+    taker_volume: tuple[TakerVolumeSeries, ...] = ()
+    books: tuple[OrderBook, ...] = ()
+    options: OptionChain | None = None
+    liquidations: tuple[LiquidationEvent, ...] = ()
+
+    def candles_for(self, *, market: str = "perp", interval_s: int | None = None) -> CandleSeries | None:
+        """The longest candle series of ``market`` (and ``interval_s`` when given); None when there is none."""
+        pool = [c for c in self.candles if c.market == market and (interval_s is None or c.interval_s == interval_s)]
+        return max(pool, key=len) if pool else None
+
+
+@dataclass(frozen=True, eq=False)
+class MarketSnapshot:
+    """Point-in-time view. ``assets`` maps asset → data; ``primary`` is the report's subject.
+
+    ``gaps`` lists what is missing and why; ``synthetic`` is True only for the offline demo scenario.
+    """
+
+    as_of: datetime
+    primary: str
+    assets: Mapping[str, AssetData]
+    macro: Mapping[str, MacroSeries] = field(default_factory=dict)
+    gaps: tuple[Gap, ...] = ()
+    synthetic: bool = False
+
+    @property
+    def secondary(self) -> tuple[str, ...]:
+        return tuple(a for a in self.assets if a != self.primary)
+
+    def asset(self, name: str) -> AssetData:
+        return self.assets[name]
