@@ -1,0 +1,1 @@
+"""Pure analytics: one subpackage per metric family; snapshot in, ``Result`` out."""

@@ -1,0 +1,1 @@
+"""Data sources: per-provider endpoints (declarations), pure parsers and the fetch layer."""

@@ -1,0 +1,1 @@
+"""Synthesis: rules as data turning analytics into market-maker reads, bias, trade plan and risk."""
