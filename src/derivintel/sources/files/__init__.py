@@ -1,0 +1,1 @@
+"""Readers of recorded/exported data files (pure parsers on text, plus thin path wrappers)."""
