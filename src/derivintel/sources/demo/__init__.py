@@ -1,0 +1,5 @@
+"""Offline demo scenario: a synthetic, seeded, internally consistent BTC/ETH ``MarketSnapshot`` (never live data)."""
+
+from derivintel.sources.demo.scenario import DEMO_AS_OF, DEMO_GAPS, build_demo_snapshot
+
+__all__ = ["DEMO_AS_OF", "DEMO_GAPS", "build_demo_snapshot"]
