@@ -12,6 +12,8 @@ def test_hand_computed_long_and_short():
         resistances=[Level(105.0, "VAH"), Level(110.0, "call wall")],
         bias="bullish",
         risk_fraction=0.01,
+        zone_atr=0.25,
+        stop_atr=1.0,
     ).value
     long = plan.long
     # zone 95 .. 95.5 (0.25 ATR), mid 95.25; stop 95 - 2 = 93; risk 2.25; target1 105 → RR = 9.75/2.25

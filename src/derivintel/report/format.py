@@ -48,6 +48,8 @@ def format_value(value: MetricValue, unit: str, *, asset: str = "") -> str:
             return f"{_compact_usd(v)}/1%"
         case "fraction":
             return f"{v:+.2%}" if abs(v) >= 0.0001 or v == 0 else f"{v:+.4%}"
+        case "share":
+            return f"{v:.1%}"
         case "fraction_per_hour":
             return f"{v:+.5%}/h"
         case "fraction_per_year":

@@ -16,7 +16,8 @@ Unit = Literal[
     "usd",  # a price level in USD
     "usd_notional",  # an amount of money in USD (compact display: $1.2B)
     "usd_per_1pct",  # dealer gamma exposure: USD per 1% move
-    "fraction",  # 0.05 = 5%
+    "fraction",  # a signed change, 0.05 = +5%
+    "share",  # an unsigned proportion, 0.54 = 54%
     "fraction_per_hour",  # funding rate per hour
     "fraction_per_year",  # simple annualised rate
     "iv",  # implied volatility, fraction

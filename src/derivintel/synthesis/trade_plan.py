@@ -102,8 +102,8 @@ def build_trade_plan(
     resistances: Sequence[Level],
     bias: str | None,
     risk_fraction: float = 0.01,
-    zone_atr: float = 0.25,
-    stop_atr: float = 1.0,
+    zone_atr: float = 0.5,
+    stop_atr: float = 2.0,
     merge_tolerance: float = 0.002,
     max_distance_fraction: float = 0.15,
 ) -> Result[TradePlan]:

@@ -58,7 +58,7 @@ class LiquidationMapParams:
     range_fraction: float = 0.30
     default_mmr: float = 0.005
     mmr_by_venue: Mapping[str, float] = field(default_factory=dict)
-    cluster_min_share: float = 0.05
+    cluster_min_share: float = 0.02
     bands: tuple[float, ...] = (0.01, 0.02, 0.05)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,124 @@
+"""Command-line interface (typer). ``main`` maps errors to one line and an exit code:
+2 = bad input (symbol, date, option, file), 3 = no price source answered."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
+from rich.console import Console
+
+from derivintel.app.options_cmd import options as options_command
+from derivintel.core.errors import NoPriceSourceError, UserInputError
+
+app = typer.Typer(
+    name="derivintel",
+    help="Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def _write_output(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserInputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+@app.command()
+def report(
+    symbol: Annotated[str, typer.Argument(help="Primary asset, e.g. BTC (BTCUSDT and btc are accepted).")],
+    secondary: Annotated[
+        list[str] | None, typer.Option("--secondary", "-s", help="Secondary asset(s) for the tactical phase.")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Use the offline SYNTHETIC demo scenario (no network).")] = False,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.md,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Demo scenario seed.")] = 7,
+    risk: Annotated[
+        float, typer.Option("--risk", help="Account risk per trade as a fraction of equity (0.01 = 1%).")
+    ] = 0.01,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output on stderr.")] = False,
+) -> None:
+    """Build the ten-phase report for SYMBOL."""
+    from derivintel.app.pipeline import ReportOptions, build_report_for
+    from derivintel.report.json_render import render_json
+    from derivintel.report.markdown import render_markdown
+
+    if not 0 < risk < 0.2:
+        raise UserInputError(f"--risk must be a fraction between 0 and 0.2, got {risk}")
+    options = ReportOptions(risk_fraction=risk)
+    built = build_report_for(
+        symbol,
+        secondary=tuple(secondary) if secondary is not None else None,
+        demo=demo,
+        seed=seed,
+        options=options,
+        generated_at=datetime.now(UTC),
+        progress=None if quiet else (lambda msg: err_console.print(f"[dim]{msg}[/dim]")),
+    )
+    if built.synthetic and not quiet:
+        err_console.print(
+            "[bold yellow]SYNTHETIC DEMO DATA[/bold yellow]: not market data; for trying the product only"
+        )
+    text = render_json(built) if fmt is ReportFormat.json else render_markdown(built)
+    _write_output(text, out)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the report."""
+    from derivintel.report.json_render import report_json_schema
+
+    sys.stdout.write(report_json_schema())
+
+
+app.command("options", help="Per-expiry options analysis of Deribit chain files (JSON or UI CSV export).")(
+    options_command
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning expected errors into one line on stderr and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="derivintel", standalone_mode=False)
+    except click_exceptions.Exit as exc:
+        return exc.exit_code
+    except click_exceptions.UsageError as exc:
+        print(f"derivintel: error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    except click_exceptions.Abort:
+        print("derivintel: aborted", file=sys.stderr)
+        return 130
+    except UserInputError as exc:
+        print(f"derivintel: error: {exc}", file=sys.stderr)
+        return 2
+    except NoPriceSourceError as exc:
+        print(f"derivintel: no data: {exc}", file=sys.stderr)
+        return 3
+    return result if isinstance(result, int) else 0
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -1,0 +1,87 @@
+"""Phase 1 — Macro Risk Environment: regime from VIX, NASDAQ, DXY, oil, stablecoins, dominance, ETH/BTC."""
+
+from __future__ import annotations
+
+from derivintel.report.model import Phase, Table
+from derivintel.report.phases.context import PhaseContext, make_phase, row
+
+# (component, metric key, label, value unit, change unit)
+COMPONENTS = (
+    ("vix", "macro.vix", "VIX", "index_points", "index_points"),
+    ("nasdaq", "macro.nasdaq", "NASDAQ Composite", "index_points", "fraction"),
+    ("btc_nasdaq_corr_30d", "macro.btc_nasdaq_corr_30d", "BTC–NASDAQ correlation, 30d", "ratio", None),
+    ("dxy", "macro.dxy", "Dollar index", "index_points", "fraction"),
+    ("wti", "macro.wti", "WTI crude", "usd_per_barrel", "fraction"),
+    ("stablecoin_supply_7d", "macro.stablecoin_supply", "Stablecoin supply", "usd_notional", "fraction"),
+    (
+        "stablecoin_supply_30d",
+        "macro.stablecoin_supply_30d",
+        "Stablecoin supply (30d view)",
+        "usd_notional",
+        "fraction",
+    ),
+    ("btc_dominance", "macro.btc_dominance", "BTC dominance", "share", "fraction"),
+    ("eth_btc", "macro.eth_btc", "ETH/BTC", "btc_per_eth", "fraction"),
+)
+REGIME_WORDS = {"risk_on": "Risk-On", "risk_off": "Risk-Off", "neutral": "Neutral"}
+
+
+def build(ctx: PhaseContext) -> Phase:
+    b = ctx.book
+    res = ctx.analyses.macro
+    m = res.value
+    keys: list[str] = []
+    rows = []
+    keys.append(b.add_result("macro.regime", "Macro regime", res, m.regime.value if m else None, "label"))
+    keys.append(
+        b.add_result("macro.score", "Macro score (−1 risk-off … +1 risk-on)", res, m.score if m else None, "score")
+    )
+    for name, key, label, unit, change_unit in COMPONENTS:
+        comp = m.components.get(name) if m else None
+        src = [comp.source] if comp and comp.source else []
+        if comp is None:
+            why = "missing: no data for this series" if m else "; ".join(res.reasons)
+            keys.append(b.add(key, label, None, unit, note=why))
+            change_key = None
+        else:
+            keys.append(b.add(key, label, comp.value, unit, sources=src, as_of=comp.as_of, note=comp.rule))
+            change_key = None
+            if change_unit is not None:
+                change_key = b.add(
+                    f"{key}_change",
+                    f"{label} change ({comp.change_window})",
+                    comp.change,
+                    change_unit,
+                    sources=src,
+                    as_of=comp.as_of,
+                )
+                keys.append(change_key)
+        signal = REGIME_WORDS.get(comp.signal.value, comp.signal.value) if comp else "missing"
+        rows.append(row(label, b.cell(key), b.cell(change_key) if change_key else "", signal))
+    table = Table(columns=["Factor", "Current", "Change", "Signal"], rows=rows)
+    if m is None:
+        headline = "Assessment: not available."
+        summary = "Macro regime could not be assessed: " + "; ".join(res.reasons)
+        reasoning = "No macro inputs; the regime is not guessed."
+    else:
+        headline = f"Assessment: {REGIME_WORDS.get(m.regime.value, m.regime.value)}."
+        summary = b.text(
+            "Macro score {macro.score} from explicit threshold rules. VIX {macro.vix}, BTC–NASDAQ 30d correlation "
+            "{macro.btc_nasdaq_corr_30d}, BTC dominance {macro.btc_dominance}, stablecoin supply "
+            "{macro.stablecoin_supply}."
+        )
+        missing = ", ".join(m.missing)
+        reasoning = (
+            "Each factor votes risk-on or risk-off only past its threshold; the score is the weighted mean of votes."
+            + (f" Missing factors are excluded, not counted as neutral: {missing}." if missing else "")
+        )
+    return make_phase(
+        ctx,
+        number=1,
+        title="Macro Risk Environment",
+        headline=headline,
+        summary=summary,
+        tables=[table],
+        reasoning=reasoning,
+        keys=keys,
+    )

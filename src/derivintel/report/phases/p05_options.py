@@ -1,0 +1,135 @@
+"""Phase 5 — Options Market: max pain, put/call, skew, GEX with flip and walls (Deribit chain)."""
+
+from __future__ import annotations
+
+from derivintel.report.model import Phase, Table
+from derivintel.report.phases.context import PhaseContext, make_phase, row
+
+MAX_EXPIRY_ROWS = 6
+
+
+def build(ctx: PhaseContext) -> Phase:
+    b = ctx.book
+    res = ctx.analyses.primary.options
+    o = res.value
+    s = o.all_expiries if o else None
+    head = o.expiry(o.headline_expiry) if o else None
+    head_name = o.headline_expiry.strftime("%d%b%y").upper() if o else "n/a"
+    keys: list[str] = []
+
+    def add(key: str, label: str, value, unit) -> str:
+        keys.append(b.add_result(key, label, res, value, unit))
+        return key
+
+    keys.append(
+        b.add(
+            "options.headline_expiry",
+            "Headline expiry",
+            head_name if o else None,
+            "label",
+            sources=res.sources,
+            note=o.headline_rule if o else "; ".join(res.reasons),
+        )
+    )
+    add("options.max_pain", f"Max pain, headline expiry {head_name}", head.max_pain_usd if head else None, "usd")
+    add("options.headline_days", "Days to headline expiry", head.days_to_expiry if head else None, "days")
+    add("options.total_oi_usd", "Options OI notional", s.total_oi_usd if s else None, "usd_notional")
+    add("options.put_call_oi_ratio", "Put/call by OI, all expiries", s.put_call_oi_ratio if s else None, "ratio")
+    add("options.put_call_volume_ratio", "Put/call by 24h volume", s.put_call_volume_ratio if s else None, "ratio")
+    add("options.atm_iv_7d", "ATM IV, 7d constant maturity", s.atm_iv_7d if s else None, "iv")
+    add("options.atm_iv_30d", "ATM IV, 30d constant maturity", s.atm_iv_30d if s else None, "iv")
+    add("options.rr25_30d", "25Δ risk reversal, 30d", s.rr25_30d if s else None, "iv")
+    add("options.net_gex_usd_per_1pct", "Net dealer GEX", s.net_gex_usd_per_1pct if s else None, "usd_per_1pct")
+    if s is not None and s.gamma_flip_usd is None:
+        keys.append(
+            b.add(
+                "options.gamma_flip",
+                "Gamma flip (zero net GEX)",
+                None,
+                "usd",
+                sources=res.sources,
+                note="no flip in range: net GEX keeps one sign from 0.8x to 1.2x spot",
+            )
+        )
+    else:
+        add("options.gamma_flip", "Gamma flip (zero net GEX)", s.gamma_flip_usd if s else None, "usd")
+    add("options.call_wall", "Call wall", s.call_wall_usd if s else None, "usd")
+    add("options.put_wall", "Put wall", s.put_wall_usd if s else None, "usd")
+    add(
+        "options.next_expiry_gamma_share",
+        "Gamma expiring at next expiry",
+        s.next_expiry_gamma_share if s else None,
+        "share",
+    )
+
+    expiry_rows = []
+    for e in o.expiries[:MAX_EXPIRY_ROWS] if o else ():
+        tag = e.expiry.strftime("%Y%m%d")
+        name = e.expiry.strftime("%d%b%y").upper()
+        k_mp = b.add(f"options.expiry.{tag}.max_pain", f"Max pain {name}", e.max_pain_usd, "usd", sources=res.sources)
+        k_pc = b.add(
+            f"options.expiry.{tag}.put_call_oi_ratio",
+            f"Put/call OI {name}",
+            e.put_call_oi_ratio,
+            "ratio",
+            sources=res.sources,
+        )
+        k_g = b.add(
+            f"options.expiry.{tag}.net_gex_usd_per_1pct",
+            f"Net GEX {name}",
+            e.net_gex_usd_per_1pct,
+            "usd_per_1pct",
+            sources=res.sources,
+        )
+        k_rr = b.add(f"options.expiry.{tag}.rr25", f"RR25 {name}", e.rr25, "iv", sources=res.sources)
+        k_iv = b.add(f"options.expiry.{tag}.atm_iv", f"ATM IV {name}", e.atm_iv, "iv", sources=res.sources)
+        keys += [k_mp, k_pc, k_g, k_rr, k_iv]
+        expiry_rows.append(row(name, b.cell(k_mp), b.cell(k_pc), b.cell(k_g), b.cell(k_rr), b.cell(k_iv)))
+
+    main = Table(
+        columns=["Metric", "Value", "Signal"],
+        rows=[
+            row("Max pain (headline expiry)", b.cell("options.max_pain"), b.cell("options.headline_expiry")),
+            row("Put/call (OI)", b.cell("options.put_call_oi_ratio"), "above one: more puts open"),
+            row("Put/call (24h volume)", b.cell("options.put_call_volume_ratio"), ""),
+            row("Net GEX", b.cell("options.net_gex_usd_per_1pct"), "positive: dampening; negative: amplifying"),
+            row("Gamma flip", b.cell("options.gamma_flip"), "no flip in range when n/a" if s else ""),
+            row("Call wall", b.cell("options.call_wall"), "largest call GEX above spot"),
+            row("Put wall", b.cell("options.put_wall"), "largest put GEX below spot"),
+            row("Skew (RR25, 30d)", b.cell("options.rr25_30d"), "negative: puts richer"),
+            row("ATM IV 7d / 30d", b.cell("options.atm_iv_7d"), ""),
+            row("", b.cell("options.atm_iv_30d"), ""),
+        ],
+    )
+    tables = [main]
+    if expiry_rows:
+        tables.append(Table(columns=["Expiry", "Max pain", "P/C OI", "Net GEX", "RR25", "ATM IV"], rows=expiry_rows))
+    scenario = ctx.analyses.options.dealer_scenario.value.replace("_", " ")
+    if o is None:
+        headline = "Market makers: not available."
+        summary = "Options analytics unavailable: " + "; ".join(res.reasons)
+        reasoning = "No option chain, no options read; nothing is shown as neutral in its place."
+    else:
+        sign = "long gamma" if s.net_gex_usd_per_1pct > 0 else "short gamma"
+        headline = f"Market makers: {sign} under the stated scenario ({scenario})."
+        flip = "{options.gamma_flip}" if s.gamma_flip_usd is not None else "none in the swept range"
+        summary = b.text(
+            "Options OI {options.total_oi_usd}; put/call by OI {options.put_call_oi_ratio}. Max pain for the "
+            "headline expiry {options.headline_expiry} is {options.max_pain}. Net GEX {options.net_gex_usd_per_1pct}, "
+            "gamma flip " + flip + ", call wall {options.call_wall}, put wall {options.put_wall}. "
+            "30d risk reversal {options.rr25_30d}."
+        )
+        reasoning = (
+            "Gamma sign describes the size of moves, not their direction; the dealer positioning is an assumption "
+            f"({scenario}); the headline expiry follows a fixed rule, stated in the metric's note."
+        )
+    return make_phase(
+        ctx,
+        number=5,
+        title="Options Market Analysis",
+        headline=headline,
+        summary=summary,
+        tables=tables,
+        reasoning=reasoning,
+        keys=keys,
+    )

@@ -1,0 +1,124 @@
+"""Phase 8 — Trade Decision: bias from explicit rules, crowded side, liquidation targets, squeeze heuristic."""
+
+from __future__ import annotations
+
+from derivintel.report.model import Phase, Table
+from derivintel.report.phases.context import PhaseContext, make_phase, row
+
+
+def build(ctx: PhaseContext) -> Phase:
+    b = ctx.book
+    an = ctx.analyses
+    bias, crowd, squeeze = an.bias, an.crowding, an.squeeze
+    keys = [
+        b.add_result("decision.bias", "Bias", bias, bias.value.bias if bias.value else None, "label"),
+        b.add_result("decision.score", "Bias score (−1 … +1)", bias, bias.value.score if bias.value else None, "score"),
+        b.add_result(
+            "decision.coverage",
+            "Share of bias inputs available",
+            bias,
+            bias.value.coverage if bias.value else None,
+            "share",
+        ),
+        b.add_result(
+            "decision.crowded_side", "Crowded side", crowd, crowd.value.side if crowd.value else None, "label"
+        ),
+    ]
+    lmap = an.primary.liquidation_map.value
+    below = lmap.nearest_long_cluster if lmap else None
+    above = lmap.nearest_short_cluster if lmap else None
+    res_map = an.primary.liquidation_map
+    keys += [
+        b.add_result(
+            "decision.long_liq_target",
+            "Nearest long-liquidation cluster below",
+            res_map,
+            below.price_usd if below else None,
+            "usd",
+        ),
+        b.add_result(
+            "decision.long_liq_target_usd",
+            "Its modelled notional",
+            res_map,
+            below.notional_usd if below else None,
+            "usd_notional",
+        ),
+        b.add_result(
+            "decision.short_liq_target",
+            "Nearest short-liquidation cluster above",
+            res_map,
+            above.price_usd if above else None,
+            "usd",
+        ),
+        b.add_result(
+            "decision.short_liq_target_usd",
+            "Its modelled notional",
+            res_map,
+            above.notional_usd if above else None,
+            "usd_notional",
+        ),
+        b.add_result(
+            "decision.short_squeeze_score",
+            "Short-squeeze heuristic (uncalibrated)",
+            squeeze,
+            squeeze.value.short_squeeze_score if squeeze.value else None,
+            "score",
+        ),
+        b.add_result(
+            "decision.long_squeeze_score",
+            "Long-squeeze heuristic (uncalibrated)",
+            squeeze,
+            squeeze.value.long_squeeze_score if squeeze.value else None,
+            "score",
+        ),
+    ]
+    table = Table(
+        columns=["Bias", "Score", "Crowded", "Liq target below", "Liq target above", "Short squeeze", "Long squeeze"],
+        rows=[
+            row(
+                b.cell("decision.bias"),
+                b.cell("decision.score"),
+                b.cell("decision.crowded_side"),
+                b.cell("decision.long_liq_target"),
+                b.cell("decision.short_liq_target"),
+                b.cell("decision.short_squeeze_score"),
+                b.cell("decision.long_squeeze_score"),
+            )
+        ],
+    )
+    votes_table = Table(
+        columns=["Input", "Reading", "Vote"],
+        rows=[
+            row(
+                v.signal,
+                str(v.value) if isinstance(v.value, str) else "see its phase",
+                "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains",
+            )
+            for v in (bias.value.votes if bias.value else ())
+        ],
+    )
+    if bias.value is None:
+        headline = "Decision: no call (insufficient inputs)."
+        summary = "The bias is not called: " + "; ".join(bias.reasons)
+    else:
+        headline = b.text("Decision: {decision.bias} (score {decision.score}).")
+        summary = b.text(
+            "Rules over macro, structure, positioning and options give {decision.bias} with {decision.coverage} of "
+            "the inputs available. Crowded side: {decision.crowded_side}. Liquidation targets: "
+            "{decision.long_liq_target} below ({decision.long_liq_target_usd}), {decision.short_liq_target} above "
+            "({decision.short_liq_target_usd})."
+        )
+    reasoning = (
+        "Bias is a weighted vote of explicit rules; missing inputs are excluded, not neutral. Squeeze figures are "
+        "uncalibrated heuristic scores, not probabilities: no event-study history stands behind them yet."
+    )
+    return make_phase(
+        ctx,
+        number=8,
+        title="Trade Decision",
+        headline=headline,
+        summary=summary,
+        tables=[table, votes_table] if votes_table.rows else [table],
+        reasoning=reasoning,
+        keys=keys,
+    )
