@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 from rich.console import Console
+from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
 from derivintel.app.options_cmd import options as options_command
 from derivintel.core.errors import NoPriceSourceError, UserInputError
@@ -99,12 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="derivintel", standalone_mode=False)
-    except click_exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
     except click_exceptions.UsageError as exc:
         print(f"derivintel: error: {exc.format_message()}", file=sys.stderr)
         return 2
-    except click_exceptions.Abort:
+    except typer.Abort:
         print("derivintel: aborted", file=sys.stderr)
         return 130
     except UserInputError as exc:

@@ -99,7 +99,7 @@ def build_report(
     generated_at: datetime,
 ) -> Report:
     """Assemble the ten phases, TL;DR, limitations, gaps and freshness into a ``Report``."""
-    book = MetricBook(snapshot.primary)
+    book = MetricBook(snapshot.primary, snapshot.as_of)
     ctx = PhaseContext(snapshot=snapshot, analyses=analyses, book=book)
     phases = sorted((module.build(ctx) for module in BUILD_ORDER), key=lambda p: p.number)
     tldr = book.text(TLDR.replace("{symbol}", snapshot.primary))

@@ -40,14 +40,15 @@ def describe_sources(sources: Iterable[Source]) -> tuple[str, datetime | None]:
     for s in sources:
         seen[s.label] = None
         times.append(s.as_of)
-    return ", ".join(seen) or "derived", (min(times) if times else None)
+    return ", ".join(seen) or "derived from this report's metrics", (min(times) if times else None)
 
 
 class MetricBook:
     """Metrics in insertion order, keyed; phases take them by prefix or explicit key lists."""
 
-    def __init__(self, asset: str) -> None:
+    def __init__(self, asset: str, as_of: datetime) -> None:
         self.asset = asset
+        self.as_of = as_of
         self._metrics: dict[str, Metric] = {}
 
     def add(
@@ -75,7 +76,7 @@ class MetricBook:
             value=cleaned,
             unit=unit,
             source=source or labels,
-            as_of=as_of or src_as_of,
+            as_of=as_of or src_as_of or self.as_of,
             status=status or "ok",
             note=note,
         )

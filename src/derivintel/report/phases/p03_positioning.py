@@ -127,7 +127,7 @@ def build(ctx: PhaseContext) -> Phase:
             row("OI 7d", b.cell("positioning.oi.change_7d_pct"), ""),
             row("Funding (OI-weighted)", b.cell("positioning.funding.oi_weighted_1h"), "per hour, all venues"),
             row("Funding APR", b.cell("positioning.funding.oi_weighted_apr"), "simple annualisation"),
-            row("Funding z-score", b.cell("positioning.funding.zscore_30d"), "vs its own last 30 days"),
+            row("Funding z-score", b.cell("positioning.funding.zscore_30d"), "vs its own last 30d"),
             row("Perp CVD 24h", b.cell("positioning.cvd.perp_24h_usd"), "taker buy minus sell"),
             row("Spot CVD 24h", b.cell("positioning.cvd.spot_24h_usd"), "taker buy minus sell"),
             row("Quadrant", b.cell("positioning.quadrant"), "price vs OI, same window"),

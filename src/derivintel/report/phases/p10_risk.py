@@ -9,9 +9,9 @@ FIELDS = (
     ("entry_low", "entry_low_usd", "Entry zone low", "usd"),
     ("entry_high", "entry_high_usd", "Entry zone high", "usd"),
     ("stop", "stop_usd", "Stop loss", "usd"),
-    ("target1", "target1_usd", "Target 1", "usd"),
-    ("target2", "target2_usd", "Target 2", "usd"),
-    ("reward_risk", "reward_risk", "Reward/risk to target 1", "ratio"),
+    ("target1", "target1_usd", "First target", "usd"),
+    ("target2", "target2_usd", "Second target", "usd"),
+    ("reward_risk", "reward_risk", "Reward/risk to the first target", "ratio"),
     ("stop_distance", "stop_distance_fraction", "Stop distance", "share"),
     ("size", "notional_fraction_of_equity", "Position notional / equity", "share"),
 )
@@ -42,7 +42,9 @@ def build(ctx: PhaseContext) -> Phase:
     )
     rows.append(
         row(
-            "Target 1 level", long_sp.target1_level if long_sp else "n/a", short_sp.target1_level if short_sp else "n/a"
+            "First target level",
+            long_sp.target1_level if long_sp else "n/a",
+            short_sp.target1_level if short_sp else "n/a",
         )
     )
     table = Table(columns=["Parameter", "Long", "Short"], rows=rows)
@@ -59,7 +61,7 @@ def build(ctx: PhaseContext) -> Phase:
             "{risk.short.stop}, target {risk.short.target1}, reward/risk {risk.short.reward_risk}."
         )
     reasoning = (
-        "Entries sit at the nearest structural, volume or options level on each side; stops two ATRs (14 bars of the hourly series) beyond; size is "
+        "Entries sit at the nearest structural, volume or options level on each side; stops two ATRs (the structure ATR of the hourly series) beyond; size is "
         "account risk divided by stop distance, before fees and slippage."
     )
     return make_phase(

@@ -1,0 +1,62 @@
+"""CLI behaviour through the real entry point (``main``), in-process."""
+
+import json
+
+import pytest
+
+from derivintel.app.cli import main
+
+
+def test_demo_report_markdown(capsys):
+    assert main(["report", "BTC", "--demo", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("> **SYNTHETIC DEMO DATA")
+    for n in range(1, 11):
+        assert f"## PHASE {n} —" in out
+    assert "## Data Limitations" in out
+    assert "## Data Freshness Note" in out
+
+
+def test_demo_report_json_to_file(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["report", "btcusdt", "--demo", "-q", "--format", "json", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["symbol"] == "BTC" and data["secondary"] == ["ETH"]
+    assert len(data["phases"]) == 10
+    assert {"number", "title", "summary", "reasoning", "metrics"} <= set(data["phases"][0])
+    assert {"key", "value", "unit", "source", "as_of"} <= set(data["phases"][2]["metrics"][0])
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "FOOBAR", "--demo"], "unknown symbol 'FOOBAR'"),
+        (["report", "BTC", "--demo", "--format", "pdf"], "--format"),
+        (["report", "BTC", "--demo", "--bogus"], "No such option"),
+        (["report", "BTC", "--demo", "--risk", "5"], "--risk"),
+        (["report", "SOL", "--demo"], "demo scenario covers BTC and ETH only"),
+        (["report", "BTC", "--demo", "--secondary", "BTC"], "is the primary asset"),
+        (["report", "BTC", "--demo", "-q", "--out", "/nonexistent-dir/x.md"], "cannot write"),
+        (["options", "/nonexistent/chain.json"], "chain.json"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    stderr = capsys.readouterr().err
+    errors = [line for line in stderr.splitlines() if line.startswith("derivintel:")]
+    assert len(errors) == 1, stderr
+    assert errors[0].startswith("derivintel: error:")
+    assert message in errors[0]
+    assert "Traceback" not in stderr
+
+
+def test_help_everywhere(capsys):
+    for argv in (["--help"], ["report", "--help"], ["options", "--help"], ["schema", "--help"]):
+        assert main(argv) == 0
+    assert "--demo" in capsys.readouterr().out
+
+
+def test_schema_command(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Report"
