@@ -21,7 +21,8 @@ def test_demo_report_json_to_file(tmp_path, capsys):
     out = tmp_path / "r.json"
     assert main(["report", "btcusdt", "--demo", "-q", "--format", "json", "--out", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["symbol"] == "BTC" and data["secondary"] == ["ETH"]
+    assert data["symbol"] == "BTC"
+    assert data["secondary"] == ["ETH"]
     assert len(data["phases"]) == 10
     assert {"number", "title", "summary", "reasoning", "metrics"} <= set(data["phases"][0])
     assert {"key", "value", "unit", "source", "as_of"} <= set(data["phases"][2]["metrics"][0])

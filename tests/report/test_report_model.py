@@ -34,7 +34,9 @@ def test_ten_phases_with_tables_and_reasoning(demo_report):
     for phase in demo_report.phases:
         assert phase.tables, f"phase {phase.number} has no table"
         assert all(t.rows for t in phase.tables), f"phase {phase.number} has an empty table"
-        assert phase.reasoning and phase.summary and phase.headline
+        assert phase.reasoning
+        assert phase.summary
+        assert phase.headline
     assert demo_report.data_limitations
     assert demo_report.freshness
 
@@ -43,7 +45,8 @@ def test_required_metric_keys_present_with_units_and_sources(demo_report):
     for key in REQUIRED_KEYS:
         metric = demo_report.metric(key)
         assert metric.value is not None, f"{key} missing in the demo: {metric.note}"
-        assert metric.source and metric.as_of is not None
+        assert metric.source
+        assert metric.as_of is not None
     assert "27MAR26" in demo_report.metric("options.max_pain").label  # headline expiry named in the metric
 
 
@@ -118,7 +121,7 @@ def test_every_number_in_markdown_comes_from_the_json(demo_report):
         allowed.update(_tokens(format_metric(m, asset=demo_report.symbol)))
         allowed.update(_tokens(m.source))
     for f in demo_report.freshness:
-        allowed.update(_tokens(f.source) + [freshness_age(f.age_s), freshness_age(f.budget_s)])
+        allowed.update([*_tokens(f.source), freshness_age(f.age_s), freshness_age(f.budget_s)])
     lines = [ln for ln in md.splitlines() if not ln.startswith("- ")]  # limitations: verbatim JSON strings
     assert all(ln[2:] in demo_report.data_limitations for ln in md.splitlines() if ln.startswith("- "))
     bad = []
@@ -141,7 +144,8 @@ def test_missing_source_is_missing_not_zero(demo_snapshot):
     snap = replace(demo_snapshot, assets=no_options)
     report = build_report(snap, analyze_snapshot(snap), generated_at=datetime(2030, 1, 1, tzinfo=UTC))
     mp = report.metric("options.max_pain")
-    assert mp.value is None and mp.status == "insufficient_data"
+    assert mp.value is None
+    assert mp.status == "insufficient_data"
     assert "no option chain" in (mp.note or "")
     phase5 = next(p for p in report.phases if p.number == 5)
     assert phase5.status == "insufficient_data"

@@ -61,8 +61,9 @@ def build(ctx: PhaseContext) -> Phase:
             "{risk.short.stop}, target {risk.short.target1}, reward/risk {risk.short.reward_risk}."
         )
     reasoning = (
-        "Entries sit at the nearest structural, volume or options level on each side; stops two ATRs (the structure ATR of the hourly series) beyond; size is "
-        "account risk divided by stop distance, before fees and slippage."
+        "Entries sit at the nearest structural, volume or options level on each side; stops two ATRs (the "
+        "structure ATR of the hourly series) beyond; size is account risk divided by stop distance, before fees and "
+        "slippage."
     )
     return make_phase(
         ctx,

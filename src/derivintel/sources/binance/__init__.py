@@ -1,0 +1,1 @@
+"""Binance connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

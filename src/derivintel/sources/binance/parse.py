@@ -1,0 +1,264 @@
+"""Pure parsers: Binance USD-M / spot response bodies to domain types (units normalised, see ``endpoints``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from derivintel.domain.orderbook import OrderBook
+from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.series import (
+    CandleSeries,
+    FundingSeries,
+    LongShortKind,
+    LongShortSeries,
+    OpenInterestSeries,
+    TakerVolumeSeries,
+)
+from derivintel.sources.payload import (
+    Where,
+    as_list,
+    book_side,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    non_empty,
+    positive,
+    to_dt,
+    to_float,
+    to_ms,
+)
+
+VENUE = "binance"
+USDM = "binance-usdm"
+DEFAULT_FUNDING_INTERVAL_H = 8.0
+
+LONG_SHORT_KINDS: dict[str, LongShortKind] = {
+    "globalLongShortAccountRatio": LongShortKind.GLOBAL_ACCOUNTS,
+    "topLongShortAccountRatio": LongShortKind.TOP_ACCOUNTS,
+    "topLongShortPositionRatio": LongShortKind.TOP_POSITIONS,
+}
+
+
+def _check_symbol(obj: object, symbol: str, where: Where) -> None:
+    got = field(obj, "symbol", where)
+    if got != symbol:
+        raise where.fail(f"payload is for symbol {got!r}, expected {symbol!r}")
+
+
+def parse_funding_intervals(body: bytes) -> dict[str, float]:
+    """``/fapi/v1/fundingInfo`` → ``{symbol: funding interval hours}`` (only adjusted symbols are listed)."""
+    where = Where(USDM, "fundingInfo")
+    out: dict[str, float] = {}
+    for i, row in enumerate(as_list(load_json(body, where), where, "fundingInfo")):
+        symbol = field(row, "symbol", where)
+        hours = positive(
+            to_float(field(row, "fundingIntervalHours", where), where, f"[{i}].fundingIntervalHours"),
+            where,
+            f"[{i}].fundingIntervalHours",
+        )
+        out[str(symbol)] = hours
+    return out
+
+
+def funding_interval_hours(intervals: dict[str, float] | None, symbol: str) -> float:
+    """Interval for ``symbol``: listed value, else Binance's 8h default. ``intervals`` None = fundingInfo unknown."""
+    if intervals is None:
+        return DEFAULT_FUNDING_INTERVAL_H
+    return intervals.get(symbol, DEFAULT_FUNDING_INTERVAL_H)
+
+
+def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, datetime]:
+    """``/fapi/v1/openInterest`` → ``(oi_base in coins, event time)``."""
+    where = Where(USDM, "openInterest")
+    obj = load_json(body, where)
+    _check_symbol(obj, symbol, where)
+    oi = to_float(field(obj, "openInterest", where), where, "openInterest")
+    if oi < 0:
+        raise where.fail(f"negative openInterest {oi}")
+    return oi, to_dt(field(obj, "time", where), where, "time")
+
+
+def parse_premium_index(
+    body: bytes,
+    *,
+    asset: str,
+    symbol: str,
+    ts_recv: datetime,
+    funding_interval_hours: float,
+    oi_base: float | None,
+) -> PerpMetrics:
+    """``/fapi/v1/premiumIndex`` (+ OI from ``openInterest``) → ``PerpMetrics``.
+
+    ``lastFundingRate`` is the running (predicted) rate per ``funding_interval_hours``; prices in USDT (≈ USD).
+    """
+    where = Where(USDM, "premiumIndex")
+    obj = load_json(body, where)
+    _check_symbol(obj, symbol, where)
+    mark = positive(to_float(field(obj, "markPrice", where), where, "markPrice"), where, "markPrice")
+    index = positive(to_float(field(obj, "indexPrice", where), where, "indexPrice"), where, "indexPrice")
+    rate = to_float(field(obj, "lastFundingRate", where), where, "lastFundingRate")
+    next_ms = to_ms(field(obj, "nextFundingTime", where), where, "nextFundingTime")
+    as_of = to_dt(field(obj, "time", where), where, "time")
+    return PerpMetrics(
+        venue=VENUE,
+        asset=asset,
+        venue_symbol=symbol,
+        mark_price_usd=mark,
+        index_price_usd=index,
+        funding_rate_interval=rate,
+        funding_interval_hours=funding_interval_hours,
+        funding_kind=FundingKind.PREDICTED,
+        next_funding_time=to_dt(next_ms, where, "nextFundingTime"),
+        oi_base=oi_base,
+        volume_24h_usd=None,
+        source=make_source(where, as_of, ts_recv),
+    )
+
+
+def parse_funding_history(
+    body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
+) -> FundingSeries:
+    """``/fapi/v1/fundingRate`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
+    where = Where(USDM, "fundingRate")
+    rows = non_empty(load_json(body, where), where, "fundingRate")
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        _check_symbol(row, symbol, where)
+        ts.append(to_ms(field(row, "fundingTime", where), where, f"[{i}].fundingTime"))
+        vals.append(to_float(field(row, "fundingRate", where), where, f"[{i}].fundingRate"))
+    ts64, values = columns(vals, ts, where)
+    return FundingSeries(
+        venue=VENUE,
+        asset=asset,
+        ts=ts64,
+        rate_interval=values[:, 0],
+        interval_hours=np.full(len(ts64), interval_hours),
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_open_interest_hist(
+    body: bytes, *, asset: str, symbol: str, ts_recv: datetime, period_s: int
+) -> OpenInterestSeries:
+    """``/futures/data/openInterestHist`` → ``OpenInterestSeries`` (coins and USDT)."""
+    where = Where(USDM, "openInterestHist")
+    rows = non_empty(load_json(body, where), where, "openInterestHist")
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        _check_symbol(row, symbol, where)
+        ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
+        vals.append(
+            (
+                to_float(field(row, "sumOpenInterest", where), where, f"[{i}].sumOpenInterest"),
+                to_float(field(row, "sumOpenInterestValue", where), where, f"[{i}].sumOpenInterestValue"),
+            )
+        )
+    ts64, values = columns(vals, ts, where)
+    return OpenInterestSeries(
+        venue=VENUE,
+        asset=asset,
+        interval_s=period_s,
+        ts=ts64,
+        oi_base=values[:, 0],
+        oi_usd=values[:, 1],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_long_short(
+    body: bytes, *, dataset: str, asset: str, symbol: str, ts_recv: datetime, period_s: int
+) -> LongShortSeries:
+    """``/futures/data/{global,top}LongShort*Ratio`` → ``LongShortSeries`` of the matching kind."""
+    where = Where(USDM, dataset)
+    if dataset not in LONG_SHORT_KINDS:
+        raise ValueError(f"not a Binance long/short dataset: {dataset}")
+    rows = non_empty(load_json(body, where), where, dataset)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        _check_symbol(row, symbol, where)
+        ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
+        ratio = to_float(field(row, "longShortRatio", where), where, f"[{i}].longShortRatio")
+        if ratio < 0:
+            raise where.fail(f"[{i}].longShortRatio negative: {ratio}")
+        vals.append(ratio)
+    ts64, values = columns(vals, ts, where)
+    return LongShortSeries(
+        venue=VENUE,
+        asset=asset,
+        kind=LONG_SHORT_KINDS[dataset],
+        interval_s=period_s,
+        ts=ts64,
+        ratio=values[:, 0],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
+    """``/futures/data/takerlongshortRatio`` → ``TakerVolumeSeries`` (``buyVol``/``sellVol`` in coins)."""
+    where = Where(USDM, "takerlongshortRatio")
+    rows = non_empty(load_json(body, where), where, "takerlongshortRatio")
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
+        vals.append(
+            (
+                to_float(field(row, "buyVol", where), where, f"[{i}].buyVol"),
+                to_float(field(row, "sellVol", where), where, f"[{i}].sellVol"),
+            )
+        )
+    ts64, values = columns(vals, ts, where)
+    return TakerVolumeSeries(
+        venue=VENUE,
+        asset=asset,
+        interval_s=period_s,
+        ts=ts64,
+        buy_base=values[:, 0],
+        sell_base=values[:, 1],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_klines(
+    body: bytes, *, provider: str, dataset: str, asset: str, market: str, interval_s: int, ts_recv: datetime
+) -> CandleSeries:
+    """``/fapi/v1/klines`` or ``/api/v3/klines`` → ``CandleSeries`` with taker buy volume (column 9, coins).
+
+    Row: ``[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase, ...]``.
+    """
+    where = Where(provider, dataset)
+    rows = non_empty(load_json(body, where), where, dataset)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) < 10:
+            raise where.fail(f"[{i}]: expected a kline row of at least 10 columns, got {str(row)[:80]}")
+        ts.append(to_ms(row[0], where, f"[{i}].openTime"))
+        vals.append([to_float(row[j], where, f"[{i}][{j}]") for j in (1, 2, 3, 4, 5, 9)])
+    ts64, v = columns(vals, ts, where)
+    return CandleSeries(
+        venue=VENUE,
+        asset=asset,
+        market=market,
+        interval_s=interval_s,
+        ts=ts64,
+        open=v[:, 0],
+        high=v[:, 1],
+        low=v[:, 2],
+        close=v[:, 3],
+        volume_base=v[:, 4],
+        taker_buy_base=v[:, 5],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = USDM) -> OrderBook:
+    """``/fapi/v1/depth`` → ``OrderBook`` (``[price USDT, qty coin]``); event time ``E`` when present."""
+    where = Where(provider, "depth")
+    obj = load_json(body, where)
+    bids = book_side(field(obj, "bids", where), where, "bids", descending=True)
+    asks = book_side(field(obj, "asks", where), where, "asks", descending=False)
+    as_of = to_dt(obj["E"], where, "E") if isinstance(obj, dict) and "E" in obj else ts_recv
+    return OrderBook(venue=VENUE, asset=asset, bids=bids, asks=asks, source=make_source(where, as_of, ts_recv))

@@ -1,0 +1,1 @@
+"""Bybit connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

@@ -1,0 +1,77 @@
+"""Bybit v5 (linear USDT perpetuals): endpoints, units and funding rules, as data.
+
+Docs: https://bybit-exchange.github.io/docs/v5/market/tickers. Envelope ``{"retCode":0,"retMsg":"OK","result":…}``;
+history lists come newest first. Bybit answers HTTP 403 from some regions: optional.
+"""
+
+from __future__ import annotations
+
+from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+
+PROVIDER = Provider(
+    name="bybit",
+    base_url="https://api.bybit.com",
+    # 600 requests per 5 s per IP for market data; stay far below.
+    rate_limit=RateLimit(requests_per_s=10.0, burst=20, max_concurrent=8),
+    symbol_template="{asset}USDT",
+    # Per symbol 1/2/4/8h: tickers carry fundingIntervalHour; 8h is used only when it is absent.
+    funding_interval_hours=8.0,
+    doc_url="https://bybit-exchange.github.io/docs/v5/intro",
+    retry_markers=('"retCode":10006',),
+)
+
+_LIN = {"category": "linear", "symbol": "{symbol}"}
+PERIOD = "1h"
+PERIOD_S = 3600
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "bybit",
+        "tickers",
+        "/v5/market/tickers",
+        _LIN,
+        kind="funding",
+        units="markPrice/indexPrice USDT; fundingRate fraction per fundingIntervalHour; openInterest coin; "
+        "openInterestValue/turnover24h USDT",
+    ),
+    Endpoint(
+        "bybit",
+        "open-interest",
+        "/v5/market/open-interest",
+        {**_LIN, "intervalTime": PERIOD, "limit": "200"},
+        kind="open_interest",
+        units="openInterest in coin (linear), newest first",
+    ),
+    Endpoint(
+        "bybit",
+        "funding-history",
+        "/v5/market/funding/history",
+        {**_LIN, "limit": "200"},
+        kind="funding",
+        units="settled fundingRate fraction per interval, newest first",
+    ),
+    Endpoint(
+        "bybit",
+        "account-ratio",
+        "/v5/market/account-ratio",
+        {**_LIN, "period": PERIOD, "limit": "500"},
+        kind="long_short",
+        units="buyRatio/sellRatio: share of accounts long/short",
+    ),
+    Endpoint(
+        "bybit",
+        "kline",
+        "/v5/market/kline",
+        {**_LIN, "interval": "60", "limit": "1000"},
+        kind="candles",
+        units="[start ms, o, h, l, c, volume coin, turnover USDT], newest first",
+    ),
+    Endpoint(
+        "bybit",
+        "orderbook",
+        "/v5/market/orderbook",
+        {**_LIN, "limit": "200"},
+        kind="orderbook",
+        units="b/a [price USDT, size coin]; ts ms",
+    ),
+)

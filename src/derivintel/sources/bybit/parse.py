@@ -1,0 +1,200 @@
+"""Pure parsers: Bybit v5 response bodies to domain types (newest-first lists are sorted ascending)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from derivintel.domain.orderbook import OrderBook
+from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.series import (
+    CandleSeries,
+    FundingSeries,
+    LongShortKind,
+    LongShortSeries,
+    OpenInterestSeries,
+)
+from derivintel.sources.payload import (
+    Where,
+    book_side,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    non_empty,
+    positive,
+    to_dt,
+    to_float,
+    to_ms,
+)
+
+PROVIDER = "bybit"
+VENUE = "bybit"
+DEFAULT_FUNDING_INTERVAL_H = 8.0
+
+
+def _result(body: bytes, where: Where) -> tuple[Any, Any]:
+    """Check the envelope; returns ``(result, top-level object)``. A non-zero ``retCode`` is a bad payload."""
+    obj = load_json(body, where)
+    code = field(obj, "retCode", where)
+    if code != 0:
+        raise where.fail(f"retCode {code}: {obj.get('retMsg', '')}")
+    return field(obj, "result", where), obj
+
+
+def _list(body: bytes, where: Where) -> tuple[list[Any], Any]:
+    result, obj = _result(body, where)
+    return non_empty(field(result, "list", where), where, "result.list"), obj
+
+
+def parse_tickers(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> PerpMetrics:
+    """``/v5/market/tickers`` → ``PerpMetrics``. OI in coins; funding per ``fundingIntervalHour`` (8h if absent)."""
+    where = Where(PROVIDER, "tickers")
+    rows, obj = _list(body, where)
+    row = next((r for r in rows if isinstance(r, dict) and r.get("symbol") == symbol), None)
+    if row is None:
+        raise where.fail(f"symbol {symbol!r} not in result.list")
+    interval = DEFAULT_FUNDING_INTERVAL_H
+    if "fundingIntervalHour" in row:
+        interval = positive(
+            to_float(row["fundingIntervalHour"], where, "fundingIntervalHour"), where, "fundingIntervalHour"
+        )
+    next_ms = to_float(field(row, "nextFundingTime", where), where, "nextFundingTime")
+    return PerpMetrics(
+        venue=VENUE,
+        asset=asset,
+        venue_symbol=symbol,
+        mark_price_usd=positive(to_float(field(row, "markPrice", where), where, "markPrice"), where, "markPrice"),
+        index_price_usd=positive(to_float(field(row, "indexPrice", where), where, "indexPrice"), where, "indexPrice"),
+        funding_rate_interval=to_float(field(row, "fundingRate", where), where, "fundingRate"),
+        funding_interval_hours=interval,
+        funding_kind=FundingKind.PREDICTED,
+        next_funding_time=to_dt(next_ms, where, "nextFundingTime") if next_ms > 0 else None,
+        oi_base=to_float(field(row, "openInterest", where), where, "openInterest"),
+        volume_24h_usd=to_float(field(row, "turnover24h", where), where, "turnover24h"),
+        source=make_source(where, to_dt(field(obj, "time", where), where, "time"), ts_recv),
+    )
+
+
+def parse_open_interest(
+    body: bytes,
+    *,
+    asset: str,
+    ts_recv: datetime,
+    period_s: int,
+    close_by_ts: Mapping[int, float] | None = None,
+) -> OpenInterestSeries:
+    """``/v5/market/open-interest`` → ``OpenInterestSeries``; ``oi_usd`` = coins × the close of the bar starting
+    at the same time (``close_by_ts``: epoch ms → USD); NaN where no price is known."""
+    where = Where(PROVIDER, "open-interest")
+    rows, _ = _list(body, where)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
+        vals.append(to_float(field(row, "openInterest", where), where, f"[{i}].openInterest"))
+    ts64, v = columns(vals, ts, where)
+    prices = np.array([(close_by_ts or {}).get(int(t), np.nan) for t in ts64.astype(np.int64)], dtype=np.float64)
+    return OpenInterestSeries(
+        venue=VENUE,
+        asset=asset,
+        interval_s=period_s,
+        ts=ts64,
+        oi_base=v[:, 0],
+        oi_usd=v[:, 0] * prices,
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_funding_history(
+    body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
+) -> FundingSeries:
+    """``/v5/market/funding/history`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
+    where = Where(PROVIDER, "funding-history")
+    rows, _ = _list(body, where)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if field(row, "symbol", where) != symbol:
+            raise where.fail(f"[{i}] is for {row.get('symbol')!r}, expected {symbol!r}")
+        ts.append(to_ms(field(row, "fundingRateTimestamp", where), where, f"[{i}].fundingRateTimestamp"))
+        vals.append(to_float(field(row, "fundingRate", where), where, f"[{i}].fundingRate"))
+    ts64, v = columns(vals, ts, where)
+    return FundingSeries(
+        venue=VENUE,
+        asset=asset,
+        ts=ts64,
+        rate_interval=v[:, 0],
+        interval_hours=np.full(len(ts64), interval_hours),
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_account_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> LongShortSeries:
+    """``/v5/market/account-ratio`` → accounts ``LongShortSeries``; ratio = buyRatio / sellRatio."""
+    where = Where(PROVIDER, "account-ratio")
+    rows, _ = _list(body, where)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
+        buy = to_float(field(row, "buyRatio", where), where, f"[{i}].buyRatio")
+        sell = positive(to_float(field(row, "sellRatio", where), where, f"[{i}].sellRatio"), where, f"[{i}].sellRatio")
+        vals.append(buy / sell)
+    ts64, v = columns(vals, ts, where)
+    return LongShortSeries(
+        venue=VENUE,
+        asset=asset,
+        kind=LongShortKind.GLOBAL_ACCOUNTS,
+        interval_s=period_s,
+        ts=ts64,
+        ratio=v[:, 0],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_kline(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
+    """``/v5/market/kline`` → ``CandleSeries`` (volume in coins; no taker split published)."""
+    where = Where(PROVIDER, "kline")
+    rows, _ = _list(body, where)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) < 6:
+            raise where.fail(f"[{i}]: expected [start, o, h, l, c, volume, turnover], got {str(row)[:80]}")
+        ts.append(to_ms(row[0], where, f"[{i}].start"))
+        vals.append([to_float(row[j], where, f"[{i}][{j}]") for j in range(1, 6)])
+    ts64, v = columns(vals, ts, where)
+    return CandleSeries(
+        venue=VENUE,
+        asset=asset,
+        market="perp",
+        interval_s=interval_s,
+        ts=ts64,
+        open=v[:, 0],
+        high=v[:, 1],
+        low=v[:, 2],
+        close=v[:, 3],
+        volume_base=v[:, 4],
+        taker_buy_base=None,
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_orderbook(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> OrderBook:
+    """``/v5/market/orderbook`` → ``OrderBook`` (``b``/``a`` = ``[price USDT, size coin]``)."""
+    where = Where(PROVIDER, "orderbook")
+    result, _ = _result(body, where)
+    if field(result, "s", where) != symbol:
+        raise where.fail(f"book is for {result.get('s')!r}, expected {symbol!r}")
+    bids = book_side(field(result, "b", where), where, "b", descending=True)
+    asks = book_side(field(result, "a", where), where, "a", descending=False)
+    as_of = to_dt(field(result, "ts", where), where, "ts")
+    return OrderBook(venue=VENUE, asset=asset, bids=bids, asks=asks, source=make_source(where, as_of, ts_recv))
+
+
+def close_prices_by_ts(candles: CandleSeries | None) -> dict[int, float]:
+    """Map bar open time (epoch ms) → close (USD), to value OI history in USD."""
+    if candles is None:
+        return {}
+    return dict(zip(candles.ts.astype(np.int64).tolist(), candles.close.tolist(), strict=True))

@@ -1,0 +1,1 @@
+"""CoinGecko connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

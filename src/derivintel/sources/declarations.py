@@ -1,0 +1,108 @@
+"""Venue quirks as data: providers, endpoints, rate limits (declared per venue in ``<venue>/endpoints.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Client-side limits for one provider: a token bucket (``requests_per_s`` refill, ``burst`` capacity)
+    and at most ``max_concurrent`` requests in flight."""
+
+    requests_per_s: float
+    burst: int
+    max_concurrent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One provider (venue or data vendor): default base URL, limits and symbol formats.
+
+    ``symbol_template`` turns an asset into the venue symbol (``{asset}USDT``); ``coin_template`` into the
+    venue's coin/currency parameter. ``funding_interval_hours`` is the default funding interval (None for
+    non-perp providers). ``retry_markers`` are body substrings that mean "rate limited, retry" even under
+    HTTP 200/400 (Bybit ``retCode`` 10006, OKX ``code`` 50011, Deribit error 10028).
+    """
+
+    name: str
+    base_url: str
+    rate_limit: RateLimit
+    symbol_template: str = "{asset}"
+    coin_template: str = "{asset}"
+    funding_interval_hours: float | None = None
+    doc_url: str = ""
+    retry_markers: tuple[str, ...] = ()
+
+    def symbol(self, asset: str) -> str:
+        return self.symbol_template.format(asset=asset)
+
+    def coin(self, asset: str) -> str:
+        return self.coin_template.format(asset=asset)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One (provider, dataset) request, declared as data.
+
+    ``params`` and ``body`` values may hold templates: ``{symbol}``, ``{coin}``, ``{asset}``, ``{asset_lower}``,
+    ``{start_ms}``, ``{end_ms}`` (filled at request time). Literal values are also the route keys the fake
+    server matches on. ``per_asset`` is False for market-wide data (macro). ``assets`` restricts the assets
+    the endpoint exists for (options: BTC, ETH). ``units`` documents what the payload's numbers mean.
+    ``lookback_hours`` sets ``{start_ms}`` = end − lookback.
+    """
+
+    provider: str
+    dataset: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    method: str = "GET"
+    body: Mapping[str, Any] | None = None
+    per_asset: bool = True
+    assets: frozenset[str] | None = None
+    kind: str = "price"
+    units: str = ""
+    lookback_hours: int = 0
+    fixture: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}/{self.dataset}"
+
+    @property
+    def fixture_name(self) -> str:
+        """File name of the recorded payload under ``tests/fixtures/<venue>/``."""
+        return self.fixture or f"{self.dataset}.json"
+
+    def applies_to(self, asset: str | None) -> bool:
+        if not self.per_asset:
+            return asset is None
+        return asset is not None and (self.assets is None or asset in self.assets)
+
+
+def fill(template: Any, values: Mapping[str, str]) -> Any:
+    """Fill ``{name}`` templates inside strings, dicts and lists; numbers pass through."""
+    if isinstance(template, str):
+        if template.startswith("{") and template.endswith("}") and template[1:-1] in values:
+            raw = values[template[1:-1]]
+            return int(raw) if template[1:-1] in ("start_ms", "end_ms") else raw
+        return template.format(**values) if "{" in template else template
+    if isinstance(template, Mapping):
+        return {k: fill(v, values) for k, v in template.items()}
+    if isinstance(template, list | tuple):
+        return [fill(v, values) for v in template]
+    return template
+
+
+def literal_items(template: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The template entries without placeholders (flattened one level for nested bodies): the route key."""
+    out: dict[str, Any] = {}
+    for key, value in (template or {}).items():
+        if isinstance(value, Mapping):
+            for sub, inner in literal_items(value).items():
+                out[f"{key}.{sub}"] = inner
+        elif not (isinstance(value, str) and "{" in value):
+            out[key] = value
+    return out

@@ -1,0 +1,1 @@
+"""DefiLlama connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

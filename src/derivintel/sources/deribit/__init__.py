@@ -1,0 +1,1 @@
+"""Deribit connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

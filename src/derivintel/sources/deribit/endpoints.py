@@ -1,0 +1,80 @@
+"""Deribit public API v2 (JSON-RPC over GET, ``{"result": …}``): endpoints and units, as data.
+
+Docs: https://docs.deribit.com/. ``mark_iv`` and DVOL are in PERCENT (converted to fractions by the parsers);
+option prices in coin; perpetual/inverse-future ``open_interest`` in USD, option OI in coins.
+"""
+
+from __future__ import annotations
+
+from derivintel.domain.assets import OPTION_ASSETS
+from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+
+PROVIDER = Provider(
+    name="deribit",
+    base_url="https://www.deribit.com/api/v2",
+    # Non-matching-engine requests: a credit pool refilled at ~20 requests/s; error 10028 when exceeded.
+    rate_limit=RateLimit(requests_per_s=5.0, burst=10, max_concurrent=4),
+    symbol_template="{asset}-PERPETUAL",
+    coin_template="{asset}",
+    funding_interval_hours=8.0,  # funding_8h is an 8h-equivalent rate
+    doc_url="https://docs.deribit.com/",
+    retry_markers=('"code":10028',),
+)
+
+RATE_LIMIT_ERROR_CODE = 10028
+DVOL_RESOLUTION_S = 3600
+_OPT = frozenset(OPTION_ASSETS)
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "deribit",
+        "book_summary_option",
+        "/public/get_book_summary_by_currency",
+        {"currency": "{coin}", "kind": "option"},
+        assets=_OPT,
+        kind="options",
+        units="mark_iv percent; mark_price coin; open_interest/volume coins; underlying_price USD forward",
+    ),
+    Endpoint(
+        "deribit",
+        "book_summary_future",
+        "/public/get_book_summary_by_currency",
+        {"currency": "{coin}", "kind": "future"},
+        assets=_OPT,
+        kind="price",
+        units="inverse futures/perpetual: open_interest USD; mark_price USD; funding_8h fraction per 8h",
+    ),
+    Endpoint(
+        "deribit",
+        "index_price",
+        "/public/get_index_price",
+        {"index_name": "{asset_lower}_usd"},
+        assets=_OPT,
+        kind="price",
+        units="index_price USD",
+    ),
+    Endpoint(
+        "deribit",
+        "dvol",
+        "/public/get_volatility_index_data",
+        {
+            "currency": "{coin}",
+            "resolution": str(DVOL_RESOLUTION_S),
+            "start_timestamp": "{start_ms}",
+            "end_timestamp": "{end_ms}",
+        },
+        assets=_OPT,
+        lookback_hours=720,
+        kind="options",
+        units="data rows [ts ms, open, high, low, close] in percent (30-day implied vol index)",
+    ),
+    Endpoint(
+        "deribit",
+        "ticker",
+        "/public/ticker",
+        {"instrument_name": "{symbol}"},
+        assets=_OPT,
+        kind="funding",
+        units="BTC-PERPETUAL: mark/index USD, funding_8h fraction per 8h, open_interest USD",
+    ),
+)

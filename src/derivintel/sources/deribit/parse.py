@@ -1,0 +1,173 @@
+"""Pure parsers: Deribit responses to domain types (percent → fraction, USD OI → coins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from derivintel.core.errors import SourceError, UserInputError
+from derivintel.domain.macro import MacroSeries
+from derivintel.domain.options import OptionChain
+from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.sources.payload import (
+    Where,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    non_empty,
+    positive,
+    to_dt,
+    to_float,
+    to_float_or_none,
+    to_ms,
+)
+
+PROVIDER = "deribit"
+VENUE = "deribit"
+FUNDING_INTERVAL_H = 8.0
+
+
+class ParserUnavailableError(SourceError):
+    """A parser this connector delegates to is not installed; the dataset is reported as not covered."""
+
+    kind = "not_covered"
+
+
+def _result(body: bytes, where: Where) -> Any:
+    """Unwrap ``{"result": …}`` (REST) or ``{"params": {"data": …}}`` (a websocket subscription message)."""
+    obj = load_json(body, where)
+    if isinstance(obj, dict) and "error" in obj:
+        err = obj["error"] if isinstance(obj["error"], dict) else {}
+        raise where.fail(f"error {err.get('code')}: {err.get('message')}")
+    if isinstance(obj, dict) and "params" in obj and "result" not in obj:
+        return field(field(obj, "params", where), "data", where)
+    return field(obj, "result", where)
+
+
+def parse_ticker(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> PerpMetrics:
+    """``public/ticker`` for the inverse perpetual → ``PerpMetrics``.
+
+    ``funding_8h`` is the rate per 8h; ``open_interest`` is USD for the inverse perpetual, so
+    ``oi_base = open_interest / mark_price``. 24h volume from ``stats.volume_usd``.
+    """
+    where = Where(PROVIDER, "ticker")
+    data = _result(body, where)
+    if field(data, "instrument_name", where) != symbol:
+        raise where.fail(f"ticker is for {data.get('instrument_name')!r}, expected {symbol!r}")
+    mark = positive(to_float(field(data, "mark_price", where), where, "mark_price"), where, "mark_price")
+    oi_usd = to_float(field(data, "open_interest", where), where, "open_interest")
+    stats = data.get("stats") if isinstance(data.get("stats"), dict) else {}
+    return PerpMetrics(
+        venue=VENUE,
+        asset=asset,
+        venue_symbol=symbol,
+        mark_price_usd=mark,
+        index_price_usd=positive(
+            to_float(field(data, "index_price", where), where, "index_price"), where, "index_price"
+        ),
+        funding_rate_interval=to_float(field(data, "funding_8h", where), where, "funding_8h"),
+        funding_interval_hours=FUNDING_INTERVAL_H,
+        funding_kind=FundingKind.PREDICTED,
+        next_funding_time=None,
+        oi_base=oi_usd / mark,
+        volume_24h_usd=to_float_or_none(stats.get("volume_usd"), where, "stats.volume_usd"),
+        source=make_source(where, to_dt(field(data, "timestamp", where), where, "timestamp"), ts_recv),
+    )
+
+
+def parse_index_price(body: bytes) -> float:
+    """``public/get_index_price`` → index price in USD."""
+    where = Where(PROVIDER, "index_price")
+    result = _result(body, where)
+    return positive(to_float(field(result, "index_price", where), where, "index_price"), where, "index_price")
+
+
+def parse_dvol(body: bytes, *, asset: str, ts_recv: datetime) -> MacroSeries:
+    """``public/get_volatility_index_data`` → ``MacroSeries`` ``dvol_<asset>`` of closes as FRACTIONS (55 % → 0.55)."""
+    where = Where(PROVIDER, "dvol")
+    rows = non_empty(field(_result(body, where), "data", where), where, "result.data")
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != 5:
+            raise where.fail(f"data[{i}]: expected [ts, open, high, low, close], got {str(row)[:80]}")
+        ts.append(to_ms(row[0], where, f"data[{i}].ts"))
+        vals.append(to_float(row[4], where, f"data[{i}].close") / 100.0)
+    ts64, v = columns(vals, ts, where)
+    return MacroSeries(
+        name=f"dvol_{asset.lower()}",
+        unit="fraction",
+        ts=ts64,
+        values=v[:, 0],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FutureSummary:
+    """One Deribit future or perpetual from the book summary: prices USD, ``oi_usd`` (inverse contracts)."""
+
+    instrument: str
+    mark_price_usd: float
+    oi_usd: float
+    funding_8h: float | None
+    volume_24h_usd: float | None
+
+
+def parse_future_summary(body: bytes) -> tuple[FutureSummary, ...]:
+    """``get_book_summary_by_currency?kind=future`` → one ``FutureSummary`` per instrument (term structure)."""
+    where = Where(PROVIDER, "book_summary_future")
+    out = []
+    for i, row in enumerate(non_empty(_result(body, where), where, "result")):
+        out.append(
+            FutureSummary(
+                instrument=str(field(row, "instrument_name", where)),
+                mark_price_usd=positive(
+                    to_float(field(row, "mark_price", where), where, f"[{i}].mark_price"), where, f"[{i}].mark_price"
+                ),
+                oi_usd=to_float(field(row, "open_interest", where), where, f"[{i}].open_interest"),
+                funding_8h=to_float_or_none(row.get("funding_8h"), where, f"[{i}].funding_8h"),
+                volume_24h_usd=to_float_or_none(row.get("volume_usd"), where, f"[{i}].volume_usd"),
+            )
+        )
+    return tuple(out)
+
+
+def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_price_usd: float | None) -> OptionChain:
+    """``get_book_summary_by_currency?kind=option`` → ``OptionChain`` (``mark_iv`` percent → fraction).
+
+    Delegates to the shared chain parser in ``sources.files.deribit_chain`` (one parser for files and live), then
+    stamps this connector's provenance (dataset ``book_summary_option``, ``fetched_at`` = ``ts_recv``) and the
+    index from ``get_index_price`` when known. Rows without finite strike, OI or forward are a bad payload.
+    """
+    where = Where(PROVIDER, "book_summary_option")
+    try:
+        from derivintel.sources.files import deribit_chain
+    except ImportError as exc:
+        raise ParserUnavailableError(
+            where.provider + "/" + where.dataset, "sources.files.deribit_chain missing"
+        ) from exc
+    parser = getattr(deribit_chain, "parse_book_summary_json", None) or getattr(
+        deribit_chain, "parse_book_summary", None
+    )
+    if parser is None:
+        raise ParserUnavailableError(f"{PROVIDER}/book_summary_option", "no book-summary parser in deribit_chain")
+    _result(body, where)  # envelope, error and truncation checks with this connector's messages
+    try:
+        chain = parser(body, file=f"{PROVIDER}/book_summary_option")
+    except UserInputError as exc:
+        raise where.fail(str(exc)) from exc
+    if chain.currency != asset:
+        raise where.fail(f"chain is for {chain.currency}, expected {asset}")
+    for name in ("strike", "oi_base", "underlying_price_usd"):
+        if not np.isfinite(getattr(chain, name)).all():
+            raise where.fail(f"non-finite {name} in option rows")
+    return replace(
+        chain,
+        index_price_usd=index_price_usd if index_price_usd is not None else chain.index_price_usd,
+        source=make_source(where, chain.source.as_of, ts_recv),
+    )

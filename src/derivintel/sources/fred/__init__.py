@@ -1,0 +1,1 @@
+"""FRED connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

@@ -1,0 +1,227 @@
+"""Fetch layer: asyncio + httpx with per-request timeouts, jittered retries, ``Retry-After``, per-provider rate
+limits and error classification. Every HTTP response (including failed attempts) is recorded as a ``RawResponse``.
+
+Classification (``core/errors.py``): timeouts, transport errors, 429, 5xx and declared rate-limit bodies are
+retried, then raise ``RetryableSourceError``; 451/403/418 raise ``BlockedSourceError`` at once; other non-2xx
+raise ``SourceError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+
+from derivintel.core.errors import BlockedSourceError, RetryableSourceError, SourceError
+from derivintel.sources.config import SourceConfig
+from derivintel.sources.declarations import RateLimit
+
+BLOCKED_STATUS = frozenset({403, 418, 451})
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """A concrete request: ``provider``/``dataset`` for ``asset`` (None for market-wide data)."""
+
+    provider: str
+    dataset: str
+    asset: str | None
+    method: str
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    json_body: Any = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.provider, self.dataset, self.asset)
+
+    @property
+    def label(self) -> str:
+        suffix = f" [{self.asset}]" if self.asset else ""
+        return f"{self.provider}/{self.dataset}{suffix}"
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """One HTTP exchange, byte for byte: the request (``method``, ``url``, ``params``, ``request_body``), the
+    answer (``status``, ``headers``, ``body``) and the times it was sent and received (UTC)."""
+
+    provider: str
+    dataset: str
+    asset: str | None
+    method: str
+    url: str
+    params: Mapping[str, str]
+    request_body: bytes | None
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    ts_sent: datetime
+    ts_received: datetime
+    attempt: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.provider, self.dataset, self.asset)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class TokenBucket:
+    """Async token bucket: ``rate`` tokens per second, at most ``capacity`` banked."""
+
+    def __init__(self, rate: float, capacity: int, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("token bucket needs rate > 0 and capacity >= 1")
+        self.rate = rate
+        self.capacity = float(capacity)
+        self._tokens = float(capacity)
+        self._clock = clock
+        self._last = clock()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+
+    async def acquire(self) -> None:
+        """Wait until a token is available and take it."""
+        async with self._lock:
+            while True:
+                self._refill()
+                if self._tokens >= 1.0 - 1e-9:  # tolerance: float rounding after an exact wait
+                    self._tokens = max(0.0, self._tokens - 1.0)
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+
+
+@dataclass
+class _Gate:
+    bucket: TokenBucket
+    semaphore: asyncio.Semaphore
+
+
+def backoff_delay(attempt: int, config: SourceConfig, rng: random.Random) -> float:
+    """Jittered exponential backoff before retry ``attempt`` (0-based): ``min(max, base·2^a) · U(0.5, 1)``."""
+    return min(config.backoff_max_s, config.backoff_base_s * (2.0**attempt)) * rng.uniform(0.5, 1.0)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """``Retry-After`` in seconds when given as a number (HTTP-date forms are ignored)."""
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(0.0, seconds)
+
+
+def _has_marker(body: bytes, markers: tuple[str, ...]) -> bool:
+    if not markers:
+        return False
+    head = body[:512].decode("utf-8", "replace").replace(" ", "")
+    return any(m in head for m in markers)
+
+
+@dataclass
+class HttpFetcher:
+    """Performs ``RequestSpec``s with retries and rate limits; ``responses`` collects every HTTP answer."""
+
+    client: httpx.AsyncClient
+    config: SourceConfig
+    rate_limits: Mapping[str, RateLimit]
+    retry_markers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    responses: list[RawResponse] = field(default_factory=list)
+    _gates: dict[str, _Gate] = field(default_factory=dict)
+
+    def _gate(self, provider: str) -> _Gate:
+        if provider not in self._gates:
+            limit = self.rate_limits.get(provider, RateLimit(requests_per_s=5.0, burst=5, max_concurrent=4))
+            self._gates[provider] = _Gate(
+                TokenBucket(limit.requests_per_s * self.config.rate_limit_scale, limit.burst),
+                asyncio.Semaphore(limit.max_concurrent),
+            )
+        return self._gates[provider]
+
+    async def _send(self, spec: RequestSpec, attempt: int) -> RawResponse:
+        gate = self._gate(spec.provider)
+        await gate.bucket.acquire()
+        async with gate.semaphore:
+            request = self.client.build_request(
+                spec.method,
+                spec.url,
+                params=list(spec.params) or None,
+                json=spec.json_body,
+                timeout=self.config.timeout_s,
+            )
+            ts_sent = datetime.now(UTC)
+            response = await self.client.send(request)
+            body = response.content
+            ts_received = datetime.now(UTC)
+        return RawResponse(
+            provider=spec.provider,
+            dataset=spec.dataset,
+            asset=spec.asset,
+            method=spec.method,
+            url=spec.url,
+            params=dict(spec.params),
+            request_body=request.content or None,
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+            ts_sent=ts_sent,
+            ts_received=ts_received,
+            attempt=attempt,
+        )
+
+    async def fetch(self, spec: RequestSpec) -> RawResponse:
+        """Perform ``spec``; return the successful ``RawResponse`` or raise a ``SourceError`` subclass."""
+        source = spec.label
+        attempts = 1 + self.config.max_retries
+        last_reason = ""
+        for attempt in range(attempts):
+            wait: float | None = None
+            try:
+                raw = await self._send(spec, attempt + 1)
+            except httpx.TimeoutException:
+                last_reason = f"timeout after {self.config.timeout_s:g} s"
+            except httpx.TransportError as exc:
+                last_reason = f"network error: {type(exc).__name__}: {exc}"
+            else:
+                self.responses.append(raw)
+                if raw.status in BLOCKED_STATUS:
+                    raise BlockedSourceError(source, f"HTTP {raw.status}: blocked from this location (not retried)")
+                if raw.ok and not _has_marker(raw.body, self.retry_markers.get(spec.provider, ())):
+                    return raw
+                if (
+                    raw.status == 429
+                    or raw.status >= 500
+                    or _has_marker(raw.body, self.retry_markers.get(spec.provider, ()))
+                ):
+                    last_reason = f"HTTP {raw.status}" + (" (rate limited)" if raw.status == 429 else "")
+                    after = retry_after_seconds(raw.headers)
+                    if after is not None:
+                        wait = min(after, self.config.retry_after_cap_s)
+                else:
+                    raise SourceError(source, f"HTTP {raw.status}: {raw.body[:200].decode('utf-8', 'replace')}")
+            if attempt + 1 < attempts:
+                await self.sleep(wait if wait is not None else backoff_delay(attempt, self.config, self.rng))
+        raise RetryableSourceError(source, f"{last_reason}; gave up after {attempts} attempt(s)")

@@ -1,0 +1,1 @@
+"""Hyperliquid connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

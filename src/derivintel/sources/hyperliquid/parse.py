@@ -1,0 +1,201 @@
+"""Pure parsers: Hyperliquid info responses to domain types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from derivintel.domain.orderbook import OrderBook
+from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.series import CandleSeries, FundingSeries
+from derivintel.sources.payload import (
+    Where,
+    as_list,
+    book_side,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    non_empty,
+    positive,
+    spacing_intervals_hours,
+    to_dt,
+    to_float,
+    to_float_or_none,
+    to_ms,
+)
+
+PROVIDER = "hyperliquid"
+VENUE = "hyperliquid"
+FUNDING_INTERVAL_H = 1.0
+HISTORICAL_INTERVALS_H = (1.0, 8.0)  # 8h settlements until 2023-06-08, hourly since
+# Venue names used by predictedFundings, and the interval assumed when a row does not state it.
+PREDICTED_VENUES: dict[str, tuple[str, float]] = {
+    "HlPerp": ("hyperliquid", 1.0),
+    "BinPerp": ("binance", 8.0),
+    "BybitPerp": ("bybit", 8.0),
+}
+
+
+def parse_meta_and_asset_ctxs(body: bytes, *, asset: str, ts_recv: datetime) -> PerpMetrics:
+    """``metaAndAssetCtxs`` → ``PerpMetrics`` for ``asset`` (ctx aligned by index with ``meta.universe``).
+
+    ``funding`` is the current hourly rate; ``openInterest`` coins; ``oraclePx`` is taken as the index;
+    ``dayNtlVlm`` 24h notional USD. The payload has no timestamp, so ``as_of`` = ``ts_recv``.
+    """
+    where = Where(PROVIDER, "metaAndAssetCtxs")
+    pair = as_list(load_json(body, where), where, "response")
+    if len(pair) != 2:
+        raise where.fail(f"expected [meta, ctxs], got an array of {len(pair)}")
+    universe = as_list(field(pair[0], "universe", where), where, "meta.universe")
+    ctxs = as_list(pair[1], where, "ctxs")
+    if len(universe) != len(ctxs):
+        raise where.fail(f"meta.universe has {len(universe)} assets but ctxs has {len(ctxs)}")
+    names = [field(u, "name", where) for u in universe]
+    if asset not in names:
+        raise where.fail(f"{asset} not in meta.universe")
+    i = names.index(asset)
+    ctx = ctxs[i]
+    return PerpMetrics(
+        venue=VENUE,
+        asset=asset,
+        venue_symbol=asset,
+        mark_price_usd=positive(to_float(field(ctx, "markPx", where), where, "markPx"), where, "markPx"),
+        index_price_usd=positive(to_float(field(ctx, "oraclePx", where), where, "oraclePx"), where, "oraclePx"),
+        funding_rate_interval=to_float(field(ctx, "funding", where), where, "funding"),
+        funding_interval_hours=FUNDING_INTERVAL_H,
+        funding_kind=FundingKind.PREDICTED,
+        next_funding_time=None,
+        oi_base=to_float(field(ctx, "openInterest", where), where, "openInterest"),
+        volume_24h_usd=to_float(field(ctx, "dayNtlVlm", where), where, "dayNtlVlm"),
+        source=make_source(where, ts_recv, ts_recv),
+    )
+
+
+def max_leverage(body: bytes, *, asset: str) -> float:
+    """``meta.universe[asset].maxLeverage`` from a ``meta`` or ``metaAndAssetCtxs`` body."""
+    where = Where(PROVIDER, "meta")
+    obj = load_json(body, where)
+    meta = obj[0] if isinstance(obj, list) and obj else obj
+    for u in as_list(field(meta, "universe", where), where, "universe"):
+        if field(u, "name", where) == asset:
+            return positive(to_float(field(u, "maxLeverage", where), where, "maxLeverage"), where, "maxLeverage")
+    raise where.fail(f"{asset} not in meta.universe")
+
+
+def parse_funding_history(body: bytes, *, asset: str, ts_recv: datetime) -> FundingSeries:
+    """``fundingHistory`` → settled ``FundingSeries``.
+
+    The interval per row is read from the spacing of ``time`` (1h today; 8h until June 2023), 1h for one row.
+    """
+    where = Where(PROVIDER, "fundingHistory")
+    rows = non_empty(load_json(body, where), where, "fundingHistory")
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if field(row, "coin", where) != asset:
+            raise where.fail(f"[{i}] is for {row.get('coin')!r}, expected {asset!r}")
+        ts.append(to_ms(field(row, "time", where), where, f"[{i}].time"))
+        vals.append(to_float(field(row, "fundingRate", where), where, f"[{i}].fundingRate"))
+    ts64, v = columns(vals, ts, where)
+    return FundingSeries(
+        venue=VENUE,
+        asset=asset,
+        ts=ts64,
+        rate_interval=v[:, 0],
+        interval_hours=spacing_intervals_hours(ts, HISTORICAL_INTERVALS_H, FUNDING_INTERVAL_H),
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PredictedFunding:
+    """One venue's predicted funding for ``asset``: ``rate_interval`` fraction per ``interval_hours``."""
+
+    venue: str
+    asset: str
+    rate_interval: float
+    interval_hours: float
+    next_funding_time: datetime
+
+    @property
+    def rate_1h(self) -> float:
+        return self.rate_interval / self.interval_hours
+
+
+def parse_predicted_fundings(body: bytes, *, asset: str) -> tuple[PredictedFunding, ...]:
+    """``predictedFundings`` → the predicted rates for ``asset`` on Hyperliquid, Binance and Bybit.
+
+    Venues with a ``null`` entry (asset not listed there) are skipped; unknown venue names too.
+    """
+    where = Where(PROVIDER, "predictedFundings")
+    out: list[PredictedFunding] = []
+    for entry in as_list(load_json(body, where), where, "response"):
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise where.fail(f"expected [coin, venues], got {str(entry)[:80]}")
+        if entry[0] != asset:
+            continue
+        for venue_entry in as_list(entry[1], where, f"{asset} venues"):
+            if not isinstance(venue_entry, list) or len(venue_entry) != 2:
+                raise where.fail(f"expected [venue, info], got {str(venue_entry)[:80]}")
+            name, info = venue_entry
+            if info is None or name not in PREDICTED_VENUES:
+                continue
+            venue, default_h = PREDICTED_VENUES[name]
+            hours = to_float_or_none(info.get("fundingIntervalHours"), where, "fundingIntervalHours") or default_h
+            out.append(
+                PredictedFunding(
+                    venue=venue,
+                    asset=asset,
+                    rate_interval=to_float(field(info, "fundingRate", where), where, f"{name}.fundingRate"),
+                    interval_hours=positive(hours, where, "fundingIntervalHours"),
+                    next_funding_time=to_dt(field(info, "nextFundingTime", where), where, "nextFundingTime"),
+                )
+            )
+        return tuple(out)
+    raise where.fail(f"{asset} not in predictedFundings")
+
+
+def parse_l2_book(body: bytes, *, asset: str, ts_recv: datetime) -> OrderBook:
+    """``l2Book`` → ``OrderBook`` (``levels = [bids, asks]`` of ``{px, sz, n}``; sz in coins)."""
+    where = Where(PROVIDER, "l2Book")
+    obj = load_json(body, where)
+    if field(obj, "coin", where) != asset:
+        raise where.fail(f"book is for {obj.get('coin')!r}, expected {asset!r}")
+    levels = as_list(field(obj, "levels", where), where, "levels")
+    if len(levels) != 2:
+        raise where.fail(f"levels: expected [bids, asks], got {len(levels)} sides")
+    sides = []
+    for side_name, side, descending in (("bids", levels[0], True), ("asks", levels[1], False)):
+        rows = as_list(side, where, side_name)
+        pairs = [[field(lv, "px", where), field(lv, "sz", where)] for lv in rows]
+        sides.append(book_side(pairs, where, side_name, descending=descending))
+    as_of = to_dt(obj["time"], where, "time") if "time" in obj else ts_recv
+    return OrderBook(venue=VENUE, asset=asset, bids=sides[0], asks=sides[1], source=make_source(where, as_of, ts_recv))
+
+
+def parse_candle_snapshot(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
+    """``candleSnapshot`` → ``CandleSeries`` (``t`` open ms, ``v`` volume in coins; no taker split)."""
+    where = Where(PROVIDER, "candleSnapshot")
+    rows = non_empty(load_json(body, where), where, "candleSnapshot")
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if field(row, "s", where) != asset:
+            raise where.fail(f"[{i}] is for {row.get('s')!r}, expected {asset!r}")
+        ts.append(to_ms(field(row, "t", where), where, f"[{i}].t"))
+        vals.append([to_float(field(row, k, where), where, f"[{i}].{k}") for k in ("o", "h", "l", "c", "v")])
+    ts64, v = columns(vals, ts, where)
+    return CandleSeries(
+        venue=VENUE,
+        asset=asset,
+        market="perp",
+        interval_s=interval_s,
+        ts=ts64,
+        open=v[:, 0],
+        high=v[:, 1],
+        low=v[:, 2],
+        close=v[:, 3],
+        volume_base=v[:, 4],
+        taker_buy_base=None,
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )

@@ -1,0 +1,625 @@
+"""Live snapshot: fetch every keyless endpoint concurrently, parse, and assemble a ``MarketSnapshot`` with gaps.
+
+``fetch_snapshot`` does the I/O; ``build_snapshot_from_raw`` is the pure assembly from recorded responses, used
+both live and for replay of an archive (``sources.archive``), so a replay gives the same snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from derivintel.core.errors import BlockedSourceError, NoPriceSourceError, SourceError
+from derivintel.core.provenance import Gap, GapKind
+from derivintel.domain.assets import normalise_asset
+from derivintel.domain.macro import MacroSeries
+from derivintel.domain.options import OptionChain
+from derivintel.domain.orderbook import OrderBook
+from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.series import (
+    CandleSeries,
+    FundingSeries,
+    LongShortSeries,
+    OpenInterestSeries,
+    TakerVolumeSeries,
+)
+from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.sources import registry
+from derivintel.sources.binance import endpoints as binance_ep
+from derivintel.sources.binance import parse as binance
+from derivintel.sources.bybit import endpoints as bybit_ep
+from derivintel.sources.bybit import parse as bybit
+from derivintel.sources.coingecko import parse as coingecko
+from derivintel.sources.config import SourceConfig
+from derivintel.sources.defillama import parse as defillama
+from derivintel.sources.deribit import parse as deribit
+from derivintel.sources.fred import endpoints as fred_ep
+from derivintel.sources.fred import parse as fred
+from derivintel.sources.http import HttpFetcher, RawResponse, RequestSpec
+from derivintel.sources.hyperliquid import endpoints as hyperliquid_ep
+from derivintel.sources.hyperliquid import parse as hyperliquid
+from derivintel.sources.okx import endpoints as okx_ep
+from derivintel.sources.okx import parse as okx
+
+T = TypeVar("T")
+Key = tuple[str, str, str | None]
+Progress = Callable[[str, str], None]
+
+_KIND_TO_GAP = {
+    "blocked": GapKind.BLOCKED,
+    "bad_payload": GapKind.BAD_PAYLOAD,
+    "not_covered": GapKind.NOT_COVERED,
+}
+
+
+def gap_kind(error: SourceError) -> GapKind:
+    """Gap kind for a source error: blocked / bad_payload / not_covered, anything else unavailable."""
+    return _KIND_TO_GAP.get(error.kind, GapKind.UNAVAILABLE)
+
+
+def _gap_for_status(status: int) -> GapKind:
+    return GapKind.BLOCKED if status in (403, 418, 451) else GapKind.UNAVAILABLE
+
+
+def keyed_source_gaps(env: Mapping[str, str]) -> list[Gap]:
+    """Keyed providers: NOT_CONFIGURED without their key env var; with a key, NOT_COVERED (no connector yet)."""
+    gaps = []
+    for name, var in registry.KEYED_SOURCES.items():
+        if env.get(var):
+            gaps.append(Gap(name, "all", GapKind.NOT_COVERED, f"{var} is set but no {name} connector is implemented"))
+        else:
+            gaps.append(Gap(name, "all", GapKind.NOT_CONFIGURED, f"keyed source; set {var} to enable"))
+    return gaps
+
+
+@dataclass
+class _Parts:
+    perps: list[PerpMetrics] = field(default_factory=list)
+    candles: list[CandleSeries] = field(default_factory=list)
+    open_interest: list[OpenInterestSeries] = field(default_factory=list)
+    funding: list[FundingSeries] = field(default_factory=list)
+    long_short: list[LongShortSeries] = field(default_factory=list)
+    taker_volume: list[TakerVolumeSeries] = field(default_factory=list)
+    books: list[OrderBook] = field(default_factory=list)
+    options: OptionChain | None = None
+
+    def freeze(self, asset: str) -> AssetData:
+        return AssetData(
+            asset=asset,
+            perps=tuple(self.perps),
+            candles=tuple(self.candles),
+            open_interest=tuple(self.open_interest),
+            funding=tuple(self.funding),
+            long_short=tuple(self.long_short),
+            taker_volume=tuple(self.taker_volume),
+            books=tuple(self.books),
+            options=self.options,
+        )
+
+
+class _Assembler:
+    """Looks up recorded responses, runs parsers, and turns every failure into one ``Gap``."""
+
+    def __init__(self, responses: Sequence[RawResponse], failures: Mapping[Key, Gap]) -> None:
+        self.latest: dict[Key, RawResponse] = {}
+        for raw in responses:  # the last attempt per key wins
+            self.latest[raw.key] = raw
+        self.failures = dict(failures)
+        self.gaps: dict[tuple[Key, str], Gap] = {}
+
+    def _add_gap(self, key: Key, gap: Gap) -> None:
+        self.gaps.setdefault((key, gap.reason), gap)
+
+    def raw(self, provider: str, dataset: str, asset: str | None) -> RawResponse | None:
+        key = (provider, dataset, asset)
+        who = f"{asset}: " if asset else ""
+        if key in self.failures:
+            self._add_gap(key, self.failures[key])
+            return None
+        raw = self.latest.get(key)
+        if raw is None:
+            self._add_gap(key, Gap(provider, dataset, GapKind.UNAVAILABLE, f"{who}no response recorded"))
+            return None
+        if not raw.ok:
+            self._add_gap(key, Gap(provider, dataset, _gap_for_status(raw.status), f"{who}HTTP {raw.status}"))
+            return None
+        return raw
+
+    def parse(self, provider: str, dataset: str, asset: str | None, fn: Callable[[RawResponse], T]) -> T | None:
+        """``fn(raw)`` for the recorded response, or None with a gap recorded (missing response or parse error)."""
+        raw = self.raw(provider, dataset, asset)
+        if raw is None:
+            return None
+        who = f"{asset}: " if asset else ""
+        try:
+            return fn(raw)
+        except SourceError as exc:
+            self._add_gap(raw.key, Gap(provider, dataset, gap_kind(exc), f"{who}{exc.message}"))
+        except (ValueError, TypeError, KeyError, IndexError) as exc:  # domain-type invariants on odd payloads
+            self._add_gap(raw.key, Gap(provider, dataset, GapKind.BAD_PAYLOAD, f"{who}{type(exc).__name__}: {exc}"))
+        return None
+
+    def dependent(self, provider: str, dataset: str, asset: str | None, needs: Key) -> None:
+        """``dataset`` cannot be used because ``needs`` failed: a gap of the same kind as ``needs``' gap."""
+        raw = self.raw(provider, dataset, asset)
+        if raw is None:
+            return
+        kinds = [g.kind for (key, _), g in self.gaps.items() if key == needs] or [GapKind.UNAVAILABLE]
+        who = f"{asset}: " if asset else ""
+        reason = f"{who}not usable without {needs[0]}/{needs[1]}"
+        self._add_gap(raw.key, Gap(provider, dataset, kinds[0], reason))
+
+    def gap_list(self) -> tuple[Gap, ...]:
+        return tuple(self.gaps.values())
+
+
+def _add(bucket: list[Any], value: Any) -> None:
+    if value is not None:
+        bucket.append(value)
+
+
+def _binance(a: _Assembler, asset: str, parts: _Parts) -> None:
+    usdm = binance_ep.USDM
+    symbol = usdm.symbol(asset)
+    intervals = a.parse(usdm.name, "fundingInfo", None, lambda r: binance.parse_funding_intervals(r.body))
+    interval_h = None if intervals is None else binance.funding_interval_hours(intervals, symbol)
+    oi = a.parse(usdm.name, "openInterest", asset, lambda r: binance.parse_open_interest(r.body, symbol=symbol))
+
+    def perp(r: RawResponse) -> PerpMetrics:
+        metrics = binance.parse_premium_index(
+            r.body,
+            asset=asset,
+            symbol=symbol,
+            ts_recv=r.ts_received,
+            funding_interval_hours=interval_h or binance.DEFAULT_FUNDING_INTERVAL_H,
+            oi_base=None if oi is None else oi[0],
+        )
+        if interval_h is None:  # interval unknown: do not publish a rate that may be per 4h or per 8h
+            metrics = replace(metrics, funding_rate_interval=None)
+        return metrics
+
+    _add(parts.perps, a.parse(usdm.name, "premiumIndex", asset, perp))
+    if interval_h is not None:
+        _add(
+            parts.funding,
+            a.parse(
+                usdm.name,
+                "fundingRate",
+                asset,
+                lambda r: binance.parse_funding_history(
+                    r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received, interval_hours=interval_h
+                ),
+            ),
+        )
+    else:
+        a.dependent(usdm.name, "fundingRate", asset, needs=(usdm.name, "fundingInfo", None))
+    _add(
+        parts.open_interest,
+        a.parse(
+            usdm.name,
+            "openInterestHist",
+            asset,
+            lambda r: binance.parse_open_interest_hist(
+                r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received, period_s=binance_ep.RATIO_PERIOD_S
+            ),
+        ),
+    )
+    for dataset in binance.LONG_SHORT_KINDS:
+        _add(
+            parts.long_short,
+            a.parse(
+                usdm.name,
+                dataset,
+                asset,
+                lambda r, d=dataset: binance.parse_long_short(
+                    r.body,
+                    dataset=d,
+                    asset=asset,
+                    symbol=symbol,
+                    ts_recv=r.ts_received,
+                    period_s=binance_ep.RATIO_PERIOD_S,
+                ),
+            ),
+        )
+    _add(
+        parts.taker_volume,
+        a.parse(
+            usdm.name,
+            "takerlongshortRatio",
+            asset,
+            lambda r: binance.parse_taker_volume(
+                r.body, asset=asset, ts_recv=r.ts_received, period_s=binance_ep.RATIO_PERIOD_S
+            ),
+        ),
+    )
+    _binance_klines(a, asset, parts, usdm.name, "perp")
+    _add(
+        parts.books,
+        a.parse(usdm.name, "depth", asset, lambda r: binance.parse_depth(r.body, asset=asset, ts_recv=r.ts_received)),
+    )
+
+
+def _binance_klines(a: _Assembler, asset: str, parts: _Parts, provider: str, market: str) -> None:
+    for dataset, interval_s in (("klines_1h", 3600), ("klines_1d", 86_400)):
+        _add(
+            parts.candles,
+            a.parse(
+                provider,
+                dataset,
+                asset,
+                lambda r, d=dataset, i=interval_s: binance.parse_klines(
+                    r.body,
+                    provider=provider,
+                    dataset=d,
+                    asset=asset,
+                    market=market,
+                    interval_s=i,
+                    ts_recv=r.ts_received,
+                ),
+            ),
+        )
+
+
+def _binance_spot(a: _Assembler, asset: str, parts: _Parts) -> None:
+    _binance_klines(a, asset, parts, binance_ep.SPOT.name, "spot")
+
+
+def _bybit(a: _Assembler, asset: str, parts: _Parts) -> None:
+    name = bybit_ep.PROVIDER.name
+    symbol = bybit_ep.PROVIDER.symbol(asset)
+    perp = a.parse(
+        name, "tickers", asset, lambda r: bybit.parse_tickers(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received)
+    )
+    _add(parts.perps, perp)
+    kline = a.parse(
+        name,
+        "kline",
+        asset,
+        lambda r: bybit.parse_kline(r.body, asset=asset, ts_recv=r.ts_received, interval_s=bybit_ep.PERIOD_S),
+    )
+    _add(parts.candles, kline)
+    closes = bybit.close_prices_by_ts(kline)
+    _add(
+        parts.open_interest,
+        a.parse(
+            name,
+            "open-interest",
+            asset,
+            lambda r: bybit.parse_open_interest(
+                r.body, asset=asset, ts_recv=r.ts_received, period_s=bybit_ep.PERIOD_S, close_by_ts=closes
+            ),
+        ),
+    )
+    if perp is not None:
+        _add(
+            parts.funding,
+            a.parse(
+                name,
+                "funding-history",
+                asset,
+                lambda r: bybit.parse_funding_history(
+                    r.body,
+                    asset=asset,
+                    symbol=symbol,
+                    ts_recv=r.ts_received,
+                    interval_hours=perp.funding_interval_hours,
+                ),
+            ),
+        )
+    else:
+        a.dependent(name, "funding-history", asset, needs=(name, "tickers", asset))
+    _add(
+        parts.long_short,
+        a.parse(
+            name,
+            "account-ratio",
+            asset,
+            lambda r: bybit.parse_account_ratio(r.body, asset=asset, ts_recv=r.ts_received, period_s=bybit_ep.PERIOD_S),
+        ),
+    )
+    _add(
+        parts.books,
+        a.parse(
+            name,
+            "orderbook",
+            asset,
+            lambda r: bybit.parse_orderbook(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received),
+        ),
+    )
+
+
+def _okx(a: _Assembler, asset: str, parts: _Parts) -> None:
+    name = okx_ep.PROVIDER.name
+    symbol = okx_ep.PROVIDER.symbol(asset)
+    oi = a.parse(name, "open-interest", asset, lambda r: okx.parse_open_interest(r.body, symbol=symbol))
+    mark = a.parse(name, "mark-price", asset, lambda r: okx.parse_mark_price(r.body, symbol=symbol))
+    index = a.parse(name, "index-tickers", asset, lambda r: okx.parse_index_price(r.body, index_id=f"{asset}-USDT"))
+    perp = None
+    if mark is not None:
+        perp = a.parse(
+            name,
+            "funding-rate",
+            asset,
+            lambda r: okx.parse_funding_rate(
+                r.body,
+                asset=asset,
+                symbol=symbol,
+                ts_recv=r.ts_received,
+                mark_price_usd=mark[0],
+                index_price_usd=index,
+                oi_base=None if oi is None else oi[0],
+            ),
+        )
+        _add(parts.perps, perp)
+    else:
+        a.dependent(name, "funding-rate", asset, needs=(name, "mark-price", asset))
+    _add(
+        parts.funding,
+        a.parse(
+            name,
+            "funding-rate-history",
+            asset,
+            lambda r: okx.parse_funding_history(
+                r.body,
+                asset=asset,
+                symbol=symbol,
+                ts_recv=r.ts_received,
+                interval_hours=None if perp is None else perp.funding_interval_hours,
+            ),
+        ),
+    )
+    _add(
+        parts.long_short,
+        a.parse(
+            name,
+            "long-short-account-ratio",
+            asset,
+            lambda r: okx.parse_long_short_ratio(r.body, asset=asset, ts_recv=r.ts_received, period_s=okx_ep.PERIOD_S),
+        ),
+    )
+    _add(
+        parts.taker_volume,
+        a.parse(
+            name,
+            "taker-volume",
+            asset,
+            lambda r: okx.parse_taker_volume(r.body, asset=asset, ts_recv=r.ts_received, period_s=okx_ep.PERIOD_S),
+        ),
+    )
+    _add(
+        parts.candles,
+        a.parse(
+            name,
+            "candles",
+            asset,
+            lambda r: okx.parse_candles(r.body, asset=asset, ts_recv=r.ts_received, interval_s=okx_ep.PERIOD_S),
+        ),
+    )
+    ct_val = oi[1] if oi is not None and oi[1] > 0 else okx_ep.CONTRACT_VALUE_BASE.get(asset, float("nan"))
+    _add(
+        parts.books,
+        a.parse(
+            name,
+            "books",
+            asset,
+            lambda r: okx.parse_books(r.body, asset=asset, ts_recv=r.ts_received, contract_value_base=ct_val),
+        ),
+    )
+
+
+def _hyperliquid(a: _Assembler, asset: str, parts: _Parts) -> None:
+    name = hyperliquid_ep.PROVIDER.name
+    _add(
+        parts.perps,
+        a.parse(
+            name,
+            "metaAndAssetCtxs",
+            None,
+            lambda r: hyperliquid.parse_meta_and_asset_ctxs(r.body, asset=asset, ts_recv=r.ts_received),
+        ),
+    )
+    _add(
+        parts.funding,
+        a.parse(
+            name,
+            "fundingHistory",
+            asset,
+            lambda r: hyperliquid.parse_funding_history(r.body, asset=asset, ts_recv=r.ts_received),
+        ),
+    )
+    _add(
+        parts.books,
+        a.parse(name, "l2Book", asset, lambda r: hyperliquid.parse_l2_book(r.body, asset=asset, ts_recv=r.ts_received)),
+    )
+    _add(
+        parts.candles,
+        a.parse(
+            name,
+            "candleSnapshot",
+            asset,
+            lambda r: hyperliquid.parse_candle_snapshot(
+                r.body, asset=asset, ts_recv=r.ts_received, interval_s=hyperliquid_ep.CANDLE_INTERVAL_S
+            ),
+        ),
+    )
+    # predictedFundings is validated here; MarketSnapshot has no slot for cross-venue predictions yet.
+    a.parse(name, "predictedFundings", None, lambda r: hyperliquid.parse_predicted_fundings(r.body, asset=asset))
+
+
+def _deribit(a: _Assembler, asset: str, parts: _Parts, macro: dict[str, MacroSeries]) -> None:
+    name = "deribit"
+    if not registry.endpoint(name, "ticker").applies_to(asset):
+        return
+    symbol = registry.PROVIDERS[name].symbol(asset)
+    _add(
+        parts.perps,
+        a.parse(
+            name,
+            "ticker",
+            asset,
+            lambda r: deribit.parse_ticker(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received),
+        ),
+    )
+    index = a.parse(name, "index_price", asset, lambda r: deribit.parse_index_price(r.body))
+    parts.options = a.parse(
+        name,
+        "book_summary_option",
+        asset,
+        lambda r: deribit.parse_option_chain(r.body, asset=asset, ts_recv=r.ts_received, index_price_usd=index),
+    )
+    a.parse(name, "book_summary_future", asset, lambda r: deribit.parse_future_summary(r.body))
+    dvol = a.parse(name, "dvol", asset, lambda r: deribit.parse_dvol(r.body, asset=asset, ts_recv=r.ts_received))
+    if dvol is not None:
+        macro[dvol.name] = dvol
+
+
+def _macro(a: _Assembler, macro: dict[str, MacroSeries]) -> None:
+    for series, (name, unit) in fred_ep.SERIES.items():
+        value = a.parse(
+            "fred",
+            series,
+            None,
+            lambda r, s=series, n=name, u=unit: fred.parse_fred_csv(
+                r.body, series=s, name=n, unit=u, ts_recv=r.ts_received
+            ),
+        )
+        if value is not None:
+            macro[name] = value
+    dominance = a.parse("coingecko", "global", None, lambda r: coingecko.parse_global(r.body, ts_recv=r.ts_received))
+    if dominance is not None:
+        macro[dominance.name] = dominance
+    stables = a.parse(
+        "defillama",
+        "stablecoincharts",
+        None,
+        lambda r: defillama.parse_stablecoin_charts(r.body, ts_recv=r.ts_received),
+    )
+    if stables is not None:
+        macro[stables.name] = stables
+
+
+_VENUES: tuple[tuple[str, Callable[[_Assembler, str, _Parts], None]], ...] = (
+    ("binance-usdm", _binance),
+    ("binance-spot", _binance_spot),
+    ("bybit", _bybit),
+    ("okx", _okx),
+    ("hyperliquid", _hyperliquid),
+)
+
+
+def _assets(primary: str, secondary: Sequence[str]) -> list[str]:
+    out = [normalise_asset(primary)]
+    for s in secondary:
+        a = normalise_asset(s)
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def _assemble(
+    responses: Sequence[RawResponse],
+    failures: Mapping[Key, Gap],
+    assets: Sequence[str],
+    as_of: datetime,
+    *,
+    disabled: frozenset[str],
+    env: Mapping[str, str],
+) -> MarketSnapshot:
+    a = _Assembler(responses, failures)
+    macro: dict[str, MacroSeries] = {}
+    data: dict[str, AssetData] = {}
+    for asset in assets:
+        parts = _Parts()
+        for provider, build in _VENUES:
+            if provider not in disabled:
+                build(a, asset, parts)
+        if "deribit" not in disabled:
+            _deribit(a, asset, parts, macro)
+        data[asset] = parts.freeze(asset)
+    _macro(a, macro)
+    gaps = [g for g in a.gap_list() if g.source not in disabled]
+    gaps += [Gap(p, "all", GapKind.NOT_CONFIGURED, "disabled in source config") for p in sorted(disabled)]
+    gaps += keyed_source_gaps(env)
+    primary = data[assets[0]]
+    if not primary.perps and not primary.candles:
+        reasons = "; ".join(f"{g.label}: {g.reason}" for g in gaps if g.kind is not GapKind.NOT_CONFIGURED)
+        raise NoPriceSourceError(f"no price source answered for {assets[0]} ({reasons[:600]})")
+    return MarketSnapshot(as_of=as_of, primary=assets[0], assets=data, macro=macro, gaps=tuple(gaps))
+
+
+def build_snapshot_from_raw(
+    responses: Sequence[RawResponse],
+    primary: str,
+    secondary: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    disabled: frozenset[str] = frozenset(),
+    env: Mapping[str, str] | None = None,
+) -> MarketSnapshot:
+    """Assemble a snapshot from recorded responses (same parsers as live). Pure: no I/O, no clock.
+
+    ``as_of`` defaults to the latest ``ts_received``. Expected datasets without a successful response become
+    gaps (blocked for 451/403, unavailable otherwise). ``env`` (default: none set) decides keyed-source gaps.
+    Raises ``NoPriceSourceError`` when nothing priced the primary asset.
+    """
+    assets = _assets(primary, secondary)
+    if as_of is None:
+        if not responses:
+            raise NoPriceSourceError(f"no responses recorded for {assets[0]}")
+        as_of = max(r.ts_received for r in responses)
+    return _assemble(responses, {}, assets, as_of, disabled=frozenset(disabled), env=env or {})
+
+
+async def fetch_snapshot(
+    primary: str,
+    secondary: Sequence[str] = (),
+    *,
+    config: SourceConfig,
+    progress: Progress | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[MarketSnapshot, list[RawResponse]]:
+    """Fetch every keyless endpoint for ``primary`` (+ ``secondary``) concurrently and build the snapshot.
+
+    Each failure becomes a ``Gap`` (blocked / unavailable / bad_payload) and the rest continues. ``progress``
+    is called with ``(label, "ok" | "failed: reason")`` per request. ``as_of`` is when the fetch completed.
+    Returns the snapshot and every recorded response (for ``archive.save_raw``). Raises ``NoPriceSourceError``
+    when no price source answered for the primary asset.
+    """
+    assets = _assets(primary, secondary)
+    start = datetime.now(UTC)
+    specs = registry.plan(assets, config, end=start)
+    failures: dict[Key, Gap] = {}
+    async with httpx.AsyncClient(
+        headers={"User-Agent": config.user_agent}, transport=transport, follow_redirects=True
+    ) as client:
+        fetcher = HttpFetcher(
+            client=client,
+            config=config,
+            rate_limits={n: p.rate_limit for n, p in registry.PROVIDERS.items()},
+            retry_markers={n: p.retry_markers for n, p in registry.PROVIDERS.items()},
+        )
+
+        async def one(spec: RequestSpec) -> None:
+            try:
+                await fetcher.fetch(spec)
+            except SourceError as exc:
+                who = f"{spec.asset}: " if spec.asset else ""
+                kind = GapKind.BLOCKED if isinstance(exc, BlockedSourceError) else gap_kind(exc)
+                failures[spec.key] = Gap(spec.provider, spec.dataset, kind, f"{who}{exc.message}")
+                if progress:
+                    progress(spec.label, f"failed: {exc.message}")
+            else:
+                if progress:
+                    progress(spec.label, "ok")
+
+        await asyncio.gather(*(one(s) for s in specs))
+        responses = list(fetcher.responses)
+    as_of = datetime.now(UTC)
+    snapshot = _assemble(responses, failures, assets, as_of, disabled=config.disabled, env=os.environ)
+    return snapshot, responses

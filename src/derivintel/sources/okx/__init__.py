@@ -1,0 +1,1 @@
+"""OKX connector: endpoint declarations (``endpoints``) and pure parsers (``parse``)."""

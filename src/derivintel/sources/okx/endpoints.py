@@ -1,0 +1,112 @@
+"""OKX v5 (USDT-margined swaps): endpoints, units and funding rules, as data.
+
+Docs: https://www.okx.com/docs-v5/en/#public-data-rest-api. Envelope ``{"code":"0","msg":"","data":[…]}``; history
+lists come newest first. Book and candle sizes are in contracts of ``CONTRACT_VALUE_BASE`` coins.
+"""
+
+from __future__ import annotations
+
+from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+
+PROVIDER = Provider(
+    name="okx",
+    base_url="https://www.okx.com",
+    # Public endpoints allow 20 requests per 2 s per IP (rubik: 5 per 2 s).
+    rate_limit=RateLimit(requests_per_s=2.5, burst=5, max_concurrent=4),
+    symbol_template="{asset}-USDT-SWAP",
+    coin_template="{asset}",
+    # Interval = nextFundingTime − fundingTime of /public/funding-rate; 8h only when that cannot be read.
+    funding_interval_hours=8.0,
+    doc_url="https://www.okx.com/docs-v5/en/",
+    retry_markers=('"code":"50011"',),
+)
+
+# Contract value (ctVal, coins per contract) of the {asset}-USDT-SWAP instruments (verify live via
+# /api/v5/public/instruments); the open-interest payload's oiCcy / oi is preferred when available.
+CONTRACT_VALUE_BASE: dict[str, float] = {
+    "BTC": 0.01,
+    "ETH": 0.1,
+    "SOL": 1.0,
+    "XRP": 100.0,
+    "BNB": 0.01,
+    "DOGE": 1000.0,
+}
+
+_INST = {"instId": "{symbol}"}
+PERIOD = "1H"
+PERIOD_S = 3600
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "okx",
+        "open-interest",
+        "/api/v5/public/open-interest",
+        {"instType": "SWAP", **_INST},
+        kind="open_interest",
+        units="oi contracts, oiCcy coin, oiUsd USD",
+    ),
+    Endpoint(
+        "okx",
+        "funding-rate",
+        "/api/v5/public/funding-rate",
+        _INST,
+        kind="funding",
+        units="fundingRate fraction for the current interval [fundingTime, nextFundingTime)",
+    ),
+    Endpoint(
+        "okx",
+        "mark-price",
+        "/api/v5/public/mark-price",
+        {"instType": "SWAP", **_INST},
+        kind="price",
+        units="markPx USDT",
+    ),
+    Endpoint(
+        "okx",
+        "index-tickers",
+        "/api/v5/market/index-tickers",
+        {"instId": "{asset}-USDT"},
+        kind="price",
+        units="idxPx USDT",
+    ),
+    Endpoint(
+        "okx",
+        "funding-rate-history",
+        "/api/v5/public/funding-rate-history",
+        {**_INST, "limit": "100"},
+        kind="funding",
+        units="realizedRate fraction per interval at fundingTime, newest first",
+    ),
+    Endpoint(
+        "okx",
+        "long-short-account-ratio",
+        "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
+        {**_INST, "period": PERIOD},
+        kind="long_short",
+        units="rows [ts, long/short account ratio]",
+    ),
+    Endpoint(
+        "okx",
+        "taker-volume",
+        "/api/v5/rubik/stat/taker-volume-contract",
+        {**_INST, "period": PERIOD, "unit": "0"},
+        kind="candles",
+        units="rows [ts, sellVol, buyVol] (sell first), unit=0 → coin",
+    ),
+    Endpoint(
+        "okx",
+        "candles",
+        "/api/v5/market/candles",
+        {**_INST, "bar": PERIOD, "limit": "300"},
+        kind="candles",
+        units="[ts, o, h, l, c, vol contracts, volCcy coin, volCcyQuote USDT, confirm], newest first",
+    ),
+    Endpoint(
+        "okx",
+        "books",
+        "/api/v5/market/books",
+        {**_INST, "sz": "400"},
+        kind="orderbook",
+        units="[price USDT, size contracts, 0, orders]",
+    ),
+)

@@ -1,0 +1,228 @@
+"""Pure parsers: OKX v5 response bodies to domain types (contracts converted to coins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from derivintel.domain.orderbook import OrderBook
+from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.series import (
+    CandleSeries,
+    FundingSeries,
+    LongShortKind,
+    LongShortSeries,
+    TakerVolumeSeries,
+)
+from derivintel.sources.payload import (
+    Where,
+    book_side,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    non_empty,
+    positive,
+    spacing_intervals_hours,
+    to_dt,
+    to_float,
+    to_float_or_none,
+    to_ms,
+)
+
+PROVIDER = "okx"
+VENUE = "okx"
+DEFAULT_FUNDING_INTERVAL_H = 8.0
+OKX_INTERVALS_H = (1.0, 2.0, 4.0, 6.0, 8.0)
+
+
+def _data(body: bytes, where: Where) -> list[Any]:
+    """Check the envelope (``code`` must be ``"0"``) and return the non-empty ``data`` array."""
+    obj = load_json(body, where)
+    code = field(obj, "code", where)
+    if str(code) != "0":
+        raise where.fail(f"code {code}: {obj.get('msg', '')}")
+    return non_empty(field(obj, "data", where), where, "data")
+
+
+def _row_for(rows: list[Any], key: str, value: str, where: Where) -> dict[str, Any]:
+    for row in rows:
+        if isinstance(row, dict) and row.get(key) == value:
+            return row
+    raise where.fail(f"no row with {key}={value!r} in data")
+
+
+def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, float, datetime]:
+    """``/public/open-interest`` → ``(oi_base coins, contract value in coins, event time)``."""
+    where = Where(PROVIDER, "open-interest")
+    row = _row_for(_data(body, where), "instId", symbol, where)
+    oi_contracts = to_float(field(row, "oi", where), where, "oi")
+    oi_base = to_float(field(row, "oiCcy", where), where, "oiCcy")
+    if oi_contracts < 0 or oi_base < 0:
+        raise where.fail("negative open interest")
+    ct_val = oi_base / oi_contracts if oi_contracts > 0 else float("nan")
+    return oi_base, ct_val, to_dt(field(row, "ts", where), where, "ts")
+
+
+def parse_mark_price(body: bytes, *, symbol: str) -> tuple[float, datetime]:
+    """``/public/mark-price`` → ``(mark USD, event time)``."""
+    where = Where(PROVIDER, "mark-price")
+    row = _row_for(_data(body, where), "instId", symbol, where)
+    mark = positive(to_float(field(row, "markPx", where), where, "markPx"), where, "markPx")
+    return mark, to_dt(field(row, "ts", where), where, "ts")
+
+
+def parse_index_price(body: bytes, *, index_id: str) -> float:
+    """``/market/index-tickers`` → index price in USD(T)."""
+    where = Where(PROVIDER, "index-tickers")
+    row = _row_for(_data(body, where), "instId", index_id, where)
+    return positive(to_float(field(row, "idxPx", where), where, "idxPx"), where, "idxPx")
+
+
+def parse_funding_rate(
+    body: bytes,
+    *,
+    asset: str,
+    symbol: str,
+    ts_recv: datetime,
+    mark_price_usd: float,
+    index_price_usd: float | None,
+    oi_base: float | None,
+) -> PerpMetrics:
+    """``/public/funding-rate`` (+ mark, index, OI) → ``PerpMetrics``.
+
+    The interval is ``nextFundingTime − fundingTime`` in hours (OKX runs 1h..8h intervals per instrument).
+    """
+    where = Where(PROVIDER, "funding-rate")
+    row = _row_for(_data(body, where), "instId", symbol, where)
+    funding_ms = to_ms(field(row, "fundingTime", where), where, "fundingTime")
+    next_ms = to_ms(field(row, "nextFundingTime", where), where, "nextFundingTime")
+    interval_h = (next_ms - funding_ms) / 3_600_000
+    if interval_h <= 0:
+        raise where.fail(f"nextFundingTime {next_ms} not after fundingTime {funding_ms}")
+    as_of = to_dt(row["ts"], where, "ts") if "ts" in row else ts_recv
+    return PerpMetrics(
+        venue=VENUE,
+        asset=asset,
+        venue_symbol=symbol,
+        mark_price_usd=mark_price_usd,
+        index_price_usd=index_price_usd,
+        funding_rate_interval=to_float(field(row, "fundingRate", where), where, "fundingRate"),
+        funding_interval_hours=float(round(interval_h, 6)),
+        funding_kind=FundingKind.PREDICTED,
+        next_funding_time=to_dt(funding_ms, where, "fundingTime"),
+        oi_base=oi_base,
+        volume_24h_usd=None,
+        source=make_source(where, as_of, ts_recv),
+    )
+
+
+def parse_funding_history(
+    body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float | None = None
+) -> FundingSeries:
+    """``/public/funding-rate-history`` → settled ``FundingSeries``; ``realizedRate`` per interval.
+
+    The interval per row is the spacing of consecutive ``fundingTime`` values when it is a valid OKX interval,
+    else ``interval_hours`` (from the current funding-rate), else 8h.
+    """
+    where = Where(PROVIDER, "funding-rate-history")
+    rows = _data(body, where)
+    ts, vals = [], []
+    for i, row in enumerate(rows):
+        if field(row, "instId", where) != symbol:
+            raise where.fail(f"[{i}] is for {row.get('instId')!r}, expected {symbol!r}")
+        ts.append(to_ms(field(row, "fundingTime", where), where, f"[{i}].fundingTime"))
+        vals.append(to_float(field(row, "realizedRate", where), where, f"[{i}].realizedRate"))
+    ts64, v = columns(vals, ts, where)
+    return FundingSeries(
+        venue=VENUE,
+        asset=asset,
+        ts=ts64,
+        rate_interval=v[:, 0],
+        interval_hours=spacing_intervals_hours(ts, OKX_INTERVALS_H, interval_hours or DEFAULT_FUNDING_INTERVAL_H),
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def _rows(body: bytes, where: Where, width: int) -> tuple[np.ndarray, np.ndarray]:
+    ts, vals = [], []
+    for i, row in enumerate(_data(body, where)):
+        if not isinstance(row, list) or len(row) < width:
+            raise where.fail(f"[{i}]: expected a row of {width}+ columns, got {str(row)[:80]}")
+        ts.append(to_ms(row[0], where, f"[{i}].ts"))
+        vals.append([to_float(row[j], where, f"[{i}][{j}]") for j in range(1, width)])
+    return columns(vals, ts, where)
+
+
+def parse_long_short_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> LongShortSeries:
+    """rubik ``long-short-account-ratio-contract`` rows ``[ts, ratio]`` → accounts ``LongShortSeries``."""
+    where = Where(PROVIDER, "long-short-account-ratio")
+    ts64, v = _rows(body, where, 2)
+    return LongShortSeries(
+        venue=VENUE,
+        asset=asset,
+        kind=LongShortKind.GLOBAL_ACCOUNTS,
+        interval_s=period_s,
+        ts=ts64,
+        ratio=v[:, 0],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
+    """rubik ``taker-volume-contract`` rows ``[ts, sellVol, buyVol]`` (SELL FIRST; coins with unit=0)."""
+    where = Where(PROVIDER, "taker-volume")
+    ts64, v = _rows(body, where, 3)
+    return TakerVolumeSeries(
+        venue=VENUE,
+        asset=asset,
+        interval_s=period_s,
+        ts=ts64,
+        buy_base=v[:, 1],
+        sell_base=v[:, 0],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_candles(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
+    """``/market/candles`` → ``CandleSeries``; ``volume_base`` = ``volCcy`` (coins for swaps); no taker split."""
+    where = Where(PROVIDER, "candles")
+    ts64, v = _rows(body, where, 7)
+    return CandleSeries(
+        venue=VENUE,
+        asset=asset,
+        market="perp",
+        interval_s=interval_s,
+        ts=ts64,
+        open=v[:, 0],
+        high=v[:, 1],
+        low=v[:, 2],
+        close=v[:, 3],
+        volume_base=v[:, 5],
+        taker_buy_base=None,
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )
+
+
+def parse_books(body: bytes, *, asset: str, ts_recv: datetime, contract_value_base: float) -> OrderBook:
+    """``/market/books`` → ``OrderBook``; sizes converted from contracts to coins (× ``contract_value_base``)."""
+    where = Where(PROVIDER, "books")
+    if not contract_value_base > 0:
+        raise where.fail(f"unknown contract value for {asset}")
+    book = _data(body, where)[0]
+    bids = book_side(field(book, "bids", where), where, "bids", descending=True)
+    asks = book_side(field(book, "asks", where), where, "asks", descending=False)
+    bids[:, 1] *= contract_value_base
+    asks[:, 1] *= contract_value_base
+    as_of = to_dt(field(book, "ts", where), where, "ts")
+    return OrderBook(venue=VENUE, asset=asset, bids=bids, asks=asks, source=make_source(where, as_of, ts_recv))
+
+
+def next_funding_rate(body: bytes, *, symbol: str) -> float | None:
+    """``nextFundingRate`` when OKX publishes it (often ``""``), else None."""
+    where = Where(PROVIDER, "funding-rate")
+    row = _row_for(_data(body, where), "instId", symbol, where)
+    return to_float_or_none(row.get("nextFundingRate"), where, "nextFundingRate")

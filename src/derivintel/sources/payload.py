@@ -1,0 +1,175 @@
+"""Strict readers for venue payloads, shared by every ``parse`` module.
+
+Every failure (truncated JSON, renamed or missing field, ``null`` / ``""`` / ``"NaN"`` where a number is due,
+unsorted or duplicated timestamps) raises ``BadPayloadError`` naming the provider, dataset and field, never a
+``KeyError`` or ``ValueError`` traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from derivintel.core.errors import BadPayloadError
+from derivintel.core.provenance import Source
+from derivintel.core.timeutil import from_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Names the payload being read (``provider/dataset``) for error messages."""
+
+    provider: str
+    dataset: str
+
+    def fail(self, message: str) -> BadPayloadError:
+        return BadPayloadError(f"{self.provider}/{self.dataset}", message)
+
+
+def load_json(body: bytes | str, where: Where) -> Any:
+    """Decode a JSON body; truncated or malformed JSON raises ``BadPayloadError``."""
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise where.fail(f"malformed or truncated JSON ({exc.msg} at char {getattr(exc, 'pos', '?')})") from exc
+
+
+def field(obj: Any, key: str, where: Where) -> Any:
+    """``obj[key]`` for a JSON object; a missing key (schema drift) raises ``BadPayloadError``."""
+    if not isinstance(obj, dict):
+        raise where.fail(f"expected an object holding {key!r}, got {type(obj).__name__}")
+    if key not in obj:
+        shown = ", ".join(sorted(map(str, obj))[:12])
+        raise where.fail(f"field {key!r} missing (schema drift?); fields present: {shown}")
+    return obj[key]
+
+
+def as_list(value: Any, where: Where, what: str) -> list[Any]:
+    """A JSON array, else ``BadPayloadError``."""
+    if not isinstance(value, list):
+        raise where.fail(f"{what}: expected an array, got {type(value).__name__}")
+    return value
+
+
+def non_empty(value: Any, where: Where, what: str) -> list[Any]:
+    """A non-empty JSON array, else ``BadPayloadError``."""
+    items = as_list(value, where, what)
+    if not items:
+        raise where.fail(f"{what}: empty array")
+    return items
+
+
+def to_float(value: Any, where: Where, what: str) -> float:
+    """A finite float from a JSON number or numeric string; ``null``, ``""``, ``"NaN"``, ``inf`` and booleans fail."""
+    if value is None or isinstance(value, bool):
+        raise where.fail(f"{what}: expected a number, got {value!r}")
+    if isinstance(value, int | float):
+        out = float(value)
+    elif isinstance(value, str):
+        try:
+            out = float(value.strip())
+        except ValueError as exc:
+            raise where.fail(f"{what}: expected a number, got {value!r}") from exc
+    else:
+        raise where.fail(f"{what}: expected a number, got {type(value).__name__}")
+    if not math.isfinite(out):
+        raise where.fail(f"{what}: non-finite number {value!r}")
+    return out
+
+
+def to_float_or_none(value: Any, where: Where, what: str) -> float | None:
+    """Like ``to_float`` but ``null`` and ``""`` mean "not published" (for genuinely optional fields)."""
+    if value is None or value == "":
+        return None
+    return to_float(value, where, what)
+
+
+def to_ms(value: Any, where: Where, what: str) -> int:
+    """Epoch milliseconds from a JSON number or numeric string (must be positive and integral)."""
+    out = to_float(value, where, what)
+    if out <= 0 or out != int(out):
+        raise where.fail(f"{what}: not an epoch-milliseconds timestamp: {value!r}")
+    return int(out)
+
+
+def to_dt(value: Any, where: Where, what: str) -> datetime:
+    """Aware UTC datetime from epoch milliseconds."""
+    return from_ms(to_ms(value, where, what))
+
+
+def positive(value: float, where: Where, what: str) -> float:
+    """``value`` if > 0, else ``BadPayloadError`` (prices, sizes)."""
+    if value <= 0:
+        raise where.fail(f"{what}: expected a positive number, got {value!r}")
+    return value
+
+
+def columns(rows: Sequence[Sequence[float]], ts_ms: Sequence[int], where: Where) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by timestamp ascending (venues send newest-first too); duplicate timestamps raise.
+
+    Returns ``(ts as datetime64[ms], values as float64 (n, k))``.
+    """
+    ts = np.asarray(ts_ms, dtype=np.int64)
+    values = np.asarray(rows, dtype=np.float64)
+    if values.ndim == 1:
+        values = values.reshape(len(ts), -1)
+    order = np.argsort(ts, kind="stable")
+    ts, values = ts[order], values[order]
+    if len(ts) > 1 and np.any(np.diff(ts) == 0):
+        raise where.fail("duplicate timestamps in series")
+    return ts.astype("datetime64[ms]"), values
+
+
+def book_side(levels: Any, where: Where, what: str, *, descending: bool) -> np.ndarray:
+    """``[[price, size, ...], ...]`` to a sorted ``(n, 2)`` array of ``[price, size]``."""
+    rows = as_list(levels, where, what)
+    out = np.empty((len(rows), 2), dtype=np.float64)
+    for i, level in enumerate(rows):
+        if not isinstance(level, list | tuple) or len(level) < 2:
+            raise where.fail(f"{what}[{i}]: expected [price, size, ...], got {level!r}")
+        out[i, 0] = positive(to_float(level[0], where, f"{what}[{i}].price"), where, f"{what}[{i}].price")
+        out[i, 1] = to_float(level[1], where, f"{what}[{i}].size")
+    order = np.argsort(-out[:, 0] if descending else out[:, 0], kind="stable")
+    out = out[order]
+    if len(out) > 1 and np.any(np.diff(out[:, 0]) == 0):
+        raise where.fail(f"{what}: duplicate price levels")
+    return out
+
+
+def make_source(where: Where, as_of: datetime, ts_recv: datetime) -> Source:
+    """``Source`` for an observation read from ``where`` (event time ``as_of``, received ``ts_recv``)."""
+    return Source(name=where.provider, dataset=where.dataset, as_of=as_of, fetched_at=ts_recv)
+
+
+def last_ts(ts: np.ndarray, where: Where) -> datetime:
+    """Event time of a series' newest row; an empty series is a bad payload."""
+    if len(ts) == 0:
+        raise where.fail("empty series")
+    return from_ms(int(ts[-1].astype(np.int64)))
+
+
+def spacing_intervals_hours(ts_ms: Sequence[int], allowed: Sequence[float], default: float) -> np.ndarray:
+    """Per-row funding interval (hours) read from the spacing of sorted settlement times.
+
+    Row ``i`` gets ``ts[i] − ts[i−1]`` rounded to whole hours when that is one of the venue's ``allowed``
+    intervals; other spacings (a missed settlement) take the previous valid value, row 0 the next one; ``default``
+    when no spacing is valid. Handles venues that changed their interval (Hyperliquid: 8h until June 2023, then 1h).
+    """
+    ts = np.sort(np.asarray(ts_ms, dtype=np.int64))
+    n = len(ts)
+    out = np.full(n, np.nan)
+    if n > 1:
+        hours = np.round(np.diff(ts) / 3_600_000)
+        out[1:] = np.where(np.isin(hours, np.asarray(allowed, dtype=float)), hours, np.nan)
+    valid = np.flatnonzero(np.isfinite(out))
+    if len(valid) == 0:
+        return np.full(n, float(default))
+    idx = np.maximum.accumulate(np.where(np.isfinite(out), np.arange(n), -1))
+    idx[idx < 0] = valid[0]
+    return out[idx]
