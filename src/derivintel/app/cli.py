@@ -41,44 +41,109 @@ def _write_output(text: str, out: Path | None) -> None:
         raise UserInputError(f"cannot write {out}: {exc.strerror or exc}") from exc
 
 
+class _FetchProgress:
+    """Counts per-source outcomes on a rich status line while the venues are fetched."""
+
+    def __init__(self, status) -> None:
+        self.status = status
+        self.ok = 0
+        self.failed: list[str] = []
+
+    def __call__(self, label: str, outcome: str) -> None:
+        if outcome == "ok":
+            self.ok += 1
+        else:
+            self.failed.append(label)
+        self.status.update(f"fetching: {self.ok} ok, {len(self.failed)} failed (last: {label})")
+
+
+def _run_with_progress(quiet: bool, work):
+    """Run ``work(say, progress)`` with a status line on stderr unless ``quiet``."""
+    if quiet:
+        return work(lambda _m: None, None)
+    with err_console.status("starting") as status:
+        tracker = _FetchProgress(status)
+        result = work(lambda msg: status.update(msg), tracker)
+    if tracker.ok or tracker.failed:
+        err_console.print(f"[dim]sources: {tracker.ok} ok, {len(tracker.failed)} failed[/dim]")
+    return result
+
+
+SecondaryOpt = Annotated[
+    list[str] | None, typer.Option("--secondary", "-s", help="Secondary asset(s) for the tactical phase.")
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Source config TOML (base URLs, timeouts, disabled sources).")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output on stderr.")]
+
+
 @app.command()
 def report(
     symbol: Annotated[str, typer.Argument(help="Primary asset, e.g. BTC (BTCUSDT and btc are accepted).")],
-    secondary: Annotated[
-        list[str] | None, typer.Option("--secondary", "-s", help="Secondary asset(s) for the tactical phase.")
-    ] = None,
+    secondary: SecondaryOpt = None,
     demo: Annotated[bool, typer.Option("--demo", help="Use the offline SYNTHETIC demo scenario (no network).")] = False,
+    from_dir: Annotated[
+        Path | None, typer.Option("--from", help="Rebuild offline from a raw snapshot saved by `snapshot save`.")
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Demo scenario seed.")] = 7,
     risk: Annotated[
         float, typer.Option("--risk", help="Account risk per trade as a fraction of equity (0.01 = 1%).")
     ] = 0.01,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output on stderr.")] = False,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Build the ten-phase report for SYMBOL."""
-    from derivintel.app.pipeline import ReportOptions, build_report_for
+    """Build the ten-phase report for SYMBOL from live venues (default), the demo, or a saved snapshot."""
+    from derivintel.app.pipeline import ReportOptions, SnapshotRequest, build_report_for
     from derivintel.report.json_render import render_json
     from derivintel.report.markdown import render_markdown
 
     if not 0 < risk < 0.2:
         raise UserInputError(f"--risk must be a fraction between 0 and 0.2, got {risk}")
-    options = ReportOptions(risk_fraction=risk)
-    built = build_report_for(
-        symbol,
-        secondary=tuple(secondary) if secondary is not None else None,
-        demo=demo,
-        seed=seed,
-        options=options,
-        generated_at=datetime.now(UTC),
-        progress=None if quiet else (lambda msg: err_console.print(f"[dim]{msg}[/dim]")),
+    request = SnapshotRequest(demo=demo, seed=seed, from_dir=from_dir, config_path=config)
+    built = _run_with_progress(
+        quiet,
+        lambda say, progress: build_report_for(
+            symbol,
+            secondary=tuple(secondary) if secondary is not None else None,
+            request=request,
+            options=ReportOptions(risk_fraction=risk),
+            generated_at=datetime.now(UTC),
+            say=say,
+            progress=progress,
+        ),
     )
     if built.synthetic and not quiet:
-        err_console.print(
-            "[bold yellow]SYNTHETIC DEMO DATA[/bold yellow]: not market data; for trying the product only"
-        )
+        err_console.print("[bold yellow]SYNTHETIC DEMO DATA[/bold yellow]: not market data; for trying the product")
     text = render_json(built) if fmt is ReportFormat.json else render_markdown(built)
     _write_output(text, out)
+
+
+snapshot_app = typer.Typer(help="Save raw venue responses for offline, reproducible reports.", no_args_is_help=True)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+@snapshot_app.command("save")
+def snapshot_save(
+    symbol: Annotated[str, typer.Argument(help="Primary asset, e.g. BTC.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Empty directory to write the raw archive to.")],
+    secondary: SecondaryOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fetch every live source and store each raw response byte for byte with a manifest (request, times, sha256)."""
+    from derivintel.app.pipeline import fetch_live, resolve_assets
+    from derivintel.sources.archive import save_raw
+
+    primary, others = resolve_assets(symbol, tuple(secondary) if secondary is not None else None)
+    snapshot, raw = _run_with_progress(
+        quiet, lambda _say, progress: fetch_live(primary, others, config_path=config, progress=progress)
+    )
+    manifest = save_raw(raw, out)
+    if not quiet:
+        err_console.print(f"saved {len(raw)} responses, {len(snapshot.gaps)} gaps: {manifest}")
 
 
 @app.command()

@@ -1,9 +1,12 @@
-"""Wiring: obtain a snapshot (demo or live), analyse it, build the report model."""
+"""Wiring: obtain a snapshot (demo, live or a saved raw archive), analyse it, build the report model."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from derivintel.app.analysis import AnalysisOptions, analyze_snapshot
 from derivintel.core.errors import UserInputError
@@ -14,6 +17,22 @@ from derivintel.report.model import Report
 
 ReportOptions = AnalysisOptions
 DEFAULT_SECONDARY = {"BTC": ("ETH",), "ETH": ("BTC",)}
+Say = Callable[[str], None]
+SourceProgress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRequest:
+    """Where the snapshot comes from: the synthetic demo, a saved raw archive, or live venues (the default)."""
+
+    demo: bool = False
+    seed: int = 7
+    from_dir: Path | None = None
+    config_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.demo and self.from_dir is not None:
+            raise UserInputError("--demo and --from are exclusive: choose the synthetic demo or a saved snapshot")
 
 
 def resolve_assets(symbol: str, secondary: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
@@ -27,44 +46,60 @@ def resolve_assets(symbol: str, secondary: tuple[str, ...] | None) -> tuple[str,
     return primary, others
 
 
-def load_demo_snapshot(primary: str, secondary: tuple[str, ...], seed: int) -> MarketSnapshot:
-    from derivintel.sources.demo import build_demo_snapshot
+def fetch_live(
+    primary: str, secondary: tuple[str, ...], *, config_path: Path | None, progress: SourceProgress | None = None
+):
+    """Fetch every keyless source concurrently. Returns ``(snapshot, raw_responses)``; failures become gaps;
+    ``NoPriceSourceError`` when no price source answered at all."""
+    from derivintel.sources.config import SourceConfig
+    from derivintel.sources.live import fetch_snapshot
 
-    return build_demo_snapshot(primary, secondary, seed=seed)
+    config = SourceConfig.load(config_path)
+    return asyncio.run(fetch_snapshot(primary, secondary, config=config, progress=progress))
+
+
+def load_saved(directory: Path, primary: str, secondary: tuple[str, ...]) -> MarketSnapshot:
+    """Rebuild a snapshot offline from a raw archive written by ``derivintel snapshot save`` (same parsers)."""
+    from derivintel.sources.archive import load_raw
+    from derivintel.sources.live import build_snapshot_from_raw
+
+    return build_snapshot_from_raw(load_raw(directory), primary, secondary)
+
+
+def get_snapshot(
+    primary: str,
+    secondary: tuple[str, ...],
+    request: SnapshotRequest,
+    *,
+    say: Say,
+    progress: SourceProgress | None = None,
+) -> MarketSnapshot:
+    if request.demo:
+        from derivintel.sources.demo import build_demo_snapshot
+
+        say("building the synthetic demo snapshot")
+        return build_demo_snapshot(primary, secondary, seed=request.seed)
+    if request.from_dir is not None:
+        say(f"rebuilding from the saved snapshot in {request.from_dir}")
+        return load_saved(request.from_dir, primary, secondary)
+    say("fetching live data from all venues")
+    snapshot, _raw = fetch_live(primary, secondary, config_path=request.config_path, progress=progress)
+    return snapshot
 
 
 def build_report_for(
     symbol: str,
     *,
     secondary: tuple[str, ...] | None,
-    demo: bool,
-    seed: int,
+    request: SnapshotRequest,
     options: AnalysisOptions,
     generated_at: datetime,
-    progress: Callable[[str], None] | None = None,
+    say: Say | None = None,
+    progress: SourceProgress | None = None,
 ) -> Report:
     """Resolve symbols, get the snapshot, analyse and build the report."""
     primary, others = resolve_assets(symbol, secondary)
-    say = progress or (lambda _msg: None)
-    if demo:
-        say("building the synthetic demo snapshot")
-        snapshot = load_demo_snapshot(primary, others, seed)
-    else:
-        snapshot = load_live_snapshot(primary, others, say)
+    say = say or (lambda _msg: None)
+    snapshot = get_snapshot(primary, others, request, say=say, progress=progress)
     say("running analytics")
-    analyses = analyze_snapshot(snapshot, options)
-    return build_report(snapshot, analyses, generated_at=generated_at)
-
-
-def load_live_snapshot(primary: str, secondary: tuple[str, ...], say: Callable[[str], None]) -> MarketSnapshot:
-    """Fetch every keyless source concurrently; gaps for failures; ``NoPriceSourceError`` with no price at all."""
-    import asyncio
-
-    from derivintel.sources.config import SourceConfig
-    from derivintel.sources.live import fetch_snapshot
-
-    say("fetching live data from all venues")
-    snapshot, _raw = asyncio.run(
-        fetch_snapshot(primary, secondary, config=SourceConfig.load(), progress=lambda s, m: say(f"{s}: {m}"))
-    )
-    return snapshot
+    return build_report(snapshot, analyze_snapshot(snapshot, options), generated_at=generated_at)

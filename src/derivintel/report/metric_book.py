@@ -70,6 +70,8 @@ class MetricBook:
         if cleaned is None:
             status = "insufficient_data"
             note = note or "input data missing"
+            if source is None and labels.startswith("derived"):
+                labels = "missing"
         metric = Metric(
             key=key,
             label=label,

@@ -25,8 +25,10 @@ class SourceConfig:
     ``base_urls`` overrides the declared base URL per provider (``{"bybit": "http://127.0.0.1:8000/bybit"}``).
     ``timeout_s`` is per request; a request is tried ``1 + max_retries`` times on timeouts, 429 and 5xx, waiting
     ``min(backoff_max_s, backoff_base_s · 2^attempt) · U(0.5, 1)`` or the server's ``Retry-After`` (capped at
-    ``retry_after_cap_s``). ``disabled`` providers are skipped (reported as gaps). ``rate_limit_scale`` multiplies
-    every declared request rate (tests use a large value).
+    ``retry_after_cap_s``). Connection failures (DNS, refused) are retried at most ``connect_retries`` times: they
+    rarely heal within seconds. ``total_timeout_s`` bounds the whole fetch phase: requests still pending then are
+    cancelled and reported as gaps. ``disabled`` providers are skipped (reported as gaps). ``rate_limit_scale``
+    multiplies every declared request rate (tests use a large value).
     """
 
     base_urls: Mapping[str, str] = field(default_factory=dict)
@@ -35,6 +37,8 @@ class SourceConfig:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 8.0
     retry_after_cap_s: float = 30.0
+    connect_retries: int = 1
+    total_timeout_s: float = 25.0
     disabled: frozenset[str] = frozenset()
     rate_limit_scale: float = 1.0
     user_agent: str = "derivintel (+https://github.com/derivintel)"

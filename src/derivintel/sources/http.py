@@ -197,12 +197,18 @@ class HttpFetcher:
         source = spec.label
         attempts = 1 + self.config.max_retries
         last_reason = ""
+        connect_failures = 0
         for attempt in range(attempts):
             wait: float | None = None
             try:
                 raw = await self._send(spec, attempt + 1)
             except httpx.TimeoutException:
                 last_reason = f"timeout after {self.config.timeout_s:g} s"
+            except httpx.ConnectError as exc:
+                last_reason = f"network error: cannot connect ({exc})"
+                connect_failures += 1
+                if connect_failures > self.config.connect_retries:
+                    break
             except httpx.TransportError as exc:
                 last_reason = f"network error: {type(exc).__name__}: {exc}"
             else:
@@ -224,4 +230,4 @@ class HttpFetcher:
                     raise SourceError(source, f"HTTP {raw.status}: {raw.body[:200].decode('utf-8', 'replace')}")
             if attempt + 1 < attempts:
                 await self.sleep(wait if wait is not None else backoff_delay(attempt, self.config, self.rng))
-        raise RetryableSourceError(source, f"{last_reason}; gave up after {attempts} attempt(s)")
+        raise RetryableSourceError(source, f"{last_reason}; gave up after {attempt + 1} attempt(s)")

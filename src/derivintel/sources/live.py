@@ -548,8 +548,9 @@ def _assemble(
     gaps += keyed_source_gaps(env)
     primary = data[assets[0]]
     if not primary.perps and not primary.candles:
-        reasons = "; ".join(f"{g.label}: {g.reason}" for g in gaps if g.kind is not GapKind.NOT_CONFIGURED)
-        raise NoPriceSourceError(f"no price source answered for {assets[0]} ({reasons[:600]})")
+        failed = [g for g in gaps if g.kind is not GapKind.NOT_CONFIGURED]
+        first = f"; first: {failed[0].label}: {failed[0].reason[:160]}" if failed else ""
+        raise NoPriceSourceError(f"no price source answered for {assets[0]} ({len(failed)} sources failed{first})")
     return MarketSnapshot(as_of=as_of, primary=assets[0], assets=data, macro=macro, gaps=tuple(gaps))
 
 
@@ -618,7 +619,17 @@ async def fetch_snapshot(
                 if progress:
                     progress(spec.label, "ok")
 
-        await asyncio.gather(*(one(s) for s in specs))
+        tasks = {asyncio.ensure_future(one(s)): s for s in specs}
+        _done, pending = await asyncio.wait(tasks, timeout=config.total_timeout_s)
+        for task in pending:
+            task.cancel()
+            spec = tasks[task]
+            reason = f"no answer within the fetch budget of {config.total_timeout_s:g} s"
+            failures.setdefault(spec.key, Gap(spec.provider, spec.dataset, GapKind.UNAVAILABLE, reason))
+            if progress:
+                progress(spec.label, f"failed: {reason}")
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         responses = list(fetcher.responses)
     as_of = datetime.now(UTC)
     snapshot = _assemble(responses, failures, assets, as_of, disabled=config.disabled, env=os.environ)

@@ -36,8 +36,10 @@ def load_json(body: bytes | str, where: Where) -> Any:
     """Decode a JSON body; truncated or malformed JSON raises ``BadPayloadError``."""
     try:
         return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise where.fail(f"malformed or truncated JSON ({exc.msg} at char {getattr(exc, 'pos', '?')})") from exc
+    except json.JSONDecodeError as exc:
+        raise where.fail(f"malformed or truncated JSON ({exc.msg} at char {exc.pos})") from exc
+    except UnicodeDecodeError as exc:
+        raise where.fail(f"body is not decodable JSON text ({exc.encoding}: {exc.reason})") from exc
 
 
 def field(obj: Any, key: str, where: Where) -> Any:

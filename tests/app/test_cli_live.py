@@ -1,0 +1,86 @@
+"""The live path through the CLI against the loopback fake venues: fetch, save, replay, no-price exit code."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from derivintel.app.cli import main
+from derivintel.sources import registry
+from tests.sources.fakeserver import FakeVenues
+
+
+def _write_config(path: Path, base: str, **extra: float) -> Path:
+    settings = {
+        "timeout_s": 2.0,
+        "max_retries": 1,
+        "backoff_base_s": 0.01,
+        "backoff_max_s": 0.02,
+        "rate_limit_scale": 1000.0,
+        **extra,
+    }
+    lines = ["[sources]"] + [f"{k} = {v}" for k, v in settings.items()] + ["", "[sources.base_urls]"]
+    lines += [f'"{name}" = "{base}/{name}"' for name in registry.PROVIDERS]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def venues():
+    with FakeVenues(sleep_s=0.2) as fake:
+        yield fake
+
+
+def _report_json(argv: list[str], out: Path) -> dict:
+    assert main([*argv, "-q", "--format", "json", "--out", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_live_report_from_fake_venues_is_not_synthetic(venues, tmp_path):
+    cfg = _write_config(tmp_path / "sources.toml", venues.url)
+    data = _report_json(["report", "BTC", "--secondary", "ETH", "--config", str(cfg)], tmp_path / "live.json")
+    assert data["synthetic"] is False
+    assert data["banner"] is None
+    price = next(m for p in data["phases"] for m in p["metrics"] if m["key"] == "price.last")
+    assert price["value"] is not None
+    assert "demo" not in price["source"]
+
+
+def test_snapshot_save_then_replay_is_reproducible(venues, tmp_path):
+    cfg = _write_config(tmp_path / "sources.toml", venues.url)
+    archive = tmp_path / "snap"
+    assert main(["snapshot", "save", "BTC", "--out", str(archive), "--config", str(cfg), "-q"]) == 0
+    manifest = json.loads((archive / "manifest.json").read_text())
+    assert len(manifest["responses"]) > 40  # every endpoint's raw response, byte for byte
+    first = _report_json(["report", "BTC", "--from", str(archive)], tmp_path / "a.json")
+    second = _report_json(["report", "BTC", "--from", str(archive)], tmp_path / "b.json")
+    first.pop("generated_at")
+    second.pop("generated_at")
+    assert first == second
+    assert first["synthetic"] is False
+
+
+def test_replay_of_a_missing_archive_is_exit_2(tmp_path, capsys):
+    assert main(["report", "BTC", "--from", str(tmp_path / "nope"), "-q"]) == 2
+    assert "not a raw archive" in capsys.readouterr().err
+
+
+def test_bad_config_file_is_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sources\ntimeout_s = ")
+    assert main(["report", "BTC", "--config", str(bad), "-q"]) == 2
+    assert "cannot read source config" in capsys.readouterr().err
+
+
+def test_no_price_source_is_exit_3_one_line(tmp_path, capsys):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = _write_config(tmp_path / "dead.toml", f"http://127.0.0.1:{port}", total_timeout_s=10.0)
+    assert main(["report", "BTC", "--config", str(cfg), "-q"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("derivintel: no data: no price source answered for BTC")
