@@ -68,6 +68,7 @@ class FakeVenues:
 
     faults: dict[str, str] = field(default_factory=dict)
     sleep_s: float = 1.0
+    latency_s: float = 0.0  # added to every answer (benchmarks: a realistic round trip)
     retry_after: str = "7"
     hits: list[tuple[str, str]] = field(default_factory=list)
     overrides: dict[tuple[str, str], bytes] = field(default_factory=dict)
@@ -150,6 +151,8 @@ class FakeVenues:
                     self._answer(404, b'{"error":"no fixture route"}')
                     return
                 venues.hits.append((provider, ep.dataset))
+                if venues.latency_s:
+                    time.sleep(venues.latency_s)
                 fault = venues.faults.get(provider)
                 if fault == "timeout":
                     time.sleep(venues.sleep_s)

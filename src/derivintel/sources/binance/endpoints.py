@@ -13,7 +13,7 @@ USDM = Provider(
     name="binance-usdm",
     base_url="https://fapi.binance.com",
     # 2400 request weight per minute per IP; most calls here weigh 1-10.
-    rate_limit=RateLimit(requests_per_s=10.0, burst=20, max_concurrent=8),
+    rate_limit=RateLimit(requests_per_s=10.0, burst=24, max_concurrent=12),
     symbol_template="{asset}USDT",
     # 8h unless /fapi/v1/fundingInfo lists the symbol with another fundingIntervalHours (absent means 8h).
     funding_interval_hours=8.0,
@@ -22,7 +22,7 @@ USDM = Provider(
 SPOT = Provider(
     name="binance-spot",
     base_url="https://api.binance.com",
-    rate_limit=RateLimit(requests_per_s=10.0, burst=20, max_concurrent=8),
+    rate_limit=RateLimit(requests_per_s=10.0, burst=24, max_concurrent=12),
     symbol_template="{asset}USDT",
     doc_url="https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints",
 )

@@ -11,8 +11,9 @@ from derivintel.sources.declarations import Endpoint, Provider, RateLimit
 PROVIDER = Provider(
     name="okx",
     base_url="https://www.okx.com",
-    # Public endpoints allow 20 requests per 2 s per IP (rubik: 5 per 2 s).
-    rate_limit=RateLimit(requests_per_s=2.5, burst=5, max_concurrent=4),
+    # Limits are per endpoint: 20 requests per 2 s per IP (rubik: 5 per 2 s); a snapshot sends at most two per
+    # endpoint, so a provider-wide 10/s with a burst of 20 stays inside every endpoint limit.
+    rate_limit=RateLimit(requests_per_s=10.0, burst=20, max_concurrent=10),
     symbol_template="{asset}-USDT-SWAP",
     coin_template="{asset}",
     # Interval = nextFundingTime − fundingTime of /public/funding-rate; 8h only when that cannot be read.
