@@ -61,3 +61,18 @@ def test_help_everywhere(capsys):
 def test_schema_command(capsys):
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Report"
+
+
+def test_check_exit_codes_through_main(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nname = "x"\nmetric = "price.last"\nop = "above"\nthreshold = 1.0\n')
+    assert main(["check", "BTC", "--demo", "--rules", str(bad), "-q"]) == 2
+    assert "bad.toml:4" in capsys.readouterr().err
+    fires = tmp_path / "fires.toml"
+    fires.write_text(
+        '[[rule]]\nname = "any-price"\nmetric = "price.last"\nop = ">"\nthreshold = 0.0\ncooldown = "1h"\n'
+    )
+    state = tmp_path / "state.json"
+    argv = ["check", "BTC", "--demo", "--rules", str(fires), "--state", str(state), "-q"]
+    assert main(argv) == 3
+    assert main(argv) == 0  # inside the cooldown: nothing is sent again

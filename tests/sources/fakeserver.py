@@ -89,7 +89,7 @@ class FakeVenues:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""
         settings: dict[str, Any] = {
             "base_urls": {name: f"{self.url}/{name}" for name in registry.PROVIDERS},
-            "timeout_s": 0.3,
+            "timeout_s": 2.0,  # generous: a loaded CI machine must not time out healthy answers
             "max_retries": 1,
             "backoff_base_s": 0.01,
             "backoff_max_s": 0.02,

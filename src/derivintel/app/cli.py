@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
+from derivintel.app.alerts_cmd import check as check_command
+from derivintel.app.alerts_cmd import watch as watch_command
 from derivintel.app.options_cmd import options as options_command
 from derivintel.core.errors import NoPriceSourceError, UserInputError
 
@@ -157,6 +159,8 @@ def schema() -> None:
 app.command("options", help="Per-expiry options analysis of Deribit chain files (JSON or UI CSV export).")(
     options_command
 )
+app.command("watch")(watch_command)
+app.command("check")(check_command)
 
 
 def main(argv: list[str] | None = None) -> int:
