@@ -16,6 +16,7 @@ from derivintel.analytics.liquidity import (
     simulate_cascade,
     stop_clusters,
 )
+from derivintel.analytics.liquidity.realised import realised_liquidations
 from derivintel.analytics.macro import analyze_macro
 from derivintel.analytics.options import DealerScenario, analyze_chain
 from derivintel.analytics.positioning import analyze_positioning
@@ -55,6 +56,7 @@ class AssetAnalyses:
     exposure: Result
     cascade_down: Result
     cascade_up: Result
+    realised: Result
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,7 +156,10 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
                 shock_fraction=options.cascade_shock_fraction,
                 direction="up",
             )
-    return AssetAnalyses(data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up)
+    realised = realised_liquidations(data.liquidations, as_of=as_of)
+    return AssetAnalyses(
+        data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised
+    )
 
 
 def _btc_daily_close(snapshot: MarketSnapshot) -> pd.Series | None:

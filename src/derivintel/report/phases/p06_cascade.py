@@ -12,6 +12,7 @@ def build(ctx: PhaseContext) -> Phase:
     b = ctx.book
     a = ctx.analyses.primary
     ex_res = a.exposure
+    model_sources = (*a.liquidation_map.sources, *a.depth.sources)
     ex = ex_res.value
     keys: list[str] = []
     rows = []
@@ -58,13 +59,14 @@ def build(ctx: PhaseContext) -> Phase:
                 res,
                 path.terminal_price_usd if path else None,
                 "usd",
+                sources=model_sources,
             ),
             b.add_result(
                 f"cascade.{direction}.move",
-                f"Cascade {direction}: total move",
+                f"Cascade {direction}: size of the move",
                 res,
-                path.terminal_move_fraction if path else None,
-                "fraction",
+                abs(path.terminal_move_fraction) if path else None,
+                "share",
             ),
             b.add_result(
                 f"cascade.{direction}.forced_usd",
@@ -72,6 +74,7 @@ def build(ctx: PhaseContext) -> Phase:
                 res,
                 path.total_forced_notional_usd if path else None,
                 "usd_notional",
+                sources=model_sources,
             ),
             b.add_result(
                 f"cascade.{direction}.waves",
@@ -79,6 +82,7 @@ def build(ctx: PhaseContext) -> Phase:
                 res,
                 path.n_waves if path else None,
                 "count",
+                sources=model_sources,
             ),
             b.add_result(
                 f"cascade.{direction}.extrapolated",
@@ -86,12 +90,55 @@ def build(ctx: PhaseContext) -> Phase:
                 res,
                 path.extrapolated if path else None,
                 "label",
+                sources=model_sources,
             ),
         ]
         keys += ks
         sim_rows.append(row("Longs (down)" if direction == "down" else "Shorts (up)", *(b.cell(k) for k in ks)))
+    real_res = a.realised
+    real = real_res.value
+    keys.append(
+        b.add_result(
+            "cascade.realised.long_24h_usd",
+            "Realised long liquidations, 24h",
+            real_res,
+            real.long_usd if real else None,
+            "usd_notional",
+        )
+    )
+    keys.append(
+        b.add_result(
+            "cascade.realised.short_24h_usd",
+            "Realised short liquidations, 24h",
+            real_res,
+            real.short_usd if real else None,
+            "usd_notional",
+        )
+    )
+    real_rows = [
+        row("All venues", b.cell("cascade.realised.long_24h_usd"), b.cell("cascade.realised.short_24h_usd"), "")
+    ]
+    for v in real.venues if real else ():
+        slug = v.venue.replace("-", "_")
+        k_l = b.add(
+            f"cascade.realised.{slug}.long_24h_usd",
+            f"{v.venue} long liquidations, 24h",
+            v.long_usd,
+            "usd_notional",
+            sources=[v.source],
+        )
+        k_s = b.add(
+            f"cascade.realised.{slug}.short_24h_usd",
+            f"{v.venue} short liquidations, 24h",
+            v.short_usd,
+            "usd_notional",
+            sources=[v.source],
+        )
+        keys += [k_l, k_s]
+        real_rows.append(row(v.venue, b.cell(k_l), b.cell(k_s), "sampled stream: under-counts" if v.sampled else ""))
     tables = [
         Table(columns=["Band", "Long liq. below", "Short liq. above", "Asymmetry"], rows=rows),
+        Table(columns=["Realised (24h)", "Longs liquidated", "Shorts liquidated", "Note"], rows=real_rows),
         Table(columns=["Cascade", "Terminal price", "Move", "Forced notional", "Waves", "Extrapolated"], rows=sim_rows),
     ]
     asym = ex.asymmetry.get(0.02) if ex else None
@@ -108,6 +155,7 @@ def build(ctx: PhaseContext) -> Phase:
         "up ends at {cascade.up.terminal_price} after {cascade.up.waves} waves ({cascade.up.forced_usd} forced)."
     )
     reasoning = (
+        "Realised liquidations are observed forced orders; the levels are modelled. "
         "Each wave turns the liquidations crossed into market orders that eat the opposite side of the aggregated "
         "book; past the book snapshot the depth is an explicit extrapolation, listed under data limitations."
     )
