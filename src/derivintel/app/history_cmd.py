@@ -1,0 +1,305 @@
+"""CLI commands of the history store (typer functions; registered in ``app/cli.py`` by the lead):
+
+- ``import_app`` (``derivintel import binance|deribit|series|oi ...``): importers of public dumps and dated CSVs.
+- ``backfill`` (``derivintel backfill SYMBOL --days N``), ``collect`` (``derivintel collect [SYMBOLS] --every 5m``),
+  ``study`` (``derivintel study SYMBOL``: event-study table and JSON), ``store_info`` (``derivintel store``).
+
+Every command takes ``--store PATH`` (default: ``$DERIVINTEL_HOME`` / ``$XDG_DATA_HOME/derivintel`` /
+``~/.local/share/derivintel``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from derivintel.core.errors import UserInputError
+from derivintel.core.timeutil import iso, parse_utc
+from derivintel.domain.assets import normalise_asset
+from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.store.collect import HistoryFetch, SnapshotFetch
+
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="History store file or directory.")]
+err = Console(stderr=True)
+import_app = typer.Typer(help="Import public data dumps and dated CSVs into the history store.", no_args_is_help=True)
+
+
+def _open(store: Path | None):  # -> HistoryStore
+    from derivintel.store import HistoryStore
+
+    return HistoryStore(store)
+
+
+def _print_import(report) -> None:
+    err.print(report.summary())
+    for note in report.notes:
+        err.print(f"[dim]{note}[/dim]")
+
+
+@import_app.command("binance-vision")
+def import_binance(
+    files: Annotated[list[Path], typer.Argument(help="data.binance.vision klines/fundingRate/metrics CSV or zip.")],
+    asset: Annotated[str | None, typer.Option("--asset", help="Override the asset (e.g. BTC).")] = None,
+    market: Annotated[str | None, typer.Option("--market", help="perp or spot (default: from the name).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import Binance public data dumps (idempotent)."""
+    from derivintel.store.importers import import_binance_vision
+
+    with _open(store) as st:
+        _print_import(import_binance_vision(files, st, asset=asset, market=market))
+
+
+@import_app.command("deribit-chain")
+def import_deribit(
+    files: Annotated[list[Path], typer.Argument(help="Deribit chain files (JSON, UI export CSV, svcj CSV).")],
+    currency: Annotated[str, typer.Option("--currency")] = "BTC",
+    spot: Annotated[float | None, typer.Option("--spot", help="Spot USD for UI exports.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import Deribit option-chain snapshots (idempotent)."""
+    from derivintel.store.importers import import_deribit_chain
+
+    with _open(store) as st:
+        _print_import(import_deribit_chain(files, st, currency=currency, spot_usd=spot))
+
+
+@import_app.command("series")
+def import_series_cmd(
+    name: Annotated[str, typer.Argument(help="vix, nasdaq, wti, dxy, stablecoin_supply, btc_dominance, eth_btc")],
+    file: Annotated[Path, typer.Argument(help="date,value CSV (also as_of,value,status and FRED downloads).")],
+    unit: Annotated[str, typer.Option("--unit", help="auto, percent, fraction or native.")] = "auto",
+    release: Annotated[str | None, typer.Option("--release", help="fred or crypto_daily.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import a dated macro series with availability times (idempotent)."""
+    from derivintel.store.importers import import_series
+
+    if unit not in ("auto", "percent", "fraction", "native"):
+        raise UserInputError(f"--unit must be auto, percent, fraction or native, got {unit!r}")
+    if release not in (None, "fred", "crypto_daily"):
+        raise UserInputError(f"--release must be fred or crypto_daily, got {release!r}")
+    with _open(store) as st:
+        _print_import(import_series(name, file, st, input_unit=unit, release=release))  # type: ignore[arg-type]
+
+
+@import_app.command("oi")
+def import_oi(
+    file: Annotated[Path, typer.Argument(help="CSV with a time column, coin OI and a USD price.")],
+    venue: Annotated[str, typer.Option("--venue")] = "binance-usdm",
+    asset: Annotated[str, typer.Option("--asset")] = "BTC",
+    interval_s: Annotated[int, typer.Option("--interval-s", help="Sampling interval in seconds.")] = 3600,
+    ts_column: Annotated[str, typer.Option("--ts-column")] = "timestamp",
+    oi_column: Annotated[str, typer.Option("--oi-column")] = "open_interest",
+    price_column: Annotated[str, typer.Option("--price-column")] = "mark_price",
+    store: StoreOpt = None,
+) -> None:
+    """Import an open-interest history CSV (idempotent)."""
+    from derivintel.store.importers import import_oi_csv
+
+    with _open(store) as st:
+        report = import_oi_csv(
+            file,
+            st,
+            venue=venue,
+            asset=normalise_asset(asset),
+            interval_s=interval_s,
+            ts_column=ts_column,
+            oi_base_column=oi_column,
+            price_column=price_column,
+        )
+        _print_import(report)
+
+
+# --- fetch wiring: demo offline, live via the pipeline's snapshot fetch ----------------------------------------------
+def demo_fetch(now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> SnapshotFetch:
+    """Fetch = the SYNTHETIC demo scenario at the current hour (stored with synthetic=True)."""
+    from derivintel.core.timeutil import floor_to
+    from derivintel.sources.demo import build_demo_snapshot
+
+    def fetch(asset: str) -> MarketSnapshot:
+        return build_demo_snapshot(asset, (), seed=7, as_of=floor_to(now(), 3600))
+
+    return fetch
+
+
+def live_fetch() -> SnapshotFetch:
+    """Fetch = the live keyless snapshot of the report pipeline (``app.pipeline.fetch_live``)."""
+
+    def fetch(asset: str) -> MarketSnapshot:
+        from derivintel.app.pipeline import fetch_live
+
+        snapshot, _raw = fetch_live(asset, (), config_path=None)
+        return snapshot
+
+    return fetch
+
+
+# The lead may replace this with the live connectors' paged history fetch (asset, start, end) -> series.
+LIVE_HISTORY_FETCH: HistoryFetch | None = None
+
+
+def parse_every(text: str) -> float:
+    """``30s``, ``5m``, ``1h`` → seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh])\s*", text)
+    if not m:
+        raise UserInputError(f"--every must look like 30s, 5m or 1h, got {text!r}")
+    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def backfill(
+    symbol: Annotated[str, typer.Argument(help="Asset, e.g. BTC.")],
+    days: Annotated[int, typer.Option("--days", help="How many days back.")] = 30,
+    demo: Annotated[bool, typer.Option("--demo", help="Backfill from the SYNTHETIC demo scenario.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Store what the venues' history endpoints give for SYMBOL over the last N days."""
+    from derivintel.store.collect import backfill as run_backfill
+    from derivintel.store.collect import history_from_snapshot
+
+    asset = normalise_asset(symbol)
+    if days <= 0:
+        raise UserInputError("--days must be positive")
+    if demo:
+        fetch_history = history_from_snapshot(demo_fetch())
+    elif LIVE_HISTORY_FETCH is not None:
+        fetch_history = LIVE_HISTORY_FETCH
+    else:
+        fetch_history = history_from_snapshot(live_fetch())
+    with _open(store) as st:
+        rep = run_backfill(fetch_history, asset, days, st, now=datetime.now(UTC))
+    for table, n in sorted(rep.read.items()):
+        err.print(f"{table}: {rep.inserted.get(table, 0)} new of {n} read")
+
+
+def collect(
+    symbols: Annotated[list[str] | None, typer.Argument(help="Assets to poll (default BTC ETH).")] = None,
+    every: Annotated[str, typer.Option("--every", help="Polling period: 30s, 5m, 1h.")] = "5m",
+    rounds: Annotated[int | None, typer.Option("--rounds", help="Stop after this many rounds.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Poll the SYNTHETIC demo scenario.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Poll sources into the store, one status line per round; failures are reported and polling goes on."""
+    from derivintel.store.collect import run_collector
+
+    assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
+    every_s = parse_every(every)
+    with _open(store) as st:
+        run_collector(
+            demo_fetch() if demo else live_fetch(),
+            assets,
+            st,
+            every_s=every_s,
+            rounds=rounds,
+            on_status=lambda s: err.print(s.line),
+        )
+
+
+def _num(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def study_json(result) -> dict[str, Any]:
+    """The study as plain JSON (fractions, ISO times)."""
+    rows = []
+    for r in result.rows:
+        d = asdict(r)
+        for k, v in d.items():
+            if isinstance(v, datetime):
+                d[k] = iso(v)
+            elif isinstance(v, float):
+                d[k] = _num(v)
+        rows.append(d)
+    return {
+        "asset": result.asset,
+        "interval_s": result.interval_s,
+        "horizons_days": list(result.horizons_days),
+        "span_start": iso(result.span_start),
+        "span_end": iso(result.span_end),
+        "feature_spans": {k: None if v is None else [iso(v[0]), iso(v[1])] for k, v in result.feature_spans.items()},
+        "multiple_testing": result.multiple_testing,
+        "spa_pvalues": {str(k): _num(v, 4) for k, v in result.spa_pvalues.items()},
+        "confidence": result.confidence,
+        "n_boot": result.n_boot,
+        "seed": result.seed,
+        "rows": rows,
+    }
+
+
+def _pct(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def study_table(result) -> Table:
+    t = Table(title=f"{result.asset} event study {result.span_start:%Y-%m-%d}..{result.span_end:%Y-%m-%d}")
+    for col in ("signal", "h", "N", "hit", "mean", "median", f"CI{result.confidence:.0%}", "base mean", "p", "sig"):
+        t.add_column(col, justify="left" if col == "signal" else "right")
+    for r in result.rows:
+        ci = "–" if r.ci_low is None else f"{_pct(r.ci_low)}..{_pct(r.ci_high)}"
+        sig = "–" if r.significant is None else ("yes" if r.significant else "no")
+        t.add_row(
+            r.signal,
+            f"{r.horizon_days}d",
+            str(r.n_events),
+            _pct(r.hit_rate, 1),
+            _pct(r.mean_return),
+            _pct(r.median_return),
+            ci,
+            _pct(r.baseline_mean),
+            "–" if r.p_value is None else f"{r.p_value:.3f}",
+            sig,
+        )
+    return t
+
+
+def study(
+    symbol: Annotated[str, typer.Argument(help="Asset, e.g. BTC.")],
+    horizons: Annotated[str, typer.Option("--horizons", help="Forward horizons in days, comma-separated.")] = "1,3,7",
+    as_of: Annotated[str | None, typer.Option("--asof", help="Use only history known at this time.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples.")] = 2000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the study as JSON here.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Event study of the default signals on stored history: table on stdout, JSON on request."""
+    from derivintel.research import run_study
+
+    try:
+        hs = tuple(int(h) for h in horizons.split(",") if h.strip())
+    except ValueError as exc:
+        raise UserInputError(f"--horizons must be integers, got {horizons!r}") from exc
+    if not hs or min(hs) <= 0:
+        raise UserInputError("--horizons must be positive integers")
+    with _open(store) as st:
+        res = run_study(
+            st,
+            normalise_asset(symbol),
+            horizons_days=hs,
+            as_of=parse_utc(as_of) if as_of else None,
+            seed=seed,
+            n_boot=n_boot,
+        )
+    if res.value is None:
+        raise UserInputError(f"study impossible: {'; '.join(res.reasons)}")
+    Console().print(study_table(res.value))
+    Console().print(f"[dim]multiple testing: {res.value.multiple_testing}; SPA p: {dict(res.value.spa_pvalues)}[/dim]")
+    if json_out is not None:
+        json_out.write_text(json.dumps(study_json(res.value), indent=2), encoding="utf-8")
+
+
+def store_info(store: StoreOpt = None) -> None:
+    """Print the store's location and row counts per table."""
+    with _open(store) as st:
+        sys.stdout.write(f"{st.path}\n")
+        for table, n in st.row_counts().items():
+            sys.stdout.write(f"{table:16s} {n}\n")

@@ -1,0 +1,247 @@
+"""Features on a decision grid, computed from stored history exactly as the report computes them at one as_of.
+
+The grid is the close times of one candle series (default: the perp 4h bars). At each decision time ``t`` every
+feature uses only data known at ``t`` (bars closed by ``t``, settlements and samples at or before ``t``):
+
+- ``price``: close of the bar closing at ``t`` (USD).
+- ``price_change_24h``: close-to-close change over 24 h (fraction), as ``positioning.price_change``.
+- ``funding_1h``: last settled funding per hour (fraction); ``funding_zscore_30d``: its z-score against the
+  per-hour settlements in (t − 30 d, t] (sample std, ≥ 10 settlements), as ``positioning.funding.funding_zscore``.
+- ``oi_change_24h``: coin-OI change (fraction) between the last samples at or before t − 24 h and t, each within
+  max(2 h, sampling interval), as ``positioning.open_interest.open_interest_change`` for one series.
+- ``quadrant``: ``positioning.quadrant.classify_quadrant(price_change_24h, oi_change_24h)`` (label, default bands).
+- ``basis``: perp close / spot close − 1 on bars of the same interval closing at t (fraction).
+- ``long_share_<kind>``: latest long/short ratio as a long share, within max(2 h, interval) of t.
+- ``rr25_30d``: 30-day constant-maturity 25-delta risk reversal (IV fraction) of the latest stored option chain within
+  1 day of t, from ``analytics.options.analyze_chain`` (computed only when asked for).
+
+Vectorised with ``searchsorted``; tests check the vector forms against the report's scalar functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from derivintel.analytics.positioning.quadrant import classify_quadrant
+from derivintel.core.provenance import Source
+from derivintel.core.timeutil import dt64_to_datetime
+from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
+from derivintel.store.history_store import HistoryStore
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+NUMERIC_FEATURES = (
+    "price_change_24h",
+    "funding_1h",
+    "funding_zscore_30d",
+    "oi_change_24h",
+    "basis",
+    "long_share_global_accounts",
+    "long_share_top_accounts",
+    "long_share_top_positions",
+    "rr25_30d",
+)
+ALL_FEATURES = (*NUMERIC_FEATURES, "quadrant")
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureFrame:
+    """Decision grid ``ts`` (``datetime64[ms]`` bar close times, UTC), bar ``close``/``high``/``low`` (USD) of the
+    grid series, and ``features`` (name → array aligned with ``ts``; NaN, or None for labels, where unknown)."""
+
+    asset: str
+    interval_s: int
+    ts: np.ndarray
+    close: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    features: Mapping[str, np.ndarray]
+    sources: Mapping[str, tuple[Source, ...]] = field(default_factory=dict)
+
+    def span(self, name: str) -> tuple[datetime, datetime] | None:
+        """First and last decision time where ``name`` has a value."""
+        v = self.features[name]
+        ok = np.array([x is not None for x in v]) if v.dtype == object else np.isfinite(v)
+        if not ok.any():
+            return None
+        idx = np.flatnonzero(ok)
+        return dt64_to_datetime(self.ts[idx[0]]), dt64_to_datetime(self.ts[idx[-1]])
+
+
+def _ms(a: np.ndarray) -> np.ndarray:
+    return a.astype("datetime64[ms]").astype(np.int64)
+
+
+def asof_index(sample_ms: np.ndarray, at_ms: np.ndarray, tolerance_ms: float) -> np.ndarray:
+    """Per ``at``: index of the last sample ≤ at, or −1 when none lies within ``tolerance_ms``."""
+    i = np.searchsorted(sample_ms, at_ms, side="right") - 1
+    ok = i >= 0
+    ok[ok] = (at_ms[ok] - sample_ms[i[ok]]) <= tolerance_ms
+    return np.where(ok, i, -1)
+
+
+def funding_zscore_vector(
+    funding: FundingSeries, at_ms: np.ndarray, *, lookback_ms: int = 30 * DAY_MS, min_obs: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """(last settled per-hour rate, z-score vs settlements in (at − lookback, at]) per decision time; NaN when fewer
+    than ``min_obs`` settlements or zero spread. Sample std (ddof=1)."""
+    ts = _ms(funding.ts)
+    r = funding.rate_1h.astype(float)
+    fin = np.isfinite(r)
+    ts, r = ts[fin], r[fin]
+    cs = np.concatenate([[0.0], np.cumsum(r)])
+    cs2 = np.concatenate([[0.0], np.cumsum(r * r)])
+    end = np.searchsorted(ts, at_ms, side="right")
+    start = np.searchsorted(ts, at_ms - lookback_ms, side="right")
+    n = end - start
+    cur = np.where(end > 0, r[np.maximum(end - 1, 0)], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (cs[end] - cs[start]) / n
+        var = (cs2[end] - cs2[start] - n * mean * mean) / (n - 1)
+        sd = np.sqrt(np.maximum(var, 0.0))
+        z = (cur - mean) / sd
+    spread_ok = sd > 1e-12 * np.maximum(np.abs(mean), 1e-12)
+    z = np.where((n >= min_obs) & spread_ok & (n >= 2), z, np.nan)
+    cur = np.where(n >= 1, cur, np.nan)
+    return cur, z
+
+
+def oi_change_vector(
+    oi: OpenInterestSeries, at_ms: np.ndarray, *, window_ms: int = 24 * HOUR_MS, max_lag_ms: int = 2 * HOUR_MS
+) -> np.ndarray:
+    """Coin-OI change (fraction) between the samples at or before ``at − window`` and ``at``; NaN when either end
+    has no sample within max(max_lag, sampling interval) or both ends are the same sample."""
+    ts = _ms(oi.ts)
+    tol = max(max_lag_ms, oi.interval_s * 1000)
+    j = asof_index(ts, at_ms, tol)
+    i = asof_index(ts, at_ms - window_ms, tol)
+    ok = (i >= 0) & (j >= 0) & (i != j)
+    out = np.full(len(at_ms), np.nan)
+    start = oi.oi_base[i[ok]]
+    out[ok] = np.where(start > 0, oi.oi_base[j[ok]] / start - 1.0, np.nan)
+    return out
+
+
+def price_change_vector(candles: CandleSeries, at_ms: np.ndarray, *, window_ms: int = 24 * HOUR_MS) -> np.ndarray:
+    """Close-to-close change over ``window`` using bar close times, tolerance max(2 h, bar length)."""
+    close_ms = _ms(candles.ts) + candles.interval_s * 1000
+    tol = max(2 * HOUR_MS, candles.interval_s * 1000)
+    j = asof_index(close_ms, at_ms, tol)
+    i = asof_index(close_ms, at_ms - window_ms, tol)
+    ok = (i >= 0) & (j >= 0) & (i != j)
+    out = np.full(len(at_ms), np.nan)
+    out[ok] = candles.close[j[ok]] / candles.close[i[ok]] - 1.0
+    return out
+
+
+def quadrant_labels(price_change: np.ndarray, oi_change: np.ndarray) -> np.ndarray:
+    """``classify_quadrant`` per row (object array of labels; None where either change is unknown)."""
+    out = np.full(len(price_change), None, dtype=object)
+    for k in np.flatnonzero(np.isfinite(price_change) & np.isfinite(oi_change)):
+        out[k] = classify_quadrant(float(price_change[k]), float(oi_change[k])).value
+    return out
+
+
+def _pick_grid(candles: list[CandleSeries], interval_s: int) -> CandleSeries | None:
+    for market in ("perp", "spot"):
+        pool = [c for c in candles if c.market == market and c.interval_s == interval_s]
+        if pool:
+            return max(pool, key=len)
+    return None
+
+
+def _rr25_vector(store: HistoryStore, asset: str, at_ms: np.ndarray, until: datetime | None) -> np.ndarray:
+    from derivintel.analytics.options import analyze_chain
+
+    times = store.query(
+        "SELECT DISTINCT ts_event FROM option_rows WHERE currency = ?"
+        + (" AND ts_event <= ?" if until is not None else "")
+        + " ORDER BY ts_event",
+        [asset] + ([until.replace(tzinfo=None)] if until is not None else []),
+    )["ts_event"]
+    snap_ms, vals = [], []
+    for t in times:
+        at = dt64_to_datetime(np.datetime64(t, "ms"))
+        chain = store.latest_option_chain(asset, as_of=at, max_age_s=0)
+        if chain is None:
+            continue
+        res = analyze_chain(chain, as_of=at, spot_usd=chain.index_price_usd)
+        rr = res.value.all_expiries.rr25_30d if res.value is not None else None
+        if rr is not None and np.isfinite(rr):
+            snap_ms.append(int(np.datetime64(t, "ms").astype(np.int64)))
+            vals.append(float(rr))
+    out = np.full(len(at_ms), np.nan)
+    if snap_ms:
+        idx = asof_index(np.array(snap_ms, dtype=np.int64), at_ms, DAY_MS)
+        out[idx >= 0] = np.array(vals)[idx[idx >= 0]]
+    return out
+
+
+def build_features(
+    store: HistoryStore,
+    asset: str,
+    *,
+    interval_s: int = 14_400,
+    until: datetime | None = None,
+    features: Iterable[str] = ALL_FEATURES,
+) -> FeatureFrame | None:
+    """Features for ``asset`` on the close times of its ``interval_s`` candles (perp, else spot), with data known by
+    ``until`` (all stored data when None). None when no such candles are stored."""
+    wanted = set(features)
+    unknown = wanted - set(ALL_FEATURES)
+    if unknown:
+        raise ValueError(f"unknown features: {sorted(unknown)}")
+    candles = store.candle_series(asset, until=until)
+    grid = _pick_grid(candles, interval_s)
+    if grid is None or len(grid) == 0:
+        return None
+    at = _ms(grid.ts) + grid.interval_s * 1000
+    out: dict[str, np.ndarray] = {}
+    sources: dict[str, tuple[Source, ...]] = {"price": (grid.source,)}
+    out["price_change_24h"] = price_change_vector(grid, at)
+    funding = store.funding_series(asset, until=until)
+    if funding:
+        f = max(funding, key=len)
+        out["funding_1h"], out["funding_zscore_30d"] = funding_zscore_vector(f, at)
+        sources["funding"] = (f.source,)
+    else:
+        out["funding_1h"] = out["funding_zscore_30d"] = np.full(len(at), np.nan)
+    ois = store.open_interest_series(asset, until=until)
+    if ois:
+        o = max(ois, key=len)
+        out["oi_change_24h"] = oi_change_vector(o, at)
+        sources["open_interest"] = (o.source,)
+    else:
+        out["oi_change_24h"] = np.full(len(at), np.nan)
+    out["quadrant"] = quadrant_labels(out["price_change_24h"], out["oi_change_24h"])
+    spot = [c for c in candles if c.market == "spot" and c.interval_s == grid.interval_s]
+    out["basis"] = np.full(len(at), np.nan)
+    if grid.market == "perp" and spot:
+        s = max(spot, key=len)
+        s_close = _ms(s.ts) + s.interval_s * 1000
+        k = np.searchsorted(s_close, at)
+        k_ok = (k < len(s_close)) & (s_close[np.minimum(k, len(s_close) - 1)] == at)
+        out["basis"][k_ok] = grid.close[k_ok] / s.close[k[k_ok]] - 1.0
+        sources["basis"] = (grid.source, s.source)
+    for kind in ("global_accounts", "top_accounts", "top_positions"):
+        out[f"long_share_{kind}"] = np.full(len(at), np.nan)
+    for ls in store.long_short_series(asset, until=until):
+        name = f"long_share_{ls.kind.value}"
+        idx = asof_index(_ms(ls.ts), at, max(2 * HOUR_MS, ls.interval_s * 1000))
+        vals = np.where(idx >= 0, ls.long_share[np.maximum(idx, 0)], np.nan)
+        out[name] = np.where(np.isfinite(out[name]), out[name], vals)
+    out["rr25_30d"] = _rr25_vector(store, asset, at, until) if "rr25_30d" in wanted else np.full(len(at), np.nan)
+    return FeatureFrame(
+        asset=asset,
+        interval_s=grid.interval_s,
+        ts=at.astype("datetime64[ms]"),
+        close=grid.close,
+        high=grid.high,
+        low=grid.low,
+        features={k: v for k, v in out.items() if k in wanted},
+        sources=sources,
+    )

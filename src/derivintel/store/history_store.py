@@ -1,0 +1,623 @@
+"""``HistoryStore``: an embedded DuckDB database of observations, written from and read into the domain types.
+
+Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
+(each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
+mid-batch loses only that batch: the database reopens and replays the log). One process writes at a time (DuckDB
+takes a file lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from derivintel.core.errors import UserInputError
+from derivintel.core.provenance import Source
+from derivintel.core.timeutil import to_ms, utc
+from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
+from derivintel.domain.macro import MacroSeries
+from derivintel.domain.options import OptionChain
+from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.series import (
+    CandleSeries,
+    FundingSeries,
+    LongShortKind,
+    LongShortSeries,
+    OpenInterestSeries,
+    TakerVolumeSeries,
+)
+from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.store.location import resolve_store_path
+from derivintel.store.schema import (
+    CANDLES,
+    FUNDING,
+    LIQUIDATIONS,
+    LONG_SHORT,
+    MACRO,
+    OPEN_INTEREST,
+    OPTION_ROWS,
+    PERP_SNAPSHOTS,
+    TABLES,
+    TAKER_VOLUME,
+    Table,
+)
+
+Series = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | MacroSeries
+
+
+def _ts_col(values: np.ndarray | Sequence[datetime | None]) -> pd.Series:
+    """``datetime64[ms]`` array (UTC, naive) or aware datetimes → a naive-UTC pandas datetime column."""
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return pd.Series(values.astype("datetime64[ms]"))
+    ms = [np.datetime64("NaT") if v is None else np.datetime64(to_ms(v), "ms") for v in values]
+    return pd.Series(np.array(ms, dtype="datetime64[ms]"))
+
+
+def _as_dt64_ms(col: pd.Series) -> np.ndarray:
+    return col.to_numpy().astype("datetime64[ms]")
+
+
+def _prov(source: Source, ts_recv: datetime | None, n: int) -> dict[str, Any]:
+    recv = utc(ts_recv) if ts_recv is not None else source.fetched_at
+    return {
+        "ts_recv": _ts_col([recv] * n) if n else pd.Series([], dtype="datetime64[ms]"),
+        "source": [source.name] * n,
+        "dataset": [source.dataset] * n,
+        "synthetic": [bool(source.synthetic)] * n,
+    }
+
+
+def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
+    return np.full(n, np.nan) if arr is None else np.asarray(arr, dtype=float)
+
+
+class HistoryStore:
+    """The history database. Open with ``HistoryStore(path)`` (created with its tables when absent) and use as a
+    context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``."""
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = resolve_store_path(path)
+        if read_only and not self.path.exists():
+            raise UserInputError(f"no history store at {self.path} (import or collect data first)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise UserInputError(f"cannot open history store {self.path}: {exc}") from exc
+        if not read_only:
+            for table in TABLES:
+                self._exec(table.ddl())
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- low level -------------------------------------------------------------------------------------------
+    def insert_frame(self, table: Table, frame: pd.DataFrame) -> int:
+        """Insert ``frame`` (columns named as ``table``) in ONE transaction; rows whose key is already stored are
+        ignored. Returns the number of rows actually inserted."""
+        if frame.empty:
+            return 0
+        frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
+        cols = ", ".join(table.column_names)
+        self._exec("BEGIN TRANSACTION")
+        try:
+            before = self._count(table.name)
+            self.con.register("_batch", frame)
+            self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
+            self.con.unregister("_batch")
+            after = self._count(table.name)
+            self._exec("COMMIT")
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+        return after - before
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def _count(self, name: str) -> int:
+        rows = self.con.execute(f"SELECT count(*) FROM {name}").fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {t.name: self._count(t.name) for t in TABLES}
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a read query and return a DataFrame (timestamps naive UTC)."""
+        return self.con.execute(sql, list(params)).df()
+
+    # --- writers ---------------------------------------------------------------------------------------------
+    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None) -> int:
+        n = len(s)
+        frame = pd.DataFrame(
+            {
+                "venue": [s.venue] * n,
+                "asset": [s.asset] * n,
+                "market": [s.market] * n,
+                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
+                "ts_event": _ts_col(s.ts),
+                "open": s.open,
+                "high": s.high,
+                "low": s.low,
+                "close": s.close,
+                "volume_base": s.volume_base,
+                "taker_buy_base": _opt(s.taker_buy_base, n),
+                **_prov(s.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(CANDLES, frame)
+
+    def write_open_interest(self, s: OpenInterestSeries, *, ts_recv: datetime | None = None) -> int:
+        n = len(s)
+        frame = pd.DataFrame(
+            {
+                "venue": [s.venue] * n,
+                "asset": [s.asset] * n,
+                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
+                "ts_event": _ts_col(s.ts),
+                "oi_base": s.oi_base,
+                "oi_usd": s.oi_usd,
+                **_prov(s.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(OPEN_INTEREST, frame)
+
+    def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None) -> int:
+        n = len(s)
+        frame = pd.DataFrame(
+            {
+                "venue": [s.venue] * n,
+                "asset": [s.asset] * n,
+                "ts_event": _ts_col(s.ts),
+                "rate_interval": s.rate_interval,
+                "interval_hours": s.interval_hours,
+                **_prov(s.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(FUNDING, frame)
+
+    def write_long_short(self, s: LongShortSeries, *, ts_recv: datetime | None = None) -> int:
+        n = len(s)
+        frame = pd.DataFrame(
+            {
+                "venue": [s.venue] * n,
+                "asset": [s.asset] * n,
+                "kind": [s.kind.value] * n,
+                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
+                "ts_event": _ts_col(s.ts),
+                "ratio": s.ratio,
+                **_prov(s.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(LONG_SHORT, frame)
+
+    def write_taker_volume(self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None) -> int:
+        n = len(s)
+        frame = pd.DataFrame(
+            {
+                "venue": [s.venue] * n,
+                "asset": [s.asset] * n,
+                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
+                "ts_event": _ts_col(s.ts),
+                "buy_base": s.buy_base,
+                "sell_base": s.sell_base,
+                **_prov(s.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(TAKER_VOLUME, frame)
+
+    def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None) -> int:
+        n = len(s)
+        available = s.available_ts if s.available_ts is not None else s.ts
+        frame = pd.DataFrame(
+            {
+                "name": [s.name] * n,
+                "ts_event": _ts_col(s.ts),
+                "value": np.asarray(s.values, dtype=float),
+                "unit": [s.unit] * n,
+                "available_ts": _ts_col(np.asarray(available).astype("datetime64[ms]")),
+                **_prov(s.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(MACRO, frame)
+
+    def write_option_chain(self, c: OptionChain, *, ts_recv: datetime | None = None) -> int:
+        n = len(c)
+        frame = pd.DataFrame(
+            {
+                "currency": [c.currency] * n,
+                "instrument": list(c.instrument),
+                "ts_event": _ts_col([c.source.as_of] * n),
+                "expiry": _ts_col(c.expiry),
+                "strike": c.strike,
+                "is_call": c.is_call,
+                "mark_iv": c.mark_iv,
+                "oi_base": c.oi_base,
+                "volume_base": c.volume_base,
+                "underlying_price_usd": c.underlying_price_usd,
+                "mark_price_coin": c.mark_price_coin,
+                "index_price_usd": np.full(n, np.nan if c.index_price_usd is None else c.index_price_usd),
+                "delta_published": _opt(c.delta_published, n),
+                "gamma_published": _opt(c.gamma_published, n),
+                **_prov(c.source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(OPTION_ROWS, frame)
+
+    def write_liquidations(self, events: Sequence[LiquidationEvent], *, ts_recv: datetime | None = None) -> int:
+        if not events:
+            return 0
+        frame = pd.DataFrame(
+            {
+                "venue": [e.venue for e in events],
+                "asset": [e.asset for e in events],
+                "ts_event": _ts_col([e.source.as_of for e in events]),
+                "side": [e.side.value for e in events],
+                "price_usd": [e.price_usd for e in events],
+                "size_base": [e.size_base for e in events],
+                "ts_recv": _ts_col([utc(ts_recv) if ts_recv else e.source.fetched_at for e in events]),
+                "source": [e.source.name for e in events],
+                "dataset": [e.source.dataset for e in events],
+                "synthetic": [e.source.synthetic for e in events],
+            }
+        )
+        return self.insert_frame(LIQUIDATIONS, frame)
+
+    def write_perps(self, perps: Sequence[PerpMetrics], *, ts_recv: datetime | None = None) -> int:
+        if not perps:
+            return 0
+        frame = pd.DataFrame(
+            {
+                "venue": [p.venue for p in perps],
+                "asset": [p.asset for p in perps],
+                "ts_event": _ts_col([p.ts_event for p in perps]),
+                "venue_symbol": [p.venue_symbol for p in perps],
+                "mark_price_usd": [p.mark_price_usd for p in perps],
+                "index_price_usd": [np.nan if p.index_price_usd is None else p.index_price_usd for p in perps],
+                "funding_rate_interval": [
+                    np.nan if p.funding_rate_interval is None else p.funding_rate_interval for p in perps
+                ],
+                "funding_interval_hours": [p.funding_interval_hours for p in perps],
+                "funding_kind": [p.funding_kind.value for p in perps],
+                "next_funding_time": _ts_col([p.next_funding_time for p in perps]),
+                "oi_base": [np.nan if p.oi_base is None else p.oi_base for p in perps],
+                "volume_24h_usd": [np.nan if p.volume_24h_usd is None else p.volume_24h_usd for p in perps],
+                "ts_recv": _ts_col([utc(ts_recv) if ts_recv else p.ts_recv for p in perps]),
+                "source": [p.source.name for p in perps],
+                "dataset": [p.source.dataset for p in perps],
+                "synthetic": [p.source.synthetic for p in perps],
+            }
+        )
+        return self.insert_frame(PERP_SNAPSHOTS, frame)
+
+    def write_series(self, s: Series, *, ts_recv: datetime | None = None) -> int:
+        """Write any domain series (dispatch on its type). Returns rows inserted."""
+        writers = {
+            CandleSeries: self.write_candles,
+            OpenInterestSeries: self.write_open_interest,
+            FundingSeries: self.write_funding,
+            LongShortSeries: self.write_long_short,
+            TakerVolumeSeries: self.write_taker_volume,
+            MacroSeries: self.write_macro,
+        }
+        writer = writers.get(type(s))
+        if writer is None:
+            raise TypeError(f"cannot store a {type(s).__name__}")
+        return writer(s, ts_recv=ts_recv)  # type: ignore[operator]
+
+    def write_snapshot(self, snap: MarketSnapshot, *, ts_recv: datetime | None = None) -> dict[str, int]:
+        """Write every observation of a snapshot; each series is its own transaction. Returns rows per table."""
+        added = {t.name: 0 for t in TABLES}
+        for data in snap.assets.values():
+            added[PERP_SNAPSHOTS.name] += self.write_perps(data.perps, ts_recv=ts_recv)
+            for group in (data.candles, data.open_interest, data.funding, data.long_short, data.taker_volume):
+                for s in group:
+                    added[_TABLE_OF[type(s)]] += self.write_series(s, ts_recv=ts_recv)
+            if data.options is not None:
+                added[OPTION_ROWS.name] += self.write_option_chain(data.options, ts_recv=ts_recv)
+            added[LIQUIDATIONS.name] += self.write_liquidations(data.liquidations, ts_recv=ts_recv)
+        for m in snap.macro.values():
+            added[MACRO.name] += self.write_macro(m, ts_recv=ts_recv)
+        return added
+
+    # --- readers (raw rows ≤ a cutoff; point-in-time rules are applied by the snapshot builder) --------------
+    def _rows(self, table: Table, where: str, params: Sequence[Any], order: str = "ts_event") -> pd.DataFrame:
+        return self.query(f"SELECT * FROM {table.name} WHERE {where} ORDER BY {order}", params)
+
+    @staticmethod
+    def _source(rows: pd.DataFrame, as_of: datetime) -> Source:
+        last = rows.iloc[-1]
+        recv = rows["ts_recv"].max()
+        fetched = as_of if pd.isna(recv) else pd.Timestamp(recv).to_pydatetime().replace(tzinfo=UTC)
+        return Source(
+            name=str(last["source"]),
+            dataset=str(last["dataset"]),
+            as_of=as_of,
+            fetched_at=fetched,
+            synthetic=bool(rows["synthetic"].any()),
+        )
+
+    @staticmethod
+    def _dt(value: Any) -> datetime:
+        return pd.Timestamp(value).to_pydatetime().replace(tzinfo=UTC)
+
+    def candle_series(
+        self, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[CandleSeries]:
+        """Every stored candle series of ``asset`` (one per venue, market, interval): bars opened at or after
+        ``since`` and CLOSED by ``until`` (``ts_event + interval_s ≤ until``, the point-in-time rule for bars)."""
+        where, params = _window("asset = ?", [asset], None, since)
+        where, params = _closed_by(where, params, until)
+        rows = self._rows(CANDLES, where, params, "venue, market, interval_s, ts_event")
+        out = []
+        for (venue, market, interval_s), g in rows.groupby(["venue", "market", "interval_s"], sort=True):
+            ts = _as_dt64_ms(g["ts_event"])
+            close_at = self._dt(g["ts_event"].iloc[-1]) + pd.Timedelta(seconds=int(interval_s)).to_pytimedelta()
+            taker = g["taker_buy_base"].to_numpy(dtype=float)
+            out.append(
+                CandleSeries(
+                    venue=str(venue),
+                    asset=asset,
+                    market=str(market),
+                    interval_s=int(interval_s),
+                    ts=ts,
+                    open=g["open"].to_numpy(dtype=float),
+                    high=g["high"].to_numpy(dtype=float),
+                    low=g["low"].to_numpy(dtype=float),
+                    close=g["close"].to_numpy(dtype=float),
+                    volume_base=g["volume_base"].to_numpy(dtype=float),
+                    taker_buy_base=None if np.isnan(taker).all() else taker,
+                    source=self._source(g, close_at),
+                )
+            )
+        return out
+
+    def open_interest_series(
+        self, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[OpenInterestSeries]:
+        where, params = _window("asset = ?", [asset], until, since)
+        rows = self._rows(OPEN_INTEREST, where, params, "venue, interval_s, ts_event")
+        return [
+            OpenInterestSeries(
+                venue=str(venue),
+                asset=asset,
+                interval_s=int(interval_s),
+                ts=_as_dt64_ms(g["ts_event"]),
+                oi_base=g["oi_base"].to_numpy(dtype=float),
+                oi_usd=g["oi_usd"].to_numpy(dtype=float),
+                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
+            )
+            for (venue, interval_s), g in rows.groupby(["venue", "interval_s"], sort=True)
+        ]
+
+    def funding_series(
+        self, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[FundingSeries]:
+        where, params = _window("asset = ?", [asset], until, since)
+        rows = self._rows(FUNDING, where, params, "venue, ts_event")
+        return [
+            FundingSeries(
+                venue=str(venue),
+                asset=asset,
+                ts=_as_dt64_ms(g["ts_event"]),
+                rate_interval=g["rate_interval"].to_numpy(dtype=float),
+                interval_hours=g["interval_hours"].to_numpy(dtype=float),
+                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
+            )
+            for venue, g in rows.groupby("venue", sort=True)
+        ]
+
+    def long_short_series(
+        self, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[LongShortSeries]:
+        where, params = _window("asset = ?", [asset], until, since)
+        rows = self._rows(LONG_SHORT, where, params, "venue, kind, interval_s, ts_event")
+        return [
+            LongShortSeries(
+                venue=str(venue),
+                asset=asset,
+                kind=LongShortKind(str(kind)),
+                interval_s=int(interval_s),
+                ts=_as_dt64_ms(g["ts_event"]),
+                ratio=g["ratio"].to_numpy(dtype=float),
+                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
+            )
+            for (venue, kind, interval_s), g in rows.groupby(["venue", "kind", "interval_s"], sort=True)
+        ]
+
+    def taker_volume_series(
+        self, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[TakerVolumeSeries]:
+        """Taker volume bars opened at or after ``since`` and closed by ``until``."""
+        where, params = _window("asset = ?", [asset], None, since)
+        where, params = _closed_by(where, params, until)
+        rows = self._rows(TAKER_VOLUME, where, params, "venue, interval_s, ts_event")
+        return [
+            TakerVolumeSeries(
+                venue=str(venue),
+                asset=asset,
+                interval_s=int(interval_s),
+                ts=_as_dt64_ms(g["ts_event"]),
+                buy_base=g["buy_base"].to_numpy(dtype=float),
+                sell_base=g["sell_base"].to_numpy(dtype=float),
+                source=self._source(g, self._dt(g["ts_event"].iloc[-1]) + pd.Timedelta(seconds=int(interval_s))),
+            )
+            for (venue, interval_s), g in rows.groupby(["venue", "interval_s"], sort=True)
+        ]
+
+    def macro_series(self, name: str, *, available_by: datetime | None = None) -> MacroSeries | None:
+        """The stored series ``name`` with only the values whose ``available_ts ≤ available_by`` (all when None)."""
+        where, params = "name = ?", [name]
+        if available_by is not None:
+            where += " AND available_ts <= ?"
+            params.append(_naive(available_by))
+        rows = self._rows(MACRO, where, params)
+        if rows.empty:
+            return None
+        last_avail = self._dt(rows["available_ts"].max())
+        return MacroSeries(
+            name=name,
+            unit=str(rows["unit"].iloc[-1]),
+            ts=_as_dt64_ms(rows["ts_event"]),
+            values=rows["value"].to_numpy(dtype=float),
+            source=self._source(rows, last_avail),
+            available_ts=_as_dt64_ms(rows["available_ts"]),
+        )
+
+    def macro_names(self) -> list[str]:
+        return [str(r[0]) for r in self._exec("SELECT DISTINCT name FROM macro ORDER BY name")]
+
+    def latest_perps(self, asset: str, *, as_of: datetime, max_age_s: float) -> list[PerpMetrics]:
+        """Per venue, the latest perp snapshot with ``as_of − max_age ≤ ts_event ≤ as_of``."""
+        lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
+        rows = self.query(
+            "SELECT * FROM perp_snapshots WHERE asset = ? AND ts_event <= ? AND ts_event >= ? "
+            "QUALIFY row_number() OVER (PARTITION BY venue ORDER BY ts_event DESC) = 1 ORDER BY venue",
+            [asset, _naive(as_of), _naive(lo)],
+        )
+        out = []
+        for _, r in rows.iterrows():
+            ts = self._dt(r["ts_event"])
+            out.append(
+                PerpMetrics(
+                    venue=str(r["venue"]),
+                    asset=asset,
+                    venue_symbol=str(r["venue_symbol"]),
+                    mark_price_usd=float(r["mark_price_usd"]),
+                    index_price_usd=_f(r["index_price_usd"]),
+                    funding_rate_interval=_f(r["funding_rate_interval"]),
+                    funding_interval_hours=float(r["funding_interval_hours"]),
+                    funding_kind=FundingKind(str(r["funding_kind"])),
+                    next_funding_time=None if pd.isna(r["next_funding_time"]) else self._dt(r["next_funding_time"]),
+                    oi_base=_f(r["oi_base"]),
+                    volume_24h_usd=_f(r["volume_24h_usd"]),
+                    source=Source(
+                        str(r["source"]),
+                        str(r["dataset"]),
+                        ts,
+                        self._dt(r["ts_recv"]) if not pd.isna(r["ts_recv"]) else ts,
+                        bool(r["synthetic"]),
+                    ),
+                )
+            )
+        return out
+
+    def latest_option_chain(self, currency: str, *, as_of: datetime, max_age_s: float) -> OptionChain | None:
+        """The latest stored chain snapshot of ``currency`` taken in [as_of − max_age, as_of]."""
+        lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
+        found = self._exec(
+            "SELECT max(ts_event) FROM option_rows WHERE currency = ? AND ts_event <= ? AND ts_event >= ?",
+            [currency, _naive(as_of), _naive(lo)],
+        )
+        row = found[0] if found else None
+        if row is None or row[0] is None:
+            return None
+        rows = self._rows(
+            OPTION_ROWS, "currency = ? AND ts_event = ?", [currency, row[0]], "expiry, strike, instrument"
+        )
+        at = self._dt(row[0])
+        index = rows["index_price_usd"].dropna()
+        return OptionChain(
+            currency=currency,
+            instrument=tuple(str(x) for x in rows["instrument"]),
+            expiry=_as_dt64_ms(rows["expiry"]),
+            strike=rows["strike"].to_numpy(dtype=float),
+            is_call=rows["is_call"].to_numpy(dtype=bool),
+            mark_iv=rows["mark_iv"].to_numpy(dtype=float),
+            oi_base=rows["oi_base"].to_numpy(dtype=float),
+            volume_base=rows["volume_base"].to_numpy(dtype=float),
+            underlying_price_usd=rows["underlying_price_usd"].to_numpy(dtype=float),
+            mark_price_coin=rows["mark_price_coin"].to_numpy(dtype=float),
+            index_price_usd=float(index.iloc[0]) if len(index) else None,
+            source=self._source(rows, at),
+            delta_published=_nan_to_none(rows["delta_published"].to_numpy(dtype=float)),
+            gamma_published=_nan_to_none(rows["gamma_published"].to_numpy(dtype=float)),
+        )
+
+    def liquidations(self, asset: str, *, until: datetime, since: datetime) -> tuple[LiquidationEvent, ...]:
+        where, params = _window("asset = ?", [asset], until, since)
+        rows = self._rows(LIQUIDATIONS, where, params)
+        out = []
+        for _, r in rows.iterrows():
+            ts = self._dt(r["ts_event"])
+            recv = self._dt(r["ts_recv"]) if not pd.isna(r["ts_recv"]) else ts
+            out.append(
+                LiquidationEvent(
+                    venue=str(r["venue"]),
+                    asset=asset,
+                    side=LiquidatedSide(str(r["side"])),
+                    price_usd=float(r["price_usd"]),
+                    size_base=float(r["size_base"]),
+                    source=Source(str(r["source"]), str(r["dataset"]), ts, recv, bool(r["synthetic"])),
+                )
+            )
+        return tuple(out)
+
+
+_TABLE_OF: dict[type, str] = {
+    CandleSeries: CANDLES.name,
+    OpenInterestSeries: OPEN_INTEREST.name,
+    FundingSeries: FUNDING.name,
+    LongShortSeries: LONG_SHORT.name,
+    TakerVolumeSeries: TAKER_VOLUME.name,
+    MacroSeries: MACRO.name,
+}
+
+
+def table_of(series: Series) -> str:
+    """Name of the table a domain series is stored in."""
+    return _TABLE_OF[type(series)]
+
+
+def _naive(dt: datetime) -> datetime:
+    return utc(dt).replace(tzinfo=None)
+
+
+def _window(where: str, params: list[Any], until: datetime | None, since: datetime | None) -> tuple[str, list[Any]]:
+    if until is not None:
+        where += " AND ts_event <= ?"
+        params = [*params, _naive(until)]
+    if since is not None:
+        where += " AND ts_event >= ?"
+        params = [*params, _naive(since)]
+    return where, params
+
+
+def _closed_by(where: str, params: list[Any], until: datetime | None) -> tuple[str, list[Any]]:
+    if until is None:
+        return where, params
+    return where + " AND ts_event + to_seconds(interval_s) <= ?", [*params, _naive(until)]
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _nan_to_none(a: np.ndarray) -> np.ndarray | None:
+    return None if np.isnan(a).all() else a
+
+
+def iter_series(snapshot: MarketSnapshot) -> Iterable[Series]:
+    """Every series of a snapshot (candles, OI, funding, long/short, taker volume, macro)."""
+    for data in snapshot.assets.values():
+        yield from data.candles
+        yield from data.open_interest
+        yield from data.funding
+        yield from data.long_short
+        yield from data.taker_volume
+    yield from snapshot.macro.values()

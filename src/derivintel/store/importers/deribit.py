@@ -1,0 +1,35 @@
+"""Import Deribit option-chain files (book-summary JSON, web-UI exports, svcj snapshots) as chain snapshots.
+
+Each file is read with ``derivintel.sources.files.deribit_chain.read_chain_file``; its rows are stored keyed by
+(currency, instrument, the chain's own ``as_of``), so importing the same file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from derivintel.store.history_store import HistoryStore
+from derivintel.store.importers.report import ImportReport
+
+
+def import_deribit_chain(
+    files: Iterable[Path | str],
+    store: HistoryStore,
+    *,
+    currency: str = "BTC",
+    spot_usd: float | None = None,
+    received_at: datetime | None = None,
+) -> ImportReport:
+    """Store every chain file as one snapshot (one transaction per file). ``spot_usd`` is passed to UI exports,
+    which carry no underlying price."""
+    from derivintel.sources.files.deribit_chain import read_chain_file
+
+    report = ImportReport()
+    recv = received_at or datetime.now(UTC)
+    for f in files:
+        chain = read_chain_file(f, currency=currency, spot_usd=spot_usd)
+        report.files.append(str(f))
+        report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv))
+    return report

@@ -1,0 +1,187 @@
+"""Tables of the history store, one per observation kind, declared as data.
+
+Conventions: timestamps are DuckDB ``TIMESTAMP`` holding UTC (naive); ``ts_event`` is the venue's time of the
+observation (for bars the bar's OPEN time; a bar is known from ``ts_event + interval_s`` on), ``ts_recv`` when we
+received or imported it. Units are in the column names as in the domain types. The primary key of each table is the
+observation's identity, so re-ingesting the same rows inserts nothing (``INSERT OR IGNORE``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table: ``columns`` as (name, DuckDB type) pairs and its primary-key column names."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f"{c} {t}" + (" NOT NULL" if c in self.key else "") for c, t in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
+
+
+_PROV = (("ts_recv", "TIMESTAMP"), ("source", "VARCHAR"), ("dataset", "VARCHAR"), ("synthetic", "BOOLEAN"))
+
+CANDLES = Table(
+    "candles",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("market", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("open", "DOUBLE"),
+        ("high", "DOUBLE"),
+        ("low", "DOUBLE"),
+        ("close", "DOUBLE"),
+        ("volume_base", "DOUBLE"),
+        ("taker_buy_base", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "market", "interval_s", "ts_event"),
+)
+
+OPEN_INTEREST = Table(
+    "open_interest",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("oi_base", "DOUBLE"),
+        ("oi_usd", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "interval_s", "ts_event"),
+)
+
+FUNDING = Table(
+    "funding",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("rate_interval", "DOUBLE"),
+        ("interval_hours", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event"),
+)
+
+LONG_SHORT = Table(
+    "long_short",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("ratio", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "kind", "interval_s", "ts_event"),
+)
+
+TAKER_VOLUME = Table(
+    "taker_volume",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("buy_base", "DOUBLE"),
+        ("sell_base", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "interval_s", "ts_event"),
+)
+
+OPTION_ROWS = Table(
+    "option_rows",
+    (
+        ("currency", "VARCHAR"),
+        ("instrument", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("expiry", "TIMESTAMP"),
+        ("strike", "DOUBLE"),
+        ("is_call", "BOOLEAN"),
+        ("mark_iv", "DOUBLE"),
+        ("oi_base", "DOUBLE"),
+        ("volume_base", "DOUBLE"),
+        ("underlying_price_usd", "DOUBLE"),
+        ("mark_price_coin", "DOUBLE"),
+        ("index_price_usd", "DOUBLE"),
+        ("delta_published", "DOUBLE"),
+        ("gamma_published", "DOUBLE"),
+        *_PROV,
+    ),
+    ("currency", "instrument", "ts_event"),
+)
+
+LIQUIDATIONS = Table(
+    "liquidations",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("side", "VARCHAR"),
+        ("price_usd", "DOUBLE"),
+        ("size_base", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event", "side", "price_usd", "size_base"),
+)
+
+MACRO = Table(
+    "macro",
+    (
+        ("name", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("value", "DOUBLE"),
+        ("unit", "VARCHAR"),
+        ("available_ts", "TIMESTAMP"),
+        *_PROV,
+    ),
+    ("name", "ts_event"),
+)
+
+PERP_SNAPSHOTS = Table(
+    "perp_snapshots",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("venue_symbol", "VARCHAR"),
+        ("mark_price_usd", "DOUBLE"),
+        ("index_price_usd", "DOUBLE"),
+        ("funding_rate_interval", "DOUBLE"),
+        ("funding_interval_hours", "DOUBLE"),
+        ("funding_kind", "VARCHAR"),
+        ("next_funding_time", "TIMESTAMP"),
+        ("oi_base", "DOUBLE"),
+        ("volume_24h_usd", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event"),
+)
+
+TABLES: tuple[Table, ...] = (
+    CANDLES,
+    OPEN_INTEREST,
+    FUNDING,
+    LONG_SHORT,
+    TAKER_VOLUME,
+    OPTION_ROWS,
+    LIQUIDATIONS,
+    MACRO,
+    PERP_SNAPSHOTS,
+)
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -1,0 +1,121 @@
+"""``build_snapshot_at``: a ``MarketSnapshot`` from the history store holding only what was known at ``as_of``.
+
+Point-in-time rules: a bar (candles, taker volume) counts once it has closed (``ts + interval ≤ as_of``); point
+observations (OI, long/short ratios, funding settlements, liquidations) once ``ts ≤ as_of``; a macro value once its
+``available_ts ≤ as_of``; a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
+``as_of``; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
+(``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store (``NOT_COVERED``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from derivintel.core.provenance import Gap, GapKind
+from derivintel.core.timeutil import iso, utc
+from derivintel.domain.assets import OPTION_ASSETS, normalise_asset
+from derivintel.domain.macro import MACRO_UNITS
+from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.store.history_store import HistoryStore
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotWindows:
+    """How far back each kind is read (history windows) and how old a 'current' observation may be."""
+
+    series_lookback: timedelta = timedelta(days=450)
+    liquidations_lookback: timedelta = timedelta(days=7)
+    perp_max_age: timedelta = timedelta(minutes=15)
+    chain_max_age: timedelta = timedelta(hours=2)
+
+
+def _gap(kind: str, asset: str | None, as_of: datetime, gap_kind: GapKind = GapKind.INSUFFICIENT_HISTORY) -> Gap:
+    where = f" for {asset}" if asset else ""
+    reason = f"history store has no {kind.replace('_', ' ')}{where} known at {iso(as_of)}"
+    if gap_kind is GapKind.NOT_COVERED:
+        reason = f"the history store keeps no {kind.replace('_', ' ')}"
+    return Gap("store", f"{kind}:{asset}" if asset else kind, gap_kind, reason)
+
+
+def build_snapshot_at(
+    store: HistoryStore,
+    primary: str,
+    secondary: Sequence[str] = (),
+    as_of: datetime | None = None,
+    *,
+    windows: SnapshotWindows = SnapshotWindows(),
+) -> MarketSnapshot:
+    """The snapshot of ``primary`` (and ``secondary``) as known at ``as_of`` (aware UTC; naive = UTC)."""
+    if as_of is None:
+        raise ValueError("build_snapshot_at needs an explicit as_of")
+    as_of = utc(as_of)
+    assets = [normalise_asset(primary), *(normalise_asset(s) for s in secondary)]
+    assets = list(dict.fromkeys(assets))
+    since = as_of - windows.series_lookback
+    gaps: list[Gap] = []
+    data: dict[str, AssetData] = {}
+    synthetic = False
+    for asset in assets:
+        candles = tuple(
+            c for c in (s.until(as_of) for s in store.candle_series(asset, until=as_of, since=since)) if len(c)
+        )
+        oi = tuple(s.until(as_of) for s in store.open_interest_series(asset, until=as_of, since=since))
+        funding = tuple(s.until(as_of) for s in store.funding_series(asset, until=as_of, since=since))
+        long_short = tuple(s.until(as_of) for s in store.long_short_series(asset, until=as_of, since=since))
+        taker = tuple(
+            t for t in (s.until(as_of) for s in store.taker_volume_series(asset, until=as_of, since=since)) if len(t)
+        )
+        perps = tuple(store.latest_perps(asset, as_of=as_of, max_age_s=windows.perp_max_age.total_seconds()))
+        chain = (
+            store.latest_option_chain(asset, as_of=as_of, max_age_s=windows.chain_max_age.total_seconds())
+            if asset in OPTION_ASSETS
+            else None
+        )
+        liqs = store.liquidations(asset, until=as_of, since=as_of - windows.liquidations_lookback)
+        found = {
+            "candles": candles,
+            "open_interest": [s for s in oi if len(s)],
+            "funding": [s for s in funding if len(s)],
+            "long_short": [s for s in long_short if len(s)],
+            "taker_volume": taker,
+            "perp_metrics": perps,
+            "liquidations": liqs,
+        }
+        gaps += [_gap(kind, asset, as_of) for kind, items in found.items() if not items]
+        if asset in OPTION_ASSETS and chain is None:
+            gaps.append(_gap("option_chain", asset, as_of))
+        gaps.append(_gap("order_books", asset, as_of, GapKind.NOT_COVERED))
+        groups = (candles, oi, funding, long_short, taker)
+        synthetic = (
+            synthetic or any(s.source.synthetic for g in groups for s in g) or any(p.source.synthetic for p in perps)
+        )
+        data[asset] = AssetData(
+            asset=asset,
+            perps=perps,
+            candles=candles,
+            open_interest=tuple(s for s in oi if len(s)),
+            funding=tuple(s for s in funding if len(s)),
+            long_short=tuple(s for s in long_short if len(s)),
+            taker_volume=taker,
+            books=(),
+            options=chain,
+            liquidations=liqs,
+        )
+    macro = {}
+    for name in MACRO_UNITS:
+        series = store.macro_series(name, available_by=as_of)
+        if series is None or len(series) == 0:
+            gaps.append(_gap(f"macro_{name}", None, as_of))
+        else:
+            macro[name] = series
+            synthetic = synthetic or series.source.synthetic
+    return MarketSnapshot(
+        as_of=as_of,
+        primary=assets[0],
+        assets=data,
+        macro=macro,
+        gaps=tuple(gaps),
+        synthetic=synthetic,
+    )
