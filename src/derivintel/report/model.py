@@ -91,6 +91,135 @@ class GapEntry(_Frozen):
     asset: str | None = None
 
 
+# ---- chart data: series the HTML report and the dashboard plot (renderers compute no numbers) ----------------------
+
+LevelGroup = Literal["avwap", "volume_profile", "range", "liquidation", "options", "plan", "other"]
+
+
+class PriceBars(_Frozen):
+    """OHLCV bars resampled for display. ``ts`` is each bar's open (UTC); prices in USD, volume in coins."""
+
+    venue: str
+    market: str
+    interval_s: int
+    ts: list[datetime]
+    open_usd: list[float]
+    high_usd: list[float]
+    low_usd: list[float]
+    close_usd: list[float]
+    volume_base: list[float]
+    source: str
+
+
+class ChartLevel(_Frozen):
+    """A horizontal price level drawn on the price chart; ``metric`` is the report metric it comes from."""
+
+    metric: str
+    label: str
+    group: LevelGroup
+    price_usd: float
+    source: str
+
+
+class PriceChart(_Frozen):
+    bars: PriceBars
+    levels: list[ChartLevel]
+
+
+class OpenInterestHistory(_Frozen):
+    """Single-sided OI of one venue, last sample per display bucket: ``oi_usd`` in USD, ``oi_base`` in coins."""
+
+    venue: str
+    ts: list[datetime]
+    oi_usd: list[float]
+    oi_base: list[float]
+    source: str
+
+
+class FundingHistory(_Frozen):
+    """Settled funding of one venue: ``rate_1h`` is the per-hour fraction at settlement time ``ts``. Venues settling
+    more often than every ``bucket_hours`` are averaged per bucket (``ts`` = the bucket's last settlement)."""
+
+    venue: str
+    interval_hours: float = Field(description="settlement interval of the latest observation, hours")
+    bucket_hours: float = Field(description="display bucket; equal to interval_hours when rates are per settlement")
+    ts: list[datetime]
+    rate_1h: list[float]
+    source: str
+
+
+class LiquidationHeatmap(_Frozen):
+    """Modelled liquidation notional by price bin (a model, not observed positions)."""
+
+    label: str
+    reference_price_usd: float
+    bin_width_usd: float
+    bin_center_usd: list[float]
+    long_notional_usd: list[float]
+    short_notional_usd: list[float]
+    source: str
+
+
+class GexProfile(_Frozen):
+    """Dealer gamma exposure: net GEX per strike and the total GEX swept over spot levels (USD per 1% move)."""
+
+    scenario: str
+    spot_usd: float
+    gamma_flip_usd: float | None
+    strike_usd: list[float]
+    net_gex_usd_per_1pct: list[float]
+    sweep_spot_usd: list[float]
+    sweep_gex_usd_per_1pct: list[float]
+    source: str
+
+
+class IvSmile(_Frozen):
+    """Implied volatility (fraction) by strike for one expiry."""
+
+    expiry: str
+    days_to_expiry: float
+    forward_usd: float
+    strike_usd: list[float]
+    iv: list[float]
+    source: str
+
+
+class IvTermStructure(_Frozen):
+    """ATM implied volatility (fraction) by days to expiry."""
+
+    days_to_expiry: list[float]
+    atm_iv: list[float]
+    source: str
+
+
+class VolumeProfileChart(_Frozen):
+    """Volume (coins) per price bin over the profile window, with POC and value area (USD)."""
+
+    window_start: datetime
+    window_end: datetime
+    bin_center_usd: list[float]
+    volume_base: list[float]
+    poc_usd: float
+    val_usd: float
+    vah_usd: float
+    source: str
+
+
+class Charts(_Frozen):
+    """Everything the charts need, for the primary asset. A chart that could not be built is None (or empty) and
+    ``missing`` says why."""
+
+    price: PriceChart | None = None
+    open_interest: list[OpenInterestHistory] = Field(default_factory=list)
+    funding: list[FundingHistory] = Field(default_factory=list)
+    liquidation_map: LiquidationHeatmap | None = None
+    gex: GexProfile | None = None
+    iv_smiles: list[IvSmile] = Field(default_factory=list)
+    iv_term: IvTermStructure | None = None
+    volume_profile: VolumeProfileChart | None = None
+    missing: dict[str, str] = Field(default_factory=dict, description="chart name → why it is absent")
+
+
 class Report(_Frozen):
     """A complete ten-phase report."""
 
@@ -107,6 +236,7 @@ class Report(_Frozen):
     gaps: list[GapEntry]
     freshness: list[FreshnessEntry]
     parameters: dict[str, str | float | int | bool]
+    charts: Charts = Field(default_factory=Charts, description="chart series for the HTML report and dashboard")
 
     def metric(self, key: str) -> Metric:
         """The metric with ``key`` from any phase; ``KeyError`` if absent."""

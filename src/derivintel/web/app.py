@@ -1,0 +1,210 @@
+"""The dashboard app: HTML dashboard with auto-refresh, JSON API, past reports, OpenAPI (FastAPI's).
+
+``create_app(report_provider, token=...)`` is the testable factory; ``derivintel serve`` wires a live or demo
+provider to it. Renderers read the report model only; nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel
+
+from derivintel.core.errors import NoPriceSourceError, UserInputError
+from derivintel.domain.assets import KNOWN_ASSETS, normalise_asset
+from derivintel.report.html import asset_text as report_asset
+from derivintel.report.html import body_context, plotly_js, render_body, render_html, safe_json
+from derivintel.report.model import Report
+from derivintel.web.archive import ReportArchive, ReportHistory
+from derivintel.web.auth import TOKEN_QUERY, TokenAuthMiddleware
+from derivintel.web.cache import ReportCache, ReportProvider
+
+DEFAULT_REFRESH_S = 60.0
+JSON_HEADERS = {"Cache-Control": "no-store"}
+
+
+class ArchiveItem(BaseModel):
+    report_id: str
+    symbol: str
+    as_of: datetime
+    generated_at: datetime
+    synthetic: bool
+
+
+class Health(BaseModel):
+    status: str
+    cached_symbols: list[str]
+    builds: int
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=ChoiceLoader(
+            [PackageLoader("derivintel.web", "templates"), PackageLoader("derivintel.report", "templates")]
+        ),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
+@cache
+def _web_asset(name: str) -> str:
+    return resources.files("derivintel.web").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+_STATIC = {
+    "plotly.min.js": ("application/javascript", plotly_js),
+    "charts.js": ("application/javascript", lambda: report_asset("charts.js")),
+    "style.css": ("text/css", lambda: report_asset("style.css")),
+    "dashboard.js": ("application/javascript", lambda: _web_asset("dashboard.js")),
+}
+
+
+def _symbol(raw: str) -> str:
+    try:
+        return normalise_asset(raw)
+    except UserInputError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+def create_app(
+    report_provider: ReportProvider,
+    *,
+    token: str | None = None,
+    refresh_s: float = DEFAULT_REFRESH_S,
+    history: ReportHistory | None = None,
+    default_symbol: str = "BTC",
+) -> FastAPI:
+    """The dashboard app. ``report_provider(symbol)`` builds a ``Report``; reports are cached per symbol for
+    ``refresh_s`` seconds (also the page's polling interval) and every new one goes to ``history``. With ``token``
+    every request must carry it (``Authorization: Bearer`` or ``?token=``), else 401."""
+    archive = history if history is not None else ReportArchive()
+    reports = ReportCache(report_provider, ttl_s=refresh_s, on_new=archive.add)
+    default = normalise_asset(default_symbol)
+    app = FastAPI(
+        title="derivintel dashboard",
+        version="1",
+        description="Ten-phase crypto derivatives report over HTTP. Every number is a metric of the report model.",
+    )
+    app.state.reports = reports
+    app.state.archive = archive
+    if token:
+        app.add_middleware(TokenAuthMiddleware, token=token)
+
+    async def cached(symbol: str):
+        try:
+            return await reports.get(symbol)
+        except NoPriceSourceError as exc:
+            raise HTTPException(status_code=503, detail=f"no data: {exc}") from exc
+        except UserInputError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+    def token_query(request: Request) -> str:
+        given = request.query_params.get(TOKEN_QUERY)
+        return f"?{TOKEN_QUERY}={quote(given, safe='')}" if token and given else ""
+
+    @app.get("/health", response_model=Health, tags=["meta"])
+    async def health() -> Health:
+        """Liveness; the symbols with a cached report and the number of builds so far."""
+        return Health(status="ok", cached_symbols=reports.symbols(), builds=reports.builds)
+
+    @app.get(
+        "/api/report/{symbol}",
+        tags=["reports"],
+        responses={200: {"model": Report, "description": "The report JSON (same as `derivintel report -f json`)"}},
+    )
+    async def api_report(symbol: str) -> Response:
+        """The current report for ``symbol`` (cached for the refresh interval)."""
+        entry = await cached(_symbol(symbol))
+        return Response(entry.json, media_type="application/json", headers=JSON_HEADERS)
+
+    @app.get("/api/reports", response_model=list[ArchiveItem], tags=["reports"])
+    async def api_reports() -> list[ArchiveItem]:
+        """Reports generated by this server, newest first."""
+        return [ArchiveItem(**_as_dict(e)) for e in archive.entries()]
+
+    @app.get(
+        "/api/reports/{report_id}",
+        tags=["reports"],
+        responses={200: {"model": Report}, 404: {"description": "unknown report id"}},
+    )
+    async def api_stored_report(report_id: str) -> Response:
+        """One past report as JSON."""
+        report = archive.get(report_id)
+        if report is None:
+            raise HTTPException(status_code=404, detail="unknown report id")
+        return Response(report.model_dump_json(indent=2), media_type="application/json", headers=JSON_HEADERS)
+
+    @app.get("/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def stored_report_html(report_id: str) -> HTMLResponse:
+        report = archive.get(report_id)
+        if report is None:
+            raise HTTPException(status_code=404, detail="unknown report id")
+        return HTMLResponse(render_html(report))
+
+    @app.get("/report/{symbol}.html", response_class=HTMLResponse, include_in_schema=False)
+    async def report_file(symbol: str) -> HTMLResponse:
+        """The current report as one self-contained HTML file."""
+        entry = await cached(_symbol(symbol))
+        return HTMLResponse(render_html(entry.report))
+
+    @app.get("/fragment/{symbol}", response_class=HTMLResponse, include_in_schema=False)
+    async def fragment(symbol: str) -> HTMLResponse:
+        """The report body for the dashboard's in-place refresh."""
+        entry = await cached(_symbol(symbol))
+        return HTMLResponse(render_body(entry.report), headers=JSON_HEADERS)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        if name not in _STATIC:
+            raise HTTPException(status_code=404, detail="not found")
+        media_type, load = _STATIC[name]
+        return Response(load(), media_type=media_type, headers={"Cache-Control": "max-age=3600"})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard(request: Request, symbol: str | None = None) -> Response:
+        if symbol is None:
+            return RedirectResponse(f"/dashboard/{default}{token_query(request)}", status_code=307)
+        return RedirectResponse(f"/dashboard/{_symbol(symbol)}{token_query(request)}", status_code=307)
+
+    @app.get("/dashboard/{symbol}", response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard_symbol(request: Request, symbol: str) -> HTMLResponse:
+        sym = _symbol(symbol)
+        entry = await cached(sym)
+        tq = token_query(request)
+        page = (
+            _environment()
+            .get_template("dashboard.html.j2")
+            .render(
+                **body_context(entry.report),
+                symbols=sorted(KNOWN_ASSETS),
+                symbol=sym,
+                refresh_s=refresh_s,
+                past=archive.entries()[:50],
+                token_query=tq,
+                config_json=safe_json(
+                    {
+                        "symbol": sym,
+                        "refresh_s": refresh_s,
+                        "token": request.query_params.get(TOKEN_QUERY) if tq else None,
+                        "report": {
+                            "charts": entry.report.charts.model_dump(mode="json"),
+                            "freshness": [f.model_dump(mode="json") for f in entry.report.freshness],
+                        },
+                    }
+                ),
+            )
+        )
+        return HTMLResponse(page, headers=JSON_HEADERS)
+
+    return app
+
+
+def _as_dict(entry: object) -> dict[str, object]:
+    return {name: getattr(entry, name) for name in ArchiveItem.model_fields}
