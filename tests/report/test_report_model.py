@@ -63,7 +63,7 @@ def test_demo_is_flagged_synthetic_everywhere(demo_report):
     assert md.startswith("> **SYNTHETIC DEMO DATA")
     assert json.loads(render_json(demo_report))["synthetic"] is True
     assert all(
-        m.source.startswith(("demo/", "derived", "user parameter", "parameter")) or "demo/" in m.source
+        m.source.startswith(("demo/", "derived", "user parameter", "parameter", "missing")) or "demo/" in m.source
         for m in demo_report.all_metrics()
     )
 

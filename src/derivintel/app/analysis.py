@@ -42,6 +42,19 @@ class AnalysisOptions:
 
 
 @dataclass(frozen=True, eq=False)
+class Calibration:
+    """Measured base rates from stored history (computed by the app layer, which does the I/O)."""
+
+    short_squeeze: Result
+    long_squeeze: Result
+
+
+UNCALIBRATED = Calibration(
+    Result.missing("uncalibrated: no history given"), Result.missing("uncalibrated: no history given")
+)
+
+
+@dataclass(frozen=True, eq=False)
 class AssetAnalyses:
     """Every analytic result for one asset."""
 
@@ -72,6 +85,7 @@ class Analyses:
     market_makers: Result[MarketMakerRead]
     plan: Result[TradePlan]
     options: AnalysisOptions
+    calibration: Calibration = UNCALIBRATED
 
 
 def _value(result: Result, attr: str):
@@ -204,7 +218,9 @@ def _levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
     return [lv for lv in levels if lv.price_usd < price], [lv for lv in levels if lv.price_usd > price]
 
 
-def analyze_snapshot(snapshot: MarketSnapshot, options: AnalysisOptions | None = None) -> Analyses:
+def analyze_snapshot(
+    snapshot: MarketSnapshot, options: AnalysisOptions | None = None, calibration: Calibration = UNCALIBRATED
+) -> Analyses:
     """Analytics for the primary and secondary assets, macro regime, then synthesis rules."""
     options = options or AnalysisOptions()
     primary = analyze_asset(snapshot.asset(snapshot.primary), snapshot, options)
@@ -268,4 +284,4 @@ def analyze_snapshot(snapshot: MarketSnapshot, options: AnalysisOptions | None =
         if price
         else Result.missing("no reference price")
     )
-    return Analyses(primary, secondary, macro, bias, crowding, squeeze, mm, plan, options)
+    return Analyses(primary, secondary, macro, bias, crowding, squeeze, mm, plan, options, calibration)

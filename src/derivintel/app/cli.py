@@ -13,10 +13,13 @@ import typer
 from rich.console import Console
 from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
+from derivintel.app import history_cmd
 from derivintel.app.alerts_cmd import check as check_command
 from derivintel.app.alerts_cmd import watch as watch_command
 from derivintel.app.options_cmd import options as options_command
+from derivintel.app.serve_cmd import serve as serve_command
 from derivintel.core.errors import NoPriceSourceError, UserInputError
+from derivintel.core.timeutil import parse_utc
 
 app = typer.Typer(
     name="derivintel",
@@ -31,6 +34,7 @@ err_console = Console(stderr=True)
 class ReportFormat(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 def _write_output(text: str, out: Path | None) -> None:
@@ -88,6 +92,13 @@ def report(
     from_dir: Annotated[
         Path | None, typer.Option("--from", help="Rebuild offline from a raw snapshot saved by `snapshot save`.")
     ] = None,
+    asof: Annotated[
+        str | None,
+        typer.Option("--asof", help="Point-in-time report from the history store, e.g. 2024-01-01T12:00Z."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="History store (DuckDB file); default $DERIVINTEL_HOME.")
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Demo scenario seed.")] = 7,
@@ -104,7 +115,14 @@ def report(
 
     if not 0 < risk < 0.2:
         raise UserInputError(f"--risk must be a fraction between 0 and 0.2, got {risk}")
-    request = SnapshotRequest(demo=demo, seed=seed, from_dir=from_dir, config_path=config)
+    request = SnapshotRequest(
+        demo=demo,
+        seed=seed,
+        from_dir=from_dir,
+        config_path=config,
+        asof=parse_utc(asof) if asof is not None else None,
+        store=store,
+    )
     built = _run_with_progress(
         quiet,
         lambda say, progress: build_report_for(
@@ -119,7 +137,14 @@ def report(
     )
     if built.synthetic and not quiet:
         err_console.print("[bold yellow]SYNTHETIC DEMO DATA[/bold yellow]: not market data; for trying the product")
-    text = render_json(built) if fmt is ReportFormat.json else render_markdown(built)
+    if fmt is ReportFormat.json:
+        text = render_json(built)
+    elif fmt is ReportFormat.html:
+        from derivintel.report.html import render_html
+
+        text = render_html(built)
+    else:
+        text = render_markdown(built)
     _write_output(text, out)
 
 
@@ -161,6 +186,12 @@ app.command("options", help="Per-expiry options analysis of Deribit chain files 
 )
 app.command("watch")(watch_command)
 app.command("check")(check_command)
+app.add_typer(history_cmd.import_app, name="import")
+app.command("backfill")(history_cmd.backfill)
+app.command("collect")(history_cmd.collect)
+app.command("study")(history_cmd.study)
+app.command("store")(history_cmd.store_info)
+app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from derivintel.app.analysis import AnalysisOptions, analyze_snapshot
+from derivintel.app.analysis import AnalysisOptions, Calibration, analyze_snapshot
 from derivintel.core.errors import UserInputError
+from derivintel.core.result import Result
 from derivintel.domain.assets import normalise_asset
 from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.report.builder import build_report
@@ -29,10 +30,21 @@ class SnapshotRequest:
     seed: int = 7
     from_dir: Path | None = None
     config_path: Path | None = None
+    asof: datetime | None = None
+    store: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.demo and self.from_dir is not None:
-            raise UserInputError("--demo and --from are exclusive: choose the synthetic demo or a saved snapshot")
+        chosen = [
+            name
+            for name, on in (
+                ("--demo", self.demo),
+                ("--from", self.from_dir is not None),
+                ("--asof", self.asof is not None),
+            )
+            if on
+        ]
+        if len(chosen) > 1:
+            raise UserInputError(f"{' and '.join(chosen)} are exclusive: choose one source for the snapshot")
 
 
 def resolve_assets(symbol: str, secondary: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
@@ -79,6 +91,17 @@ def get_snapshot(
 
         say("building the synthetic demo snapshot")
         return build_demo_snapshot(primary, secondary, seed=request.seed)
+    if request.asof is not None:
+        from derivintel.store import HistoryStore, build_snapshot_at, resolve_store_path
+
+        path = resolve_store_path(request.store)
+        if not path.exists():
+            raise UserInputError(
+                f"no history store at {path}: import or collect history first (see `derivintel import`)"
+            )
+        say(f"building the point-in-time snapshot at {request.asof:%Y-%m-%d %H:%M} UTC from {path}")
+        with HistoryStore(path, read_only=True) as store:
+            return build_snapshot_at(store, primary, secondary, request.asof)
     if request.from_dir is not None:
         say(f"rebuilding from the saved snapshot in {request.from_dir}")
         return load_saved(request.from_dir, primary, secondary)
@@ -102,4 +125,25 @@ def build_report_for(
     say = say or (lambda _msg: None)
     snapshot = get_snapshot(primary, others, request, say=say, progress=progress)
     say("running analytics")
-    return build_report(snapshot, analyze_snapshot(snapshot, options), generated_at=generated_at)
+    calibration = load_calibration(snapshot, request.store)
+    return build_report(snapshot, analyze_snapshot(snapshot, options, calibration), generated_at=generated_at)
+
+
+def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibration:
+    """Measured squeeze base rates from the history store, known at the snapshot's ``as_of`` (no look-ahead);
+    without a store, both are missing with the reason. Synthetic snapshots are never calibrated on real history."""
+    if snapshot.synthetic:
+        missing = Result.missing("uncalibrated: the synthetic demo is not calibrated on history")
+        return Calibration(missing, missing)
+    from derivintel.research import squeeze_base_rates
+    from derivintel.store import HistoryStore, resolve_store_path
+
+    path = resolve_store_path(store)
+    if not path.exists():
+        missing = Result.missing(f"uncalibrated: no history store at {path}")
+        return Calibration(missing, missing)
+    with HistoryStore(path, read_only=True) as st:
+        return Calibration(
+            squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="short_squeeze"),
+            squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="long_squeeze"),
+        )

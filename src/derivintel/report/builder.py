@@ -7,6 +7,7 @@ from datetime import datetime
 from derivintel.app.analysis import Analyses
 from derivintel.core.result import Status
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.report.charts import build_charts
 from derivintel.report.freshness import collect_freshness
 from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import GapEntry, Report
@@ -123,4 +124,5 @@ def build_report(
             "risk_fraction": analyses.options.risk_fraction,
             "cascade_shock_fraction": analyses.options.cascade_shock_fraction,
         },
+        charts=build_charts(snapshot, analyses, book.all()),
     )

@@ -72,6 +72,54 @@ def build(ctx: PhaseContext) -> Phase:
             "score",
         ),
     ]
+    cal_rows = []
+    for side, res in (("short_squeeze", an.calibration.short_squeeze), ("long_squeeze", an.calibration.long_squeeze)):
+        rate = res.value
+        words = side.replace("_", " ")
+        k_p = b.add(
+            f"decision.{side}_probability",
+            f"Measured {words} probability",
+            rate.probability if rate else None,
+            "share",
+            sources=res.sources,
+            note=rate.condition if rate else "; ".join(res.reasons),
+        )
+        k_n = b.add_result(
+            f"decision.{side}_n",
+            f"Events behind the {words} probability",
+            res,
+            rate.n_events if rate else None,
+            "count",
+        )
+        k_lo = b.add_result(
+            f"decision.{side}_ci_low", f"{words} probability, interval low", res, rate.ci_low if rate else None, "share"
+        )
+        k_hi = b.add_result(
+            f"decision.{side}_ci_high",
+            f"{words} probability, interval high",
+            res,
+            rate.ci_high if rate else None,
+            "share",
+        )
+        k_base = b.add_result(
+            f"decision.{side}_baseline",
+            f"{words} unconditional rate",
+            res,
+            rate.baseline_probability if rate else None,
+            "share",
+        )
+        keys += [k_p, k_n, k_lo, k_hi, k_base]
+        cal_rows.append(
+            row(
+                words,
+                b.cell(k_p),
+                b.cell(k_lo),
+                b.cell(k_hi),
+                b.cell(k_n),
+                b.cell(k_base),
+                "" if rate else "no measured history",
+            )
+        )
     table = Table(
         columns=["Bias", "Score", "Crowded", "Liq target below", "Liq target above", "Short squeeze", "Long squeeze"],
         rows=[
@@ -109,8 +157,9 @@ def build(ctx: PhaseContext) -> Phase:
             "({decision.short_liq_target_usd})."
         )
     reasoning = (
-        "Bias is a weighted vote of explicit rules; missing inputs are excluded, not neutral. Squeeze figures are "
-        "uncalibrated heuristic scores, not probabilities: no event-study history stands behind them yet."
+        "Bias is a weighted vote of explicit rules; missing inputs are excluded, not neutral. Squeeze scores are "
+        "uncalibrated heuristics, not probabilities; a probability is shown only when measured on stored history, "
+        "with its number of events and interval."
     )
     return make_phase(
         ctx,
