@@ -19,6 +19,8 @@ MACRO_UNITS: dict[str, str] = {
     "stablecoin_supply": "usd",
     "btc_dominance": "fraction",
     "eth_btc": "btc_per_eth",
+    "dvol_btc": "fraction",  # Deribit DVOL: 30-day implied volatility index, as a fraction (55 → 0.55)
+    "dvol_eth": "fraction",
 }
 
 

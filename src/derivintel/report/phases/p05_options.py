@@ -62,6 +62,28 @@ def build(ctx: PhaseContext) -> Phase:
         "share",
     )
 
+    dvol = ctx.snapshot.macro.get(f"dvol_{ctx.asset.lower()}")
+    dvol_known = dvol.until(ctx.snapshot.as_of) if dvol is not None else None
+    if dvol_known is not None and len(dvol_known):
+        keys.append(
+            b.add(
+                "options.dvol",
+                "DVOL (Deribit 30-day implied volatility index)",
+                float(dvol_known.values[-1]),
+                "iv",
+                sources=[dvol.source],
+            )
+        )
+    else:
+        keys.append(
+            b.add(
+                "options.dvol",
+                "DVOL (Deribit 30-day implied volatility index)",
+                None,
+                "iv",
+                note="DVOL not in this snapshot",
+            )
+        )
     expiry_rows = []
     for e in o.expiries[:MAX_EXPIRY_ROWS] if o else ():
         tag = e.expiry.strftime("%Y%m%d")
@@ -99,6 +121,7 @@ def build(ctx: PhaseContext) -> Phase:
             row("Skew (RR25, 30d)", b.cell("options.rr25_30d"), "negative: puts richer"),
             row("ATM IV 7d / 30d", b.cell("options.atm_iv_7d"), ""),
             row("", b.cell("options.atm_iv_30d"), ""),
+            row("DVOL", b.cell("options.dvol"), "Deribit's own index, 30d"),
         ],
     )
     tables = [main]
