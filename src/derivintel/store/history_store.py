@@ -142,84 +142,57 @@ class HistoryStore:
         return self.con.execute(sql, list(params)).df()
 
     # --- writers ---------------------------------------------------------------------------------------------
-    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None) -> int:
+    def _write_venue_series(self, table: Table, s: Series, ts_recv: datetime | None, **values: Any) -> int:
+        """Insert a per-venue series: the shared key/provenance columns plus ``values`` (arrays of len(s))."""
         n = len(s)
         frame = pd.DataFrame(
             {
                 "venue": [s.venue] * n,
                 "asset": [s.asset] * n,
-                "market": [s.market] * n,
-                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
                 "ts_event": _ts_col(s.ts),
-                "open": s.open,
-                "high": s.high,
-                "low": s.low,
-                "close": s.close,
-                "volume_base": s.volume_base,
-                "taker_buy_base": _opt(s.taker_buy_base, n),
+                **values,
                 **_prov(s.source, ts_recv, n),
             }
         )
-        return self.insert_frame(CANDLES, frame)
+        return self.insert_frame(table, frame)
+
+    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None) -> int:
+        return self._write_venue_series(
+            CANDLES,
+            s,
+            ts_recv,
+            market=[s.market] * len(s),
+            interval_s=np.full(len(s), s.interval_s, dtype=np.int32),
+            open=s.open,
+            high=s.high,
+            low=s.low,
+            close=s.close,
+            volume_base=s.volume_base,
+            taker_buy_base=_opt(s.taker_buy_base, len(s)),
+        )
 
     def write_open_interest(self, s: OpenInterestSeries, *, ts_recv: datetime | None = None) -> int:
-        n = len(s)
-        frame = pd.DataFrame(
-            {
-                "venue": [s.venue] * n,
-                "asset": [s.asset] * n,
-                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
-                "ts_event": _ts_col(s.ts),
-                "oi_base": s.oi_base,
-                "oi_usd": s.oi_usd,
-                **_prov(s.source, ts_recv, n),
-            }
+        interval = np.full(len(s), s.interval_s, dtype=np.int32)
+        return self._write_venue_series(
+            OPEN_INTEREST, s, ts_recv, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
         )
-        return self.insert_frame(OPEN_INTEREST, frame)
 
     def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None) -> int:
-        n = len(s)
-        frame = pd.DataFrame(
-            {
-                "venue": [s.venue] * n,
-                "asset": [s.asset] * n,
-                "ts_event": _ts_col(s.ts),
-                "rate_interval": s.rate_interval,
-                "interval_hours": s.interval_hours,
-                **_prov(s.source, ts_recv, n),
-            }
+        return self._write_venue_series(
+            FUNDING, s, ts_recv, rate_interval=s.rate_interval, interval_hours=s.interval_hours
         )
-        return self.insert_frame(FUNDING, frame)
 
     def write_long_short(self, s: LongShortSeries, *, ts_recv: datetime | None = None) -> int:
-        n = len(s)
-        frame = pd.DataFrame(
-            {
-                "venue": [s.venue] * n,
-                "asset": [s.asset] * n,
-                "kind": [s.kind.value] * n,
-                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
-                "ts_event": _ts_col(s.ts),
-                "ratio": s.ratio,
-                **_prov(s.source, ts_recv, n),
-            }
+        interval = np.full(len(s), s.interval_s, dtype=np.int32)
+        return self._write_venue_series(
+            LONG_SHORT, s, ts_recv, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
         )
-        return self.insert_frame(LONG_SHORT, frame)
 
     def write_taker_volume(self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None) -> int:
-        n = len(s)
-        frame = pd.DataFrame(
-            {
-                "venue": [s.venue] * n,
-                "asset": [s.asset] * n,
-                "interval_s": np.full(n, s.interval_s, dtype=np.int32),
-                "ts_event": _ts_col(s.ts),
-                "buy_base": s.buy_base,
-                "sell_base": s.sell_base,
-                **_prov(s.source, ts_recv, n),
-            }
+        interval = np.full(len(s), s.interval_s, dtype=np.int32)
+        return self._write_venue_series(
+            TAKER_VOLUME, s, ts_recv, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
         )
-        return self.insert_frame(TAKER_VOLUME, frame)
 
     def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None) -> int:
         n = len(s)
