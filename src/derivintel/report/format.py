@@ -35,7 +35,7 @@ def format_value(value: MetricValue, unit: str, *, asset: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return value
+        return value.replace("_", " ") if unit == "label" else value
     v = float(value)
     if not math.isfinite(v):
         return MISSING
