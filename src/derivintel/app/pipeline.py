@@ -92,7 +92,8 @@ def get_snapshot(
         say("building the synthetic demo snapshot")
         return build_demo_snapshot(primary, secondary, seed=request.seed)
     if request.asof is not None:
-        from derivintel.store import HistoryStore, build_snapshot_at, resolve_store_path
+        from derivintel.store import HistoryStore, resolve_store_path
+        from derivintel.store.snapshot_at import build_snapshot_at
 
         path = resolve_store_path(request.store)
         if not path.exists():

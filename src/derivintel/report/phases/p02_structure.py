@@ -6,6 +6,7 @@ from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 
 AVWAP_ANCHORS = ("week", "month", "quarter", "year", "cycle_high")
+PRICE_METHOD = {"median_mark": "Last (median of venue marks)", "last_close": "Last closed bar's close"}
 
 
 def _nearest(levels, price: float, above: bool):
@@ -69,7 +70,12 @@ def build(ctx: PhaseContext) -> Phase:
     table = Table(
         columns=["Level", "Type", "Price", "Status"],
         rows=[
-            row("Price", "Last (median venue mark)", b.cell("price.last"), ""),
+            row(
+                "Price",
+                PRICE_METHOD.get(price_res.value.method, "Last") if price_res.value else "Last",
+                b.cell("price.last"),
+                "",
+            ),
             row("Price", "Change over 24h", b.cell("price.change_24h"), ""),
             *[
                 row(
