@@ -93,12 +93,11 @@ class MetricBook:
         """Add a metric whose status and missing-reason come from an analytic ``Result``."""
         status: StatusName = "partial" if result.status is Status.PARTIAL else "ok"
         note = "; ".join(result.reasons) or None
+        if result.status is Status.INSUFFICIENT_DATA or _clean(value) is None:
+            # A missing figure cites only sources named for it, never the result's other inputs.
+            return self.add(key, label, None, unit, sources=sources, note=note or "insufficient data")
         all_sources = tuple(sources) or result.sources
-        if result.status is Status.INSUFFICIENT_DATA:
-            return self.add(key, label, None, unit, sources=all_sources, note=note or "insufficient data")
-        return self.add(
-            key, label, value, unit, sources=all_sources, status=status if value is not None else None, note=note
-        )
+        return self.add(key, label, value, unit, sources=all_sources, status=status, note=note)
 
     def __contains__(self, key: str) -> bool:
         return key in self._metrics

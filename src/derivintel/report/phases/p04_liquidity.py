@@ -64,7 +64,7 @@ def build(ctx: PhaseContext) -> Phase:
                 f"Stop cluster {side} #{i}",
                 c.price_usd,
                 "usd",
-                sources=stops_res.sources or lmap_res.sources,
+                sources=a.structure.sources,
                 note=KIND_WORDS.get(str(c.kind), str(c.kind)),
             )
             k_n = b.add(
