@@ -144,6 +144,7 @@ def test_missing_source_is_missing_not_zero(demo_snapshot):
     snap = replace(demo_snapshot, assets=no_options)
     report = build_report(snap, analyze_snapshot(snap), generated_at=datetime(2030, 1, 1, tzinfo=UTC))
     mp = report.metric("options.max_pain")
+    assert mp.source == "missing"  # a missing figure cites no source it does not rest on
     assert mp.value is None
     assert mp.status == "insufficient_data"
     assert "no option chain" in (mp.note or "")
