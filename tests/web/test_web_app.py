@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from derivintel.app.serve_cmd import serve
 from derivintel.core.errors import UserInputError
 from derivintel.report.model import Report
-from derivintel.web import create_app
+from derivintel.web.app import create_app
 from derivintel.web.archive import ReportArchive
 from derivintel.web.auth import check_bind, is_loopback
 from derivintel.web.cache import ReportCache

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from derivintel.report.html import render_html
-from derivintel.web import create_app
+from derivintel.web.app import create_app
 from derivintel.web.server import server_thread
 from tests.web.conftest import CountingProvider
 from tests.web.hostile import INSTRUMENT, VENUE, XSS, with_hostile_strings

@@ -1,5 +1,4 @@
-"""Local web dashboard over the report model (FastAPI): ``create_app(report_provider, token=...)``."""
+"""Local web dashboard over the report model (FastAPI): ``derivintel.web.app.create_app(report_provider, token=...)``.
 
-from derivintel.web.app import create_app
-
-__all__ = ["create_app"]
+Nothing is imported here, so the CLI can register ``serve`` without loading FastAPI at start-up.
+"""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 from derivintel.core.errors import UserInputError
 
