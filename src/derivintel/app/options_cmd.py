@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -152,4 +153,5 @@ def options(
     if fmt == "json":
         typer.echo(json.dumps(analysis_json(result), indent=2))
     else:
-        _table(result, Console())
+        # Twelve columns need room: at least 150 characters, wider when the terminal is (pipes default to 80).
+        _table(result, Console(width=max(150, shutil.get_terminal_size((150, 40)).columns)))
