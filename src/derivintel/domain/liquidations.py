@@ -17,7 +17,10 @@ class LiquidatedSide(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LiquidationEvent:
-    """One forced order: ``price_usd``, ``size_base`` in coins, time in ``source.as_of``."""
+    """One forced order: ``price_usd``, ``size_base`` in coins, time in ``source.as_of``.
+
+    ``ordinal`` tells apart identical entries (same time, side, price, size) inside ONE venue message: 0 for the
+    first, 1 for the second… A message replayed after a reconnect gets the same ordinals, so it deduplicates."""
 
     venue: str
     asset: str
@@ -25,6 +28,7 @@ class LiquidationEvent:
     price_usd: float
     size_base: float
     source: Source
+    ordinal: int = 0
 
     @property
     def notional_usd(self) -> float:

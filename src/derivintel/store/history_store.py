@@ -243,6 +243,7 @@ class HistoryStore:
                 "side": [e.side.value for e in events],
                 "price_usd": [e.price_usd for e in events],
                 "size_base": [e.size_base for e in events],
+                "ordinal": np.array([e.ordinal for e in events], dtype=np.int32),
                 "ts_recv": _ts_col([utc(ts_recv) if ts_recv else e.source.fetched_at for e in events]),
                 "source": [e.source.name for e in events],
                 "dataset": [e.source.dataset for e in events],
@@ -537,6 +538,7 @@ class HistoryStore:
                     price_usd=float(r["price_usd"]),
                     size_base=float(r["size_base"]),
                     source=Source(str(r["source"]), str(r["dataset"]), ts, recv, bool(r["synthetic"])),
+                    ordinal=int(r["ordinal"]),
                 )
             )
         return tuple(out)

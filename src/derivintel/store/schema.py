@@ -135,9 +135,10 @@ LIQUIDATIONS = Table(
         ("side", "VARCHAR"),
         ("price_usd", "DOUBLE"),
         ("size_base", "DOUBLE"),
+        ("ordinal", "INTEGER"),
         *_PROV,
     ),
-    ("venue", "asset", "ts_event", "side", "price_usd", "size_base"),
+    ("venue", "asset", "ts_event", "side", "price_usd", "size_base", "ordinal"),
 )
 
 MACRO = Table(
