@@ -9,6 +9,11 @@ literal (non-template) query parameters or JSON body fields. Faults (``FakeVenue
 - ``truncated``: the first half of the body; ``renamed``: every JSON object key renamed (CSV: value column);
 - ``null`` / ``empty`` / ``nan``: every scalar value in the JSON replaced by ``null`` / ``""`` / ``"NaN"``
   (CSV: every value cell).
+
+Keyed providers (Coinglass, CryptoQuant) are served too: ``required_keys[provider] = (header, value)`` makes the
+server answer 401 (echoing the presented header value, as careless APIs do) unless the request carries it.
+History endpoints (``HISTORY_ENDPOINTS`` of the venues) are routed as well; ``handlers[(provider, dataset)]``
+generates a body from the query arguments (paging tests) instead of the fixture file.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from derivintel.sources import registry
 from derivintel.sources.config import SourceConfig
 from derivintel.sources.declarations import Endpoint, literal_items
+from derivintel.sources.history_fetch import HISTORY_ENDPOINTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAULTS = ("timeout", "429", "500", "451", "403", "truncated", "renamed", "null", "empty", "nan")
@@ -72,9 +78,14 @@ class FakeVenues:
     retry_after: str = "7"
     hits: list[tuple[str, str]] = field(default_factory=list)
     overrides: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    required_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    handlers: dict[tuple[str, str], Callable[[Mapping[str, Any]], bytes]] = field(default_factory=dict)
+    requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    seen_headers: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._routes = [(ep, literal_items(ep.params if ep.method == "GET" else ep.body)) for ep in registry.ENDPOINTS]
+        self._routes += [(ep, literal_items(ep.params)) for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS)]
         self._server: ThreadingHTTPServer | None = None
 
     # -- routing -------------------------------------------------------------------------------------------
@@ -88,7 +99,7 @@ class FakeVenues:
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""
         settings: dict[str, Any] = {
-            "base_urls": {name: f"{self.url}/{name}" for name in registry.PROVIDERS},
+            "base_urls": {name: f"{self.url}/{name}" for name in registry.ALL_PROVIDERS},
             "timeout_s": 2.0,  # generous: a loaded CI machine must not time out healthy answers
             "max_retries": 1,
             "backoff_base_s": 0.01,
@@ -151,6 +162,13 @@ class FakeVenues:
                     self._answer(404, b'{"error":"no fixture route"}')
                     return
                 venues.hits.append((provider, ep.dataset))
+                venues.requests.append((provider, ep.dataset, dict(args)))
+                venues.seen_headers.append({k.lower(): v for k, v in self.headers.items()})
+                required = venues.required_keys.get(provider)
+                if required is not None and self.headers.get(required[0]) != required[1]:
+                    shown = json.dumps({"code": "401", "msg": f"invalid key: {self.headers.get(required[0])}"})
+                    self._answer(401, shown.encode(), {"X-Echo-Key": str(self.headers.get(required[0]))})
+                    return
                 if venues.latency_s:
                     time.sleep(venues.latency_s)
                 fault = venues.faults.get(provider)
@@ -160,7 +178,11 @@ class FakeVenues:
                     headers = {"Retry-After": venues.retry_after} if fault == "429" else {}
                     self._answer(int(fault), b'{"error":"injected"}', headers)
                     return
-                data = venues.overrides.get((provider, ep.dataset)) or fixture_path(ep).read_bytes()
+                handler = venues.handlers.get((provider, ep.dataset))
+                if handler is not None:
+                    data = handler(args)
+                else:
+                    data = venues.overrides.get((provider, ep.dataset)) or fixture_path(ep).read_bytes()
                 if fault in ("truncated", "renamed", "null", "empty", "nan"):
                     data = apply_fault(data, fault, csv=ep.fixture_name.endswith(".csv"))
                 self._answer(200, data)

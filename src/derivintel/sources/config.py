@@ -1,10 +1,11 @@
-"""``SourceConfig``: base URLs, timeouts, retries and backoff, loadable from TOML and ``DERIVINTEL_<VENUE>_URL``."""
+"""``SourceConfig``: base URLs, timeouts, retries and backoff, loadable from TOML and ``DERIVINTEL_<VENUE>_URL``;
+API keys of the keyed providers (``Secret``: never shown by ``repr``/``str``) and their redaction."""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +19,53 @@ def env_key(provider: str) -> str:
     return "DERIVINTEL_" + provider.upper().replace("-", "_") + "_URL"
 
 
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """An API key. ``repr``/``str`` never show it; only ``reveal()`` does (when building the auth header)."""
+
+    _value: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self._value, str) or not self._value.strip():
+            raise UserInputError("an API key must be a non-empty string")
+        object.__setattr__(self, "_value", self._value.strip())
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret(<redacted>)"
+
+    __str__ = __repr__
+
+
+def redact(text: str, secrets: Iterable[Secret]) -> str:
+    """``text`` with every occurrence of every secret replaced by ``<redacted>``."""
+    for secret in secrets:
+        text = text.replace(secret.reveal(), REDACTED)
+    return text
+
+
+def redact_bytes(data: bytes, secrets: Iterable[Secret]) -> bytes:
+    """``data`` with every occurrence (UTF-8) of every secret replaced by ``<redacted>``."""
+    for secret in secrets:
+        data = data.replace(secret.reveal().encode("utf-8"), REDACTED.encode("utf-8"))
+    return data
+
+
+def keys_from_env(key_env: Mapping[str, tuple[str, ...]], env: Mapping[str, str]) -> dict[str, Secret]:
+    """``{provider: Secret}`` from the first non-empty environment variable of each provider's list."""
+    out: dict[str, Secret] = {}
+    for provider, names in key_env.items():
+        value = next((env[n] for n in names if env.get(n, "").strip()), None)
+        if value is not None:
+            out[provider] = Secret(value)
+    return out
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     """How the fetch layer talks to providers.
@@ -28,7 +76,8 @@ class SourceConfig:
     ``retry_after_cap_s``). Connection failures (DNS, refused) are retried at most ``connect_retries`` times: they
     rarely heal within seconds. ``total_timeout_s`` bounds the whole fetch phase: requests still pending then are
     cancelled and reported as gaps. ``disabled`` providers are skipped (reported as gaps). ``rate_limit_scale``
-    multiplies every declared request rate (tests use a large value).
+    multiplies every declared request rate (tests use a large value). ``api_keys`` holds the keys of keyed
+    providers (``{"coinglass": Secret(...)}``; plain strings are wrapped); they are excluded from ``repr``.
     """
 
     base_urls: Mapping[str, str] = field(default_factory=dict)
@@ -42,9 +91,12 @@ class SourceConfig:
     disabled: frozenset[str] = frozenset()
     rate_limit_scale: float = 1.0
     user_agent: str = "derivintel (+https://github.com/derivintel)"
+    api_keys: Mapping[str, Secret] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_urls", MappingProxyType(dict(self.base_urls)))
+        keys = {k: v if isinstance(v, Secret) else Secret(v) for k, v in self.api_keys.items()}
+        object.__setattr__(self, "api_keys", MappingProxyType(keys))
         object.__setattr__(self, "disabled", frozenset(self.disabled))
         if self.timeout_s <= 0 or self.max_retries < 0 or self.backoff_base_s < 0 or self.rate_limit_scale <= 0:
             raise UserInputError("source config: timeout_s, rate_limit_scale must be > 0; retries, backoff >= 0")
@@ -68,8 +120,9 @@ class SourceConfig:
     @classmethod
     def load(cls, path: str | Path | None = None, env: Mapping[str, str] | None = None) -> SourceConfig:
         """Read ``path`` (TOML; a ``[sources]`` table or top-level keys), then apply ``DERIVINTEL_<VENUE>_URL``
-        environment overrides for every known provider."""
-        from derivintel.sources.registry import PROVIDERS  # registry imports this module
+        environment overrides for every known provider, and the keyed providers' key variables (``registry.KEY_ENV``,
+        e.g. ``DERIVINTEL_COINGLASS_KEY`` or ``COINGLASS_API_KEY``) over the file's ``[sources.api_keys]``."""
+        from derivintel.sources.registry import ALL_PROVIDERS, KEY_ENV  # registry imports this module
 
         data: dict[str, Any] = {}
         if path is not None:
@@ -81,7 +134,8 @@ class SourceConfig:
         config = cls.from_mapping(data)
         env = os.environ if env is None else env
         urls = dict(config.base_urls)
-        for name in PROVIDERS:
+        for name in ALL_PROVIDERS:
             if env.get(env_key(name)):
                 urls[name] = env[env_key(name)]
-        return replace(config, base_urls=urls)
+        keys = {**config.api_keys, **keys_from_env(KEY_ENV, env)}
+        return replace(config, base_urls=urls, api_keys=keys)

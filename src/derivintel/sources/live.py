@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -36,7 +37,11 @@ from derivintel.sources.binance import parse as binance
 from derivintel.sources.bybit import endpoints as bybit_ep
 from derivintel.sources.bybit import parse as bybit
 from derivintel.sources.coingecko import parse as coingecko
-from derivintel.sources.config import SourceConfig
+from derivintel.sources.coinglass import endpoints as coinglass_ep
+from derivintel.sources.coinglass import parse as coinglass
+from derivintel.sources.config import Secret, SourceConfig, keys_from_env, redact, redact_bytes
+from derivintel.sources.cryptoquant import endpoints as cryptoquant_ep
+from derivintel.sources.cryptoquant import parse as cryptoquant
 from derivintel.sources.defillama import parse as defillama
 from derivintel.sources.deribit import parse as deribit
 from derivintel.sources.fred import endpoints as fred_ep
@@ -67,15 +72,77 @@ def _gap_for_status(status: int) -> GapKind:
     return GapKind.BLOCKED if status in (403, 418, 451) else GapKind.UNAVAILABLE
 
 
-def keyed_source_gaps(env: Mapping[str, str]) -> list[Gap]:
-    """Keyed providers: NOT_CONFIGURED without their key env var; with a key, NOT_COVERED (no connector yet)."""
+REJECTED_KEY_STATUS = frozenset({401, 403})
+_HTTP_STATUS = re.compile(r"^HTTP (\d{3})\b")
+
+
+def _status_gap(provider: str, dataset: str, status: int, who: str) -> Gap:
+    """Gap for a recorded non-2xx answer; a keyed provider's 401/403 means its key was rejected (not retried)."""
+    if provider in registry.KEYED_PROVIDERS and status in REJECTED_KEY_STATUS:
+        var = registry.KEYED_SOURCES[provider]
+        reason = f"{who}rejected key (HTTP {status}: invalid key or endpoint not in the plan; not retried); check {var}"
+        return Gap(provider, dataset, GapKind.NOT_CONFIGURED, reason)
+    return Gap(provider, dataset, _gap_for_status(status), f"{who}HTTP {status}")
+
+
+def keyed_source_gaps(env: Mapping[str, str], *, covered: Iterable[str] = ()) -> list[Gap]:
+    """Gaps of the keyed providers NOT in ``covered`` (those whose data was asked for): NOT_CONFIGURED without
+    their key env var; with a key but not asked for (no connector in use), NOT_COVERED."""
     gaps = []
+    done = set(covered)
     for name, var in registry.KEYED_SOURCES.items():
-        if env.get(var):
+        if name in done:
+            continue
+        if any(env.get(v) for v in registry.KEY_ENV[name]):
             gaps.append(Gap(name, "all", GapKind.NOT_COVERED, f"{var} is set but no {name} connector is implemented"))
         else:
             gaps.append(Gap(name, "all", GapKind.NOT_CONFIGURED, f"keyed source; set {var} to enable"))
     return gaps
+
+
+def effective_keys(config: SourceConfig, env: Mapping[str, str]) -> dict[str, Secret]:
+    """Keys of the keyed providers: ``config.api_keys`` first, else their environment variables."""
+    return {**keys_from_env(registry.KEY_ENV, env), **config.api_keys}
+
+
+class KeyAuth(httpx.Auth):
+    """Adds each keyed provider's auth header to requests under its base URL. The key lives only in the outgoing
+    request headers: never in a ``RequestSpec``, a ``RawResponse`` or an error message."""
+
+    def __init__(self, routes: Sequence[tuple[str, str, str, Secret]]) -> None:
+        self._routes = tuple(routes)  # (base url, header, template, key)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        url = str(request.url)
+        for base, header, template, key in self._routes:
+            if url.startswith(base + "/") or url == base:
+                request.headers[header] = template.format(key=key.reveal())
+                break
+        yield request
+
+
+def key_auth(config: SourceConfig, keys: Mapping[str, Secret]) -> KeyAuth:
+    """``KeyAuth`` for the keyed providers in ``keys`` at their configured base URLs."""
+    routes = []
+    for name, key in keys.items():
+        if name in registry.KEYED_PROVIDERS:
+            header, template = registry.AUTH[name]
+            routes.append((config.base_url(name, registry.KEYED_PROVIDERS[name].base_url), header, template, key))
+    return KeyAuth(routes)
+
+
+def redact_response(raw: RawResponse, secrets: Sequence[Secret]) -> RawResponse:
+    """``raw`` with every secret removed from its URL, params, headers and body (a server may echo a key)."""
+    if not secrets:
+        return raw
+    return replace(
+        raw,
+        url=redact(raw.url, secrets),
+        params={k: redact(v, secrets) for k, v in raw.params.items()},
+        headers={k: redact(v, secrets) for k, v in raw.headers.items()},
+        body=redact_bytes(raw.body, secrets),
+        request_body=None if raw.request_body is None else redact_bytes(raw.request_body, secrets),
+    )
 
 
 @dataclass
@@ -127,7 +194,7 @@ class _Assembler:
             self._add_gap(key, Gap(provider, dataset, GapKind.UNAVAILABLE, f"{who}no response recorded"))
             return None
         if not raw.ok:
-            self._add_gap(key, Gap(provider, dataset, _gap_for_status(raw.status), f"{who}HTTP {raw.status}"))
+            self._add_gap(key, _status_gap(provider, dataset, raw.status, who))
             return None
         return raw
 
@@ -504,6 +571,60 @@ def _macro(a: _Assembler, macro: dict[str, MacroSeries]) -> None:
         macro[stables.name] = stables
 
 
+def _coinglass(a: _Assembler, asset: str) -> None:
+    """Coinglass aggregates are validated (gaps on failure) but kept OUT of ``AssetData``: an aggregate over
+    exchanges next to the per-venue series would double-count OI in sums over venues. See docs/keyed_sources.md."""
+    name = coinglass_ep.PROVIDER.name
+    interval_s = coinglass_ep.INTERVAL_S
+    coin = a.parse(name, "oi-aggregated-coin", asset, lambda r: r.body)
+    a.parse(
+        name,
+        "oi-aggregated-usd",
+        asset,
+        lambda r: coinglass.parse_oi_aggregated(
+            r.body, coin, asset=asset, interval_s=interval_s, ts_recv=r.ts_received
+        ),
+    )
+    if coin is not None:
+        a.parse(
+            name,
+            "oi-aggregated-coin",
+            asset,
+            lambda r: coinglass.parse_oi_aggregated(
+                r.body, None, asset=asset, interval_s=interval_s, ts_recv=r.ts_received, dataset="oi-aggregated-coin"
+            ),
+        )
+    a.parse(
+        name,
+        "funding-oi-weighted",
+        asset,
+        lambda r: coinglass.parse_funding_oi_weighted(r.body, asset=asset, ts_recv=r.ts_received),
+    )
+    exchanges = tuple(coinglass_ep.LIQUIDATION_EXCHANGES.split(","))
+    a.parse(
+        name,
+        "liquidation-aggregated",
+        asset,
+        lambda r: coinglass.parse_liquidation_aggregated(
+            r.body, asset=asset, interval_s=interval_s, exchanges=exchanges, ts_recv=r.ts_received
+        ),
+    )
+
+
+def _cryptoquant(a: _Assembler, macro: dict[str, MacroSeries]) -> None:
+    for dataset, (series, unit, value_field) in cryptoquant_ep.SERIES.items():
+        value = a.parse(
+            cryptoquant_ep.PROVIDER.name,
+            dataset,
+            None,
+            lambda r, d=dataset, n=series, u=unit, f=value_field: cryptoquant.parse_daily_flow(
+                r.body, dataset=d, name=n, unit=u, value_field=f, ts_recv=r.ts_received
+            ),
+        )
+        if value is not None:
+            macro[series] = value
+
+
 _VENUES: tuple[tuple[str, Callable[[_Assembler, str, _Parts], None]], ...] = (
     ("binance-usdm", _binance),
     ("binance-spot", _binance_spot),
@@ -530,8 +651,10 @@ def _assemble(
     *,
     disabled: frozenset[str],
     env: Mapping[str, str],
+    keyed: frozenset[str] = frozenset(),
 ) -> MarketSnapshot:
     a = _Assembler(responses, failures)
+    keyed = keyed - disabled
     macro: dict[str, MacroSeries] = {}
     data: dict[str, AssetData] = {}
     for asset in assets:
@@ -541,11 +664,15 @@ def _assemble(
                 build(a, asset, parts)
         if "deribit" not in disabled:
             _deribit(a, asset, parts, macro)
+        if "coinglass" in keyed:
+            _coinglass(a, asset)
         data[asset] = parts.freeze(asset)
     _macro(a, macro)
+    if "cryptoquant" in keyed:
+        _cryptoquant(a, macro)
     gaps = [g for g in a.gap_list() if g.source not in disabled]
     gaps += [Gap(p, "all", GapKind.NOT_CONFIGURED, "disabled in source config") for p in sorted(disabled)]
-    gaps += keyed_source_gaps(env)
+    gaps += keyed_source_gaps(env, covered=keyed | disabled)
     primary = data[assets[0]]
     if not primary.perps and not primary.candles:
         failed = [g for g in gaps if g.kind is not GapKind.NOT_CONFIGURED]
@@ -566,7 +693,8 @@ def build_snapshot_from_raw(
     """Assemble a snapshot from recorded responses (same parsers as live). Pure: no I/O, no clock.
 
     ``as_of`` defaults to the latest ``ts_received``. Expected datasets without a successful response become
-    gaps (blocked for 451/403, unavailable otherwise). ``env`` (default: none set) decides keyed-source gaps.
+    gaps (blocked for 451/403, unavailable otherwise). A keyed provider is assembled when ``responses`` hold any
+    answer of it; else ``env`` (default: none set) decides its gap.
     Raises ``NoPriceSourceError`` when nothing priced the primary asset.
     """
     assets = _assets(primary, secondary)
@@ -574,7 +702,8 @@ def build_snapshot_from_raw(
         if not responses:
             raise NoPriceSourceError(f"no responses recorded for {assets[0]}")
         as_of = max(r.ts_received for r in responses)
-    return _assemble(responses, {}, assets, as_of, disabled=frozenset(disabled), env=env or {})
+    keyed = frozenset(r.provider for r in responses if r.provider in registry.KEYED_PROVIDERS)
+    return _assemble(responses, {}, assets, as_of, disabled=frozenset(disabled), env=env or {}, keyed=keyed)
 
 
 async def fetch_snapshot(
@@ -594,16 +723,21 @@ async def fetch_snapshot(
     """
     assets = _assets(primary, secondary)
     start = datetime.now(UTC)
-    specs = registry.plan(assets, config, end=start)
+    keys = {k: v for k, v in effective_keys(config, os.environ).items() if k not in config.disabled}
+    secrets = tuple(keys.values())
+    specs = registry.plan(assets, config, end=start, keyed=keys)
     failures: dict[Key, Gap] = {}
     async with httpx.AsyncClient(
-        headers={"User-Agent": config.user_agent}, transport=transport, follow_redirects=True
+        headers={"User-Agent": config.user_agent},
+        transport=transport,
+        follow_redirects=True,
+        auth=key_auth(config, keys),
     ) as client:
         fetcher = HttpFetcher(
             client=client,
             config=config,
-            rate_limits={n: p.rate_limit for n, p in registry.PROVIDERS.items()},
-            retry_markers={n: p.retry_markers for n, p in registry.PROVIDERS.items()},
+            rate_limits={n: p.rate_limit for n, p in registry.ALL_PROVIDERS.items()},
+            retry_markers={n: p.retry_markers for n, p in registry.ALL_PROVIDERS.items()},
         )
 
         async def one(spec: RequestSpec) -> None:
@@ -611,10 +745,15 @@ async def fetch_snapshot(
                 await fetcher.fetch(spec)
             except SourceError as exc:
                 who = f"{spec.asset}: " if spec.asset else ""
-                kind = GapKind.BLOCKED if isinstance(exc, BlockedSourceError) else gap_kind(exc)
-                failures[spec.key] = Gap(spec.provider, spec.dataset, kind, f"{who}{exc.message}")
+                message = redact(exc.message, secrets)
+                status = _HTTP_STATUS.match(message)
+                if spec.provider in registry.KEYED_PROVIDERS and status and int(status[1]) in REJECTED_KEY_STATUS:
+                    failures[spec.key] = _status_gap(spec.provider, spec.dataset, int(status[1]), who)
+                else:
+                    kind = GapKind.BLOCKED if isinstance(exc, BlockedSourceError) else gap_kind(exc)
+                    failures[spec.key] = Gap(spec.provider, spec.dataset, kind, f"{who}{message}")
                 if progress:
-                    progress(spec.label, f"failed: {exc.message}")
+                    progress(spec.label, f"failed: {failures[spec.key].reason}")
             else:
                 if progress:
                     progress(spec.label, "ok")
@@ -630,7 +769,9 @@ async def fetch_snapshot(
                 progress(spec.label, f"failed: {reason}")
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-        responses = list(fetcher.responses)
+        responses = [redact_response(r, secrets) for r in fetcher.responses]
     as_of = datetime.now(UTC)
-    snapshot = _assemble(responses, failures, assets, as_of, disabled=config.disabled, env=os.environ)
+    snapshot = _assemble(
+        responses, failures, assets, as_of, disabled=config.disabled, env=os.environ, keyed=frozenset(keys)
+    )
     return snapshot, responses

@@ -9,7 +9,9 @@ from derivintel.core.timeutil import to_ms
 from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.coingecko import endpoints as coingecko
+from derivintel.sources.coinglass import endpoints as coinglass
 from derivintel.sources.config import SourceConfig
+from derivintel.sources.cryptoquant import endpoints as cryptoquant
 from derivintel.sources.declarations import Endpoint, Provider, fill
 from derivintel.sources.defillama import endpoints as defillama
 from derivintel.sources.deribit import endpoints as deribit
@@ -32,8 +34,12 @@ PROVIDERS: Mapping[str, Provider] = {
         fred.PROVIDER,
     )
 }
+# Keyed providers: asked only when a key is configured (``SourceConfig.api_keys``); kept out of ``PROVIDERS`` /
+# ``ENDPOINTS`` (the keyless snapshot plan) and added by ``plan`` for the providers with a key.
+KEYED_PROVIDERS: Mapping[str, Provider] = {p.name: p for p in (coinglass.PROVIDER, cryptoquant.PROVIDER)}
+ALL_PROVIDERS: Mapping[str, Provider] = {**PROVIDERS, **KEYED_PROVIDERS}
 # Venue package (tests/fixtures/<venue>/) of each provider.
-FIXTURE_DIR: Mapping[str, str] = {name: name.split("-")[0] for name in PROVIDERS}
+FIXTURE_DIR: Mapping[str, str] = {name: name.split("-")[0] for name in ALL_PROVIDERS}
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *binance.ENDPOINTS,
@@ -46,28 +52,38 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *fred.ENDPOINTS,
 )
 
-# Keyed providers: the env var that holds the key. No keyless connector exists for their data.
-KEYED_SOURCES: Mapping[str, str] = {
-    "coinglass": "COINGLASS_API_KEY",
-    "cryptoquant": "CRYPTOQUANT_API_KEY",
+KEYED_ENDPOINTS: tuple[Endpoint, ...] = (*coinglass.ENDPOINTS, *cryptoquant.ENDPOINTS)
+
+# Keyed providers: the environment variables that may hold the key (first non-empty wins).
+KEY_ENV: Mapping[str, tuple[str, ...]] = {"coinglass": coinglass.KEY_ENV, "cryptoquant": cryptoquant.KEY_ENV}
+# Keyed providers: the env var named in "set ... to enable" messages. No keyless source exists for their data.
+KEYED_SOURCES: Mapping[str, str] = {name: names[-1] for name, names in KEY_ENV.items()}
+# How each keyed provider carries its key: (header name, value template with ``{key}``).
+AUTH: Mapping[str, tuple[str, str]] = {
+    "coinglass": (coinglass.AUTH_HEADER, coinglass.AUTH_TEMPLATE),
+    "cryptoquant": (cryptoquant.AUTH_HEADER, cryptoquant.AUTH_TEMPLATE),
 }
 
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 
 
 def endpoint(provider: str, dataset: str) -> Endpoint:
-    """The declaration of ``provider/dataset``; ``KeyError`` if unknown."""
-    for ep in ENDPOINTS:
+    """The declaration of ``provider/dataset`` (keyless or keyed); ``KeyError`` if unknown."""
+    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS):
         if ep.provider == provider and ep.dataset == dataset:
             return ep
     raise KeyError(f"unknown endpoint {provider}/{dataset}")
 
 
-def expected_keys(assets: Sequence[str], *, disabled: Iterable[str] = ()) -> list[RequestKey]:
-    """Every (provider, dataset, asset) a snapshot of ``assets`` asks for, market-wide data once."""
+def expected_keys(
+    assets: Sequence[str], *, disabled: Iterable[str] = (), keyed: Iterable[str] = ()
+) -> list[RequestKey]:
+    """Every (provider, dataset, asset) a snapshot of ``assets`` asks for, market-wide data once; endpoints of
+    the keyed providers named in ``keyed`` (those with a key) are appended."""
     off = set(disabled)
+    on = set(keyed) - off
     keys: list[RequestKey] = []
-    for ep in ENDPOINTS:
+    for ep in (*ENDPOINTS, *(e for e in KEYED_ENDPOINTS if e.provider in on)):
         if ep.provider in off:
             continue
         if not ep.per_asset:
@@ -81,7 +97,7 @@ def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> Re
     """Fill the endpoint templates of ``key`` into a concrete request (times relative to ``end``)."""
     provider_name, dataset, asset = key
     ep = endpoint(provider_name, dataset)
-    provider = PROVIDERS[provider_name]
+    provider = ALL_PROVIDERS[provider_name]
     end_ms = to_ms(end)
     values = {
         "start_ms": str(end_ms - ep.lookback_hours * 3_600_000),
@@ -108,6 +124,8 @@ def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> Re
     )
 
 
-def plan(assets: Sequence[str], config: SourceConfig, *, end: datetime) -> list[RequestSpec]:
-    """All requests for a snapshot of ``assets`` (providers in ``config.disabled`` left out)."""
-    return [build_request(k, config, end=end) for k in expected_keys(assets, disabled=config.disabled)]
+def plan(assets: Sequence[str], config: SourceConfig, *, end: datetime, keyed: Iterable[str] = ()) -> list[RequestSpec]:
+    """All requests for a snapshot of ``assets`` (providers in ``config.disabled`` left out; keyed providers only
+    when named in ``keyed``). Keys never enter a ``RequestSpec``: they are added by the client's auth."""
+    keys = expected_keys(assets, disabled=config.disabled, keyed=keyed)
+    return [build_request(k, config, end=end) for k in keys]

@@ -111,3 +111,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="[price USDT, size contracts, 0, orders]",
     ),
 )
+
+# History (backfill) endpoints, paged by ``before``/``after`` (exclusive bounds, ms); not part of the snapshot plan.
+HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "okx",
+        "history-candles",
+        "/api/v5/market/history-candles",
+        {**_INST, "bar": PERIOD, "limit": "100"},
+        kind="candles",
+        units="as candles (max 100 rows per request, newest first)",
+        fixture="candles.json",
+    ),
+)

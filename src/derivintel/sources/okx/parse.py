@@ -187,9 +187,12 @@ def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: 
     )
 
 
-def parse_candles(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
-    """``/market/candles`` → ``CandleSeries``; ``volume_base`` = ``volCcy`` (coins for swaps); no taker split."""
-    where = Where(PROVIDER, "candles")
+def parse_candles(
+    body: bytes, *, asset: str, ts_recv: datetime, interval_s: int, dataset: str = "candles"
+) -> CandleSeries:
+    """``/market/candles`` (or ``history-candles``, same rows) → ``CandleSeries``; ``volume_base`` = ``volCcy``
+    (coins for swaps); no taker split."""
+    where = Where(PROVIDER, dataset)
     ts64, v = _rows(body, where, 7)
     return CandleSeries(
         venue=VENUE,

@@ -1,0 +1,1 @@
+"""CryptoQuant (keyed): exchange flows (BTC netflow, stablecoin exchange netflow)."""
