@@ -152,3 +152,29 @@ def test_missing_source_is_missing_not_zero(demo_snapshot):
     assert phase5.status == "insufficient_data"
     assert "n/a" in render_markdown(report)
     assert any("options" in item for item in report.data_limitations)
+
+
+def test_keyed_exchange_flows_show_when_present(demo_snapshot):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from derivintel.core.provenance import Source
+    from derivintel.domain.macro import MacroSeries
+
+    day = np.datetime64("2026-03-12T00:00", "ms")
+    src = Source("cryptoquant", "exchange-flows/netflow", datetime(2026, 3, 13, tzinfo=UTC), demo_snapshot.as_of)
+    flows = MacroSeries(
+        "exchange_netflow_btc",
+        "btc",
+        np.array([day]),
+        np.array([-1234.5]),
+        src,
+        np.array([day + np.timedelta64(1, "D")]),
+    )
+    snap = replace(demo_snapshot, macro={**demo_snapshot.macro, "exchange_netflow_btc": flows})
+    report = build_report(snap, analyze_snapshot(snap), generated_at=datetime(2030, 1, 1, tzinfo=UTC))
+    metric = report.metric("macro.exchange_netflow_btc")
+    assert metric.value == -1234.5
+    assert metric.source == "cryptoquant/exchange-flows/netflow"
+    assert report.metric("macro.stablecoin_exchange_netflow_usd").value is None  # not fetched: missing, not zero

@@ -16,6 +16,7 @@ from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors
 from derivintel.app import history_cmd
 from derivintel.app.alerts_cmd import check as check_command
 from derivintel.app.alerts_cmd import watch as watch_command
+from derivintel.app.liquidations_cmd import collect_liquidations
 from derivintel.app.options_cmd import options as options_command
 from derivintel.app.serve_cmd import serve as serve_command
 from derivintel.core.errors import NoPriceSourceError, UserInputError
@@ -189,6 +190,7 @@ app.command("check")(check_command)
 app.add_typer(history_cmd.import_app, name="import")
 app.command("backfill")(history_cmd.backfill)
 app.command("collect")(history_cmd.collect)
+app.command("collect-liquidations")(collect_liquidations)
 app.command("study")(history_cmd.study)
 app.command("store")(history_cmd.store_info)
 app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)

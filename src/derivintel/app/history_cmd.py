@@ -145,8 +145,12 @@ def live_fetch() -> SnapshotFetch:
     return fetch
 
 
-# The lead may replace this with the live connectors' paged history fetch (asset, start, end) -> series.
-LIVE_HISTORY_FETCH: HistoryFetch | None = None
+def live_history_fetch() -> HistoryFetch:
+    """Fetch = the venues' paged history endpoints (Binance, Bybit, OKX klines/funding; Binance OI, last 30 days)."""
+    from derivintel.sources.config import SourceConfig
+    from derivintel.sources.history_fetch import live_history_fetch as paged
+
+    return paged(SourceConfig.load(None), on_gap=lambda g: err.print(f"[yellow]{g.label}: {g.reason}[/yellow]"))
 
 
 def parse_every(text: str) -> float:
@@ -170,12 +174,7 @@ def backfill(
     asset = normalise_asset(symbol)
     if days <= 0:
         raise UserInputError("--days must be positive")
-    if demo:
-        fetch_history = history_from_snapshot(demo_fetch())
-    elif LIVE_HISTORY_FETCH is not None:
-        fetch_history = LIVE_HISTORY_FETCH
-    else:
-        fetch_history = history_from_snapshot(live_fetch())
+    fetch_history = history_from_snapshot(demo_fetch()) if demo else live_history_fetch()
     with _open(store) as st:
         rep = run_backfill(fetch_history, asset, days, st, now=datetime.now(UTC))
     for table, n in sorted(rep.read.items()):
@@ -189,9 +188,17 @@ def collect(
     demo: Annotated[bool, typer.Option("--demo", help="Poll the SYNTHETIC demo scenario.")] = False,
     store: StoreOpt = None,
 ) -> None:
-    """Poll sources into the store, one status line per round; failures are reported and polling goes on."""
+    """Poll sources into the store, one status line per round; failures are reported and polling goes on.
+
+    ``derivintel collect liquidations [SYMBOLS]`` instead streams realised liquidations over websockets (see
+    ``derivintel collect-liquidations --help`` for its own options)."""
     from derivintel.store.collect import run_collector
 
+    if symbols and symbols[0].lower() == "liquidations":
+        from derivintel.app.liquidations_cmd import collect_liquidations
+
+        collect_liquidations(symbols[1:] or None, store=store)
+        return
     assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
     every_s = parse_every(every)
     with _open(store) as st:

@@ -21,6 +21,8 @@ MACRO_UNITS: dict[str, str] = {
     "eth_btc": "btc_per_eth",
     "dvol_btc": "fraction",  # Deribit DVOL: 30-day implied volatility index, as a fraction (55 → 0.55)
     "dvol_eth": "fraction",
+    "exchange_netflow_btc": "btc",  # CryptoQuant (keyed): daily BTC exchange netflow, coins (+ = into exchanges)
+    "stablecoin_exchange_netflow_usd": "usd",  # CryptoQuant (keyed): daily stablecoin exchange netflow
 }
 
 

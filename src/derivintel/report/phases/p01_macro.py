@@ -23,6 +23,16 @@ COMPONENTS = (
     ("btc_dominance", "macro.btc_dominance", "BTC dominance", "share", "fraction"),
     ("eth_btc", "macro.eth_btc", "ETH/BTC", "btc_per_eth", "fraction"),
 )
+# Keyed flows (CryptoQuant): shown when a key brought them, missing otherwise; not voted in the regime rules.
+FLOWS = (
+    ("exchange_netflow_btc", "macro.exchange_netflow_btc", "BTC exchange netflow (daily)", "base"),
+    (
+        "stablecoin_exchange_netflow_usd",
+        "macro.stablecoin_exchange_netflow_usd",
+        "Stablecoin exchange netflow (daily)",
+        "usd_notional",
+    ),
+)
 REGIME_WORDS = {"risk_on": "Risk-On", "risk_off": "Risk-Off", "neutral": "Neutral"}
 
 
@@ -58,6 +68,14 @@ def build(ctx: PhaseContext) -> Phase:
                 keys.append(change_key)
         signal = REGIME_WORDS.get(comp.signal.value, comp.signal.value) if comp else "missing"
         rows.append(row(label, b.cell(key), b.cell(change_key) if change_key else "", signal))
+    for name, key, label, unit in FLOWS:
+        series = ctx.snapshot.macro.get(name)
+        known = series.until(ctx.snapshot.as_of) if series is not None else None
+        if known is not None and len(known):
+            keys.append(b.add(key, label, float(known.values[-1]), unit, sources=[series.source]))
+        else:
+            keys.append(b.add(key, label, None, unit, note="exchange flows need a CryptoQuant key; none configured"))
+        rows.append(row(label, b.cell(key), "", "not in the regime score"))
     table = Table(columns=["Factor", "Current", "Change", "Signal"], rows=rows)
     if m is None:
         headline = "Assessment: not available."
