@@ -84,3 +84,23 @@ def test_no_price_source_is_exit_3_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("derivintel: no data: no price source answered for BTC")
+
+
+def test_live_report_reads_collected_liquidations_from_the_store(venues, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from derivintel.core.provenance import Source
+    from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
+    from derivintel.store import HistoryStore
+
+    now = datetime.now(UTC)
+    event_time = now - timedelta(hours=1)
+    src = Source("bybit", "allLiquidation", event_time, event_time)
+    db = tmp_path / "history.duckdb"
+    with HistoryStore(db) as st:
+        st.write_liquidations([LiquidationEvent("bybit", "BTC", LiquidatedSide.LONG, 65_000.0, 2.0, src)])
+    cfg = _write_config(tmp_path / "sources.toml", venues.url)
+    data = _report_json(["report", "BTC", "--config", str(cfg), "--store", str(db)], tmp_path / "r.json")
+    metrics = {m["key"]: m for p in data["phases"] for m in p["metrics"]}
+    assert metrics["cascade.realised.long_24h_usd"]["value"] == 130_000.0
+    assert metrics["cascade.realised.bybit.long_24h_usd"]["source"] == "bybit/allLiquidation"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from derivintel.app.analysis import AnalysisOptions, Calibration, analyze_snapshot
@@ -105,10 +105,38 @@ def get_snapshot(
             return build_snapshot_at(store, primary, secondary, request.asof)
     if request.from_dir is not None:
         say(f"rebuilding from the saved snapshot in {request.from_dir}")
-        return load_saved(request.from_dir, primary, secondary)
-    say("fetching live data from all venues")
-    snapshot, _raw = fetch_live(primary, secondary, config_path=request.config_path, progress=progress)
-    return snapshot
+        snapshot = load_saved(request.from_dir, primary, secondary)
+    else:
+        say("fetching live data from all venues")
+        snapshot, _raw = fetch_live(primary, secondary, config_path=request.config_path, progress=progress)
+    return with_stored_liquidations(snapshot, request.store)
+
+
+def with_stored_liquidations(snapshot: MarketSnapshot, store: Path | None) -> MarketSnapshot:
+    """Add the realised liquidations that ``collect liquidations`` stored over the 24 h before ``as_of``.
+
+    Venues publish liquidations only as streams, so a live snapshot has none of its own. No store: unchanged (the
+    report then says no feed was collected). A store that cannot be read (e.g. a collector holds its write lock)
+    becomes a gap."""
+    from derivintel.core.provenance import Gap, GapKind
+    from derivintel.store import HistoryStore, resolve_store_path
+
+    path = resolve_store_path(store)
+    if not path.exists():
+        return snapshot
+    since = snapshot.as_of - timedelta(hours=24)
+    try:
+        with HistoryStore(path, read_only=True) as st:
+            assets = {
+                name: replace(
+                    data, liquidations=data.liquidations + st.liquidations(name, until=snapshot.as_of, since=since)
+                )
+                for name, data in snapshot.assets.items()
+            }
+    except UserInputError as exc:
+        gap = Gap("store", "liquidations", GapKind.UNAVAILABLE, f"stored liquidations not readable: {exc}")
+        return replace(snapshot, gaps=(*snapshot.gaps, gap))
+    return replace(snapshot, assets=assets)
 
 
 def build_report_for(
