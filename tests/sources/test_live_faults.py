@@ -10,9 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from derivintel.app.analysis import analyze_snapshot
 from derivintel.core.errors import NoPriceSourceError
 from derivintel.core.provenance import GapKind
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.report.builder import build_report
+from derivintel.report.markdown import render_markdown
 from derivintel.sources import registry
 from derivintel.sources.archive import load_raw, save_raw
 from derivintel.sources.live import build_snapshot_from_raw, fetch_snapshot
@@ -104,6 +107,14 @@ def test_fault_matrix(venues: FakeVenues, provider: str, fault: str) -> None:
         assert {d for _, d in failed} == datasets
         assert not any(name == provider for name, _ in present)
     assert any(p.venue == companion for p in snapshot.assets["BTC"].perps)  # the healthy venue still prices BTC
+    # The report is still produced, lists every failed dataset under data limitations, and cites none of them.
+    report = build_report(snapshot, analyze_snapshot(snapshot), generated_at=snapshot.as_of)
+    render_markdown(report)
+    limitations = " ".join(report.data_limitations)
+    failed_labels = {f"{src}/{dataset}" for src, dataset in failed}
+    assert all(label in limitations for label in failed_labels), failed_labels - set(limitations.split())
+    cited = {label for m in report.all_metrics() for label in m.source.split(", ")}
+    assert not failed_labels & cited, f"metrics cite failed sources: {failed_labels & cited}"
 
 
 def test_no_price_source_raises(venues: FakeVenues) -> None:
