@@ -188,3 +188,12 @@ def test_hourly_funding_is_averaged_per_4h_bucket():
     assert h.ts == [T0 + timedelta(hours=3), T0 + timedelta(hours=5)]
     assert h.bucket_hours == 4.0
     assert h.interval_hours == 1.0
+
+
+def test_pain_curve_is_the_headline_expiry_and_its_minimum_is_max_pain(demo_report):
+    pc = demo_report.charts.pain_curve
+    assert pc is not None
+    assert pc.expiry == demo_report.metric("options.headline_expiry").value
+    assert pc.max_pain_usd == demo_report.metric("options.max_pain").value
+    lowest = min(range(len(pc.pain_usd)), key=lambda i: (pc.pain_usd[i], pc.strike_usd[i]))
+    assert pc.strike_usd[lowest] == pc.max_pain_usd

@@ -44,6 +44,7 @@ CHART_NAMES = {
     "gex",
     "iv_smile",
     "iv_term",
+    "pain_curve",
     "venue_health",
 }
 ALL_CHARTS_DRAWN = """() => {

@@ -32,6 +32,7 @@ from derivintel.report.model import (
     LiquidationHeatmap,
     Metric,
     OpenInterestHistory,
+    PainCurve,
     PriceBars,
     PriceChart,
     VolumeProfileChart,
@@ -276,6 +277,25 @@ def options_charts(result: Result) -> tuple[GexProfile | None, list[IvSmile], Iv
     return gex_profile, smiles, term
 
 
+def pain_curve_chart(result: Result) -> PainCurve | None:
+    """The headline expiry's pain curve (USD payout to option holders at each settlement strike)."""
+    chain = result.value
+    if chain is None:
+        return None
+    head = chain.expiry(chain.headline_expiry)
+    strikes, pain = _finite_pairs(head.pain_strikes_usd, head.pain_usd)
+    if not strikes:
+        return None
+    return PainCurve(
+        expiry=head.expiry.strftime("%d%b%y").upper(),
+        strike_usd=strikes,
+        pain_usd=pain,
+        max_pain_usd=None if head.max_pain_usd is None else float(head.max_pain_usd),
+        spot_usd=float(chain.spot_usd),
+        source=_sources_label(result),
+    )
+
+
 def volume_profile_chart(result: Result, source: str) -> VolumeProfileChart | None:
     s = result.value
     p = None if s is None else s.profile
@@ -324,6 +344,7 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
     if heatmap is None:
         missing["liquidation_map"] = _why(a.liquidation_map, "no liquidation map")
     gex, smiles, term = options_charts(a.options)
+    pain = pain_curve_chart(a.options)
     if gex is None:
         missing["options"] = _why(a.options, "no option chain")
     profile_source = candles.source.label if candles is not None else ""
@@ -336,6 +357,7 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
         funding=funding,
         liquidation_map=heatmap,
         gex=gex,
+        pain_curve=pain,
         iv_smiles=smiles,
         iv_term=term,
         volume_profile=profile,

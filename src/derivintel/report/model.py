@@ -173,6 +173,17 @@ class GexProfile(_Frozen):
     source: str
 
 
+class PainCurve(_Frozen):
+    """Option writers' payout (USD) if the headline expiry settled at each listed strike; the minimum is max pain."""
+
+    expiry: str
+    strike_usd: list[float]
+    pain_usd: list[float]
+    max_pain_usd: float | None
+    spot_usd: float
+    source: str
+
+
 class IvSmile(_Frozen):
     """Implied volatility (fraction) by strike for one expiry."""
 
@@ -214,6 +225,7 @@ class Charts(_Frozen):
     funding: list[FundingHistory] = Field(default_factory=list)
     liquidation_map: LiquidationHeatmap | None = None
     gex: GexProfile | None = None
+    pain_curve: PainCurve | None = None
     iv_smiles: list[IvSmile] = Field(default_factory=list)
     iv_term: IvTermStructure | None = None
     volume_profile: VolumeProfileChart | None = None

@@ -105,6 +105,21 @@
     };
   }
 
+  function painFigure(p) {
+    var shapes = [{ type: "line", yref: "paper", y0: 0, y1: 1, x0: p.spot_usd, x1: p.spot_usd,
+      line: { color: "#1d2330", dash: "dot", width: 1 } }];
+    if (p.max_pain_usd !== null && p.max_pain_usd !== undefined) {
+      shapes.push({ type: "line", yref: "paper", y0: 0, y1: 1, x0: p.max_pain_usd, x1: p.max_pain_usd,
+        line: { color: "#c0392b", dash: "dash", width: 1 } });
+    }
+    return {
+      data: [{ type: "bar", x: p.strike_usd, y: p.pain_usd, name: "Payout to holders at settlement (USD)",
+        marker: { color: "#8e44ad" } }],
+      layout: layout({ xaxis: { title: { text: "settlement price (USD)" }, tickformat: "$,.0f" },
+        yaxis: { title: { text: "payout (USD)" }, tickformat: "$.3s" }, shapes: shapes })
+    };
+  }
+
   function smileFigure(smiles) {
     return {
       data: smiles.map(function (s) {
@@ -165,6 +180,7 @@
     if (c.funding && c.funding.length) { out.funding = venueLines(c.funding, "rate_1h", "funding per hour", ".4%"); }
     if (c.liquidation_map) { out.liquidation_map = liquidationFigure(c.liquidation_map); }
     if (c.gex) { out.gex = gexFigure(c.gex); }
+    if (c.pain_curve) { out.pain_curve = painFigure(c.pain_curve); }
     if (c.iv_smiles && c.iv_smiles.length) { out.iv_smile = smileFigure(c.iv_smiles); }
     if (c.iv_term) { out.iv_term = termFigure(c.iv_term); }
     if (c.volume_profile) { out.volume_profile = profileFigure(c.volume_profile); }
