@@ -19,6 +19,7 @@ import numpy as np
 from derivintel.core.errors import BadPayloadError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms
+from derivintel.domain.series import CandleSeries
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +176,34 @@ def spacing_intervals_hours(ts_ms: Sequence[int], allowed: Sequence[float], defa
     idx = np.maximum.accumulate(np.where(np.isfinite(out), np.arange(n), -1))
     idx[idx < 0] = valid[0]
     return out[idx]
+
+
+def ohlcv_candles(
+    values: np.ndarray,
+    ts64: np.ndarray,
+    where: Where,
+    *,
+    venue: str,
+    asset: str,
+    market: str,
+    interval_s: int,
+    ts_recv: datetime,
+    volume_col: int = 4,
+    taker_buy_col: int | None = None,
+) -> CandleSeries:
+    """A ``CandleSeries`` from a parsed value matrix whose columns 0–3 are open, high, low, close (USD);
+    ``volume_col`` holds the base-coin volume and ``taker_buy_col`` the taker-buy base volume (None: unknown)."""
+    return CandleSeries(
+        venue=venue,
+        asset=asset,
+        market=market,
+        interval_s=interval_s,
+        ts=ts64,
+        open=values[:, 0],
+        high=values[:, 1],
+        low=values[:, 2],
+        close=values[:, 3],
+        volume_base=values[:, volume_col],
+        taker_buy_base=None if taker_buy_col is None else values[:, taker_buy_col],
+        source=make_source(where, last_ts(ts64, where), ts_recv),
+    )

@@ -26,6 +26,7 @@ from derivintel.sources.payload import (
     load_json,
     make_source,
     non_empty,
+    ohlcv_candles,
     positive,
     to_dt,
     to_float,
@@ -238,19 +239,8 @@ def parse_klines(
         ts.append(to_ms(row[0], where, f"[{i}].openTime"))
         vals.append([to_float(row[j], where, f"[{i}][{j}]") for j in (1, 2, 3, 4, 5, 9)])
     ts64, v = columns(vals, ts, where)
-    return CandleSeries(
-        venue=VENUE,
-        asset=asset,
-        market=market,
-        interval_s=interval_s,
-        ts=ts64,
-        open=v[:, 0],
-        high=v[:, 1],
-        low=v[:, 2],
-        close=v[:, 3],
-        volume_base=v[:, 4],
-        taker_buy_base=v[:, 5],
-        source=make_source(where, last_ts(ts64, where), ts_recv),
+    return ohlcv_candles(
+        v, ts64, where, venue=VENUE, asset=asset, market=market, interval_s=interval_s, ts_recv=ts_recv, taker_buy_col=5
     )
 
 

@@ -26,6 +26,7 @@ from derivintel.sources.payload import (
     load_json,
     make_source,
     non_empty,
+    ohlcv_candles,
     positive,
     to_dt,
     to_float,
@@ -165,19 +166,8 @@ def parse_kline(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) 
         ts.append(to_ms(row[0], where, f"[{i}].start"))
         vals.append([to_float(row[j], where, f"[{i}][{j}]") for j in range(1, 6)])
     ts64, v = columns(vals, ts, where)
-    return CandleSeries(
-        venue=VENUE,
-        asset=asset,
-        market="perp",
-        interval_s=interval_s,
-        ts=ts64,
-        open=v[:, 0],
-        high=v[:, 1],
-        low=v[:, 2],
-        close=v[:, 3],
-        volume_base=v[:, 4],
-        taker_buy_base=None,
-        source=make_source(where, last_ts(ts64, where), ts_recv),
+    return ohlcv_candles(
+        v, ts64, where, venue=VENUE, asset=asset, market="perp", interval_s=interval_s, ts_recv=ts_recv
     )
 
 

@@ -18,6 +18,7 @@ from derivintel.sources.payload import (
     load_json,
     make_source,
     non_empty,
+    ohlcv_candles,
     positive,
     spacing_intervals_hours,
     to_dt,
@@ -185,17 +186,6 @@ def parse_candle_snapshot(body: bytes, *, asset: str, ts_recv: datetime, interva
         ts.append(to_ms(field(row, "t", where), where, f"[{i}].t"))
         vals.append([to_float(field(row, k, where), where, f"[{i}].{k}") for k in ("o", "h", "l", "c", "v")])
     ts64, v = columns(vals, ts, where)
-    return CandleSeries(
-        venue=VENUE,
-        asset=asset,
-        market="perp",
-        interval_s=interval_s,
-        ts=ts64,
-        open=v[:, 0],
-        high=v[:, 1],
-        low=v[:, 2],
-        close=v[:, 3],
-        volume_base=v[:, 4],
-        taker_buy_base=None,
-        source=make_source(where, last_ts(ts64, where), ts_recv),
+    return ohlcv_candles(
+        v, ts64, where, venue=VENUE, asset=asset, market="perp", interval_s=interval_s, ts_recv=ts_recv
     )

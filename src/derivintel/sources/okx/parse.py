@@ -25,6 +25,7 @@ from derivintel.sources.payload import (
     load_json,
     make_source,
     non_empty,
+    ohlcv_candles,
     positive,
     spacing_intervals_hours,
     to_dt,
@@ -194,19 +195,8 @@ def parse_candles(
     (coins for swaps); no taker split."""
     where = Where(PROVIDER, dataset)
     ts64, v = _rows(body, where, 7)
-    return CandleSeries(
-        venue=VENUE,
-        asset=asset,
-        market="perp",
-        interval_s=interval_s,
-        ts=ts64,
-        open=v[:, 0],
-        high=v[:, 1],
-        low=v[:, 2],
-        close=v[:, 3],
-        volume_base=v[:, 5],
-        taker_buy_base=None,
-        source=make_source(where, last_ts(ts64, where), ts_recv),
+    return ohlcv_candles(
+        v, ts64, where, venue=VENUE, asset=asset, market="perp", interval_s=interval_s, ts_recv=ts_recv, volume_col=5
     )
 
 
