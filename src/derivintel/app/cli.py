@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"derivintel: error: {exc}", file=sys.stderr)
         return 2
     except NoPriceSourceError as exc:
-        print(f"derivintel: no data: {exc}", file=sys.stderr)
+        print(f"derivintel: no data: {exc}; offline? --demo runs on the synthetic scenario", file=sys.stderr)
         return 3
     return result if isinstance(result, int) else 0
 
