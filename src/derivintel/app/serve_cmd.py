@@ -29,8 +29,12 @@ def serve(
     every: Annotated[
         float, typer.Option("--every", help="Refresh interval in seconds (cache and page polling).")
     ] = 60.0,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Directory keeping the reports this server generates (JSON).")
+    reports_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--reports-dir",
+            help="Directory keeping the reports this server generates (JSON), for the past-reports list.",
+        ),
     ] = None,
 ) -> None:
     """Serve the dashboard: symbol picker, auto-refresh, venue health, past reports, JSON API and OpenAPI."""
@@ -45,5 +49,5 @@ def serve(
     from derivintel.web.archive import ReportArchive
     from derivintel.web.providers import pipeline_provider
 
-    app = create_app(pipeline_provider(demo=demo), token=token, refresh_s=every, history=ReportArchive(store))
+    app = create_app(pipeline_provider(demo=demo), token=token, refresh_s=every, history=ReportArchive(reports_dir))
     uvicorn.run(app, host=host, port=port, log_level="info")
