@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from derivintel.alerts.rules import Rule, RuleKind, RuleSet, Severity
 from derivintel.alerts.state import AlertState, RuleState, Scalar
+from derivintel.core.compare import INEQUALITIES
 from derivintel.report.model import Report
 
 
@@ -80,14 +81,8 @@ def _compare(op: str, value: Scalar, threshold: Scalar, previous: Scalar) -> boo
     v, t = _num(value), _num(threshold)
     if v is None or t is None:
         return False
-    if op == ">":
-        return v > t
-    if op == ">=":
-        return v >= t
-    if op == "<":
-        return v < t
-    if op == "<=":
-        return v <= t
+    if op in INEQUALITIES:
+        return bool(INEQUALITIES[op](v, t))
     p = _num(previous)
     if p is None:
         return False  # no baseline yet: a cross needs a previous value on the other side

@@ -6,12 +6,13 @@ Thresholds are in the feature's units: fractions (0.05 = 5 %), funding per hour,
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 
 import numpy as np
 
-_OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
+from derivintel.core.compare import COMPARISONS
+
+_OPS = {op: COMPARISONS[op] for op in ("<=", ">=", "<", ">", "==")}
 
 
 @dataclass(frozen=True, slots=True)

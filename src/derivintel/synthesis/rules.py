@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+from derivintel.core.compare import INEQUALITIES, comparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +20,10 @@ class ThresholdRule:
     why: str = ""
 
     def __post_init__(self) -> None:
-        if self.op not in _OPS:
-            raise ValueError(f"unknown operator {self.op!r}")
+        comparison(self.op, INEQUALITIES)  # raises on an unknown operator
 
     def evaluate(self, value: float) -> float:
-        return self.vote if _OPS[self.op](value, self.threshold) else 0.0
+        return self.vote if INEQUALITIES[self.op](value, self.threshold) else 0.0
 
     def describe(self) -> str:
         return f"{self.signal} {self.op} {self.threshold:g} → {self.vote:+g}"

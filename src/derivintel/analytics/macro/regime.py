@@ -5,7 +5,6 @@ Missing components are listed in ``missing`` and make the result partial; they n
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from derivintel.analytics.macro.correlation import log_return_correlation, series_from_macro
+from derivintel.core.compare import INEQUALITIES, comparison
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import dt64_to_datetime, to_datetime64, utc
@@ -28,7 +28,6 @@ class Signal(StrEnum):
 
 
 _VOTE = {Signal.RISK_ON: 1.0, Signal.RISK_OFF: -1.0, Signal.NEUTRAL: 0.0}
-_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +42,14 @@ class Rule:
     field: str = "value"
 
     def __post_init__(self) -> None:
-        if self.op not in _OPS:
-            raise ValueError(f"unknown rule operator {self.op!r}")
+        comparison(self.op, INEQUALITIES)  # raises on an unknown operator
         if self.field not in ("value", "change"):
             raise ValueError("rule field must be 'value' or 'change'")
         if self.weight <= 0 or self.vote is Signal.NEUTRAL:
             raise ValueError("a rule votes risk_on or risk_off with a positive weight")
 
     def fires(self, x: float) -> bool:
-        return bool(_OPS[self.op](x, self.threshold))
+        return bool(INEQUALITIES[self.op](x, self.threshold))
 
     @property
     def text(self) -> str:
