@@ -23,13 +23,12 @@ from derivintel.analytics.positioning import analyze_positioning
 from derivintel.analytics.price import PriceReference, reference_price
 from derivintel.analytics.structure import analyze_structure
 from derivintel.core.result import Result
+from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.synthesis.bias import BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.trade_plan import Level, TradePlan, build_trade_plan
-
-HOUR_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +83,7 @@ class Analyses:
     squeeze: Result[SqueezeHeuristic]
     market_makers: Result[MarketMakerRead]
     plan: Result[TradePlan]
-    options: AnalysisOptions
+    settings: AnalysisOptions
     calibration: Calibration = UNCALIBRATED
 
 

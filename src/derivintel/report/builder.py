@@ -120,9 +120,9 @@ def build_report(
         ],
         freshness=collect_freshness(snapshot),
         parameters={
-            "dealer_scenario": analyses.options.dealer_scenario.value,
-            "risk_fraction": analyses.options.risk_fraction,
-            "cascade_shock_fraction": analyses.options.cascade_shock_fraction,
+            "dealer_scenario": analyses.settings.dealer_scenario.value,
+            "risk_fraction": analyses.settings.risk_fraction,
+            "cascade_shock_fraction": analyses.settings.cascade_shock_fraction,
         },
         charts=build_charts(snapshot, analyses, book.all()),
     )

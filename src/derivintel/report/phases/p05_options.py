@@ -127,7 +127,7 @@ def build(ctx: PhaseContext) -> Phase:
     tables = [main]
     if expiry_rows:
         tables.append(Table(columns=["Expiry", "Max pain", "P/C OI", "Net GEX", "RR25", "ATM IV"], rows=expiry_rows))
-    scenario = ctx.analyses.options.dealer_scenario.value.replace("_", " ")
+    scenario = ctx.analyses.settings.dealer_scenario.value.replace("_", " ")
     if o is None:
         headline = "Market makers: not available."
         summary = "Options analytics unavailable: " + "; ".join(res.reasons)

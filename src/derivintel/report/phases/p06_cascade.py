@@ -44,7 +44,7 @@ def build(ctx: PhaseContext) -> Phase:
         b.add(
             "cascade.shock",
             "Initial shock in the simulation",
-            ctx.analyses.options.cascade_shock_fraction,
+            ctx.analyses.settings.cascade_shock_fraction,
             "share",
             source="parameter",
         )

@@ -25,7 +25,7 @@ def build(ctx: PhaseContext) -> Phase:
         b.add(
             "risk.account_risk",
             "Account risk per trade",
-            ctx.analyses.options.risk_fraction,
+            ctx.analyses.settings.risk_fraction,
             "share",
             source="user parameter",
         )
