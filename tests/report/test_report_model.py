@@ -178,3 +178,29 @@ def test_keyed_exchange_flows_show_when_present(demo_snapshot):
     assert metric.value == -1234.5
     assert metric.source == "cryptoquant/exchange-flows/netflow"
     assert report.metric("macro.stablecoin_exchange_netflow_usd").value is None  # not fetched: missing, not zero
+
+
+def test_aggregator_oi_is_a_cross_check_not_summed(demo_snapshot):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from derivintel.core.provenance import Source
+    from derivintel.domain.series import OpenInterestSeries
+
+    ts = np.array([np.datetime64("2026-03-14T00:00", "ms"), np.datetime64("2026-03-14T04:00", "ms")])
+    src = Source("coinglass", "oi-aggregated-usd", datetime(2026, 3, 14, 4, tzinfo=UTC), demo_snapshot.as_of)
+    agg = OpenInterestSeries(
+        "coinglass-aggregate", "BTC", 14_400, ts, np.array([500e3, 510e3]), np.array([40e9, 41e9]), src
+    )
+    btc = replace(demo_snapshot.asset("BTC"), aggregate_open_interest=agg)
+    snap = replace(demo_snapshot, assets={**demo_snapshot.assets, "BTC": btc})
+    with_agg = build_report(snap, analyze_snapshot(snap), generated_at=datetime(2030, 1, 1, tzinfo=UTC))
+    base = build_report(demo_snapshot, analyze_snapshot(demo_snapshot), generated_at=datetime(2030, 1, 1, tzinfo=UTC))
+    assert with_agg.metric("positioning.aggregate.oi_usd").value == 41e9
+    assert with_agg.metric("positioning.aggregate.oi_usd").source == "coinglass/oi-aggregated-usd"
+    # The venue total is untouched: the aggregate is shown beside it, never added to it.
+    assert with_agg.metric("positioning.oi.total_usd").value == base.metric("positioning.oi.total_usd").value
+    missing = base.metric("positioning.aggregate.oi_usd")
+    assert missing.value is None
+    assert "Coinglass key" in missing.note

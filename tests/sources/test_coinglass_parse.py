@@ -144,8 +144,10 @@ def test_with_valid_keys_data_arrives_and_key_only_in_header(venues, monkeypatch
         else:
             assert "cg-api-key" not in headers
             assert "authorization" not in headers
-    # the aggregate is validated but kept out of the per-venue series (it would double-count OI)
+    # the aggregate is kept out of the per-venue series (it would double-count OI) and carried as a cross-check
     assert "coinglass-aggregate" not in {s.venue for s in snap.assets["BTC"].open_interest}
+    assert snap.assets["BTC"].aggregate_open_interest.venue == "coinglass-aggregate"
+    assert snap.assets["BTC"].aggregate_funding is not None
     manifest = save_raw(raws, tmp_path / "arch")
     replay = build_snapshot_from_raw(raws, "BTC", disabled=frozenset(registry.PROVIDERS) - {"hyperliquid"})
     assert "exchange_netflow_btc" in replay.macro

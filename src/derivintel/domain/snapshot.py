@@ -35,6 +35,9 @@ class AssetData:
     books: tuple[OrderBook, ...] = ()
     options: OptionChain | None = None
     liquidations: tuple[LiquidationEvent, ...] = ()
+    # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
+    aggregate_open_interest: OpenInterestSeries | None = None
+    aggregate_funding: FundingSeries | None = None
 
     def candles_for(self, *, market: str = "perp", interval_s: int | None = None) -> CandleSeries | None:
         """The longest candle series of ``market`` (and ``interval_s`` when given); None when there is none."""

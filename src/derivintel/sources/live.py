@@ -155,6 +155,8 @@ class _Parts:
     taker_volume: list[TakerVolumeSeries] = field(default_factory=list)
     books: list[OrderBook] = field(default_factory=list)
     options: OptionChain | None = None
+    aggregate_open_interest: OpenInterestSeries | None = None
+    aggregate_funding: FundingSeries | None = None
 
     def freeze(self, asset: str) -> AssetData:
         return AssetData(
@@ -167,6 +169,8 @@ class _Parts:
             taker_volume=tuple(self.taker_volume),
             books=tuple(self.books),
             options=self.options,
+            aggregate_open_interest=self.aggregate_open_interest,
+            aggregate_funding=self.aggregate_funding,
         )
 
 
@@ -571,13 +575,13 @@ def _macro(a: _Assembler, macro: dict[str, MacroSeries]) -> None:
         macro[stables.name] = stables
 
 
-def _coinglass(a: _Assembler, asset: str) -> None:
-    """Coinglass aggregates are validated (gaps on failure) but kept OUT of ``AssetData``: an aggregate over
-    exchanges next to the per-venue series would double-count OI in sums over venues. See docs/keyed_sources.md."""
+def _coinglass(a: _Assembler, asset: str, parts: _Parts) -> None:
+    """Coinglass all-exchange aggregates go to ``AssetData.aggregate_*`` (cross-checks), never into the per-venue
+    series: summed with the venues they would double-count OI. See docs/keyed_sources.md."""
     name = coinglass_ep.PROVIDER.name
     interval_s = coinglass_ep.INTERVAL_S
     coin = a.parse(name, "oi-aggregated-coin", asset, lambda r: r.body)
-    a.parse(
+    parts.aggregate_open_interest = a.parse(
         name,
         "oi-aggregated-usd",
         asset,
@@ -594,7 +598,7 @@ def _coinglass(a: _Assembler, asset: str) -> None:
                 r.body, None, asset=asset, interval_s=interval_s, ts_recv=r.ts_received, dataset="oi-aggregated-coin"
             ),
         )
-    a.parse(
+    parts.aggregate_funding = a.parse(
         name,
         "funding-oi-weighted",
         asset,
@@ -665,7 +669,7 @@ def _assemble(
         if "deribit" not in disabled:
             _deribit(a, asset, parts, macro)
         if "coinglass" in keyed:
-            _coinglass(a, asset)
+            _coinglass(a, asset, parts)
         data[asset] = parts.freeze(asset)
     _macro(a, macro)
     if "cryptoquant" in keyed:

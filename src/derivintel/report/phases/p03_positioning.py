@@ -72,6 +72,30 @@ def build(ctx: PhaseContext) -> Phase:
         )
     )
 
+    data = ctx.snapshot.asset(ctx.asset)
+    agg_oi = data.aggregate_open_interest.until(ctx.snapshot.as_of) if data.aggregate_open_interest else None
+    agg_f = data.aggregate_funding.until(ctx.snapshot.as_of) if data.aggregate_funding else None
+    no_key = "all-exchange aggregates need a Coinglass key; none configured"
+    keys.append(
+        b.add(
+            "positioning.aggregate.oi_usd",
+            "All-exchange OI (aggregator cross-check)",
+            agg_oi.oi_usd[-1] if agg_oi is not None and len(agg_oi) else None,
+            "usd_notional",
+            sources=[agg_oi.source] if agg_oi is not None else (),
+            note=None if agg_oi else no_key,
+        )
+    )
+    keys.append(
+        b.add(
+            "positioning.aggregate.funding_1h",
+            "All-exchange OI-weighted funding (aggregator)",
+            agg_f.rate_1h[-1] if agg_f is not None and len(agg_f) else None,
+            "fraction_per_hour",
+            sources=[agg_f.source] if agg_f is not None else (),
+            note=None if agg_f else no_key,
+        )
+    )
     venue_rows = []
     for v in p.venues if p else ():
         slug = _slug(v.venue)
@@ -131,6 +155,8 @@ def build(ctx: PhaseContext) -> Phase:
             row("Perp CVD 24h", b.cell("positioning.cvd.perp_24h_usd"), "taker buy minus sell"),
             row("Spot CVD 24h", b.cell("positioning.cvd.spot_24h_usd"), "taker buy minus sell"),
             row("Quadrant", b.cell("positioning.quadrant"), "price vs OI, same window"),
+            row("All-exchange OI", b.cell("positioning.aggregate.oi_usd"), "aggregator cross-check, not summed"),
+            row("All-exchange funding", b.cell("positioning.aggregate.funding_1h"), "aggregator, per hour"),
         ],
     )
     tables = [summary_table]
