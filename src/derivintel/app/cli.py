@@ -110,7 +110,8 @@ def report(
     quiet: QuietOpt = False,
 ) -> None:
     """Build the ten-phase report for SYMBOL from live venues (default), the demo, or a saved snapshot."""
-    from derivintel.app.pipeline import ReportOptions, SnapshotRequest, build_report_for
+    from derivintel.app.analysis import AnalysisOptions
+    from derivintel.app.pipeline import SnapshotRequest, build_report_for
     from derivintel.report.json_render import render_json
     from derivintel.report.markdown import render_markdown
 
@@ -130,7 +131,7 @@ def report(
             symbol,
             secondary=tuple(secondary) if secondary is not None else None,
             request=request,
-            options=ReportOptions(risk_fraction=risk),
+            options=AnalysisOptions(risk_fraction=risk),
             generated_at=datetime.now(UTC),
             say=say,
             progress=progress,

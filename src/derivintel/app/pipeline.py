@@ -16,7 +16,6 @@ from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.report.builder import build_report
 from derivintel.report.model import Report
 
-ReportOptions = AnalysisOptions
 DEFAULT_SECONDARY = {"BTC": ("ETH",), "ETH": ("BTC",)}
 Say = Callable[[str], None]
 SourceProgress = Callable[[str, str], None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -78,7 +78,6 @@ __all__ = [
     "from_ms",
     "iso",
     "parse_utc",
-    "timedelta",
     "to_datetime64",
     "to_ms",
     "utc",
