@@ -115,10 +115,23 @@ def test_greeks_match_vollib(x) -> None:
     assert g.vega_usd_per_vol_point[0] == pytest.approx(vollib.vega(flag, f, k, t, 0.0, s), rel=1e-8, abs=1e-12)
 
 
+def _black76_speed(fwd: float, k: float, t: float, vol: float) -> float:
+    """Third derivative of the Black-76 price in F (1/USD²); the same for calls and puts."""
+    sd = vol * math.sqrt(t)
+    d1 = (math.log(fwd / k) + 0.5 * sd * sd) / sd
+    gamma = math.exp(-0.5 * d1 * d1) / math.sqrt(2 * math.pi) / (fwd * sd)
+    return -gamma / fwd * (1.0 + d1 / sd)
+
+
 @settings(max_examples=200, deadline=None)
 @given(_inputs)
 def test_greeks_match_finite_differences_of_price(x) -> None:
     # Independent scalar price with math.erf; central differences in F (delta, gamma) and σ (vega).
+    # Tolerances are the finite-difference error bounds, not guesses: a central first difference with step h is off
+    # by at most h²/6·max|P'''| (truncation) plus about ε·|P|/h (rounding); the second difference by
+    # h²/12·max|P''''| plus 4ε·|P|/h². P''' is Black-76 "speed", evaluated analytically at F and F ± h (its maximum on
+    # that interval is within a factor 2 of the largest of the three, since h/F = 1e-4 ≪ σ√T); P'''' is the
+    # difference quotient of the analytic speed over the same interval.
     f, m, t, s, call = x
     k = f * m
 
@@ -129,14 +142,20 @@ def test_greeks_match_finite_differences_of_price(x) -> None:
         return fwd * n(d1) - k * n(d2) if call else k * n(-d2) - fwd * n(-d1)
 
     h = f * 1e-4
+    eps = 2.0**-52
+    p0 = price(f, s)
     fd_delta = (price(f + h, s) - price(f - h, s)) / (2 * h)
-    fd_gamma = (price(f + h, s) - 2 * price(f, s) + price(f - h, s)) / (h * h)
+    fd_gamma = (price(f + h, s) - 2 * p0 + price(f - h, s)) / (h * h)
     fd_vega = (price(f, s + 1e-5) - price(f, s - 1e-5)) / 2e-5 * 0.01
+    speeds = [abs(_black76_speed(x_, k, t, s)) for x_ in (f - h, f, f + h)]
+    p_max = f + k  # |P| ≤ F + K for either type
+    delta_tol = 2 * h * h / 6 * max(speeds) + 4 * eps * p_max / h
+    fourth = abs(_black76_speed(f + h, k, t, s) - _black76_speed(f - h, k, t, s)) / (2 * h)
+    gamma_tol = 2 * h * h / 12 * fourth + 16 * eps * p_max / (h * h)
     g = black76_greeks(np.array([f]), np.array([k]), np.array([t]), np.array([s]), np.array([call]))
-    assert g.price_usd[0] == pytest.approx(price(f, s), rel=1e-9, abs=1e-9 * f)
-    assert g.delta[0] == pytest.approx(fd_delta, abs=1e-6)
-    scale = 1.0 / (f * s * math.sqrt(t))  # gamma's natural size; FD noise is relative to it
-    assert g.gamma_per_usd[0] == pytest.approx(fd_gamma, abs=1e-3 * scale)
+    assert g.price_usd[0] == pytest.approx(p0, rel=1e-9, abs=1e-9 * f)
+    assert g.delta[0] == pytest.approx(fd_delta, abs=delta_tol)
+    assert g.gamma_per_usd[0] == pytest.approx(fd_gamma, abs=gamma_tol)
     assert g.vega_usd_per_vol_point[0] == pytest.approx(fd_vega, rel=1e-5, abs=1e-7 * f)
 
 
