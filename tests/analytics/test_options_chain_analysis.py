@@ -47,8 +47,12 @@ def test_real_chain_summary_invariants(chain) -> None:
     assert r.params["scenario"] == "dealers_long_calls_short_puts"
     assert r.sources == (chain.source,)
     s = a.all_expiries
-    # per-expiry figures add up to the overall ones
-    assert sum(e.net_gex_usd_per_1pct for e in a.expiries) == pytest.approx(s.net_gex_usd_per_1pct, rel=1e-9)
+    # per-expiry figures add up to the overall ones: the regime over expiries beyond 24 h, the rest expiring gamma
+    regime = [e for e in a.expiries if e.days_to_expiry > 1]
+    expiring = [e for e in a.expiries if e.days_to_expiry <= 1]
+    assert sum(e.net_gex_usd_per_1pct for e in regime) == pytest.approx(s.net_gex_usd_per_1pct, rel=1e-9)
+    assert sum(e.net_gex_usd_per_1pct for e in expiring) == pytest.approx(s.expiring_gex_usd_per_1pct, abs=1e-6)
+    assert s.expiring_expiries == len(expiring)
     assert sum(e.call_oi_base for e in a.expiries) == pytest.approx(s.call_oi_base, rel=1e-12)
     assert s.gex_by_strike_usd_per_1pct.sum() == pytest.approx(s.net_gex_usd_per_1pct, rel=1e-9)
     assert s.total_oi_usd == pytest.approx(chain.oi_base.sum() * a.spot_usd)
@@ -68,6 +72,28 @@ def test_real_chain_summary_invariants(chain) -> None:
     assert s.rr25_30d is not None
     assert s.rr25_30d < 0  # March 2026: puts richer across the curve
     assert len(s.atm_term_days) == len(s.atm_term_iv)
+
+
+@pytest.mark.real_data
+def test_expiring_gamma_is_shown_apart_from_the_regime() -> None:
+    # Three hours before the 27MAR26 08:00 quarterly: its gamma dominates and is about to vanish.
+    c = read_chain_file(real_path("deribit_options", "svcj_snapshots", "deribit_options_snapshot_20260327T045944Z.csv"))
+    r = analyze_chain(c, as_of=c.source.as_of)
+    s = r.value.all_expiries
+    assert s.regime_excludes_expiring
+    assert s.expiring_expiries == 1
+    # without the expiring quarterly the dealers are long gamma; with it they were short (−$37.5M per 1%)
+    assert s.net_gex_usd_per_1pct == pytest.approx(15.28e6, rel=1e-3)
+    assert s.net_gex_usd_per_1pct + s.expiring_gex_usd_per_1pct == pytest.approx(-37.55e6, rel=1e-3)
+    assert s.put_wall_usd == 60_000.0  # 68,000 with the expiring quarterly counted
+    assert any("expiring gamma" in x for x in r.reasons)
+    # the sub-day expiry's 25-delta points sit in the ATM gap: no RR25/BF25, with the reason
+    first = r.value.expiries[0]
+    assert first.days_to_expiry < 1
+    assert first.rr25 is None
+    assert first.bf25 is None
+    assert any("ATM gap" in n for n in first.notes)
+    assert all(e.rr25 is not None for e in r.value.expiries[1:12])
 
 
 @pytest.mark.real_data

@@ -7,6 +7,13 @@ Headline expiry rule: among expiries more than 24 h and at most 35 days after ``
 total OI (coins; ties → the nearer); if none, the nearest expiry more than 24 h away; if none, the nearest expiry.
 Rationale: the most positioned monthly/weekly cycle drives pinning and hedging flows; sub-24 h expiries are about to
 vanish and far quarterlies move slowly.
+
+Expiring gamma rule: options expiring within ``EXPIRING_WITHIN_DAYS`` (24 h) of ``as_of`` are reported apart
+(``ChainSummary.expiring_*``) and left out of the chain-wide dealer regime: net/call/put GEX, GEX by strike, walls and
+the gamma flip. Their gamma is large and about to vanish, so counting it would set the regime from positions that
+will not exist tomorrow (three hours before the 27MAR26 quarterly the whole-chain net GEX was −$37.5M/1%, without
+that expiry +$15.3M). Open interest and put/call still count every live option. When every option expires within
+24 h the regime uses them all and says so.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from derivintel.domain.options import OptionChain
 
 HEADLINE_MIN_DAYS = 1.0
 HEADLINE_MAX_DAYS = 35.0
+EXPIRING_WITHIN_DAYS = 1.0
 CM_TENORS_DAYS = (7.0, 30.0)
 
 
@@ -74,7 +82,10 @@ class ChainSummary:
     """All expiries together. ``total_oi_usd`` = Σ OI (coins) × spot (notional). ``gex_by_strike_usd_per_1pct`` is
     net (calls + puts, signed) per ``gex_strikes_usd``; the flip sweep arrays are total GEX per swept spot level.
     ``next_expiry_gamma_share`` = |GEX| of the nearest expiry / Σ|GEX| (fraction). ``atm_term_*``: ATM term
-    structure (days, IV) over expiries with an ATM IV."""
+    structure (days, IV) over expiries with an ATM IV. GEX, walls, flip and the by-strike/sweep arrays exclude
+    options expiring within 24 h (module doc); those are in ``expiring_gex_usd_per_1pct`` (net, USD per 1%) over
+    ``expiring_expiries`` (count) and ``expiring_oi_base`` (coins). ``regime_excludes_expiring`` is False only when
+    every option expires within 24 h and the regime had to use them."""
 
     put_call_oi_ratio: float | None
     put_call_volume_ratio: float | None
@@ -99,6 +110,10 @@ class ChainSummary:
     gex_by_strike_usd_per_1pct: np.ndarray
     flip_sweep_spots_usd: np.ndarray
     flip_sweep_gex: np.ndarray
+    expiring_gex_usd_per_1pct: float
+    expiring_expiries: int
+    expiring_oi_base: float
+    regime_excludes_expiring: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -258,13 +273,25 @@ def analyze_chain(
         )
         abs_gex_by_expiry.append(float(np.abs(g).sum()))
 
-    # Overall figures
+    # Overall figures: the dealer regime leaves out options expiring within 24 h (module doc).
     pc_all = put_call(chain.is_call, chain.oi_base, chain.volume_base).value
-    by_k_all = gex_by_strike(chain.strike, chain.is_call, gex)
+    expiring = chain.expiry <= to_datetime64(as_of) + np.timedelta64(int(EXPIRING_WITHIN_DAYS * DAY_S), "s")
+    regime = ~expiring
+    regime_excludes_expiring = bool(regime.any())
+    if not regime_excludes_expiring:
+        regime = np.ones(len(chain), dtype=bool)
+        reasons.append("every option expires within 24 h: the dealer regime, walls and flip use expiring gamma")
+    elif expiring.any():
+        reasons.append(
+            f"{int(np.unique(chain.expiry[expiring]).size)} expiry within 24 h shown apart as expiring gamma, "
+            "left out of net GEX, walls and flip"
+        )
+    by_k_all = gex_by_strike(chain.strike[regime], chain.is_call[regime], gex[regime])
     call_wall, put_wall = walls(by_k_all, spot)
     flip_all = gamma_flip(
-        chain.underlying_price_usd, chain.strike, t, chain.mark_iv, oi, chain.is_call, spot_usd=spot, scenario=scenario
-    )
+        chain.underlying_price_usd[regime], chain.strike[regime], t[regime], chain.mark_iv[regime], oi[regime],
+        chain.is_call[regime], spot_usd=spot, scenario=scenario,
+    )  # fmt: skip
     if flip_all.value is not None and flip_all.value.flip_usd is None:
         reasons.append("all expiries: no gamma flip in range 0.8-1.2 × spot")
     total_abs = float(sum(abs_gex_by_expiry))
@@ -292,9 +319,9 @@ def analyze_chain(
         put_oi_base=pc_all.put_oi_base if pc_all else 0.0,
         total_oi_base=float(oi.sum()),
         total_oi_usd=float(oi.sum()) * spot,
-        net_gex_usd_per_1pct=float(gex.sum()),
-        call_gex_usd_per_1pct=float(gex[chain.is_call].sum()),
-        put_gex_usd_per_1pct=float(gex[~chain.is_call].sum()),
+        net_gex_usd_per_1pct=float(gex[regime].sum()),
+        call_gex_usd_per_1pct=float(gex[regime & chain.is_call].sum()),
+        put_gex_usd_per_1pct=float(gex[regime & ~chain.is_call].sum()),
         gamma_flip_usd=flip_all.value.flip_usd if flip_all.value else None,
         call_wall_usd=call_wall,
         put_wall_usd=put_wall,
@@ -309,6 +336,10 @@ def analyze_chain(
         gex_by_strike_usd_per_1pct=by_k_all.net,
         flip_sweep_spots_usd=flip_all.value.spots_usd if flip_all.value else np.empty(0),
         flip_sweep_gex=flip_all.value.gex_usd_per_1pct if flip_all.value else np.empty(0),
+        expiring_gex_usd_per_1pct=float(gex[expiring].sum()),
+        expiring_expiries=int(np.unique(chain.expiry[expiring]).size),
+        expiring_oi_base=float(oi[expiring].sum()),
+        regime_excludes_expiring=regime_excludes_expiring,
     )
     idx, rule = choose_headline(
         [e.expiry for e in expiries], [e.days_to_expiry for e in expiries], [e.total_oi_base for e in expiries]

@@ -7,7 +7,11 @@ Conventions (DOMAIN.md §3):
 - 25Δ: each smile point gets its Black-76 call delta ``N(d1)`` at its own IV; IV(25Δ call) is the smile
   interpolated linearly in call delta at 0.25 and IV(25Δ put) at call delta 0.75 (put delta −0.25, as
   put delta = call delta − 1 with r = 0). ``RR25 = IV25c − IV25p`` (negative: puts richer),
-  ``BF25 = ½(IV25c + IV25p) − IV_ATM``. No extrapolation: a point outside the listed smile is None.
+  ``BF25 = ½(IV25c + IV25p) − IV_ATM``. No extrapolation: a point outside the listed smile is None. No
+  interpolation across the ATM gap either: the 25Δ call must lie between two strikes at or above the forward and
+  the 25Δ put between two strikes at or below it. Near expiry (hours) the smile's delta jumps from ~0.8 to ~0.2
+  between the two strikes either side of the forward, and a "25Δ" IV interpolated across that gap mixes an ITM and
+  an OTM option's IV; RR25/BF25 are then None with that reason.
 - Constant maturity: total variance ``w = σ²T`` interpolated linearly in T between the bracketing expiries,
   ``σ(τ) = √(w(τ)/τ)``; None outside the listed range.
 """
@@ -66,6 +70,22 @@ def _interp_inside(x: float, xs: np.ndarray, ys: np.ndarray) -> float | None:
     return float(np.interp(x, xs[order], ys[order]))
 
 
+def _interp_one_side(x: float, xs: np.ndarray, ys: np.ndarray, side: np.ndarray) -> tuple[float | None, bool]:
+    """``x`` interpolated in ``(xs, ys)`` when both bracketing points are on ``side`` (a mask); the flag says
+    the bracket straddled the ATM gap (value None then)."""
+    value = _interp_inside(x, xs, ys)
+    if value is None:
+        return None, False
+    order = np.argsort(xs, kind="stable")
+    xo, so = xs[order], side[order]
+    hi = int(np.searchsorted(xo, x, side="left"))
+    lo = max(hi - 1, 0) if hi < xo.size and xo[hi] != x else hi
+    hi = min(hi, xo.size - 1)
+    if not (so[lo] and so[hi]):
+        return None, True
+    return value, False
+
+
 def expiry_skew(smile: Smile, forward_usd: float, t_years: float) -> Result[Skew]:
     """ATM IV, RR25 and BF25 of one expiry from its smile (forward ``forward_usd``, ``t_years`` to expiry)."""
     if smile.strikes_usd.size < 2 or not np.isfinite(forward_usd) or forward_usd <= 0:
@@ -73,14 +93,20 @@ def expiry_skew(smile: Smile, forward_usd: float, t_years: float) -> Result[Skew
     log_m = np.log(smile.strikes_usd / forward_usd)
     atm = _interp_inside(0.0, log_m, smile.iv)
     call_delta = ndtr(black76_d1(forward_usd, smile.strikes_usd, t_years, smile.iv))
-    iv25c = _interp_inside(0.25, call_delta, smile.iv)
-    iv25p = _interp_inside(0.75, call_delta, smile.iv)
+    iv25c, gap_c = _interp_one_side(0.25, call_delta, smile.iv, smile.strikes_usd >= forward_usd)
+    iv25p, gap_p = _interp_one_side(0.75, call_delta, smile.iv, smile.strikes_usd <= forward_usd)
     rr = iv25c - iv25p if iv25c is not None and iv25p is not None else None
     bf = 0.5 * (iv25c + iv25p) - atm if rr is not None and atm is not None else None
     reasons = []
     if atm is None:
         reasons.append("forward outside the listed strikes: no ATM IV")
-    if rr is None:
+    if gap_c or gap_p:
+        which = " and ".join(n for n, g in (("call", gap_c), ("put", gap_p)) if g)
+        reasons.append(
+            f"25-delta {which} falls between the strikes either side of the forward (ATM gap): "
+            "not interpolated, no RR25/BF25"
+        )
+    elif rr is None:
         reasons.append("25-delta points outside the listed smile: no RR25/BF25")
     value = Skew(atm_iv=atm, iv_25d_call=iv25c, iv_25d_put=iv25p, rr25=rr, bf25=bf)
     return Result.of(value, reasons=reasons, partial=bool(reasons), params={"atm": "forward (K = F)"})

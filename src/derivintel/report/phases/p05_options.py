@@ -8,6 +8,14 @@ from derivintel.report.phases.context import PhaseContext, make_phase, row
 MAX_EXPIRY_ROWS = 6
 
 
+def _table_expiries(o) -> list:
+    """The nearest ``MAX_EXPIRY_ROWS`` expiries, plus the headline expiry when it lies further out."""
+    rows = list(o.expiries[:MAX_EXPIRY_ROWS])
+    if all(e.expiry != o.headline_expiry for e in rows):
+        rows.append(o.expiry(o.headline_expiry))
+    return rows
+
+
 def build(ctx: PhaseContext) -> Phase:
     b = ctx.book
     res = ctx.analyses.primary.options
@@ -39,7 +47,25 @@ def build(ctx: PhaseContext) -> Phase:
     add("options.atm_iv_7d", "ATM IV, 7d constant maturity", s.atm_iv_7d if s else None, "iv")
     add("options.atm_iv_30d", "ATM IV, 30d constant maturity", s.atm_iv_30d if s else None, "iv")
     add("options.rr25_30d", "25Δ risk reversal, 30d", s.rr25_30d if s else None, "iv")
-    add("options.net_gex_usd_per_1pct", "Net dealer GEX", s.net_gex_usd_per_1pct if s else None, "usd_per_1pct")
+    regime_label = "Net dealer GEX"
+    if s is None or s.regime_excludes_expiring:
+        regime_label += ", expiries beyond 24 h"
+    add("options.net_gex_usd_per_1pct", regime_label, s.net_gex_usd_per_1pct if s else None, "usd_per_1pct")
+    keys.append(
+        b.add(
+            "options.expiring_gex_usd_per_1pct",
+            "Expiring gamma (net GEX of expiries within 24 h)",
+            (s.expiring_gex_usd_per_1pct if s.expiring_expiries else 0.0) if s else None,
+            "usd_per_1pct",
+            sources=res.sources,
+            note=(
+                f"{s.expiring_expiries} expiry within 24 h, {s.expiring_oi_base:,.0f} coins of OI; left out of net "
+                "GEX, flip and walls because it is about to vanish"
+                if s and s.expiring_expiries
+                else ("no expiry within 24 h" if s else "; ".join(res.reasons))
+            ),
+        )
+    )
     if s is not None and s.gamma_flip_usd is None:
         keys.append(
             b.add(
@@ -85,9 +111,11 @@ def build(ctx: PhaseContext) -> Phase:
             )
         )
     expiry_rows = []
-    for e in o.expiries[:MAX_EXPIRY_ROWS] if o else ():
+    for e in _table_expiries(o) if o else ():
         tag = e.expiry.strftime("%Y%m%d")
         name = e.expiry.strftime("%d%b%y").upper()
+        if e.days_to_expiry <= 1.0:
+            name += " (expiring)"
         k_mp = b.add(f"options.expiry.{tag}.max_pain", f"Max pain {name}", e.max_pain_usd, "usd", sources=res.sources)
         k_pc = b.add(
             f"options.expiry.{tag}.put_call_oi_ratio",
@@ -103,7 +131,8 @@ def build(ctx: PhaseContext) -> Phase:
             "usd_per_1pct",
             sources=res.sources,
         )
-        k_rr = b.add(f"options.expiry.{tag}.rr25", f"RR25 {name}", e.rr25, "iv", sources=res.sources)
+        rr_note = next((n for n in e.notes if "RR25" in n), None) if e.rr25 is None else None
+        k_rr = b.add(f"options.expiry.{tag}.rr25", f"RR25 {name}", e.rr25, "iv", sources=res.sources, note=rr_note)
         k_iv = b.add(f"options.expiry.{tag}.atm_iv", f"ATM IV {name}", e.atm_iv, "iv", sources=res.sources)
         keys += [k_mp, k_pc, k_g, k_rr, k_iv]
         expiry_rows.append(row(name, b.cell(k_mp), b.cell(k_pc), b.cell(k_g), b.cell(k_rr), b.cell(k_iv)))
@@ -114,13 +143,14 @@ def build(ctx: PhaseContext) -> Phase:
             row("Max pain (headline expiry)", b.cell("options.max_pain"), b.cell("options.headline_expiry")),
             row("Put/call (OI)", b.cell("options.put_call_oi_ratio"), "above one: more puts open"),
             row("Put/call (24h volume)", b.cell("options.put_call_volume_ratio"), ""),
-            row("Net GEX", b.cell("options.net_gex_usd_per_1pct"), "positive: dampening; negative: amplifying"),
+            row("Net GEX, beyond next day", b.cell("options.net_gex_usd_per_1pct"), "positive: dampening, negative: amplifying"),
+            row("Expiring gamma, next day", b.cell("options.expiring_gex_usd_per_1pct"), "apart, not in the regime"),
             row("Gamma flip", b.cell("options.gamma_flip"), "no flip in range when n/a" if s else ""),
             row("Call wall", b.cell("options.call_wall"), "largest call GEX above spot"),
             row("Put wall", b.cell("options.put_wall"), "largest put GEX below spot"),
             row("Skew (RR25, 30d)", b.cell("options.rr25_30d"), "negative: puts richer"),
-            row("ATM IV 7d / 30d", b.cell("options.atm_iv_7d"), ""),
-            row("", b.cell("options.atm_iv_30d"), ""),
+            row("ATM IV 7d", b.cell("options.atm_iv_7d"), "constant maturity"),
+            row("ATM IV 30d", b.cell("options.atm_iv_30d"), "constant maturity"),
             row("DVOL", b.cell("options.dvol"), "Deribit's own index, 30d"),
         ],
     )
