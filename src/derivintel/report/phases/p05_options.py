@@ -143,7 +143,7 @@ def build(ctx: PhaseContext) -> Phase:
             row("Max pain (headline expiry)", b.cell("options.max_pain"), b.cell("options.headline_expiry")),
             row("Put/call (OI)", b.cell("options.put_call_oi_ratio"), "above one: more puts open"),
             row("Put/call (24h volume)", b.cell("options.put_call_volume_ratio"), ""),
-            row("Net GEX, beyond next day", b.cell("options.net_gex_usd_per_1pct"), "positive: dampening, negative: amplifying"),
+            row("Net GEX, beyond next day", b.cell("options.net_gex_usd_per_1pct"), "+ dampens, − amplifies"),
             row("Expiring gamma, next day", b.cell("options.expiring_gex_usd_per_1pct"), "apart, not in the regime"),
             row("Gamma flip", b.cell("options.gamma_flip"), "no flip in range when n/a" if s else ""),
             row("Call wall", b.cell("options.call_wall"), "largest call GEX above spot"),
