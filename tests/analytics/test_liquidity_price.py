@@ -97,3 +97,46 @@ def test_venue_declarations() -> None:
     assert venue_margin("deribit", "BTC") is None
     assert venue_family("binance-usdm") == "binance"
     assert all("tier-1" in m.note or "maxLeverage" in m.note for m in VENUE_MARGINS.values())
+
+
+def test_binance_bracket_table_is_consistent() -> None:
+    # cum is Binance's maintenance amount: it keeps the maintenance margin (notional·MMR − cum) continuous at every
+    # bracket floor, so it follows from the floors and rates; a mistyped row breaks this identity.
+    from derivintel.analytics.liquidity.liquidation_price import binance_brackets
+
+    t = binance_brackets("BTCUSDT")
+    assert t is not None
+    assert "leverage_bracket" in t.source
+    prev = None
+    for b in t.brackets:
+        if prev is None:
+            assert b.floor_usd == 0
+            assert b.maint_amount_usd == 0
+        else:
+            assert b.floor_usd == prev.cap_usd
+            assert b.maint_amount_usd == pytest.approx(prev.maint_amount_usd + b.floor_usd * (b.mmr - prev.mmr))
+            assert b.max_leverage <= prev.max_leverage
+        prev = b
+    assert binance_brackets("NOPEUSDT") is None
+
+
+def test_bracket_liquidation_price_by_hand_and_against_tier_one() -> None:
+    from derivintel.analytics.liquidity.liquidation_price import binance_brackets, bracket_liquidation_price
+
+    t = binance_brackets()
+    # tier 1 (cum 0, MMR 0.4%): the plain formula
+    assert bracket_liquidation_price(70_000.0, 20.0, 10_000.0, "long", t) == pytest.approx(
+        liquidation_price(70_000.0, 20.0, 0.004, "long")
+    )
+    # $1M at 20x sits in bracket 3 (MMR 1%, cum 1,300): Q = 1e6/7e4 coins, cum/Q = 91 USD per coin
+    long = bracket_liquidation_price(70_000.0, 20.0, 1_000_000.0, "long", t)
+    assert long == pytest.approx((70_000 * 0.95 - 91.0) / 0.99)
+    short = bracket_liquidation_price(70_000.0, 20.0, 1_000_000.0, "short", t)
+    assert short == pytest.approx((70_000 * 1.05 + 91.0) / 1.01)
+    # the tier-1 approximation is about 0.5% off there (the defect this replaces)
+    assert (long - liquidation_price(70_000.0, 20.0, 0.004, "long")) / long == pytest.approx(0.00466, abs=1e-4)
+    with pytest.raises(ValueError, match="maximum of 20x"):
+        bracket_liquidation_price(70_000.0, 25.0, 5_000_000.0, "long", t)
+    with pytest.raises(ValueError, match="beyond"):
+        bracket_liquidation_price(70_000.0, 1.0, 1e12, "long", t)
+

@@ -92,3 +92,87 @@ def liquidation_price(
     if out.ndim == 0:
         return float(out)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class MarginBracket:
+    """One notional bracket of a venue's maintenance-margin table. ``floor_usd``/``cap_usd`` bound the position
+    notional (USD), ``mmr`` is a fraction of notional, ``maint_amount_usd`` Binance's "cum" (USD), and
+    ``max_leverage`` the bracket's largest initial leverage."""
+
+    floor_usd: float
+    cap_usd: float
+    mmr: float
+    maint_amount_usd: float
+    max_leverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class BracketTable:
+    """A venue's published bracket table for one symbol, with where it came from (``source``, ``recorded``)."""
+
+    venue: str
+    symbol: str
+    brackets: tuple[MarginBracket, ...]
+    source: str
+    recorded: str
+
+    def bracket(self, notional_usd: float) -> MarginBracket:
+        """The bracket holding a position of ``notional_usd`` (ValueError beyond the last cap or when ≤ 0)."""
+        if not notional_usd > 0:
+            raise ValueError("position notional must be positive")
+        for b in self.brackets:
+            if b.floor_usd <= notional_usd <= b.cap_usd:
+                return b
+        raise ValueError(f"{notional_usd:,.0f} USD is beyond {self.symbol}'s largest bracket")
+
+
+def binance_brackets(symbol: str = "BTCUSDT") -> BracketTable | None:
+    """Binance USD-M's recorded bracket table for ``symbol`` (data/binance_usdm_leverage_brackets.json), or None
+    when the file has no table for it."""
+    import json
+    from importlib.resources import files
+
+    raw = json.loads(
+        files("derivintel.analytics.liquidity").joinpath("data/binance_usdm_leverage_brackets.json").read_text()
+    )
+    rows = raw["symbols"].get(symbol.upper())
+    if rows is None:
+        return None
+    brackets = tuple(
+        MarginBracket(
+            floor_usd=float(r["notionalFloor"]),
+            cap_usd=float(r["notionalCap"]),
+            mmr=float(r["maintMarginRatio"]),
+            maint_amount_usd=float(r["cum"]),
+            max_leverage=float(r["initialLeverage"]),
+        )
+        for r in rows
+    )
+    return BracketTable(raw["venue"], symbol.upper(), brackets, raw["source"], raw["recorded"])
+
+
+def bracket_liquidation_price(
+    entry_usd: float, leverage: float, notional_usd: float, side: Side, table: BracketTable
+) -> float:
+    """Liquidation price in USD of one isolated position under a bracket table (Binance's formula).
+
+    With quantity ``Q = notional/E``, the bracket's ``MMR`` and maintenance amount ``cum`` (USD):
+    long ``P = (E(1 − 1/L) − cum/Q) / (1 − MMR)``, short ``P = (E(1 + 1/L) + cum/Q) / (1 + MMR)``; with
+    ``cum = 0`` this is :func:`liquidation_price`. The bracket is chosen by the notional at entry (Binance uses the
+    position's current notional; the two differ only for a position near a bracket boundary). ValueError when the
+    leverage exceeds the bracket's maximum or the position would be liquidated at entry.
+    """
+    b = table.bracket(notional_usd)
+    if leverage > b.max_leverage:
+        raise ValueError(
+            f"{leverage:g}x exceeds {table.symbol}'s maximum of {b.max_leverage:g}x at {notional_usd:,.0f} USD notional"
+        )
+    if side not in ("long", "short"):
+        raise ValueError(f"side must be 'long' or 'short', got {side!r}")
+    if 1.0 / leverage <= b.mmr:
+        raise ValueError("1/leverage must exceed mmr (the position would be liquidated at entry)")
+    per_unit = b.maint_amount_usd * entry_usd / notional_usd  # cum / Q, USD per coin
+    if side == "long":
+        return (entry_usd * (1.0 - 1.0 / leverage) - per_unit) / (1.0 - b.mmr)
+    return (entry_usd * (1.0 + 1.0 / leverage) + per_unit) / (1.0 + b.mmr)
