@@ -139,4 +139,3 @@ def test_bracket_liquidation_price_by_hand_and_against_tier_one() -> None:
         bracket_liquidation_price(70_000.0, 25.0, 5_000_000.0, "long", t)
     with pytest.raises(ValueError, match="beyond"):
         bracket_liquidation_price(70_000.0, 1.0, 1e12, "long", t)
-
