@@ -71,8 +71,14 @@ def test_real_oi_change_and_cvd_match_pandas():
     res = cvd_from_candles([c], market="perp", as_of=as_of, window=timedelta(days=7))
     opened = pd.to_datetime(k["open_time"], unit="ms", utc=True)
     closed = opened + pd.Timedelta(hours=4)
-    sel = k[(opened >= pd.Timestamp(as_of) - pd.Timedelta(days=7)) & (closed <= pd.Timestamp(as_of))]
+    end = pd.Timestamp("2024-02-01 00:00", tz="UTC")  # the window ends at the last 4h boundary before as_of
+    sel = k[(opened >= end - pd.Timedelta(days=7)) & (closed <= end)]
     delta = 2 * sel["taker_buy_volume"] - sel["volume"]
-    assert len(sel) == res.value.n_bars == 41  # 7 d × 6 bars, minus the bar from 2024-01-25 00:00 opened too early
+    assert len(sel) == res.value.n_bars == res.value.expected_bars == 42  # 7 whole days of 4h bars
     assert res.value.delta_base == pytest.approx(delta.sum())
     assert res.value.delta_usd == pytest.approx((delta * sel["close"]).sum())
+    # "24h" at 04:55 on 4h bars is six whole bars (00:00 back to 04:00 the day before), not the five that close
+    # inside [as_of − 24 h, as_of] (20 h)
+    day = cvd_from_candles([c], market="perp", as_of=datetime(2024, 1, 20, 4, 55, tzinfo=UTC), window=timedelta(days=1))
+    assert day.value.n_bars == day.value.expected_bars == 6
+    assert not day.reasons

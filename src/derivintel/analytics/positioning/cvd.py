@@ -1,7 +1,9 @@
 """Cumulative volume delta (CVD) over a window, from candles with taker-buy volume or from taker-volume bars.
 
 Bar delta in coins = ``2 × taker_buy_base − volume_base`` (candles) or ``buy_base − sell_base`` (taker volume);
-USD delta = bar delta × bar close. Only bars closed by ``as_of`` and opened at or after ``as_of − window`` count.
+USD delta = bar delta × bar close. The window ends at the last bar boundary at or before ``as_of`` (``as_of``
+floored to the bar size, bars being aligned to the epoch as every venue's are) and starts ``window`` earlier, so a
+24 h window on 4 h bars is six whole bars (at 04:55 it was 20 h of five bars when the window ended at ``as_of``).
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ class CVD:
 
 def _window_mask(ts: np.ndarray, interval_s: int, as_of: datetime, window: timedelta) -> np.ndarray:
     t = ts.astype("datetime64[ms]").astype(np.int64)
-    end = to_datetime64(as_of).astype(np.int64)
-    start = to_datetime64(as_of - window).astype(np.int64)
-    return (t >= start) & (t + interval_s * 1000 <= end)
+    step = interval_s * 1000
+    end = to_datetime64(as_of).astype(np.int64) // step * step
+    start = end - int(window.total_seconds() * 1000)
+    return (t >= start) & (t + step <= end)
 
 
 def _bar_deltas(
