@@ -37,7 +37,8 @@ def test_market_maker_rules():
             days_to_headline_expiry=1.0,
             net_gex_usd_per_1pct=5e6,
             gamma_flip_usd=95.0,
-            liq_asymmetry=2.0,
+            long_liq_below_usd=2e6,
+            short_liq_above_usd=1e6,
             book_imbalance=0.0,
         )
     ).value
@@ -48,3 +49,18 @@ def test_market_maker_rules():
     assert below_flip.value.regime == "amplifying"
     assert below_flip.status is Status.PARTIAL
     assert read_market_makers(MarketMakerInputs(price_usd=1.0)).value is None
+
+
+def test_market_maker_sweep_with_one_side_empty_is_maximal_not_missing():
+    def sweep(below, above):
+        r = read_market_makers(MarketMakerInputs(price_usd=100.0, long_liq_below_usd=below, short_liq_above_usd=above))
+        return r.value.sweep_direction if r.value else None, (r.value.missing if r.value else ("all",))
+
+    assert sweep(5e6, 0.0) == ("down", ("dealer gamma", "max pain / expiry", "book imbalance"))
+    assert sweep(0.0, 5e6)[0] == "up"
+    assert sweep(0.0, 0.0)[0] is None
+    assert "liquidation map" not in sweep(0.0, 0.0)[1]
+    assert sweep(1e6, 1e6)[0] is None  # balanced: under the 1.5x threshold
+    assert sweep(1.5e6, 1e6)[0] == "down"
+    gap = read_market_makers(MarketMakerInputs(price_usd=100.0, net_gex_usd_per_1pct=1.0, short_liq_above_usd=1e6))
+    assert "liquidation map" in gap.value.missing

@@ -262,7 +262,8 @@ def analyze_snapshot(
                 days_to_headline_expiry=headline.days_to_expiry if headline else None,
                 net_gex_usd_per_1pct=opts.all_expiries.net_gex_usd_per_1pct if opts else None,
                 gamma_flip_usd=opts.all_expiries.gamma_flip_usd if opts else None,
-                liq_asymmetry=exposure.asymmetry.get(0.02) if exposure else None,
+                long_liq_below_usd=exposure.long_below_usd.get(0.02) if exposure else None,
+                short_liq_above_usd=exposure.short_above_usd.get(0.02) if exposure else None,
                 book_imbalance=_band(depth, 0.01).imbalance if depth and _band(depth, 0.01) else None,
             )
         )

@@ -11,8 +11,9 @@ from derivintel.core.result import Result
 class MarketMakerInputs:
     """All optional; a None input disables the rules that need it (and is listed as missing).
 
-    ``net_gex_usd_per_1pct`` under the report's dealer scenario; ``liq_asymmetry`` = modelled long liquidation
-    notional below ÷ short above within ±2 %; ``book_imbalance`` = (bid − ask)/(bid + ask) depth within 1 %.
+    ``net_gex_usd_per_1pct`` under the report's dealer scenario; ``long_liq_below_usd`` / ``short_liq_above_usd`` =
+    modelled long liquidation notional within 2 % below and short within 2 % above (USD); ``book_imbalance`` =
+    (bid − ask)/(bid + ask) depth within 1 %.
     """
 
     price_usd: float
@@ -20,7 +21,8 @@ class MarketMakerInputs:
     days_to_headline_expiry: float | None = None
     net_gex_usd_per_1pct: float | None = None
     gamma_flip_usd: float | None = None
-    liq_asymmetry: float | None = None
+    long_liq_below_usd: float | None = None
+    short_liq_above_usd: float | None = None
     book_imbalance: float | None = None
 
 
@@ -46,7 +48,9 @@ def read_market_makers(
     - gamma: net GEX > 0 and price above the flip (or no flip) → dampening (dealers sell rallies, buy dips);
       net GEX < 0 or price below the flip → amplifying (dealer hedging chases moves).
     - pin: headline expiry within ``pin_days`` and price within ``pin_distance_fraction`` of max pain → pin risk.
-    - sweep: liquidation asymmetry ≥ threshold → downside sweep first; ≤ 1/threshold → upside sweep first.
+    - sweep: long-below ÷ short-above ≥ threshold → downside sweep first; ≤ 1/threshold → upside sweep first.
+      Nothing modelled on one side and something on the other is the largest asymmetry there is (not missing);
+      nothing on either side → no sweep.
     """
     missing: list[str] = []
     behaviours: list[str] = []
@@ -70,14 +74,21 @@ def read_market_makers(
             pin = True
             behaviours.append("expiry close and price near max pain: pin risk into the expiry")
     sweep: str | None = None
-    if inputs.liq_asymmetry is None:
-        missing.append("liquidation asymmetry")
-    elif inputs.liq_asymmetry >= asymmetry_threshold:
+    below, above = inputs.long_liq_below_usd, inputs.short_liq_above_usd
+    if below is None or above is None:
+        missing.append("liquidation map")
+    elif below > 0 and (above == 0 or below / above >= asymmetry_threshold):
         sweep = "down"
-        behaviours.append("more modelled long liquidations below than shorts above: a downside sweep pays more")
-    elif inputs.liq_asymmetry <= 1.0 / asymmetry_threshold:
+        ratio = "no modelled shorts above" if above == 0 else f"{below / above:.1f}x"
+        behaviours.append(
+            f"more modelled long liquidations below than shorts above ({ratio}): a downside sweep pays more"
+        )
+    elif above > 0 and (below == 0 or above / below >= asymmetry_threshold):
         sweep = "up"
-        behaviours.append("more modelled short liquidations above than longs below: an upside sweep pays more")
+        ratio = "no modelled longs below" if below == 0 else f"{above / below:.1f}x"
+        behaviours.append(
+            f"more modelled short liquidations above than longs below ({ratio}): an upside sweep pays more"
+        )
     if inputs.book_imbalance is None:
         missing.append("book imbalance")
     elif abs(inputs.book_imbalance) >= 0.2:
