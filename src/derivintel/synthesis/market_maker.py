@@ -79,16 +79,12 @@ def read_market_makers(
         missing.append("liquidation map")
     elif below > 0 and (above == 0 or below / above >= asymmetry_threshold):
         sweep = "down"
-        ratio = "no modelled shorts above" if above == 0 else f"{below / above:.1f}x"
-        behaviours.append(
-            f"more modelled long liquidations below than shorts above ({ratio}): a downside sweep pays more"
-        )
+        why = " (none modelled above)" if above == 0 else ""
+        behaviours.append(f"more modelled long liquidations below than shorts above{why}: a downside sweep pays more")
     elif above > 0 and (below == 0 or above / below >= asymmetry_threshold):
         sweep = "up"
-        ratio = "no modelled longs below" if below == 0 else f"{above / below:.1f}x"
-        behaviours.append(
-            f"more modelled short liquidations above than longs below ({ratio}): an upside sweep pays more"
-        )
+        why = " (none modelled below)" if below == 0 else ""
+        behaviours.append(f"more modelled short liquidations above than longs below{why}: an upside sweep pays more")
     if inputs.book_imbalance is None:
         missing.append("book imbalance")
     elif abs(inputs.book_imbalance) >= 0.2:
