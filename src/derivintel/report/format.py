@@ -7,6 +7,7 @@ import math
 from derivintel.report.model import Metric, MetricValue
 
 MISSING = "n/a"
+RATIO_DISPLAY_CAP = 100.0
 
 
 def _compact_usd(value: float) -> str:
@@ -57,7 +58,9 @@ def format_value(value: MetricValue, unit: str, *, asset: str = "") -> str:
         case "iv":
             return f"{v:.1%}"
         case "ratio":
-            return f"{v:.2f}"
+            # beyond 100 the digits carry no information a reader uses (an asymmetry of 1812.19 reads as noise);
+            # the JSON keeps the exact value
+            return f"{v:.2f}" if v <= RATIO_DISPLAY_CAP else f">{RATIO_DISPLAY_CAP:g}"
         case "zscore":
             return f"{v:+.2f}σ"
         case "score":
