@@ -104,6 +104,8 @@ ALLOWED_PATTERNS = (
     r"#\d",
     r"25Δ",
     r"(?i)rr25",  # the name of the 25-delta risk reversal
+    r"(?i)bf25",  # the name of the 25-delta butterfly
+    r"50Δ",
     r"[a-z_]+\.[a-z0-9_.]+",  # rule signal names (dotted metric keys) in the vote table
 )
 
@@ -149,7 +151,14 @@ def test_missing_source_is_missing_not_zero(demo_snapshot):
     assert mp.status == "insufficient_data"
     assert "no option chain" in (mp.note or "")
     phase5 = next(p for p in report.phases if p.number == 5)
-    assert phase5.status == "insufficient_data"
+    # realised volatility needs only candles, so phase 5 is partial, and everything options-based is missing
+    assert phase5.status == "partial"
+    assert report.metric("options.rv_30d").value is not None
+    vrp = report.metric("options.vrp_30d")
+    assert vrp.value is None
+    assert vrp.source == "missing"
+    assert "no 30d ATM IV" in vrp.note
+    assert report.metric("options.surface.rr25_30d").value is None
     assert "n/a" in render_markdown(report)
     assert any("options" in item for item in report.data_limitations)
 

@@ -19,8 +19,10 @@ from derivintel.analytics.liquidity import (
 from derivintel.analytics.liquidity.realised import realised_liquidations
 from derivintel.analytics.macro import analyze_macro
 from derivintel.analytics.options import DealerScenario, analyze_chain
+from derivintel.analytics.options.surface import SmileInput, build_surface
 from derivintel.analytics.positioning import analyze_positioning
 from derivintel.analytics.price import PriceReference, reference_price
+from derivintel.analytics.realised_vol import realised_vol
 from derivintel.analytics.structure import analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
@@ -69,6 +71,9 @@ class AssetAnalyses:
     cascade_down: Result
     cascade_up: Result
     realised: Result
+    surface: Result
+    realised_vol_7d: Result
+    realised_vol_30d: Result
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,9 +175,24 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
                 direction="up",
             )
     realised = realised_liquidations(data.liquidations, as_of=as_of)
-    return AssetAnalyses(
-        data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised
+    surface = (
+        build_surface(
+            [
+                SmileInput(e.days_to_expiry, e.forward_usd, e.smile_strikes_usd, e.smile_iv)
+                for e in chain.value.expiries
+            ],
+            sources=chain.sources,
+        )
+        if chain.value is not None
+        else Result.missing("no option chain analysis")
     )
+    no_candles = Result.missing("no perp candles for this asset")
+    rv7 = realised_vol(hourly, as_of=as_of, window=timedelta(days=7)) if hourly is not None else no_candles
+    rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
+    return AssetAnalyses(
+        data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
+        surface, rv7, rv30,
+    )  # fmt: skip
 
 
 def _btc_daily_close(snapshot: MarketSnapshot) -> pd.Series | None:

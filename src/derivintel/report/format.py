@@ -57,6 +57,8 @@ def format_value(value: MetricValue, unit: str, *, asset: str = "") -> str:
             return f"{v:+.2%} APR"
         case "iv":
             return f"{v:.1%}"
+        case "iv_spread":
+            return f"{v * 100:+.1f} vol pts"
         case "ratio":
             # beyond 100 the digits carry no information a reader uses (an asymmetry of 1812.19 reads as noise);
             # the JSON keeps the exact value

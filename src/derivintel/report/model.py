@@ -21,6 +21,7 @@ Unit = Literal[
     "fraction_per_hour",  # funding rate per hour
     "fraction_per_year",  # simple annualised rate
     "iv",  # implied volatility, fraction
+    "iv_spread",  # a signed difference of volatilities, fraction (0.05 = 5 vol points)
     "ratio",  # dimensionless ratio (put/call, long/short)
     "zscore",
     "score",  # bounded heuristic score

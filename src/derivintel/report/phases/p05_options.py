@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 
@@ -88,6 +90,8 @@ def build(ctx: PhaseContext) -> Phase:
         "share",
     )
 
+    keys += _surface_and_realised(ctx, s)
+
     dvol = ctx.snapshot.macro.get(f"dvol_{ctx.asset.lower()}")
     dvol_known = dvol.until(ctx.snapshot.as_of) if dvol is not None else None
     if dvol_known is not None and len(dvol_known):
@@ -154,7 +158,20 @@ def build(ctx: PhaseContext) -> Phase:
             row("DVOL", b.cell("options.dvol"), "Deribit's own index, 30d"),
         ],
     )
-    tables = [main]
+    vol_table = Table(
+        columns=["Surface and realised", "Value", "Reading"],
+        rows=[
+            row("RR25, 30d (surface)", b.cell("options.surface.rr25_30d"), "25Δ call minus 25Δ put IV"),
+            row("BF25, 30d (surface)", b.cell("options.surface.bf25_30d"), "wings over 50Δ"),
+            row("Arbitrage flags", b.cell("options.surface.arbitrage_flags"), "calendar + butterfly, market smiles"),
+            row("SVI fit error (median)", b.cell("options.surface.svi_rmse_iv"), "IV, across expiries"),
+            row("Realised vol 7d", b.cell("options.rv_7d"), "close to close"),
+            row("Realised vol 30d", b.cell("options.rv_30d"), "close to close"),
+            row("Realised vol 30d, Parkinson", b.cell("options.rv_parkinson_30d"), "high-low range"),
+            row("Variance risk premium 30d", b.cell("options.vrp_30d"), "ATM IV 30d minus realised 30d"),
+        ],
+    )
+    tables = [main, vol_table]
     if expiry_rows:
         tables.append(Table(columns=["Expiry", "Max pain", "P/C OI", "Net GEX", "RR25", "ATM IV"], rows=expiry_rows))
     scenario = ctx.analyses.settings.dealer_scenario.value.replace("_", " ")
@@ -186,3 +203,78 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning=reasoning,
         keys=keys,
     )
+
+
+def _surface_and_realised(ctx: PhaseContext, s) -> list[str]:
+    """Surface (RR25/BF25 at 30d, arbitrage flags, SVI fit error), realised volatility and the 30d VRP."""
+    b = ctx.book
+    a = ctx.analyses.primary
+    surf, rv7, rv30 = a.surface, a.realised_vol_7d, a.realised_vol_30d
+    v = surf.value
+    keys = [
+        b.add_result(
+            "options.surface.rr25_30d", "25Δ risk reversal, 30d, surface", surf, v.rr25(30.0) if v else None, "iv"
+        ),
+        b.add_result(
+            "options.surface.bf25_30d", "25Δ butterfly, 30d, surface", surf, v.bf25(30.0) if v else None, "iv"
+        ),
+    ]
+    flags = list(v.calendar_violations + v.butterfly_violations) if v else []
+    keys.append(
+        b.add(
+            "options.surface.arbitrage_flags",
+            "Arbitrage flags on the market smiles",
+            len(flags) if v else None,
+            "count",
+            sources=surf.sources,
+            note="; ".join(flags) if flags else ("none" if v else "; ".join(surf.reasons)),
+        )
+    )
+    fits = [x.rmse_iv for x in v.svi if x is not None] if v else []
+    keys.append(
+        b.add(
+            "options.surface.svi_rmse_iv",
+            "SVI fit error, median over expiries",
+            float(np.median(fits)) if fits else None,
+            "iv",
+            sources=surf.sources,
+            note=f"{len(fits)} expiries fitted" if fits else "no expiry with five or more smile points",
+        )
+    )
+    keys.append(
+        b.add_result(
+            "options.rv_7d", "Realised volatility 7d", rv7, rv7.value.close_to_close if rv7.value else None, "iv"
+        )
+    )
+    keys.append(
+        b.add_result(
+            "options.rv_30d", "Realised volatility 30d", rv30, rv30.value.close_to_close if rv30.value else None, "iv"
+        )
+    )
+    keys.append(
+        b.add_result(
+            "options.rv_parkinson_30d",
+            "Realised volatility 30d, Parkinson",
+            rv30,
+            rv30.value.parkinson if rv30.value else None,
+            "iv",
+        )
+    )
+    atm30 = s.atm_iv_30d if s is not None else None
+    vrp = atm30 - rv30.value.close_to_close if atm30 is not None and rv30.value is not None else None
+    why = None
+    if vrp is None:
+        why = "needs the 30d ATM IV and 30 days of candles: " + (
+            "no 30d ATM IV" if atm30 is None else "; ".join(rv30.reasons)
+        )
+    keys.append(
+        b.add(
+            "options.vrp_30d",
+            "Variance risk premium 30d (ATM IV minus realised, vol points)",
+            vrp,
+            "iv_spread",
+            sources=[*a.options.sources, *rv30.sources] if vrp is not None else (),
+            note=why,
+        )
+    )
+    return keys
