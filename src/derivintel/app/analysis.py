@@ -102,14 +102,15 @@ def _phase_label(structure: Result) -> str | None:
 
 
 def _reference_levels(structure: Result) -> list[ReferenceLevel]:
+    """Range edges, equal highs/lows and every confirmed swing of the range lookback, each with when it formed."""
     s = structure.value
     if s is None:
         return []
     levels = [ReferenceLevel(s.range_high_usd, "range_high"), ReferenceLevel(s.range_low_usd, "range_low")]
-    levels += [ReferenceLevel(e.price_usd, "equal_highs") for e in s.equal_highs if e.status == "intact"]
-    levels += [ReferenceLevel(e.price_usd, "equal_lows") for e in s.equal_lows if e.status == "intact"]
-    levels += [ReferenceLevel(sw.price_usd, "swing_high") for sw in s.swing_highs[-3:]]
-    levels += [ReferenceLevel(sw.price_usd, "swing_low") for sw in s.swing_lows[-3:]]
+    for kind, group in (("equal_highs", s.equal_highs), ("equal_lows", s.equal_lows)):
+        levels += [ReferenceLevel(e.price_usd, kind, max(m.confirmed_ts for m in e.members)) for e in group]
+    levels += [ReferenceLevel(sw.price_usd, "swing_high", sw.confirmed_ts) for sw in s.swing_highs]
+    levels += [ReferenceLevel(sw.price_usd, "swing_low", sw.confirmed_ts) for sw in s.swing_lows]
     return levels
 
 
@@ -149,7 +150,13 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             params=LiquidationMapParams(),
         )
         depth = book_depth(data.books, mid_usd=spot) if data.books else Result.missing("no order books")
-        stops = stop_clusters(_reference_levels(structure), price_usd=spot, liq_map=liq_map.value)
+        stops = (
+            stop_clusters(
+                _reference_levels(structure), price_usd=spot, liq_map=liq_map.value, candles=hourly, as_of=as_of
+            )
+            if hourly is not None
+            else Result.missing("no perp candles: structure levels unknown")
+        )
         exposure = cascade_exposure(liq_map.value, price_usd=spot) if liq_map.value else liq_map
         if liq_map.value is None or depth.value is None:
             down = up = Result.missing("the cascade simulation needs a liquidation map and order-book depth")
