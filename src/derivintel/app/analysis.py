@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pandas as pd
@@ -28,14 +28,15 @@ from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.synthesis.bias import BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
-from derivintel.synthesis.trade_plan import Level, TradePlan, build_trade_plan
+from derivintel.synthesis.trade_plan import Level, PlanParams, TradePlan, build_trade_plan
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisOptions:
     """User-facing parameters of a report run."""
 
-    risk_fraction: float = 0.01
+    risk_fraction: float = 0.01  # overrides plan.risk_fraction
+    plan: PlanParams = field(default_factory=PlanParams)
     dealer_scenario: DealerScenario = DealerScenario.DEALERS_LONG_CALLS_SHORT_PUTS
     cascade_shock_fraction: float = 0.02
 
@@ -196,32 +197,41 @@ def _btc_daily_close(snapshot: MarketSnapshot) -> pd.Series | None:
     return daily.dropna()
 
 
-def _levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
-    """Support and resistance candidates for the trade plan (named, USD)."""
-    levels: list[Level] = []
+def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
+    """``(entry levels, target levels)`` for the trade plan, named, USD.
+
+    Entries are support/resistance a side trades against: AVWAPs, value area (POC, VAH, VAL), options walls.
+    Targets are liquidity in a side's direction: untouched highs/lows with resting stops (phase 4) and the nearest
+    modelled liquidation clusters.
+    """
+    entries: list[Level] = []
     s = a.structure.value
     if s is not None:
-        for name, v in s.avwap.items():
-            levels.append(Level(v.vwap_usd, f"{name} AVWAP"))
+        entries += [Level(v.vwap_usd, f"{name} AVWAP") for name, v in s.avwap.items()]
         if s.profile is not None:
-            levels += [
+            entries += [
                 Level(s.profile.poc_usd, "POC"),
                 Level(s.profile.vah_usd, "VAH"),
                 Level(s.profile.val_usd, "VAL"),
             ]
-        levels += [Level(s.range_high_usd, "range high"), Level(s.range_low_usd, "range low")]
-        levels += [Level(e.price_usd, "equal highs") for e in s.equal_highs if e.status == "intact"]
-        levels += [Level(e.price_usd, "equal lows") for e in s.equal_lows if e.status == "intact"]
     o = a.options.value
     if o is not None:
         if o.all_expiries.call_wall_usd:
-            levels.append(Level(o.all_expiries.call_wall_usd, "call wall"))
+            entries.append(Level(o.all_expiries.call_wall_usd, "call wall"))
         if o.all_expiries.put_wall_usd:
-            levels.append(Level(o.all_expiries.put_wall_usd, "put wall"))
-    price = a.price.value.price_usd if a.price.value else None
-    if price is None:
-        return [], []
-    return [lv for lv in levels if lv.price_usd < price], [lv for lv in levels if lv.price_usd > price]
+            entries.append(Level(o.all_expiries.put_wall_usd, "put wall"))
+    targets: list[Level] = []
+    stops = a.stops.value
+    if stops is not None:
+        targets += [
+            Level(c.price_usd, f"untouched {c.kind.value.replace('_', ' ')}") for c in (*stops.above, *stops.below)
+        ]
+    lmap = a.liquidation_map.value
+    if lmap is not None:
+        for cluster, words in ((lmap.nearest_long_cluster, "long"), (lmap.nearest_short_cluster, "short")):
+            if cluster is not None:
+                targets.append(Level(cluster.price_usd, f"modelled {words}-liquidation cluster"))
+    return entries, targets
 
 
 def analyze_snapshot(
@@ -276,16 +286,16 @@ def analyze_snapshot(
         if price
         else Result.missing("no reference price")
     )
-    supports, resistances = _levels(primary)
+    entry_levels, target_levels = _plan_levels(primary)
     atr = primary.structure.value.atr_usd if primary.structure.value else None
     plan = (
         build_trade_plan(
             price_usd=price,
             atr_usd=atr,
-            supports=supports,
-            resistances=resistances,
+            entry_levels=entry_levels,
+            target_levels=target_levels,
             bias=_value(bias, "bias"),
-            risk_fraction=options.risk_fraction,
+            params=replace(options.plan, risk_fraction=options.risk_fraction),
         )
         if price
         else Result.missing("no reference price")
