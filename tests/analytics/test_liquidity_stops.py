@@ -180,3 +180,48 @@ def test_resting_levels_are_on_the_right_side_and_untouched(steps, picks) -> Non
         j = int((s.formed_ts - T0) / H)
         assert (candles.low[j:] >= s.price_usd).all()
     assert len(v.above) + len(v.below) + len(v.swept) == len({(lv.price_usd, lv.kind.is_high) for lv in levels})
+
+
+def test_real_binance_2026_03_14_replay_lists_traded_through_levels_as_swept() -> None:
+    """The 2026-03-14 00:00 replay (Binance BTCUSDT perp 4h): before the fix 4 of the 6 listed stop levels had been
+    traded through ($71,286 and $71,748 highs above price, a $68,172 high below price shown as sell stops, a $66,080
+    low). Checked here against the raw bars, independently of the level code."""
+    import pandas as pd
+
+    from derivintel.analytics.structure import analyze_structure
+    from derivintel.app.analysis import _reference_levels
+    from tests.realdata import real_path
+
+    path = real_path("perp_history", "binance_btcusdt_um", "futures_BTCUSDT_4h.csv")
+    df = pd.read_csv(path)
+    c = CandleSeries(
+        "binance-usdm", "BTC", "perp", 14_400, df["open_time"].to_numpy(np.int64).astype("datetime64[ms]"),
+        *(df[k].to_numpy(float) for k in ("open", "high", "low", "close", "volume", "taker_buy_volume")), SRC,
+    )  # fmt: skip
+    as_of = datetime(2026, 3, 14, tzinfo=UTC)
+    structure = analyze_structure(c, as_of=as_of)
+    price = structure.value.last_close_usd
+    v = stop_clusters(_reference_levels(structure), price_usd=price, liq_map=None, candles=c, as_of=as_of).value
+    assert v is not None
+    swept = {round(s.price_usd): s for s in v.swept}
+    for level in (71_286, 71_748, 68_172, 66_080):
+        assert level in swept
+    assert swept[68_172].kind is ReferenceKind.SWING_HIGH
+    assert swept[68_172].stop_side == "buy_stops"
+    known = df[df.open_time + 14_400_000 <= to_ms(as_of)]
+    for s in v.above + v.below:
+        assert s.stop_side == ("buy_stops" if s.kind.is_high else "sell_stops")
+        since = known[known.open_time >= to_ms(s.formed_ts)] if s.formed_ts else known.iloc[0:0]
+        if s.kind.is_high:
+            assert s.price_usd >= price
+            assert (since.high <= s.price_usd).all()
+        else:
+            assert s.price_usd <= price
+            assert (since.low >= s.price_usd).all()
+    for s in v.swept:
+        assert s.formed_ts is not None  # every swept level here was crossed by a closed bar
+        bars = known[(known.open_time >= to_ms(s.formed_ts)) & (known.open_time + 14_400_000 <= to_ms(s.swept_ts))]
+        crossed = bars.high > s.price_usd if s.kind.is_high else bars.low < s.price_usd
+        assert crossed.any()
+        assert bool(crossed.iloc[-1])  # the sweep bar is the first bar through the level
+        assert not crossed.iloc[:-1].any()

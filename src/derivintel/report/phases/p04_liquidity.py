@@ -106,16 +106,16 @@ def build(ctx: PhaseContext) -> Phase:
         swept_rows.append(row(kind, b.cell(k_s), when, outcome, STOP_WORDS[sw.stop_side]))
     counts = (
         (
-            "resting_above_n",
+            "n_resting_above",
             "Resting buy-stop levels above price (untouched highs)",
             len(stops.above) if stops else None,
         ),
         (
-            "resting_below_n",
+            "n_resting_below",
             "Resting sell-stop levels below price (untouched lows)",
             len(stops.below) if stops else None,
         ),
-        ("swept_n", "Levels swept since they formed", len(swept) if stops else None),
+        ("n_swept", "Levels swept since they formed", len(swept) if stops else None),
     )
     keys += [b.add_result(f"liquidity.stops.{k}", label, stops_res, n, "count") for k, label, n in counts]
     for band, tag, _words in BANDS:
