@@ -53,3 +53,9 @@ def test_no_trade_side_has_null_reward_risk_with_the_reason(demo_snapshot):
         assert report.metric(f"risk.{side}.size").value is None
     assert '"risk.long.reward_risk"' in render_json(report)
     assert "no trade on either side" in render_markdown(report)
+
+
+def test_interval_words_name_the_real_bar_size():
+    from derivintel.report.phases.p10_risk import interval_words
+
+    assert [interval_words(s) for s in (900, 3600, 14_400, 86_400)] == ["15m", "1h", "4h", "1d"]
