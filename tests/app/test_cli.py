@@ -36,6 +36,8 @@ def test_demo_report_json_to_file(tmp_path, capsys):
         (["report", "BTC", "--demo", "--format", "pdf"], "--format"),
         (["report", "BTC", "--demo", "--bogus"], "No such option"),
         (["report", "BTC", "--demo", "--risk", "5"], "--risk"),
+        (["report", "BTC", "--demo", "--max-leverage", "0"], "max_leverage"),
+        (["report", "BTC", "--demo", "--fee", "-0.001"], "fees and slippage"),
         (["report", "SOL", "--demo"], "demo scenario covers BTC and ETH only"),
         (["report", "BTC", "--demo", "--secondary", "BTC"], "is the primary asset"),
         (["report", "BTC", "--demo", "-q", "--out", "/nonexistent-dir/x.md"], "cannot write"),

@@ -59,7 +59,7 @@ DYNAMIC_KEY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^positioning\.ls\.[a-z0-9_]+\."), "positioning.ls.<venue>."),
     (re.compile(r"^options\.expiry\.\d{8}\."), "options.expiry.<yyyymmdd>."),
     (re.compile(r"^tactical\.[a-z0-9]+\."), "tactical.<asset>."),
-    (re.compile(r"^liquidity\.stops\.(above|below)_\d+"), r"liquidity.stops.\1_<n>"),
+    (re.compile(r"^liquidity\.stops\.(above|below|swept)_\d+"), r"liquidity.stops.\1_<n>"),
     (re.compile(r"^liquidity\.hvn_\d+$"), "liquidity.hvn_<n>"),
 )
 

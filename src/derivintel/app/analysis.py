@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pandas as pd
@@ -30,14 +30,15 @@ from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.synthesis.bias import BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
-from derivintel.synthesis.trade_plan import Level, TradePlan, build_trade_plan
+from derivintel.synthesis.trade_plan import Level, PlanParams, TradePlan, build_trade_plan
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisOptions:
     """User-facing parameters of a report run."""
 
-    risk_fraction: float = 0.01
+    risk_fraction: float = 0.01  # overrides plan.risk_fraction
+    plan: PlanParams = field(default_factory=PlanParams)
     dealer_scenario: DealerScenario = DealerScenario.DEALERS_LONG_CALLS_SHORT_PUTS
     cascade_shock_fraction: float = 0.02
 
@@ -107,14 +108,15 @@ def _phase_label(structure: Result) -> str | None:
 
 
 def _reference_levels(structure: Result) -> list[ReferenceLevel]:
+    """Range edges, equal highs/lows and every confirmed swing of the range lookback, each with when it formed."""
     s = structure.value
     if s is None:
         return []
     levels = [ReferenceLevel(s.range_high_usd, "range_high"), ReferenceLevel(s.range_low_usd, "range_low")]
-    levels += [ReferenceLevel(e.price_usd, "equal_highs") for e in s.equal_highs if e.status == "intact"]
-    levels += [ReferenceLevel(e.price_usd, "equal_lows") for e in s.equal_lows if e.status == "intact"]
-    levels += [ReferenceLevel(sw.price_usd, "swing_high") for sw in s.swing_highs[-3:]]
-    levels += [ReferenceLevel(sw.price_usd, "swing_low") for sw in s.swing_lows[-3:]]
+    for kind, group in (("equal_highs", s.equal_highs), ("equal_lows", s.equal_lows)):
+        levels += [ReferenceLevel(e.price_usd, kind, max(m.confirmed_ts for m in e.members)) for e in group]
+    levels += [ReferenceLevel(sw.price_usd, "swing_high", sw.confirmed_ts) for sw in s.swing_highs]
+    levels += [ReferenceLevel(sw.price_usd, "swing_low", sw.confirmed_ts) for sw in s.swing_lows]
     return levels
 
 
@@ -154,7 +156,13 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             params=LiquidationMapParams(),
         )
         depth = book_depth(data.books, mid_usd=spot) if data.books else Result.missing("no order books")
-        stops = stop_clusters(_reference_levels(structure), price_usd=spot, liq_map=liq_map.value)
+        stops = (
+            stop_clusters(
+                _reference_levels(structure), price_usd=spot, liq_map=liq_map.value, candles=hourly, as_of=as_of
+            )
+            if hourly is not None
+            else Result.missing("no perp candles: structure levels unknown")
+        )
         exposure = cascade_exposure(liq_map.value, price_usd=spot) if liq_map.value else liq_map
         if liq_map.value is None or depth.value is None:
             down = up = Result.missing("the cascade simulation needs a liquidation map and order-book depth")
@@ -209,32 +217,41 @@ def _btc_daily_close(snapshot: MarketSnapshot) -> pd.Series | None:
     return daily.dropna()
 
 
-def _levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
-    """Support and resistance candidates for the trade plan (named, USD)."""
-    levels: list[Level] = []
+def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
+    """``(entry levels, target levels)`` for the trade plan, named, USD.
+
+    Entries are support/resistance a side trades against: AVWAPs, value area (POC, VAH, VAL), options walls.
+    Targets are liquidity in a side's direction: untouched highs/lows with resting stops (phase 4) and the nearest
+    modelled liquidation clusters.
+    """
+    entries: list[Level] = []
     s = a.structure.value
     if s is not None:
-        for name, v in s.avwap.items():
-            levels.append(Level(v.vwap_usd, f"{name} AVWAP"))
+        entries += [Level(v.vwap_usd, f"{name} AVWAP") for name, v in s.avwap.items()]
         if s.profile is not None:
-            levels += [
+            entries += [
                 Level(s.profile.poc_usd, "POC"),
                 Level(s.profile.vah_usd, "VAH"),
                 Level(s.profile.val_usd, "VAL"),
             ]
-        levels += [Level(s.range_high_usd, "range high"), Level(s.range_low_usd, "range low")]
-        levels += [Level(e.price_usd, "equal highs") for e in s.equal_highs if e.status == "intact"]
-        levels += [Level(e.price_usd, "equal lows") for e in s.equal_lows if e.status == "intact"]
     o = a.options.value
     if o is not None:
         if o.all_expiries.call_wall_usd:
-            levels.append(Level(o.all_expiries.call_wall_usd, "call wall"))
+            entries.append(Level(o.all_expiries.call_wall_usd, "call wall"))
         if o.all_expiries.put_wall_usd:
-            levels.append(Level(o.all_expiries.put_wall_usd, "put wall"))
-    price = a.price.value.price_usd if a.price.value else None
-    if price is None:
-        return [], []
-    return [lv for lv in levels if lv.price_usd < price], [lv for lv in levels if lv.price_usd > price]
+            entries.append(Level(o.all_expiries.put_wall_usd, "put wall"))
+    targets: list[Level] = []
+    stops = a.stops.value
+    if stops is not None:
+        targets += [
+            Level(c.price_usd, f"untouched {c.kind.value.replace('_', ' ')}") for c in (*stops.above, *stops.below)
+        ]
+    lmap = a.liquidation_map.value
+    if lmap is not None:
+        for cluster, words in ((lmap.nearest_long_cluster, "long"), (lmap.nearest_short_cluster, "short")):
+            if cluster is not None:
+                targets.append(Level(cluster.price_usd, f"modelled {words}-liquidation cluster"))
+    return entries, targets
 
 
 def analyze_snapshot(
@@ -290,16 +307,16 @@ def analyze_snapshot(
         if price
         else Result.missing("no reference price")
     )
-    supports, resistances = _levels(primary)
+    entry_levels, target_levels = _plan_levels(primary)
     atr = primary.structure.value.atr_usd if primary.structure.value else None
     plan = (
         build_trade_plan(
             price_usd=price,
             atr_usd=atr,
-            supports=supports,
-            resistances=resistances,
+            entry_levels=entry_levels,
+            target_levels=target_levels,
             bias=_value(bias, "bias"),
-            risk_fraction=options.risk_fraction,
+            params=replace(options.plan, risk_fraction=options.risk_fraction),
         )
         if price
         else Result.missing("no reference price")

@@ -106,6 +106,18 @@ def report(
     risk: Annotated[
         float, typer.Option("--risk", help="Account risk per trade as a fraction of equity (0.01 = 1%).")
     ] = 0.01,
+    max_leverage: Annotated[
+        float, typer.Option("--max-leverage", help="Trade plan: maximum position notional / equity.")
+    ] = 5.0,
+    min_rr: Annotated[
+        float, typer.Option("--min-rr", help="Trade plan: minimum reward/risk after costs (else 'no trade').")
+    ] = 1.5,
+    fee: Annotated[float, typer.Option("--fee", help="Trade plan: taker fee per fill, fraction (0.0005 = 5 bp).")] = (
+        0.0005
+    ),
+    slippage: Annotated[
+        float, typer.Option("--slippage", help="Trade plan: slippage per fill, fraction (0.0005 = 5 bp).")
+    ] = 0.0005,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -117,6 +129,18 @@ def report(
 
     if not 0 < risk < 0.2:
         raise UserInputError(f"--risk must be a fraction between 0 and 0.2, got {risk}")
+    from derivintel.synthesis.trade_plan import PlanParams
+
+    try:
+        plan = PlanParams(
+            risk_fraction=risk,
+            max_leverage=max_leverage,
+            min_reward_risk=min_rr,
+            taker_fee_frac=fee,
+            slippage_frac=slippage,
+        )
+    except ValueError as exc:
+        raise UserInputError(f"trade plan parameters: {exc}") from None
     request = SnapshotRequest(
         demo=demo,
         seed=seed,
@@ -131,7 +155,7 @@ def report(
             symbol,
             secondary=tuple(secondary) if secondary is not None else None,
             request=request,
-            options=AnalysisOptions(risk_fraction=risk),
+            options=AnalysisOptions(risk_fraction=risk, plan=plan),
             generated_at=datetime.now(UTC),
             say=say,
             progress=progress,

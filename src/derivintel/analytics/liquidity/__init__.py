@@ -35,6 +35,7 @@ from derivintel.analytics.liquidity.stop_clusters import (
     ReferenceLevel,
     StopCluster,
     StopClusterMap,
+    SweptLevel,
     stop_clusters,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "ReferenceLevel",
     "StopCluster",
     "StopClusterMap",
+    "SweptLevel",
     "ThinZone",
     "VenueDepth",
     "VenueLiquidationContribution",

@@ -154,8 +154,6 @@ def equal_levels(
         else:
             groups.append([s])
     ts_ms = candles.ts.astype(np.int64)
-    interval_ms = candles.interval_s * 1000
-    n = _n_known(candles, as_of)
     runs: list[list[Swing]] = []
     for g in groups:
         if len(g) < 2:
@@ -183,19 +181,11 @@ def equal_levels(
             continue
         members = tuple(g)
         level = max(s.price_usd for s in g) if side == "high" else min(s.price_usd for s in g)
-        start = int(np.searchsorted(ts_ms, max(to_ms(s.confirmed_ts) for s in g), side="left"))
-        status, swept, broken = LevelStatus.INTACT, None, None
-        if start < n:
-            through = candles.high[start:n] > level if side == "high" else candles.low[start:n] < level
-            if through.any():
-                j = start + int(np.argmax(through))
-                close = float(candles.close[j])
-                when = from_ms(ts_ms[j] + interval_ms)
-                back = close <= level if side == "high" else close >= level
-                if back:
-                    status, swept = LevelStatus.SWEPT, when
-                else:
-                    status, broken = LevelStatus.BROKEN, when
+        status, when = level_status(
+            candles, level, side=side, since=from_ms(max(to_ms(s.confirmed_ts) for s in g)), as_of=as_of
+        )
+        swept = when if status is LevelStatus.SWEPT else None
+        broken = when if status is LevelStatus.BROKEN else None
         levels.append(EqualLevel(price_usd=level, members=members, status=status, swept_ts=swept, broken_ts=broken))
     levels.sort(key=lambda lv: lv.price_usd, reverse=(side == "high"))
     return tuple(levels)
@@ -218,3 +208,27 @@ def equal_levels_result(
     params["tolerance_usd"] = tolerance_atr * a.value
     levels = equal_levels(candles, swings, as_of=as_of, tolerance_usd=tolerance_atr * a.value, side=side)
     return Result.of(levels, sources=(candles.source,), params=params)
+
+
+def level_status(
+    candles: CandleSeries, level_usd: float, *, side: str, since: datetime, as_of: datetime
+) -> tuple[LevelStatus, datetime | None]:
+    """Has a bar opened at or after ``since`` and closed by ``as_of`` traded through ``level_usd`` (USD)?
+
+    ``side="high"``: the first bar whose high exceeds the level (``"low"``: low below it) sweeps it when it closes
+    back at or inside the level, else breaks it. Returns the status and that bar's close time (None when intact).
+    """
+    if side not in ("high", "low"):
+        raise ValueError("side must be 'high' or 'low'")
+    ts_ms = candles.ts.astype(np.int64)
+    start, n = int(np.searchsorted(ts_ms, to_ms(since), side="left")), _n_known(candles, as_of)
+    if start >= n:
+        return LevelStatus.INTACT, None
+    through = candles.high[start:n] > level_usd if side == "high" else candles.low[start:n] < level_usd
+    if not through.any():
+        return LevelStatus.INTACT, None
+    j = start + int(np.argmax(through))
+    close = float(candles.close[j])
+    back = close <= level_usd if side == "high" else close >= level_usd
+    when = from_ms(ts_ms[j] + candles.interval_s * 1000)
+    return (LevelStatus.SWEPT if back else LevelStatus.BROKEN), when

@@ -7,6 +7,13 @@ from derivintel.report.phases.context import PhaseContext, make_phase, row
 
 BANDS = ((0.005, "0_5pct", "half a percent"), (0.01, "1pct", "one percent"), (0.02, "2pct", "two percent"))
 STOPS_PER_SIDE = 3
+SWEPT_SHOWN = 4
+STOP_WORDS = {"buy_stops": "Buy stops, short liquidations", "sell_stops": "Sell stops, long liquidations"}
+OUTCOME_WORDS = {
+    "swept": "closed back inside (swept)",
+    "broken": "closed beyond (broken)",
+    None: "price beyond it now (bar open)",
+}
 KIND_WORDS = {
     "equal_highs": "equal highs",
     "equal_lows": "equal lows",
@@ -57,19 +64,21 @@ def build(ctx: PhaseContext) -> Phase:
         ),
     ]
     stop_rows = []
-    for side, clusters in (("above", stops.above if stops else ()), ("below", stops.below if stops else ())):
+    resting = (("above", stops.above if stops else ()), ("below", stops.below if stops else ()))
+    for side, clusters in resting:
         for i, c in enumerate(clusters[:STOPS_PER_SIDE], start=1):
+            kind = KIND_WORDS.get(str(c.kind), str(c.kind))
             k_p = b.add(
                 f"liquidity.stops.{side}_{i}",
-                f"Stop cluster {side} #{i}",
+                f"Resting stops {side} #{i}",
                 c.price_usd,
                 "usd",
                 sources=a.structure.sources,
-                note=KIND_WORDS.get(str(c.kind), str(c.kind)),
+                note=f"untouched {kind}",
             )
             k_n = b.add(
                 f"liquidity.stops.{side}_{i}_usd",
-                f"Modelled liquidations near stop cluster {side} #{i}",
+                f"Modelled liquidations near resting stops {side} #{i}",
                 c.modelled_liquidation_usd,
                 "usd_notional",
                 sources=lmap_res.sources,
@@ -77,10 +86,38 @@ def build(ctx: PhaseContext) -> Phase:
             )
             keys += [k_p, k_n]
             direction = "Up" if side == "above" else "Down"
-            stop_kind = "Buy stops, short liquidations" if side == "above" else "Sell stops, long liquidations"
-            stop_rows.append(
-                row(stop_kind, direction, KIND_WORDS.get(str(c.kind), str(c.kind)), b.cell(k_p), b.cell(k_n))
-            )
+            stop_kind = STOP_WORDS["buy_stops" if side == "above" else "sell_stops"]
+            stop_rows.append(row(stop_kind, direction, f"untouched {kind}", b.cell(k_p), b.cell(k_n)))
+    swept = stops.swept if stops else ()
+    swept_rows = []
+    for i, sw in enumerate(swept[:SWEPT_SHOWN], start=1):
+        kind = KIND_WORDS.get(str(sw.kind), str(sw.kind))
+        when = f"{sw.swept_ts:%Y-%m-%d %H:%M} UTC"
+        outcome = OUTCOME_WORDS[sw.outcome.value if sw.outcome else None]
+        k_s = b.add(
+            f"liquidity.stops.swept_{i}",
+            f"Swept level #{i} (latest first)",
+            sw.price_usd,
+            "usd",
+            sources=a.structure.sources,
+            note=f"{kind}: {STOP_WORDS[sw.stop_side].lower()} taken by the bar closing {when}; {outcome}",
+        )
+        keys.append(k_s)
+        swept_rows.append(row(kind, b.cell(k_s), when, outcome, STOP_WORDS[sw.stop_side]))
+    counts = (
+        (
+            "n_resting_above",
+            "Resting buy-stop levels above price (untouched highs)",
+            len(stops.above) if stops else None,
+        ),
+        (
+            "n_resting_below",
+            "Resting sell-stop levels below price (untouched lows)",
+            len(stops.below) if stops else None,
+        ),
+        ("n_swept", "Levels swept since they formed", len(swept) if stops else None),
+    )
+    keys += [b.add_result(f"liquidity.stops.{k}", label, stops_res, n, "count") for k, label, n in counts]
     for band, tag, _words in BANDS:
         bd = next((x for x in depth.bands if abs(x.band_fraction - band) < 1e-12), None) if depth else None
         keys.append(
@@ -163,8 +200,13 @@ def build(ctx: PhaseContext) -> Phase:
         keys.append(b.add_result(f"liquidity.hvn_{i}", f"High-volume node #{i}", a.structure, h, "usd"))
 
     tables = [
-        Table(columns=["Liquidity", "Direction", "Level", "Price", "Modelled liq. near"], rows=stop_rows)
+        Table(columns=["Resting liquidity", "Direction", "Level", "Price", "Modelled liq. near"], rows=stop_rows)
         if stop_rows
+        else None,
+        Table(
+            columns=["Swept since formed", "Price", "Swept at (bar close)", "That bar", "Stops taken"], rows=swept_rows
+        )
+        if swept_rows
         else None,
         Table(
             columns=["Book", "Bid", "Ask", "Imbalance"],
@@ -213,7 +255,9 @@ def build(ctx: PhaseContext) -> Phase:
         "{liquidity.depth.imbalance_1pct}."
     )
     reasoning = (
-        "Stops rest beyond equal highs/lows and range edges (causal swings only); the liquidation map is a model of "
+        "Resting stops: buy stops above highs and sell stops below lows that no closed bar has traded through since "
+        "they formed (causal swings, equal highs/lows, range edges); a level traded through is listed as swept with "
+        "the time, because its stops are gone and the sweep is itself a signal. The liquidation map is a model of "
         "relative intensity from OI increases and an assumed leverage mix, not observed positions; book depth is "
         "aggregated across venues."
     )
