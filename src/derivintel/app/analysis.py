@@ -25,7 +25,7 @@ from derivintel.analytics.structure import analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
-from derivintel.synthesis.bias import BiasCall, decide_bias
+from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.trade_plan import Level, TradePlan, build_trade_plan
@@ -94,11 +94,6 @@ def _value(result: Result, attr: str):
 def _band(depth, band: float):
     """The aggregated ``BandDepth`` of ``band`` (fraction of mid), or None."""
     return next((b for b in depth.bands if abs(b.band_fraction - band) < 1e-12), None)
-
-
-def _phase_label(structure: Result) -> str | None:
-    call = structure.value.phase if structure.value else None
-    return call.phase.value if call else None
 
 
 def _reference_levels(structure: Result) -> list[ReferenceLevel]:
@@ -231,11 +226,11 @@ def analyze_snapshot(
     opts = primary.options.value
     signals = {
         "macro.regime": _value(macro, "regime"),
-        "structure.phase": _phase_label(primary.structure),
         "positioning.quadrant": pos.quadrant.quadrant.value if pos and pos.quadrant else None,
         "positioning.funding_zscore": _value(primary.positioning, "funding_zscore_30d"),
         "positioning.cvd_perp_24h_usd": _value(primary.positioning, "cvd_perp_24h_usd"),
         "structure.price_vs_avwap_quarter": (price / quarter.vwap_usd - 1.0) if (price and quarter) else None,
+        AVWAP_QUARTER_BARS: quarter.bars_used if quarter else None,
         "options.rr25": opts.all_expiries.rr25_30d if opts else None,
     }
     bias = decide_bias(signals)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from derivintel.core.result import Result
+from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.synthesis.bias import SIGNAL_UNITS, BiasCall
 
 
 def build(ctx: PhaseContext) -> Phase:
@@ -134,17 +137,7 @@ def build(ctx: PhaseContext) -> Phase:
             )
         ],
     )
-    votes_table = Table(
-        columns=["Input", "Reading", "Vote"],
-        rows=[
-            row(
-                v.signal,
-                str(v.value) if isinstance(v.value, str) else "see its phase",
-                "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains",
-            )
-            for v in (bias.value.votes if bias.value else ())
-        ],
-    )
+    votes_table = _votes_table(b, bias, keys)
     if bias.value is None:
         headline = "Decision: no call (insufficient inputs)."
         summary = "The bias is not called: " + "; ".join(bias.reasons)
@@ -171,3 +164,22 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning=reasoning,
         keys=keys,
     )
+
+
+def _votes_table(b: MetricBook, bias: Result[BiasCall], keys: list[str]) -> Table:
+    """One row per piece of evidence: its reading (value in its unit) and its vote, or why it is missing.
+    Each reading is a metric ``decision.vote.<signal>.reading`` whose note gives the rule (weights in the params)."""
+    call = bias.value
+    rows = []
+    for v in call.votes if call else ():
+        k = f"decision.vote.{v.signal}"
+        unit = SIGNAL_UNITS.get(v.signal, "label" if isinstance(v.value, str) else "ratio")
+        keys.append(b.add(f"{k}.reading", f"Bias input {v.signal}", v.value, unit))  # type: ignore[arg-type]
+        side = "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains"
+        strength = "" if v.vote == 0 or abs(v.vote) >= 1 else " (partly)"
+        rows.append(row(v.signal, b.cell(f"{k}.reading"), side + strength))
+    gated = {r.split(" not counted: ", 1)[0] for r in bias.reasons if " not counted: " in r}
+    for name in call.missing if call else ():
+        why = "too few closed bars since its anchor" if name in gated else "no reading"
+        rows.append(row(name, "missing", f"excluded, not neutral: {why}"))
+    return Table(columns=["Input", "Reading", "Vote"], rows=rows)
