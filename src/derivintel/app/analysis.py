@@ -40,12 +40,16 @@ class AnalysisOptions:
     cascade_shock_fraction: float = 0.02
 
 
+NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
+
+
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Measured base rates from stored history (computed by the app layer, which does the I/O)."""
 
     short_squeeze: Result
     long_squeeze: Result
+    bias_track_record: Result = NO_TRACK_RECORD
 
 
 UNCALIBRATED = Calibration(
@@ -212,6 +216,23 @@ def _levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
     return [lv for lv in levels if lv.price_usd < price], [lv for lv in levels if lv.price_usd > price]
 
 
+def bias_signals(primary: AssetAnalyses, macro: Result) -> dict[str, float | str | None]:
+    """The bias inputs (``synthesis.bias`` signal names) read from the primary asset's analytics and macro."""
+    pos = primary.positioning.value
+    quarter = primary.structure.value.avwap.get("quarter") if primary.structure.value else None
+    price = primary.price.value.price_usd if primary.price.value else None
+    opts = primary.options.value
+    return {
+        "macro.regime": _value(macro, "regime"),
+        "positioning.quadrant": pos.quadrant.quadrant.value if pos and pos.quadrant else None,
+        "positioning.funding_zscore": _value(primary.positioning, "funding_zscore_30d"),
+        "positioning.cvd_perp_24h_usd": _value(primary.positioning, "cvd_perp_24h_usd"),
+        "structure.price_vs_avwap_quarter": (price / quarter.vwap_usd - 1.0) if (price and quarter) else None,
+        AVWAP_QUARTER_BARS: quarter.bars_used if quarter else None,
+        "options.rr25": opts.all_expiries.rr25_30d if opts else None,
+    }
+
+
 def analyze_snapshot(
     snapshot: MarketSnapshot, options: AnalysisOptions | None = None, calibration: Calibration = UNCALIBRATED
 ) -> Analyses:
@@ -221,18 +242,9 @@ def analyze_snapshot(
     secondary = tuple(analyze_asset(snapshot.asset(a), snapshot, options) for a in snapshot.secondary)
     macro = analyze_macro(snapshot.macro, _btc_daily_close(snapshot), as_of=snapshot.as_of)
     pos = primary.positioning.value
-    quarter = primary.structure.value.avwap.get("quarter") if primary.structure.value else None
     price = primary.price.value.price_usd if primary.price.value else None
     opts = primary.options.value
-    signals = {
-        "macro.regime": _value(macro, "regime"),
-        "positioning.quadrant": pos.quadrant.quadrant.value if pos and pos.quadrant else None,
-        "positioning.funding_zscore": _value(primary.positioning, "funding_zscore_30d"),
-        "positioning.cvd_perp_24h_usd": _value(primary.positioning, "cvd_perp_24h_usd"),
-        "structure.price_vs_avwap_quarter": (price / quarter.vwap_usd - 1.0) if (price and quarter) else None,
-        AVWAP_QUARTER_BARS: quarter.bars_used if quarter else None,
-        "options.rr25": opts.all_expiries.rr25_30d if opts else None,
-    }
+    signals = bias_signals(primary, macro)
     bias = decide_bias(signals)
     ls = {(r.venue, r.kind.value): r.long_share for r in pos.long_short} if pos else {}
     crowding = crowded_side(

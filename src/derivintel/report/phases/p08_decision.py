@@ -5,6 +5,7 @@ from __future__ import annotations
 from derivintel.core.result import Result
 from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import Phase, Table
+from derivintel.report.phases.bias_track_section import track_record_section
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 from derivintel.synthesis.bias import SIGNAL_UNITS, BiasCall
 
@@ -138,6 +139,7 @@ def build(ctx: PhaseContext) -> Phase:
         ],
     )
     votes_table = _votes_table(b, bias, keys)
+    track_sentence, track_table = track_record_section(b, an.calibration.bias_track_record, keys)
     if bias.value is None:
         headline = "Decision: no call (insufficient inputs)."
         summary = "The bias is not called: " + "; ".join(bias.reasons)
@@ -149,8 +151,12 @@ def build(ctx: PhaseContext) -> Phase:
             "{decision.long_liq_target} below ({decision.long_liq_target_usd}), {decision.short_liq_target} above "
             "({decision.short_liq_target_usd})."
         )
+    summary += " " + track_sentence
     reasoning = (
-        "Bias is a weighted vote of explicit rules; missing inputs are excluded, not neutral. Squeeze scores are "
+        "Bias is a weighted vote of explicit rules, each piece of evidence once (the market phase is not a vote: "
+        "its evidence votes directly); an anchored level votes only after a minimum of closed bars since its anchor; "
+        "missing inputs are excluded, not neutral. Its track record replays the same rules at every stored bar "
+        "close without look-ahead (stationary block bootstrap intervals). Squeeze scores are "
         "uncalibrated heuristics, not probabilities; a probability is shown only when measured on stored history, "
         "with its number of events and interval."
     )
@@ -160,7 +166,7 @@ def build(ctx: PhaseContext) -> Phase:
         title="Trade Decision",
         headline=headline,
         summary=summary,
-        tables=[table, votes_table] if votes_table.rows else [table],
+        tables=[table] + ([votes_table] if votes_table.rows else []) + ([track_table] if track_table else []),
         reasoning=reasoning,
         keys=keys,
     )
