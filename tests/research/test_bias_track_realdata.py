@@ -96,3 +96,17 @@ def test_track_record_on_real_history(store):
     early = bias_track_record(store, "BTC", datetime(2024, 1, 2, tzinfo=UTC)).value
     assert early.span_end <= datetime(2024, 1, 2, tzinfo=UTC)
     assert early.at(3).n_calls < rec.at(3).n_calls
+
+
+def test_study_includes_the_bias_as_a_signal(store):
+    from derivintel.research import DEFAULT_SIGNALS, run_study
+    from derivintel.research.signals import BIAS_SIGNALS
+
+    assert set(BIAS_SIGNALS) <= set(DEFAULT_SIGNALS)
+    study = run_study(store, "BTC", BIAS_SIGNALS, (3,), n_boot=200).value
+    rows = {r.signal: r for r in study.rows}
+    assert set(rows) == {"bias_bullish", "bias_bearish"}
+    assert rows["bias_bullish"].direction == 1
+    assert rows["bias_bearish"].direction == -1
+    assert all(r.n_events > 100 for r in rows.values())
+    assert study.feature_spans["bias"][0].year == 2021

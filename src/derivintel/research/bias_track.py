@@ -134,6 +134,20 @@ def bias_columns(
     return at, cols
 
 
+def bias_labels(
+    candles: CandleSeries,
+    funding: FundingSeries | None,
+    oi: OpenInterestSeries | None,
+    *,
+    threshold: float = 0.2,
+    min_coverage: float = 0.5,
+) -> np.ndarray:
+    """The bias label (bullish / bearish / neutral; None where not computable) at each bar close, from the live rules
+    restricted to the evidence history provides."""
+    _, cols = bias_columns(candles, funding, oi)
+    return bias_series(cols, history_rules(), threshold=threshold, min_coverage=min_coverage).label
+
+
 @dataclass(frozen=True, slots=True)
 class HorizonRecord:
     """The bias's calls at one horizon. Returns are fractions; rates are shares. ``signed_mean_return`` is the mean
