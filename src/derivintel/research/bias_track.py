@@ -151,8 +151,9 @@ def bias_labels(
 @dataclass(frozen=True, slots=True)
 class HorizonRecord:
     """The bias's calls at one horizon. Returns are fractions; rates are shares. ``signed_mean_return`` is the mean
-    of direction × forward return over calls (what following the calls earned before costs). Interval fields are
-    stationary-bootstrap percentile bounds; the edge's interval is simultaneous over the horizons of the record
+    of direction × forward return over calls (what following the calls earned before costs); ``mean_edge`` is it
+    minus what the same call mix earns on the unconditional mean return. Interval fields are
+    stationary-bootstrap percentile bounds; the edges' intervals are simultaneous over the horizons of the record
     (Bonferroni). None when there are fewer than ``min_calls`` calls."""
 
     horizon_days: int
@@ -171,6 +172,9 @@ class HorizonRecord:
     signed_mean_return: float | None
     signed_mean_ci_low: float | None
     signed_mean_ci_high: float | None
+    mean_edge: float | None
+    mean_edge_ci_low: float | None
+    mean_edge_ci_high: float | None
     hit_rate_bullish: float | None
     hit_rate_bearish: float | None
     mean_return_bullish: float | None
@@ -178,8 +182,13 @@ class HorizonRecord:
 
     @property
     def has_edge(self) -> bool | None:
-        """True when the edge's interval lies above 0, False otherwise, None without an interval."""
+        """True when the hit-rate edge's interval lies above 0, False otherwise, None without an interval."""
         return None if self.edge_ci_low is None else self.edge_ci_low > 0
+
+    @property
+    def has_mean_edge(self) -> bool | None:
+        """True when the mean-return edge's interval lies above 0, None without an interval."""
+        return None if self.mean_edge_ci_low is None else self.mean_edge_ci_low > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,13 +281,15 @@ def _horizon_record(
 
     def stats(sums: np.ndarray, n: int) -> dict[str, np.ndarray]:
         """Rates from the sums of (bull, bear, up, down, hit, signed) over ``n`` resampled decision times."""
-        nb, ns, n_up, n_down, n_hit, s_signed = sums
+        nb, ns, n_up, n_down, n_hit, s_signed, s_r = sums
         nc = nb + ns
         hr = _safe_div(n_hit, nc)
         base = _safe_div(nb * n_up / n + ns * n_down / n, nc)
-        return {"hit": hr, "base": base, "edge": hr - base, "mean": _safe_div(s_signed, nc)}
+        mean = _safe_div(s_signed, nc)
+        base_mean = _safe_div((nb - ns) * s_r / n, nc)  # same call mix on the unconditional mean return
+        return {"hit": hr, "base": base, "edge": hr - base, "mean": mean, "mean_edge": mean - base_mean}
 
-    x = np.vstack([bull, bear, up, down, hit, signed])
+    x = np.vstack([bull, bear, up, down, hit, signed, r])
 
     def val(x: np.ndarray | float) -> float | None:
         return float(x) if np.isfinite(x) else None
@@ -292,7 +303,7 @@ def _horizon_record(
         for k, b in boots.items():
             b = b[np.isfinite(b)]
             # the edge's interval is simultaneous over the horizons tested (Bonferroni), the others per horizon
-            a = (1.0 - confidence) / 2.0 / (n_horizons if k == "edge" else 1)
+            a = (1.0 - confidence) / 2.0 / (n_horizons if k in ("edge", "mean_edge") else 1)
             if len(b):
                 q = np.quantile(b, [a, 1.0 - a])
                 lo_hi[k] = (float(q[0]), float(q[1]))
@@ -315,6 +326,9 @@ def _horizon_record(
         signed_mean_return=val(point["mean"]) if enough else None,
         signed_mean_ci_low=lo_hi["mean"][0],
         signed_mean_ci_high=lo_hi["mean"][1],
+        mean_edge=val(point["mean_edge"]) if enough else None,
+        mean_edge_ci_low=lo_hi["mean_edge"][0],
+        mean_edge_ci_high=lo_hi["mean_edge"][1],
         hit_rate_bullish=float(up[bull > 0].mean()) if nb else None,
         hit_rate_bearish=float(down[bear > 0].mean()) if ns else None,
         mean_return_bullish=float(r[bull > 0].mean()) if nb else None,
@@ -393,7 +407,7 @@ def track_record_from_series(
         method=(
             "walk-forward at every bar close with the live bias rules on the evidence history provides; "
             f"stationary bootstrap (mean block = 2 × horizon in bars, {n_boot} resamples, seed {seed}), "
-            f"{confidence:.0%} percentile intervals (the edge's Bonferroni-adjusted over {len(horizons_days)} horizons)"
+            f"{confidence:.0%} percentile intervals (the edges' Bonferroni-adjusted over {len(horizons_days)} horizons)"
         ),
         confidence=confidence,
         n_boot=n_boot,

@@ -105,12 +105,18 @@ def track_record_section(b: MetricBook, res: Result[TrackRecord], keys: list[str
     elif rec.has_edge:
         edged = ", ".join(f"{h.horizon_days}d" for h in rec.horizons if h.has_edge)
         verdict = (
-            f" Edge over the base rate at {edged} (interval of the difference above zero, simultaneous over horizons)."
+            f" Hit rate above the base rate at {edged} (interval of the difference above zero, simultaneous over "
+            "the horizons)."
         )
     else:
         verdict = (
-            " The bias has no measurable edge: at every horizon the interval of hit rate minus base rate "
-            "(simultaneous over the horizons) includes zero."
+            " The bias has no measurable edge in hit rate: at every horizon the interval of hit rate minus base "
+            "rate (simultaneous over the horizons) includes zero."
         )
+    mean_edged = [f"{h.horizon_days}d" for h in rec.horizons if h.has_mean_edge]
+    if mean_edged:
+        verdict += f" Mean return in the call's direction beats the same call mix at {', '.join(mean_edged)}."
+    elif rec.has_edge is not None:
+        verdict += " Nor does its mean return in the call's direction beat the same call mix at any horizon."
     scope = f" Replayed on: {', '.join(rec.included)}; not replayable: {', '.join(rec.excluded)}."
     return sentence + verdict + scope, table
