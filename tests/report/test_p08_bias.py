@@ -54,3 +54,20 @@ def test_track_record_line_and_table_from_a_measured_record(demo_snapshot):
     table = next(t for t in p8.tables if t.columns[0] == "Horizon")
     assert [r[0].text for r in table.rows] == ["1d", "3d", "7d"]
     assert "macro.regime" in p8.summary  # the excluded evidence is named
+
+
+def test_no_call_still_shows_the_readings_that_exist(demo_snapshot):
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from derivintel.app.analysis import analyze_snapshot
+    from derivintel.core.result import Result
+    from derivintel.report.builder import build_report
+
+    an = analyze_snapshot(demo_snapshot)
+    no_call = replace(an, bias=Result.missing("only 40% of the bias inputs are available"))
+    report = build_report(demo_snapshot, no_call, generated_at=datetime(2030, 1, 1, tzinfo=UTC))
+    votes = next(t for t in _phase8(report).tables if t.columns[:3] == ["Input", "Reading", "Vote"])
+    cvd = next(r for r in votes.rows if r[0].text == "positioning.cvd_perp_24h_usd")
+    assert report.metric(cvd[1].metric).value == an.bias_inputs["positioning.cvd_perp_24h_usd"]
+    assert cvd[2].text.startswith("no call")

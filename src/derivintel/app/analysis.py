@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pandas as pd
@@ -89,6 +90,7 @@ class Analyses:
     plan: Result[TradePlan]
     settings: AnalysisOptions
     calibration: Calibration = UNCALIBRATED
+    bias_inputs: Mapping[str, float | str | None] = field(default_factory=dict)  # readings the bias was given
 
 
 def _value(result: Result, attr: str):
@@ -290,4 +292,4 @@ def analyze_snapshot(
         if price
         else Result.missing("no reference price")
     )
-    return Analyses(primary, secondary, macro, bias, crowding, squeeze, mm, plan, options, calibration)
+    return Analyses(primary, secondary, macro, bias, crowding, squeeze, mm, plan, options, calibration, signals)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from derivintel.core.result import Result
 from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import Phase, Table
@@ -138,11 +140,11 @@ def build(ctx: PhaseContext) -> Phase:
             )
         ],
     )
-    votes_table = _votes_table(b, bias, keys)
+    votes_table = _votes_table(b, bias, an.bias_inputs, keys)
     track_sentence, track_table = track_record_section(b, an.calibration.bias_track_record, keys)
     if bias.value is None:
         headline = "Decision: no call (insufficient inputs)."
-        summary = "The bias is not called: " + "; ".join(bias.reasons)
+        summary = "The bias is not called: " + "; ".join(bias.reasons) + "."
     else:
         headline = b.text("Decision: {decision.bias} (score {decision.score}).")
         summary = b.text(
@@ -172,20 +174,32 @@ def build(ctx: PhaseContext) -> Phase:
     )
 
 
-def _votes_table(b: MetricBook, bias: Result[BiasCall], keys: list[str]) -> Table:
-    """One row per piece of evidence: its reading (value in its unit) and its vote, or why it is missing.
-    Each reading is a metric ``decision.vote.<signal>.reading`` whose note gives the rule (weights in the params)."""
+def _votes_table(
+    b: MetricBook, bias: Result[BiasCall], inputs: Mapping[str, float | str | None], keys: list[str]
+) -> Table:
+    """One row per piece of evidence: its reading (value in its unit) and its vote, or why it is missing. Without a
+    call (coverage below the minimum) the readings that exist are still shown, voting for nothing.
+    Each reading is a metric ``decision.vote.<signal>.reading``."""
     call = bias.value
-    rows = []
-    for v in call.votes if call else ():
-        k = f"decision.vote.{v.signal}"
-        unit = SIGNAL_UNITS.get(v.signal, "label" if isinstance(v.value, str) else "ratio")
-        keys.append(b.add(f"{k}.reading", f"Bias input {v.signal}", v.value, unit))  # type: ignore[arg-type]
-        side = "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains"
-        strength = "" if v.vote == 0 or abs(v.vote) >= 1 else " (partly)"
-        rows.append(row(v.signal, b.cell(f"{k}.reading"), side + strength))
     gated = {r.split(" not counted: ", 1)[0] for r in bias.reasons if " not counted: " in r}
-    for name in call.missing if call else ():
+    if call is not None:
+        shown = [
+            (v.signal, v.value, "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains", v.vote)
+            for v in call.votes
+        ]
+        missing = list(call.missing)
+    else:
+        present = {s: v for s, v in inputs.items() if s in SIGNAL_UNITS and v is not None and s not in gated}
+        shown = [(s, v, "no call: too few inputs", 0.0) for s, v in present.items()]
+        missing = [s for s in SIGNAL_UNITS if s not in present]
+    rows = []
+    for signal, value, side, vote in shown:
+        k = f"decision.vote.{signal}"
+        unit = SIGNAL_UNITS.get(signal, "label" if isinstance(value, str) else "ratio")
+        keys.append(b.add(f"{k}.reading", f"Bias input {signal}", value, unit))  # type: ignore[arg-type]
+        strength = "" if vote == 0 or abs(vote) >= 1 else " (partly)"
+        rows.append(row(signal, b.cell(f"{k}.reading"), side + strength))
+    for name in missing:
         why = "too few closed bars since its anchor" if name in gated else "no reading"
         rows.append(row(name, "missing", f"excluded, not neutral: {why}"))
     return Table(columns=["Input", "Reading", "Vote"], rows=rows)
