@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -27,7 +28,7 @@ from derivintel.analytics.structure import analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
-from derivintel.synthesis.bias import BiasCall, decide_bias
+from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.trade_plan import Level, PlanParams, TradePlan, build_trade_plan
@@ -43,12 +44,16 @@ class AnalysisOptions:
     cascade_shock_fraction: float = 0.02
 
 
+NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
+
+
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Measured base rates from stored history (computed by the app layer, which does the I/O)."""
 
     short_squeeze: Result
     long_squeeze: Result
+    bias_track_record: Result = NO_TRACK_RECORD
 
 
 UNCALIBRATED = Calibration(
@@ -91,6 +96,7 @@ class Analyses:
     plan: Result[TradePlan]
     settings: AnalysisOptions
     calibration: Calibration = UNCALIBRATED
+    bias_inputs: Mapping[str, float | str | None] = field(default_factory=dict)  # readings the bias was given
 
 
 def _value(result: Result, attr: str):
@@ -100,11 +106,6 @@ def _value(result: Result, attr: str):
 def _band(depth, band: float):
     """The aggregated ``BandDepth`` of ``band`` (fraction of mid), or None."""
     return next((b for b in depth.bands if abs(b.band_fraction - band) < 1e-12), None)
-
-
-def _phase_label(structure: Result) -> str | None:
-    call = structure.value.phase if structure.value else None
-    return call.phase.value if call else None
 
 
 def _reference_levels(structure: Result) -> list[ReferenceLevel]:
@@ -254,6 +255,23 @@ def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
     return entries, targets
 
 
+def bias_signals(primary: AssetAnalyses, macro: Result) -> dict[str, float | str | None]:
+    """The bias inputs (``synthesis.bias`` signal names) read from the primary asset's analytics and macro."""
+    pos = primary.positioning.value
+    quarter = primary.structure.value.avwap.get("quarter") if primary.structure.value else None
+    price = primary.price.value.price_usd if primary.price.value else None
+    opts = primary.options.value
+    return {
+        "macro.regime": _value(macro, "regime"),
+        "positioning.quadrant": pos.quadrant.quadrant.value if pos and pos.quadrant else None,
+        "positioning.funding_zscore": _value(primary.positioning, "funding_zscore_30d"),
+        "positioning.cvd_perp_24h_usd": _value(primary.positioning, "cvd_perp_24h_usd"),
+        "structure.price_vs_avwap_quarter": (price / quarter.vwap_usd - 1.0) if (price and quarter) else None,
+        AVWAP_QUARTER_BARS: quarter.bars_used if quarter else None,
+        "options.rr25": opts.all_expiries.rr25_30d if opts else None,
+    }
+
+
 def analyze_snapshot(
     snapshot: MarketSnapshot, options: AnalysisOptions | None = None, calibration: Calibration = UNCALIBRATED
 ) -> Analyses:
@@ -263,18 +281,9 @@ def analyze_snapshot(
     secondary = tuple(analyze_asset(snapshot.asset(a), snapshot, options) for a in snapshot.secondary)
     macro = analyze_macro(snapshot.macro, _btc_daily_close(snapshot), as_of=snapshot.as_of)
     pos = primary.positioning.value
-    quarter = primary.structure.value.avwap.get("quarter") if primary.structure.value else None
     price = primary.price.value.price_usd if primary.price.value else None
     opts = primary.options.value
-    signals = {
-        "macro.regime": _value(macro, "regime"),
-        "structure.phase": _phase_label(primary.structure),
-        "positioning.quadrant": pos.quadrant.quadrant.value if pos and pos.quadrant else None,
-        "positioning.funding_zscore": _value(primary.positioning, "funding_zscore_30d"),
-        "positioning.cvd_perp_24h_usd": _value(primary.positioning, "cvd_perp_24h_usd"),
-        "structure.price_vs_avwap_quarter": (price / quarter.vwap_usd - 1.0) if (price and quarter) else None,
-        "options.rr25": opts.all_expiries.rr25_30d if opts else None,
-    }
+    signals = bias_signals(primary, macro)
     bias = decide_bias(signals)
     ls = {(r.venue, r.kind.value): r.long_share for r in pos.long_short} if pos else {}
     crowding = crowded_side(
@@ -321,4 +330,4 @@ def analyze_snapshot(
         if price
         else Result.missing("no reference price")
     )
-    return Analyses(primary, secondary, macro, bias, crowding, squeeze, mm, plan, options, calibration)
+    return Analyses(primary, secondary, macro, bias, crowding, squeeze, mm, plan, options, calibration, signals)

@@ -158,20 +158,22 @@ def build_report_for(
 
 
 def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibration:
-    """Measured squeeze base rates from the history store, known at the snapshot's ``as_of`` (no look-ahead);
-    without a store, both are missing with the reason. Synthetic snapshots are never calibrated on real history."""
+    """Measured squeeze base rates and the bias track record from the history store, known at the snapshot's
+    ``as_of`` (no look-ahead); without a store, each is missing with the reason. Synthetic snapshots are never
+    calibrated on real history."""
     if snapshot.synthetic:
         missing = Result.missing("uncalibrated: the synthetic demo is not calibrated on history")
-        return Calibration(missing, missing)
-    from derivintel.research import squeeze_base_rates
+        return Calibration(missing, missing, Result.missing("no track record: no stored history (synthetic demo)"))
+    from derivintel.research import bias_track_record, squeeze_base_rates
     from derivintel.store import HistoryStore, resolve_store_path
 
     path = resolve_store_path(store)
     if not path.exists():
         missing = Result.missing(f"uncalibrated: no history store at {path}")
-        return Calibration(missing, missing)
+        return Calibration(missing, missing, Result.missing(f"no track record: no stored history (no store at {path})"))
     with HistoryStore(path, read_only=True) as st:
         return Calibration(
             squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="short_squeeze"),
             squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="long_squeeze"),
+            bias_track_record(st, snapshot.primary, snapshot.as_of),
         )

@@ -12,6 +12,8 @@ feature uses only data known at ``t`` (bars closed by ``t``, settlements and sam
 - ``quadrant``: ``positioning.quadrant.classify_quadrant(price_change_24h, oi_change_24h)`` (label, default bands).
 - ``basis``: perp close / spot close − 1 on bars of the same interval closing at t (fraction).
 - ``long_share_<kind>``: latest long/short ratio as a long share, within max(2 h, interval) of t.
+- ``bias``: the report's bias label (bullish / bearish / neutral, None where not computable) from the live rules on
+  the evidence history provides (``research.bias_track``; perp grid only).
 - ``rr25_30d``: 30-day constant-maturity 25-delta risk reversal (IV fraction) of the latest stored option chain within
   1 day of t, from ``analytics.options.analyze_chain`` (computed only when asked for).
 
@@ -45,7 +47,7 @@ NUMERIC_FEATURES = (
     "long_share_top_positions",
     "rr25_30d",
 )
-ALL_FEATURES = (*NUMERIC_FEATURES, "quadrant")
+ALL_FEATURES = (*NUMERIC_FEATURES, "quadrant", "bias")
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,15 +206,15 @@ def build_features(
     sources: dict[str, tuple[Source, ...]] = {"price": (grid.source,)}
     out["price_change_24h"] = price_change_vector(grid, at)
     funding = store.funding_series(asset, until=until)
-    if funding:
-        f = max(funding, key=len)
+    f = max(funding, key=len) if funding else None
+    if f is not None:
         out["funding_1h"], out["funding_zscore_30d"] = funding_zscore_vector(f, at)
         sources["funding"] = (f.source,)
     else:
         out["funding_1h"] = out["funding_zscore_30d"] = np.full(len(at), np.nan)
     ois = store.open_interest_series(asset, until=until)
-    if ois:
-        o = max(ois, key=len)
+    o = max(ois, key=len) if ois else None
+    if o is not None:
         out["oi_change_24h"] = oi_change_vector(o, at)
         sources["open_interest"] = (o.source,)
     else:
@@ -234,6 +236,11 @@ def build_features(
         idx = asof_index(_ms(ls.ts), at, max(2 * HOUR_MS, ls.interval_s * 1000))
         vals = np.where(idx >= 0, ls.long_share[np.maximum(idx, 0)], np.nan)
         out[name] = np.where(np.isfinite(out[name]), out[name], vals)
+    out["bias"] = np.full(len(at), None, dtype=object)
+    if "bias" in wanted and grid.market == "perp":
+        from derivintel.research.bias_track import bias_labels  # bias_track builds on this module
+
+        out["bias"] = bias_labels(grid, f, o)
     out["rr25_30d"] = _rr25_vector(store, asset, at, until) if "rr25_30d" in wanted else np.full(len(at), np.nan)
     return FeatureFrame(
         asset=asset,

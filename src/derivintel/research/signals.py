@@ -66,6 +66,9 @@ DEFAULT_SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("quadrant_new_shorts", "quadrant", "==", "new_shorts", -1, "price ↓ OI ↑ over 24 h"),
     SignalSpec("top_positions_long_ge_60pct", "long_share_top_positions", ">=", 0.6, -1, "top traders 60 % long"),
     SignalSpec("rr25_30d_le_-5vol", "rr25_30d", "<=", -0.05, 1, "30 d puts 5 vol richer than calls"),
+    SignalSpec("bias_bullish", "bias", "==", "bullish", 1, "the report's bias is bullish (replayable evidence)"),
+    SignalSpec("bias_bearish", "bias", "==", "bearish", -1, "the report's bias is bearish (replayable evidence)"),
 )
 PRICE_FUNDING_SIGNALS = DEFAULT_SIGNALS[:10]
 OI_SIGNALS = DEFAULT_SIGNALS[10:14]
+BIAS_SIGNALS = DEFAULT_SIGNALS[16:18]

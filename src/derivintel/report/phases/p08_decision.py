@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from derivintel.core.result import Result
+from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import Phase, Table
+from derivintel.report.phases.bias_track_section import track_record_section
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.synthesis.bias import SIGNAL_UNITS, BiasCall
 
 
 def build(ctx: PhaseContext) -> Phase:
@@ -134,20 +140,11 @@ def build(ctx: PhaseContext) -> Phase:
             )
         ],
     )
-    votes_table = Table(
-        columns=["Input", "Reading", "Vote"],
-        rows=[
-            row(
-                v.signal,
-                str(v.value) if isinstance(v.value, str) else "see its phase",
-                "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains",
-            )
-            for v in (bias.value.votes if bias.value else ())
-        ],
-    )
+    votes_table = _votes_table(b, bias, an.bias_inputs, keys)
+    track_sentence, track_table = track_record_section(b, an.calibration.bias_track_record, keys)
     if bias.value is None:
         headline = "Decision: no call (insufficient inputs)."
-        summary = "The bias is not called: " + "; ".join(bias.reasons)
+        summary = "The bias is not called: " + "; ".join(bias.reasons) + "."
     else:
         headline = b.text("Decision: {decision.bias} (score {decision.score}).")
         summary = b.text(
@@ -156,8 +153,12 @@ def build(ctx: PhaseContext) -> Phase:
             "{decision.long_liq_target} below ({decision.long_liq_target_usd}), {decision.short_liq_target} above "
             "({decision.short_liq_target_usd})."
         )
+    summary += " " + track_sentence
     reasoning = (
-        "Bias is a weighted vote of explicit rules; missing inputs are excluded, not neutral. Squeeze scores are "
+        "Bias is a weighted vote of explicit rules, each piece of evidence once (the market phase is not a vote: "
+        "its evidence votes directly); an anchored level votes only after a minimum of closed bars since its anchor; "
+        "missing inputs are excluded, not neutral. Its track record replays the same rules at every stored bar "
+        "close without look-ahead (stationary block bootstrap intervals). Squeeze scores are "
         "uncalibrated heuristics, not probabilities; a probability is shown only when measured on stored history, "
         "with its number of events and interval."
     )
@@ -167,7 +168,38 @@ def build(ctx: PhaseContext) -> Phase:
         title="Trade Decision",
         headline=headline,
         summary=summary,
-        tables=[table, votes_table] if votes_table.rows else [table],
+        tables=[table] + ([votes_table] if votes_table.rows else []) + ([track_table] if track_table else []),
         reasoning=reasoning,
         keys=keys,
     )
+
+
+def _votes_table(
+    b: MetricBook, bias: Result[BiasCall], inputs: Mapping[str, float | str | None], keys: list[str]
+) -> Table:
+    """One row per piece of evidence: its reading (value in its unit) and its vote, or why it is missing. Without a
+    call (coverage below the minimum) the readings that exist are still shown, voting for nothing.
+    Each reading is a metric ``decision.vote.<signal>.reading``."""
+    call = bias.value
+    gated = {r.split(" not counted: ", 1)[0] for r in bias.reasons if " not counted: " in r}
+    if call is not None:
+        shown = [
+            (v.signal, v.value, "for" if v.vote > 0 else "against" if v.vote < 0 else "abstains", v.vote)
+            for v in call.votes
+        ]
+        missing = list(call.missing)
+    else:
+        present = {s: v for s, v in inputs.items() if s in SIGNAL_UNITS and v is not None and s not in gated}
+        shown = [(s, v, "no call: too few inputs", 0.0) for s, v in present.items()]
+        missing = [s for s in SIGNAL_UNITS if s not in present]
+    rows = []
+    for signal, value, side, vote in shown:
+        k = f"decision.vote.{signal}"
+        unit = SIGNAL_UNITS.get(signal, "label" if isinstance(value, str) else "ratio")
+        keys.append(b.add(f"{k}.reading", f"Bias input {signal}", value, unit))  # type: ignore[arg-type]
+        strength = "" if vote == 0 or abs(vote) >= 1 else " (partly)"
+        rows.append(row(signal, b.cell(f"{k}.reading"), side + strength))
+    for name in missing:
+        why = "too few closed bars since its anchor" if name in gated else "no reading"
+        rows.append(row(name, "missing", f"excluded, not neutral: {why}"))
+    return Table(columns=["Input", "Reading", "Vote"], rows=rows)
