@@ -13,6 +13,7 @@ from derivintel.analytics.liquidity import (
     book_depth,
     build_liquidation_map,
     cascade_exposure,
+    market_activity,
     simulate_cascade,
     stop_clusters,
 )
@@ -87,6 +88,19 @@ class Analyses:
     calibration: Calibration = UNCALIBRATED
 
 
+def _with_reasons(result: Result, extra: Result) -> Result:
+    """``result`` with ``extra``'s sources and reasons appended (partial when ``extra`` has reasons)."""
+    if result.value is None:
+        return result
+    return Result.of(
+        result.value,
+        sources=(*result.sources, *extra.sources),
+        params=result.params,
+        reasons=(*result.reasons, *extra.reasons),
+        partial=bool(result.reasons or extra.reasons),
+    )
+
+
 def _value(result: Result, attr: str):
     return getattr(result.value, attr, None) if result.value is not None else None
 
@@ -151,24 +165,24 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         depth = book_depth(data.books, mid_usd=spot) if data.books else Result.missing("no order books")
         stops = stop_clusters(_reference_levels(structure), price_usd=spot, liq_map=liq_map.value)
         exposure = cascade_exposure(liq_map.value, price_usd=spot) if liq_map.value else liq_map
+        activity = market_activity(data.candles, as_of=as_of, sigma_candles=hourly)
         if liq_map.value is None or depth.value is None:
-            down = up = Result.missing("the cascade simulation needs a liquidation map and order-book depth")
+            down = up = Result.missing("the cascade model needs a liquidation map and order-book depth")
+        elif activity.value is None:
+            down = up = Result.missing(*(f"cascade model: {r}" for r in activity.reasons))
         else:
-            book_model = depth.value
-            down = simulate_cascade(
-                liq_map.value,
-                book_model,
-                price_usd=spot,
-                shock_fraction=options.cascade_shock_fraction,
-                direction="down",
+            down, up = (
+                simulate_cascade(
+                    liq_map.value,
+                    depth.value,
+                    activity.value,
+                    price_usd=spot,
+                    shock_fraction=options.cascade_shock_fraction,
+                    direction=direction,
+                )
+                for direction in ("down", "up")
             )
-            up = simulate_cascade(
-                liq_map.value,
-                book_model,
-                price_usd=spot,
-                shock_fraction=options.cascade_shock_fraction,
-                direction="up",
-            )
+            down, up = (_with_reasons(r, activity) for r in (down, up))  # σ/V sources, venues left out
     realised = realised_liquidations(data.liquidations, as_of=as_of)
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised
