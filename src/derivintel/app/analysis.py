@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pandas as pd
@@ -17,6 +17,7 @@ from derivintel.analytics.liquidity import (
     simulate_cascade,
     stop_clusters,
 )
+from derivintel.analytics.liquidity.map_accuracy import current_map_accuracy
 from derivintel.analytics.liquidity.realised import realised_liquidations
 from derivintel.analytics.macro import analyze_macro
 from derivintel.analytics.options import DealerScenario, analyze_chain
@@ -70,6 +71,7 @@ class AssetAnalyses:
     cascade_down: Result
     cascade_up: Result
     realised: Result
+    map_accuracy: Result = field(default=Result.missing("map accuracy not computed"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,7 +153,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         chain = analyze_chain(data.options, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
     missing_price = Result.missing("no reference price")
     if spot is None:
-        liq_map = depth = stops = exposure = down = up = missing_price
+        liq_map = depth = stops = exposure = down = up = accuracy = missing_price
     else:
         candles_by_venue = {c.venue: c for c in data.candles if c.market == "perp"}
         liq_map = build_liquidation_map(
@@ -165,6 +167,14 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         depth = book_depth(data.books, mid_usd=spot) if data.books else Result.missing("no order books")
         stops = stop_clusters(_reference_levels(structure), price_usd=spot, liq_map=liq_map.value)
         exposure = cascade_exposure(liq_map.value, price_usd=spot) if liq_map.value else liq_map
+        accuracy = current_map_accuracy(
+            data.open_interest,
+            candles_by_venue,
+            data.liquidations,
+            as_of=as_of,
+            reference_candles=hourly,
+            params=LiquidationMapParams(),
+        )
         activity = market_activity(data.candles, as_of=as_of, sigma_candles=hourly)
         if liq_map.value is None or depth.value is None:
             down = up = Result.missing("the cascade model needs a liquidation map and order-book depth")
@@ -185,7 +195,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             down, up = (_with_reasons(r, activity) for r in (down, up))  # σ/V sources, venues left out
     realised = realised_liquidations(data.liquidations, as_of=as_of)
     return AssetAnalyses(
-        data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised
+        data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised, accuracy
     )
 
 
