@@ -7,11 +7,16 @@
 2. Cascade calibration attempt: 5-minute windows of OKX liquidations (one side), their notional Q and the price move
    seen in the liquidation fills, fitted to move = k · σ_daily · √Q (k = Y / √V_daily; V_daily is not recorded).
 
-Run: ``python scripts/issue11_real_figures.py`` (set ``DERIVINTEL_REAL_DATA`` to point elsewhere).
+3. With ``--store [PATH] --asset BTC``: the walk-forward ledger on the history store's collections (OI, perp
+   candles, realised liquidations from ``collect-liquidations``): non-overlapping 7-day windows, first half training.
+
+Run: ``python scripts/issue11_real_figures.py`` (set ``DERIVINTEL_REAL_DATA`` to point elsewhere), or
+``python scripts/issue11_real_figures.py --store [PATH] --asset BTC``. Bad input: one line on stderr, exit code 2.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -21,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from derivintel.analytics.liquidity import LiquidationMapParams, build_liquidation_map
-from derivintel.analytics.liquidity.map_accuracy import DecileScore, score_map_at
+from derivintel.analytics.liquidity.map_accuracy import DecileScore, score_map_at, score_map_history
 from derivintel.core.provenance import Source
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
@@ -190,7 +195,59 @@ def forced_ratio_table() -> None:
     )
 
 
-def main() -> int:
+def store_ledger(store_path: str | None, asset: str) -> int:
+    """Walk-forward ledger over the history store; prints one row per window and venue."""
+    from derivintel.core.errors import UserInputError
+    from derivintel.store import HistoryStore, resolve_store_path
+
+    path = resolve_store_path(Path(store_path) if store_path else None)
+    if not path.exists():
+        print(f"no history store at {path}", file=sys.stderr)
+        return 2
+    try:
+        with HistoryStore(path, read_only=True) as st:
+            oi = st.open_interest_series(asset)
+            candles = [c for c in st.candle_series(asset) if c.market == "perp"]
+            if not oi or not candles:
+                print(f"the store holds no {asset} OI or perp candles", file=sys.stderr)
+                return 2
+            start = max(min(s.ts[0] for s in oi), min(c.ts[0] for c in candles)).astype("datetime64[ms]").item()
+            end = max(s.ts[-1] for s in oi).astype("datetime64[ms]").item()
+            start, end = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
+            events = st.liquidations(asset, until=end, since=start)
+    except UserInputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finest: dict[str, CandleSeries] = {}
+    for c in candles:
+        if c.venue not in finest or c.interval_s < finest[c.venue].interval_s:
+            finest[c.venue] = c
+    # the map needs a week of OI before its first evaluation time
+    res = score_map_history(oi, finest, events, start=start + timedelta(days=7), end=end)
+    if res.value is None:
+        print(f"{asset}: not scored: {'; '.join(res.reasons)}")
+        return 0
+    print(f"## {asset} map-accuracy ledger from {path}\n")
+    print("| Evaluated at | Window | Venue | N | Top-decile share | Random mean | Random 90% |")
+    print("|---|---|---|---|---|---|---|")
+    for w in res.value:
+        s = w.score
+        print(
+            f"| {w.evaluated_at:%Y-%m-%d %H:%M} | {w.window} | {s.label} | {s.n_events} | {s.top_share:.1%} | "
+            f"{s.baseline_mean:.1%} | [{s.baseline_low:.1%}, {s.baseline_high:.1%}] |"
+        )
+    for r in res.reasons:
+        print(f"\n{r}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", nargs="?", const="", default=None, help="history store (default location if empty)")
+    parser.add_argument("--asset", default="BTC")
+    args = parser.parse_args(argv)
+    if args.store is not None:
+        return store_ledger(args.store or None, args.asset.upper())
     if not REAL.exists():
         print(f"real data not found at {REAL}", file=sys.stderr)
         return 2

@@ -107,3 +107,23 @@ def test_current_accuracy_windows() -> None:
     assert [v.label for v in acc.venues] == ["bybit", "okx"]
     assert res.status is Status.PARTIAL
     assert any("3.0 of 7 days" in r for r in res.reasons)
+
+
+def test_walk_forward_history_windows() -> None:
+    from derivintel.analytics.liquidity.map_accuracy import score_map_history
+
+    oi, candles = _inputs(24 * 40)
+    start = T0 + timedelta(days=7)
+    events = [_event(start + timedelta(days=d, hours=5), 99.0, v) for d in range(0, 33) for v in ("okx", "bybit")]
+    res = score_map_history([oi], {"binance-usdm": candles}, events, start=start, end=T0 + timedelta(days=40))
+    rows = res.value
+    assert rows is not None
+    times = sorted({r.evaluated_at for r in rows})
+    assert times == [start + timedelta(days=7 * i) for i in range(4)]  # 7 + 28 ≤ 40 < 7 + 35
+    assert {r.window for r in rows if r.evaluated_at in times[:2]} == {"train"}
+    assert {r.window for r in rows if r.evaluated_at in times[2:]} == {"held_out"}
+    pooled = [r for r in rows if r.score.label == "all venues"]
+    assert [r.score.n_events for r in pooled] == [14, 14, 14, 14]  # 7 days × 2 venues each, windows disjoint
+    assert len(rows) == 4 * 3
+    short = score_map_history([oi], {"binance-usdm": candles}, events, start=start, end=start + timedelta(days=3))
+    assert short.status is Status.INSUFFICIENT_DATA

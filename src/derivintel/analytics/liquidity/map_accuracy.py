@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from derivintel.analytics.liquidity.liquidation_map import LiquidationMap, LiquidationMapParams, build_liquidation_map
+from derivintel.analytics.liquidity.realised import SAMPLED_VENUES
 from derivintel.core.result import Result
 from derivintel.domain.liquidations import LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
@@ -182,6 +183,7 @@ def current_map_accuracy(
             venues.append(res.value)
     days = (as_of - t).total_seconds() / 86_400
     reasons = list(pooled.reasons)
+    reasons += [f"{v}: {note}" for v, note in SAMPLED_VENUES.items() if any(x.label == v for x in venues)]
     if as_of - t < horizon:
         reasons.append(f"realised history covers {days:.1f} of {horizon.total_seconds() / 86_400:g} days")
     value = MapAccuracy(t, as_of, days, pooled.value, tuple(venues))
@@ -193,3 +195,67 @@ def current_map_accuracy(
         reasons=reasons,
         partial=bool(reasons),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WindowScore:
+    """One evaluation time of a walk-forward ledger: ``window`` is ``"train"`` or ``"held_out"``."""
+
+    evaluated_at: datetime
+    window: str
+    score: DecileScore
+
+
+def score_map_history(
+    oi: Sequence[OpenInterestSeries],
+    candles: dict[str, CandleSeries],
+    events: Sequence[LiquidationEvent],
+    *,
+    start: datetime,
+    end: datetime,
+    reference_candles: CandleSeries | None = None,
+    horizon: timedelta = SEVEN_DAYS,
+    train_fraction: float = 0.5,
+    params: LiquidationMapParams | None = None,
+) -> Result[tuple[WindowScore, ...]]:
+    """Walk forward over stored history: evaluation times ``start, start + horizon, …`` while ``t + horizon ≤ end``
+    (non-overlapping outcome windows), a map from data known at each ``t``, scored per venue and pooled. The first
+    ``train_fraction`` of the times are the training window (tune the leverage mix there only), the rest held out.
+    Windows without realised notional or without a map are skipped (counted in ``reasons``)."""
+    times = []
+    t = start
+    while t + horizon <= end:
+        times.append(t)
+        t += horizon
+    if not times:
+        return Result.missing(f"history from {start:%Y-%m-%d} to {end:%Y-%m-%d} is shorter than one horizon")
+    n_train = max(1, math.floor(train_fraction * len(times))) if len(times) > 1 else len(times)
+    ref_c = reference_candles or next(iter(candles.values()), None)
+    out: list[WindowScore] = []
+    skipped = 0
+    for i, t in enumerate(times):
+        known = ref_c.until(t) if ref_c is not None else None
+        if known is None or len(known) == 0:
+            skipped += 1
+            continue
+        built = build_liquidation_map(
+            oi, candles, as_of=t, reference_price_usd=float(known.close[-1]), params=params, reference_candles=ref_c
+        )
+        if built.value is None:
+            skipped += 1
+            continue
+        window = "train" if i < n_train else "held_out"
+        for venue in (None, *sorted({e.venue for e in events})):
+            chosen = events if venue is None else [e for e in events if e.venue == venue]
+            res = score_map_at(built.value, chosen, start=t, end=t + horizon, label=venue or "all venues")
+            if res.value is not None:
+                out.append(WindowScore(t, window, res.value))
+            elif venue is None:
+                skipped += 1
+                break
+    reasons = (
+        [f"{skipped} of {len(times)} evaluation times skipped (no map or no realised notional)"] if skipped else []
+    )
+    if not out:
+        return Result.missing(*reasons or ["nothing to score"])
+    return Result.of(tuple(out), reasons=reasons, partial=bool(reasons))
