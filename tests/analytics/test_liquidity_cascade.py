@@ -1,4 +1,4 @@
-"""Cascade exposure and simulator: hand case, conservation, deep vs thin book, direction symmetry."""
+"""Cascade exposure and the square-root-impact cascade: hand case, flags, conservation, symmetry, monotonicity."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from derivintel.analytics.liquidity.book_depth import DepthCurve
 from derivintel.analytics.liquidity.cascade import CascadeParams, cascade_exposure, simulate_cascade
+from derivintel.analytics.liquidity.impact import DEFAULT_IMPACT_RANGE, ImpactParams, MarketActivity
 from derivintel.analytics.liquidity.liquidation_map import LiquidationMap
 from derivintel.core.result import Status
 
@@ -49,124 +50,146 @@ def _linear_curve(usd_per_pct: float, reach: float = 0.05, side: str = "bid") ->
     return DepthCurve(side, np.array([0.0, reach]), np.array([0.0, usd_per_pct * reach * 100]))  # type: ignore[arg-type]
 
 
+def _act(sigma: float = 0.02, volume: float = 500.0) -> MarketActivity:
+    return MarketActivity(sigma, volume, 720, 3600, ("test",))
+
+
+ONE = (ImpactParams("only", y=1.0, forced_fraction=0.5, resilience=0.5),)
+
+
 def test_hand_case_down() -> None:
-    # P = 100; long levels 100 @ 99, 200 @ 98, 1000 @ 96; bids 100 USD per 1 % out to 5 % (500 USD).
-    # shock 1.5 %: book used D(0.015) = 150.  wave 1 crosses (0, 1.5 %]: 99 → 100; used 250 → x = 2.5 %.
-    # wave 2 crosses (1.5, 2.5 %]: 98 → 200; used 450 → x = 4.5 %.   wave 3 crosses (2.5, 4.5 %]: 96 → 1000;
-    # used 1450 > 500: beyond reach at the snapshot's own average 500 / 0.05 = 10 000 USD per unit fraction:
-    # x = 0.05 + 950 / 10 000 = 0.145.  wave 4 crosses (4.5, 14.5 %]: nothing → stop.
+    # P = 100; long levels 100 @ 99, 200 @ 98, 1000 @ 96; σ_d 0.02, V_d 500 USD; Y 1, f 0.5, r 0.5; shock 1.5 %.
+    # wave 1 crosses (0, 1.5 %]: 99 → Q1 = 50, U1 = 50, impact 0.02·√(50/500) = 0.0063246 → x1 = 0.0213246.
+    # wave 2 crosses (1.5 %, 2.13 %]: 98 → Q2 = 100, U2 = 0.5·50 + 100 = 125, impact 0.02·√0.25 = 0.01 → x2 = 0.025.
+    # wave 3 crosses (2.13 %, 2.5 %]: nothing (96 is 4 % away) → stop; terminal 97.5.
     m = _map({99.0: 100.0, 98.0: 200.0, 96.0: 1000.0}, {})
-    res = simulate_cascade(m, _linear_curve(100.0), price_usd=100.0, shock_fraction=0.015, direction="down")
-    path = res.value
-    assert path is not None
-    assert path.forced_notional_usd_per_wave == pytest.approx((100.0, 200.0, 1000.0))
-    assert path.total_forced_notional_usd == pytest.approx(1300.0)
-    assert path.price_path_usd == pytest.approx((100.0, 98.5, 97.5, 95.5, 85.5))
-    assert path.terminal_price_usd == pytest.approx(85.5)
-    assert path.terminal_move_fraction == pytest.approx(0.145)
-    assert path.n_waves == 3
-    assert path.extrapolated
-    assert path.stopped_by == "no_new_level"
-    assert res.status is Status.PARTIAL
-    assert any("snapshot's own average" in a for a in path.assumptions)
-    # explicit assumption: 1000 USD per 1 % beyond the snapshot → x = 0.05 + 950 / 100 000 = 0.0595
-    res2 = simulate_cascade(
-        m,
-        _linear_curve(100.0),
-        price_usd=100.0,
-        shock_fraction=0.015,
-        direction="down",
-        params=CascadeParams(extrapolation_usd_per_pct=1000.0),
+    res = simulate_cascade(
+        m, _linear_curve(100.0), _act(), price_usd=100.0, shock_fraction=0.015, direction="down", param_sets=ONE
     )
-    assert res2.value is not None
-    assert res2.value.terminal_price_usd == pytest.approx(94.05)
-    assert any("(parameter)" in a for a in res2.value.assumptions)
+    assert res.value is not None
+    path = res.value.central
+    assert path.forced_notional_usd_per_wave == pytest.approx((50.0, 100.0))
+    assert path.impact_fraction_per_wave == pytest.approx((0.02 * np.sqrt(0.1), 0.01))
+    assert path.price_path_usd == pytest.approx((100.0, 98.5, 100 * (1 - 0.015 - 0.02 * np.sqrt(0.1)), 97.5))
+    assert path.terminal_move_fraction == pytest.approx(-0.025)
+    assert path.n_waves == 2
+    assert path.stopped_by == "no_new_level"
+    # U2/V = 0.25 > 0.1: wave 2 is beyond the measured range of the law; wave 1 (0.1) is not; book covers 2.5 %.
+    assert len(path.flags) == 1
+    assert path.flags[0].startswith("wave 2: forced flow 25.0% of daily volume")
+    assert res.status is Status.PARTIAL
+    assert "only -2.50%" in res.value.note
 
 
-def test_deep_book_stops_at_first_wave_thin_book_runs() -> None:
-    levels = {float(p): 500.0 for p in range(70, 100)}  # 500 USD at every 1 % below 100
+def test_the_old_runaway_case_now_ends_near_the_shock() -> None:
+    # The old simulator forced 100 % of every crossed level into a never-refilled book extrapolated at average depth:
+    # with 500 USD of longs at every 1 % below 100 and 300 USD of bids per 1 %, a 1.5 % shock ran to the 50 % cap.
+    levels = {float(p): 500.0 for p in range(45, 100)}
     m = _map(levels, {})
-    deep = simulate_cascade(m, _linear_curve(1e9), price_usd=100.0, shock_fraction=0.015, direction="down").value
-    thin = simulate_cascade(m, _linear_curve(300.0), price_usd=100.0, shock_fraction=0.015, direction="down").value
-    assert deep is not None
-    assert thin is not None
-    assert deep.n_waves == 1
-    assert deep.total_forced_notional_usd == pytest.approx(500.0)  # only the 99 level
-    assert not deep.extrapolated
-    assert thin.n_waves > deep.n_waves
-    assert thin.terminal_price_usd < deep.terminal_price_usd
-    assert thin.total_forced_notional_usd > deep.total_forced_notional_usd
+    res = simulate_cascade(
+        m, _linear_curve(300.0), _act(0.03, 1e6), price_usd=100.0, shock_fraction=0.015, direction="down"
+    )
+    assert res.value is not None
+    for path in res.value.paths:
+        assert -0.03 < path.terminal_move_fraction <= -0.015
+        assert path.stopped_by == "no_new_level"
+
+
+def test_flags_beyond_book_and_visible_depth() -> None:
+    levels = {float(p): 5000.0 for p in range(80, 100)}
+    m = _map(levels, {})
+    thin = _linear_curve(10.0, reach=0.01)  # 10 USD per 1 % out to 1 %
+    res = simulate_cascade(m, thin, _act(0.05, 2000.0), price_usd=100.0, shock_fraction=0.02, direction="down")
+    assert res.value is not None
+    high = res.value.high
+    assert any("past the order-book snapshot" in f for f in high.flags)
+    assert any("exceeds the visible bid depth" in f for f in high.flags)
+    assert any("beyond the square-root law's measured range" in f for f in high.flags)
+    assert res.value.flags
+    assert all(f.split(":")[0] in ("low", "central", "high") for f in res.value.flags)
+    assert res.status is Status.PARTIAL
 
 
 def test_max_waves_and_max_move() -> None:
     levels = {float(p): 500.0 for p in range(45, 100)}
     m = _map(levels, {})
-    capped = simulate_cascade(
-        m,
-        _linear_curve(300.0),
-        price_usd=100.0,
-        shock_fraction=0.015,
-        direction="down",
-        params=CascadeParams(max_waves=2),
-    ).value
-    assert capped is not None
-    assert capped.n_waves == 2
-    assert capped.stopped_by == "max_waves"
+    strong = (ImpactParams("x", y=1.0, forced_fraction=1.0, resilience=0.0),)
+    kw = {"price_usd": 100.0, "shock_fraction": 0.015, "direction": "down", "param_sets": strong}
+    capped = simulate_cascade(m, _linear_curve(300.0), _act(0.05, 1000.0), params=CascadeParams(max_waves=2), **kw)
+    assert capped.value is not None
+    assert capped.value.central.n_waves == 2
+    assert capped.value.central.stopped_by == "max_waves"
     far = simulate_cascade(
-        m,
-        _linear_curve(10.0),
-        price_usd=100.0,
-        shock_fraction=0.015,
-        direction="down",
-        params=CascadeParams(max_move_fraction=0.2),
-    ).value
-    assert far is not None
-    assert far.stopped_by == "max_move"
-    assert far.terminal_price_usd == pytest.approx(80.0)
+        m, _linear_curve(300.0), _act(0.05, 1000.0), params=CascadeParams(max_move_fraction=0.1), **kw
+    )
+    assert far.value is not None
+    assert far.value.central.stopped_by == "max_move"
+    assert far.value.central.terminal_price_usd == pytest.approx(90.0)
 
 
-def test_no_depth_is_missing() -> None:
+def test_missing_inputs() -> None:
     m = _map({99.0: 1.0}, {})
-    empty = DepthCurve("bid", np.zeros(1), np.zeros(1))
-    res = simulate_cascade(m, empty, price_usd=100.0, shock_fraction=0.01, direction="down")
-    assert res.status is Status.INSUFFICIENT_DATA
+    kw = {"price_usd": 100.0, "shock_fraction": 0.01, "direction": "down"}
+    assert simulate_cascade(m, _linear_curve(1.0), _act(0.0, 1.0), **kw).status is Status.INSUFFICIENT_DATA
+    assert simulate_cascade(m, _linear_curve(1.0), _act(0.02, 0.0), **kw).status is Status.INSUFFICIENT_DATA
+    bad = {"price_usd": 100.0, "shock_fraction": 1.5, "direction": "down"}
+    assert simulate_cascade(m, _linear_curve(1.0), _act(), **bad).status is Status.INSUFFICIENT_DATA
+    with pytest.raises(ValueError, match="forced_fraction"):
+        ImpactParams("bad", y=1.0, forced_fraction=1.5, resilience=0.0)
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    seed=st.integers(0, 100_000),
-    shock=st.floats(0.002, 0.05),
-    usd_per_pct=st.floats(50.0, 5000.0),
-)
-def test_conservation_and_symmetry(seed: int, shock: float, usd_per_pct: float) -> None:
+def _random_case(seed: int) -> tuple[dict[float, float], MarketActivity]:
     rng = np.random.default_rng(seed)
     prices = rng.choice(np.arange(45, 100), size=20, replace=False).astype(float)
     notionals = rng.uniform(0, 1000, 20)
-    long_levels = dict(zip(prices.tolist(), notionals.tolist(), strict=False))
+    return dict(zip(prices.tolist(), notionals.tolist(), strict=True)), _act(
+        float(rng.uniform(0.01, 0.08)), float(rng.uniform(200.0, 20_000.0))
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 100_000), shock=st.floats(0.002, 0.05))
+def test_conservation_symmetry_and_range(seed: int, shock: float) -> None:
+    long_levels, act = _random_case(seed)
     m_down = _map(long_levels, {})
     # mirror: a short level at 200 − p is as far above 100 as p is below
     m_up = _map({}, {200.0 - p: n for p, n in long_levels.items()})
-    dist = np.concatenate(([0.0], np.sort(rng.uniform(0, 0.03, 10))))
-    cum = np.concatenate(([0.0], np.cumsum(rng.uniform(0, usd_per_pct, 10))))
-    down = simulate_cascade(
-        m_down, DepthCurve("bid", dist, cum), price_usd=100.0, shock_fraction=shock, direction="down"
-    ).value
+    down = simulate_cascade(m_down, _linear_curve(100.0), act, price_usd=100.0, shock_fraction=shock, direction="down")
     up = simulate_cascade(
-        m_up, DepthCurve("ask", dist, cum), price_usd=100.0, shock_fraction=shock, direction="up"
-    ).value
-    assert down is not None
-    assert up is not None
-    # conservation: forced = Σ notional of the levels crossed before the last wave's end point
-    if down.stopped_by == "no_new_level":
-        last_x = 1 - down.price_path_usd[-1] / 100.0
-        crossed = sum(n for p, n in long_levels.items() if 0 < (100 - p) / 100 <= last_x + 1e-12)
-        assert down.total_forced_notional_usd == pytest.approx(crossed, rel=1e-9, abs=1e-9)
-    assert sum(down.forced_notional_usd_per_wave) == pytest.approx(down.total_forced_notional_usd)
-    # symmetry
-    assert up.n_waves == down.n_waves
-    assert up.forced_notional_usd_per_wave == pytest.approx(down.forced_notional_usd_per_wave)
-    assert up.terminal_move_fraction == pytest.approx(down.terminal_move_fraction, rel=1e-9, abs=1e-12)
-    assert up.terminal_price_usd >= 100.0 >= down.terminal_price_usd
+        m_up, _linear_curve(100.0, side="ask"), act, price_usd=100.0, shock_fraction=shock, direction="up"
+    )
+    assert down.value is not None
+    assert up.value is not None
+    for dp, upp, ps in zip(down.value.paths, up.value.paths, DEFAULT_IMPACT_RANGE, strict=True):
+        assert dp.params == ps
+        # conservation: forced = f × Σ notional of the levels crossed before the last wave's end point
+        if dp.stopped_by == "no_new_level":
+            last_x = 1 - dp.price_path_usd[-1] / 100.0
+            crossed = sum(n for p, n in long_levels.items() if 0 < (100 - p) / 100 <= last_x + 1e-12)
+            assert dp.total_forced_notional_usd == pytest.approx(ps.forced_fraction * crossed, rel=1e-9, abs=1e-9)
+        assert sum(dp.forced_notional_usd_per_wave) == pytest.approx(dp.total_forced_notional_usd)
+        # symmetry: the up cascade over mirrored levels is the down cascade mirrored
+        assert upp.n_waves == dp.n_waves
+        assert upp.terminal_move_fraction == pytest.approx(-dp.terminal_move_fraction, rel=1e-9, abs=1e-12)
+        assert dp.terminal_move_fraction <= -shock + 1e-15
+    # the central move lies within the stated low / high range
+    lo, c, hi = (p.terminal_move_fraction for p in down.value.paths)
+    assert hi <= c + 1e-15
+    assert c <= lo + 1e-15
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 100_000), s1=st.floats(0.002, 0.05), s2=st.floats(0.002, 0.05))
+def test_move_is_monotone_in_the_shock(seed: int, s1: float, s2: float) -> None:
+    long_levels, act = _random_case(seed)
+    m = _map(long_levels, {})
+    small, big = sorted((s1, s2))
+    a = simulate_cascade(m, _linear_curve(100.0), act, price_usd=100.0, shock_fraction=small, direction="down")
+    b = simulate_cascade(m, _linear_curve(100.0), act, price_usd=100.0, shock_fraction=big, direction="down")
+    assert a.value is not None
+    assert b.value is not None
+    for pa, pb in zip(a.value.paths, b.value.paths, strict=True):
+        assert pb.terminal_move_fraction <= pa.terminal_move_fraction + 1e-12  # bigger shock → at least as far down
 
 
 def test_exposure_and_asymmetry() -> None:

@@ -14,9 +14,11 @@ from derivintel.analytics.liquidity import (
     book_depth,
     build_liquidation_map,
     cascade_exposure,
+    market_activity,
     simulate_cascade,
     stop_clusters,
 )
+from derivintel.analytics.liquidity.map_accuracy import current_map_accuracy
 from derivintel.analytics.liquidity.realised import realised_liquidations
 from derivintel.analytics.macro import analyze_macro
 from derivintel.analytics.options import DealerScenario, analyze_chain
@@ -80,6 +82,7 @@ class AssetAnalyses:
     surface: Result
     realised_vol_7d: Result
     realised_vol_30d: Result
+    map_accuracy: Result = field(default=Result.missing("map accuracy not computed"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +100,19 @@ class Analyses:
     settings: AnalysisOptions
     calibration: Calibration = UNCALIBRATED
     bias_inputs: Mapping[str, float | str | None] = field(default_factory=dict)  # readings the bias was given
+
+
+def _with_reasons(result: Result, extra: Result) -> Result:
+    """``result`` with ``extra``'s sources and reasons appended (partial when ``extra`` has reasons)."""
+    if result.value is None:
+        return result
+    return Result.of(
+        result.value,
+        sources=(*result.sources, *extra.sources),
+        params=result.params,
+        reasons=(*result.reasons, *extra.reasons),
+        partial=bool(result.reasons or extra.reasons),
+    )
 
 
 def _value(result: Result, attr: str):
@@ -145,7 +161,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         chain = analyze_chain(data.options, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
     missing_price = Result.missing("no reference price")
     if spot is None:
-        liq_map = depth = stops = exposure = down = up = missing_price
+        liq_map = depth = stops = exposure = down = up = accuracy = missing_price
     else:
         candles_by_venue = {c.venue: c for c in data.candles if c.market == "perp"}
         liq_map = build_liquidation_map(
@@ -165,24 +181,32 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             else Result.missing("no perp candles: structure levels unknown")
         )
         exposure = cascade_exposure(liq_map.value, price_usd=spot) if liq_map.value else liq_map
+        accuracy = current_map_accuracy(
+            data.open_interest,
+            candles_by_venue,
+            data.liquidations,
+            as_of=as_of,
+            reference_candles=hourly,
+            params=LiquidationMapParams(),
+        )
+        activity = market_activity(data.candles, as_of=as_of, sigma_candles=hourly)
         if liq_map.value is None or depth.value is None:
-            down = up = Result.missing("the cascade simulation needs a liquidation map and order-book depth")
+            down = up = Result.missing("the cascade model needs a liquidation map and order-book depth")
+        elif activity.value is None:
+            down = up = Result.missing(*(f"cascade model: {r}" for r in activity.reasons))
         else:
-            book_model = depth.value
-            down = simulate_cascade(
-                liq_map.value,
-                book_model,
-                price_usd=spot,
-                shock_fraction=options.cascade_shock_fraction,
-                direction="down",
+            down, up = (
+                simulate_cascade(
+                    liq_map.value,
+                    depth.value,
+                    activity.value,
+                    price_usd=spot,
+                    shock_fraction=options.cascade_shock_fraction,
+                    direction=direction,
+                )
+                for direction in ("down", "up")
             )
-            up = simulate_cascade(
-                liq_map.value,
-                book_model,
-                price_usd=spot,
-                shock_fraction=options.cascade_shock_fraction,
-                direction="up",
-            )
+            down, up = (_with_reasons(r, activity) for r in (down, up))  # σ/V sources, venues left out
     realised = realised_liquidations(data.liquidations, as_of=as_of)
     surface = (
         build_surface(
@@ -200,7 +224,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
-        surface, rv7, rv30,
+        surface, rv7, rv30, accuracy,
     )  # fmt: skip
 
 

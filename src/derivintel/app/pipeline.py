@@ -112,7 +112,8 @@ def get_snapshot(
 
 
 def with_stored_liquidations(snapshot: MarketSnapshot, store: Path | None) -> MarketSnapshot:
-    """Add the realised liquidations that ``collect liquidations`` stored over the 24 h before ``as_of``.
+    """Add the realised liquidations that ``collect liquidations`` stored over the 7 days before ``as_of`` (phase 6
+    sums the last 24 h; the liquidation map's accuracy ledger scores the map against up to 7 days).
 
     Venues publish liquidations only as streams, so a live snapshot has none of its own. No store: unchanged (the
     report then says no feed was collected). A store that cannot be read (e.g. a collector holds its write lock)
@@ -123,7 +124,7 @@ def with_stored_liquidations(snapshot: MarketSnapshot, store: Path | None) -> Ma
     path = resolve_store_path(store)
     if not path.exists():
         return snapshot
-    since = snapshot.as_of - timedelta(hours=24)
+    since = snapshot.as_of - timedelta(days=7)
     try:
         with HistoryStore(path, read_only=True) as st:
             assets = {

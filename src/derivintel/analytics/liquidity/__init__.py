@@ -1,4 +1,4 @@
-"""Liquidity: order-book depth, modelled liquidation levels, stop clusters and cascade simulation (phases 4, 6)."""
+"""Liquidity: order-book depth, modelled liquidation levels, stop clusters and cascade model (phases 4, 6)."""
 
 from derivintel.analytics.liquidity.book_depth import (
     BandDepth,
@@ -13,8 +13,16 @@ from derivintel.analytics.liquidity.cascade import (
     CascadeExposure,
     CascadeParams,
     CascadePath,
+    CascadeRange,
     cascade_exposure,
     simulate_cascade,
+)
+from derivintel.analytics.liquidity.impact import (
+    DEFAULT_IMPACT_RANGE,
+    ImpactParams,
+    MarketActivity,
+    market_activity,
+    sqrt_impact_fraction,
 )
 from derivintel.analytics.liquidity.liquidation_map import (
     MODEL_LABEL,
@@ -40,18 +48,22 @@ from derivintel.analytics.liquidity.stop_clusters import (
 )
 
 __all__ = [
+    "DEFAULT_IMPACT_RANGE",
     "MODEL_LABEL",
     "VENUE_MARGINS",
     "BandDepth",
     "CascadeExposure",
     "CascadeParams",
     "CascadePath",
+    "CascadeRange",
     "DepthCurve",
     "DepthMap",
     "DepthWall",
+    "ImpactParams",
     "LiquidationCluster",
     "LiquidationMap",
     "LiquidationMapParams",
+    "MarketActivity",
     "ReferenceKind",
     "ReferenceLevel",
     "StopCluster",
@@ -65,7 +77,9 @@ __all__ = [
     "build_liquidation_map",
     "cascade_exposure",
     "liquidation_price",
+    "market_activity",
     "simulate_cascade",
+    "sqrt_impact_fraction",
     "stop_clusters",
     "venue_margin",
 ]

@@ -1,17 +1,21 @@
-"""Cascade exposure and a wave-by-wave liquidation cascade simulator over a modelled liquidation map.
+"""Cascade exposure and a wave-by-wave liquidation cascade with square-root impact over a modelled liquidation map.
 
 Simulator (direction ``down``; ``up`` mirrors it with asks and short levels). Distances ``x`` are fractions of the
-start price ``P``; a map bin at price ``c`` sits at ``d = (P − c) / P`` (up: ``(c − P) / P``).
+start price ``P``; a map bin at price ``c`` sits at ``d = (P − c) / P`` (up: ``(c − P) / P``). For one parameter set
+(``Y``, forced fraction ``f``, resilience ``r``; see ``impact.py``) and market activity (``σ_d``, ``V_d``):
 
-1. The exogenous shock moves price to ``x_0 = shock_fraction``; it is assumed to have used the book up to ``x_0``.
-2. Wave ``k`` forces the modelled notional of the bins with ``x_{k−1} < d ≤ x_k`` (``x_{−1} = 0``) into market
-   orders against the opposite side of the book. The book is not replenished: cumulative consumed depth
-   ``Y_k = D(x_0) + Σ forced`` and the price reaches ``x_{k+1} = D⁻¹(Y_k)``, where ``D(x)`` is the cumulative
-   depth (USD) within ``x`` of ``P``.
-3. Stop when a wave crosses no new bin, at ``max_waves``, or at ``max_move_fraction``.
+1. The exogenous shock moves price to ``x_0 = s`` (``shock_fraction``); the shock itself is not counted as impact.
+2. Wave ``k`` (k = 1, 2, …) forces ``Q_k = f · N(x_{k−2}, x_{k−1}]`` (``x_{−1} = 0``): the modelled notional of
+   the bins crossed since the previous wave. The liquidity taken but not yet refilled is
+   ``U_k = (1 − r) · U_{k−1} + Q_k`` (``U_0 = 0``) and the price reaches
+   ``x_k = max(x_{k−1}, s + Y · σ_d · √(U_k / V_d))``.
+3. Stop when a wave crosses no new bin (the impact no longer reaches further liquidations), at ``max_waves`` or at
+   ``max_move_fraction``. The terminal price is the furthest point reached.
 
-Beyond the snapshot's reach ``D`` is extrapolated linearly at ``extrapolation_usd_per_pct`` USD per 1 % of price
-(default: the snapshot's own average depth per percent); the output says when it was used (``extrapolated``).
+With ``r = 0`` the terminal distance is the least fixed point ``x ≥ s`` of ``g(x) = s + Y σ_d √(f N(0, x] / V_d)``,
+which is non-decreasing in ``s``, ``Y`` and ``f``. The order book does not set the move; it is used to FLAG
+extrapolations: a move past the snapshot's reach, forced notional above the visible depth within the move, and
+``U/V_d`` beyond the range in which the square-root law was measured.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from typing import Literal
 import numpy as np
 
 from derivintel.analytics.liquidity.book_depth import DepthCurve, DepthMap
+from derivintel.analytics.liquidity.impact import (
+    DEFAULT_IMPACT_RANGE,
+    TESTED_Q_OVER_V_MAX,
+    ImpactParams,
+    MarketActivity,
+    sqrt_impact_fraction,
+)
 from derivintel.analytics.liquidity.liquidation_map import MODEL_LABEL, LiquidationMap
 from derivintel.core.result import Result
 
@@ -68,157 +79,229 @@ def cascade_exposure(
 
 @dataclass(frozen=True)
 class CascadeParams:
-    """``max_waves``: wave cap. ``extrapolation_usd_per_pct``: assumed depth (USD per 1 % of price) beyond the
-    snapshot (None = the snapshot's own average). ``max_move_fraction``: hard stop on the move.
-    ``forced_fraction``: share of modelled notional assumed to hit the book as market orders (1.0 = all)."""
+    """``max_waves``: wave cap. ``max_move_fraction``: hard stop on the move. ``tested_q_over_v_max``: the largest
+    ``U/V_d`` the square-root law is taken as measured for; beyond it a wave is flagged as an extrapolation."""
 
-    max_waves: int = 20
-    extrapolation_usd_per_pct: float | None = None
+    max_waves: int = 50
     max_move_fraction: float = 0.5
-    forced_fraction: float = 1.0
+    tested_q_over_v_max: float = TESTED_Q_OVER_V_MAX
 
 
 @dataclass(frozen=True, eq=False)
 class CascadePath:
-    """One simulated cascade.
+    """One simulated cascade for one parameter set.
 
-    ``price_path_usd``: start, after the shock, then after each wave. ``forced_notional_usd_per_wave``: modelled
-    liquidation notional forced in each wave (USD). ``terminal_move_fraction`` = ``|terminal / start − 1|``.
-    ``stopped_by``: ``no_new_level`` | ``max_waves`` | ``max_move``. ``extrapolated``: depth beyond the snapshot was
-    assumed (see ``assumptions``).
+    ``price_path_usd``: start, after the shock, then after each wave. ``forced_notional_usd_per_wave``: forced
+    orders per wave (USD, already × ``forced_fraction``). ``impact_fraction_per_wave``: ``Y σ_d √(U_k/V_d)`` after
+    each wave. ``terminal_move_fraction``: signed ``terminal / start − 1`` (negative down). ``stopped_by``:
+    ``no_new_level`` | ``max_waves`` | ``max_move``. ``flags``: every extrapolation, one sentence each.
     """
 
     direction: Direction
+    params: ImpactParams
     start_price_usd: float
     shock_fraction: float
     price_path_usd: tuple[float, ...]
     forced_notional_usd_per_wave: tuple[float, ...]
+    impact_fraction_per_wave: tuple[float, ...]
     total_forced_notional_usd: float
     terminal_price_usd: float
     terminal_move_fraction: float
     n_waves: int
-    extrapolated: bool
     stopped_by: str
+    flags: tuple[str, ...]
+
+    @property
+    def extrapolated(self) -> bool:
+        return bool(self.flags)
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeRange:
+    """The cascade under the low / central / high parameter sets (``paths`` in that order) and what scaled it."""
+
+    direction: Direction
+    shock_fraction: float
+    start_price_usd: float
+    activity: MarketActivity
+    paths: tuple[CascadePath, ...]
     assumptions: tuple[str, ...]
 
+    @property
+    def low(self) -> CascadePath:
+        return self.paths[0]
 
-def _inverse_depth(curve: DepthCurve, target_usd: float, rate_usd_per_fraction: float) -> float:
-    """Smallest distance ``x`` with ``D(x) ≥ target`` (linear within curve segments, extrapolated beyond)."""
-    cum, dist = curve.cumulative_usd, curve.distance_fraction
-    if target_usd <= 0:
-        return 0.0
-    if target_usd <= cum[-1]:
-        i = int(np.searchsorted(cum, target_usd, side="left"))
-        lo_c, hi_c = cum[i - 1], cum[i]
-        return float(dist[i - 1] + (target_usd - lo_c) / (hi_c - lo_c) * (dist[i] - dist[i - 1]))
-    if rate_usd_per_fraction <= 0:
-        return math.inf
-    return float(dist[-1] + (target_usd - cum[-1]) / rate_usd_per_fraction)
+    @property
+    def central(self) -> CascadePath:
+        return self.paths[len(self.paths) // 2]
+
+    @property
+    def high(self) -> CascadePath:
+        return self.paths[-1]
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f"{p.params.label}: {f}" for p in self.paths for f in p.flags))
+
+    @property
+    def note(self) -> str:
+        """The range in words: moves and the parameter sets behind them."""
+        parts = [f"{p.params.label} {p.terminal_move_fraction:+.2%} ({p.params.describe()})" for p in self.paths]
+        return (
+            "range " + "; ".join(parts) + f"; σ_daily {self.activity.sigma_daily_frac:.2%}, "
+            f"V_daily {self.activity.volume_daily_usd / 1e9:,.2f}B USD"
+        )
 
 
-def _depth_at(curve: DepthCurve, x: float, rate_usd_per_fraction: float) -> float:
-    if x <= curve.reach_fraction:
-        return float(np.interp(x, curve.distance_fraction, curve.cumulative_usd))
-    return curve.total_usd + (x - curve.reach_fraction) * rate_usd_per_fraction
+def _crossed_notional(liq_map: LiquidationMap, price_usd: float, direction: Direction) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distances of the live bins on the side a ``direction`` move liquidates, and the cumulative notional."""
+    c = liq_map.bin_centers_usd
+    if direction == "down":
+        d, notional = (price_usd - c) / price_usd, liq_map.long_notional_usd
+    else:
+        d, notional = (c - price_usd) / price_usd, liq_map.short_notional_usd
+    live = (d > 0) & (notional > 0)
+    order = np.argsort(d[live], kind="stable")
+    return d[live][order], np.concatenate(([0.0], np.cumsum(notional[live][order])))
+
+
+def _path(
+    ds: np.ndarray,
+    cum: np.ndarray,
+    curve: DepthCurve,
+    *,
+    price_usd: float,
+    shock: float,
+    direction: Direction,
+    activity: MarketActivity,
+    impact: ImpactParams,
+    params: CascadeParams,
+) -> CascadePath:
+    def crossed(a: float, b: float) -> float:  # modelled notional with a < d ≤ b
+        return float(cum[np.searchsorted(ds, b, side="right")] - cum[np.searchsorted(ds, a, side="right")])
+
+    sign = -1.0 if direction == "down" else 1.0
+    f, r = impact.forced_fraction, impact.resilience
+    x_prev, x, unrefilled = 0.0, shock, 0.0
+    path = [price_usd, price_usd * (1 + sign * x)]
+    waves: list[float] = []
+    impacts: list[float] = []
+    flags: list[str] = []
+    stopped_by = "no_new_level"
+    while True:
+        q = f * crossed(x_prev, x)
+        if q <= 0:
+            break
+        if len(waves) >= params.max_waves:
+            stopped_by = "max_waves"
+            break
+        unrefilled = (1.0 - r) * unrefilled + q
+        waves.append(q)
+        imp = sqrt_impact_fraction(
+            unrefilled,
+            y=impact.y,
+            sigma_daily_frac=activity.sigma_daily_frac,
+            volume_daily_usd=activity.volume_daily_usd,
+        )
+        impacts.append(imp)
+        ratio = unrefilled / activity.volume_daily_usd
+        if ratio > params.tested_q_over_v_max:
+            flags.append(
+                f"wave {len(waves)}: forced flow {ratio:.1%} of daily volume, beyond the square-root law's measured "
+                f"range (≤ {params.tested_q_over_v_max:.0%})"
+            )
+        x_prev, x = x, max(x, shock + imp)
+        if x >= params.max_move_fraction:
+            x = params.max_move_fraction
+            path.append(price_usd * (1 + sign * x))
+            stopped_by = "max_move"
+            break
+        path.append(price_usd * (1 + sign * x))
+    if x > curve.reach_fraction:
+        flags.append(
+            f"move {x:.2%} reaches past the order-book snapshot ({curve.reach_fraction:.2%}): no observed depth"
+        )
+    visible = float(np.interp(min(x, curve.reach_fraction), curve.distance_fraction, curve.cumulative_usd))
+    if waves and unrefilled > visible:
+        flags.append(
+            f"forced flow {unrefilled / 1e6:,.1f}M USD exceeds the visible {curve.side} depth within the move "
+            f"({visible / 1e6:,.1f}M USD): the move relies on latent liquidity, as the square-root law assumes"
+        )
+    terminal = path[-1]
+    return CascadePath(
+        direction=direction,
+        params=impact,
+        start_price_usd=price_usd,
+        shock_fraction=shock,
+        price_path_usd=tuple(path),
+        forced_notional_usd_per_wave=tuple(waves),
+        impact_fraction_per_wave=tuple(impacts),
+        total_forced_notional_usd=float(sum(waves)),
+        terminal_price_usd=terminal,
+        terminal_move_fraction=terminal / price_usd - 1.0,
+        n_waves=len(waves),
+        stopped_by=stopped_by,
+        flags=tuple(dict.fromkeys(flags)),
+    )
 
 
 def simulate_cascade(
     liq_map: LiquidationMap,
     depth: DepthMap | DepthCurve,
+    activity: MarketActivity,
     *,
     price_usd: float,
     shock_fraction: float,
     direction: Direction,
+    param_sets: tuple[ImpactParams, ...] = DEFAULT_IMPACT_RANGE,
     params: CascadeParams | None = None,
-) -> Result[CascadePath]:
-    """Simulate a liquidation cascade after an initial shock of ``shock_fraction`` (e.g. 0.01) ``direction``.
-
-    ``depth``: a ``DepthMap`` (its bid curve is used for ``down``, ask curve for ``up``) or a single ``DepthCurve``
-    of the side that absorbs the forced orders. ``price_usd`` is the start price.
-    """
+) -> Result[CascadeRange]:
+    """Simulate the cascade after a ``shock_fraction`` (e.g. 0.02) move ``direction`` under each of ``param_sets``
+    (low, central, high). ``depth``: a ``DepthMap`` (bid curve for ``down``, ask curve for ``up``) or the absorbing
+    side's ``DepthCurve``; it only flags extrapolations. ``activity``: σ_daily and V_daily (``market_activity``)."""
     params = params or CascadeParams()
     p = float(price_usd)
     par = {
         "price_usd": p,
         "shock_fraction": shock_fraction,
         "direction": direction,
+        "param_sets": [ps.describe() for ps in param_sets],
         "max_waves": params.max_waves,
-        "extrapolation_usd_per_pct": params.extrapolation_usd_per_pct,
         "max_move_fraction": params.max_move_fraction,
-        "forced_fraction": params.forced_fraction,
+        "tested_q_over_v_max": params.tested_q_over_v_max,
+        "sigma_daily_frac": activity.sigma_daily_frac,
+        "volume_daily_usd": activity.volume_daily_usd,
     }
     if direction not in ("down", "up"):
         return Result.missing(f"direction must be 'down' or 'up', got {direction!r}", params=par)
     if not (p > 0 and math.isfinite(p)) or not 0 < shock_fraction < 1:
         return Result.missing("need a positive price and 0 < shock_fraction < 1", params=par)
+    if not (activity.sigma_daily_frac > 0 and activity.volume_daily_usd > 0) or not param_sets:
+        return Result.missing("need a positive daily volatility and daily volume, and a parameter set", params=par)
     curve = depth if isinstance(depth, DepthCurve) else (depth.bid_curve if direction == "down" else depth.ask_curve)
-    if params.extrapolation_usd_per_pct is not None:
-        rate = params.extrapolation_usd_per_pct * 100.0
-        rate_text = f"{params.extrapolation_usd_per_pct:,.0f} USD per 1 % (parameter)"
-    elif curve.reach_fraction > 0 and curve.total_usd > 0:
-        rate = curve.total_usd / curve.reach_fraction
-        rate_text = f"{rate / 100.0:,.0f} USD per 1 % (the snapshot's own average depth)"
-    else:
-        return Result.missing(f"no book depth on the {curve.side} side and no extrapolation assumption", params=par)
-
-    c = liq_map.bin_centers_usd
-    if direction == "down":
-        d, notional = (p - c) / p, liq_map.long_notional_usd
-    else:
-        d, notional = (c - p) / p, liq_map.short_notional_usd
-    live = (d > 0) & (notional > 0)
-    d_sorted_idx = np.argsort(d[live], kind="stable")
-    ds = d[live][d_sorted_idx]
-    cum = np.concatenate(([0.0], np.cumsum(notional[live][d_sorted_idx] * params.forced_fraction)))
-
-    def crossed(a: float, b: float) -> float:  # notional with a < d ≤ b
-        return float(cum[np.searchsorted(ds, b, side="right")] - cum[np.searchsorted(ds, a, side="right")])
-
-    sign = -1.0 if direction == "down" else 1.0
-    x_prev, x = 0.0, float(shock_fraction)
-    used = _depth_at(curve, x, rate)
-    path = [p, p * (1 + sign * x)]
-    waves: list[float] = []
-    extrapolated = x > curve.reach_fraction
-    stopped_by = "no_new_level"
-    while True:
-        forced = crossed(x_prev, x)
-        if forced <= 0:
-            break
-        if len(waves) >= params.max_waves:
-            stopped_by = "max_waves"
-            break
-        waves.append(forced)
-        used += forced
-        x_prev, x = x, _inverse_depth(curve, used, rate)
-        if x > curve.reach_fraction:
-            extrapolated = True
-        if x >= params.max_move_fraction:
-            x = params.max_move_fraction
-            path.append(p * (1 + sign * x))
-            stopped_by = "max_move"
-            break
-        path.append(p * (1 + sign * x))
-    assumptions = [
-        f"liquidation levels are the map's model ({MODEL_LABEL})",
-        f"{params.forced_fraction:.0%} of crossed modelled notional becomes market orders",
-        "the book is not replenished during the cascade; the shock used the book up to its own distance",
-        f"beyond the snapshot reach ({curve.reach_fraction:.4f} of price) depth is assumed at {rate_text}",
-    ]
-    terminal = path[-1]
-    value = CascadePath(
-        direction=direction,
-        start_price_usd=p,
-        shock_fraction=float(shock_fraction),
-        price_path_usd=tuple(path),
-        forced_notional_usd_per_wave=tuple(waves),
-        total_forced_notional_usd=float(sum(waves)),
-        terminal_price_usd=terminal,
-        terminal_move_fraction=abs(terminal / p - 1.0),
-        n_waves=len(waves),
-        extrapolated=extrapolated,
-        stopped_by=stopped_by,
-        assumptions=tuple(assumptions),
+    ds, cum = _crossed_notional(liq_map, p, direction)
+    paths = tuple(
+        _path(
+            ds,
+            cum,
+            curve,
+            price_usd=p,
+            shock=float(shock_fraction),
+            direction=direction,
+            activity=activity,
+            impact=ps,
+            params=params,
+        )
+        for ps in param_sets
     )
-    reasons = ["depth beyond the order-book snapshot was extrapolated"] if extrapolated else []
-    return Result.of(value, params=par, reasons=reasons, partial=extrapolated)
+    assumptions = (
+        f"liquidation levels are the map's model ({MODEL_LABEL}); only a fraction of them is forced",
+        "square-root impact ΔP/P = Y·σ_daily·√(Q/V_daily) (Tóth et al. 2011; Donier & Bonart 2015) with Y of order "
+        "one from the literature: the recorded data do not identify Y, the forced fraction or the refill",
+        f"σ_daily {activity.sigma_daily_frac:.2%} from {activity.sigma_bars} bars of {activity.sigma_interval_s} s; "
+        f"V_daily {activity.volume_daily_usd / 1e9:,.2f}B USD of perp volume over 24 h ({', '.join(activity.venues)})",
+        "the shock is exogenous and permanent; the book refills the stated share between waves",
+    )
+    value = CascadeRange(direction, float(shock_fraction), p, activity, paths, assumptions)
+    flags = value.flags
+    return Result.of(value, params=par, reasons=flags, partial=bool(flags))

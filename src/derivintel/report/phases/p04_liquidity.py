@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.report.phases.map_accuracy import map_accuracy_section
 
 BANDS = ((0.005, "0_5pct", "half a percent"), (0.01, "1pct", "one percent"), (0.02, "2pct", "two percent"))
 STOPS_PER_SIDE = 3
@@ -261,6 +262,10 @@ def build(ctx: PhaseContext) -> Phase:
         "relative intensity from OI increases and an assumed leverage mix, not observed positions; book depth is "
         "aggregated across venues."
     )
+    acc_keys, acc_table, acc_sentence = map_accuracy_section(ctx)  # issue 11: the map's accuracy ledger
+    keys += acc_keys
+    tables.append(acc_table)
+    summary += " " + acc_sentence
     return make_phase(
         ctx,
         number=4,

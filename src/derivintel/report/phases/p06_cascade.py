@@ -1,7 +1,10 @@
-"""Phase 6 — Liquidation Cascade Analysis: exposure within ±1/2/5 % and a simulated cascade each way."""
+"""Phase 6 — Liquidation Cascade Analysis: exposure within ±1/2/5 % and a square-root-impact cascade range each way."""
 
 from __future__ import annotations
 
+from derivintel.analytics.liquidity import DEFAULT_IMPACT_RANGE, CascadeRange
+from derivintel.core.provenance import Source
+from derivintel.core.result import Result
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 
@@ -49,52 +52,13 @@ def build(ctx: PhaseContext) -> Phase:
             source="parameter",
         )
     )
-    sim_rows = []
+    sim_rows: list = []
+    range_rows: list = []
+    wave_rows: list = []
     for direction, res in (("down", a.cascade_down), ("up", a.cascade_up)):
-        path = res.value
-        ks = [
-            b.add_result(
-                f"cascade.{direction}.terminal_price",
-                f"Cascade {direction}: terminal price",
-                res,
-                path.terminal_price_usd if path else None,
-                "usd",
-                sources=model_sources,
-            ),
-            b.add_result(
-                f"cascade.{direction}.move",
-                f"Cascade {direction}: size of the move",
-                res,
-                abs(path.terminal_move_fraction) if path else None,
-                "share",
-            ),
-            b.add_result(
-                f"cascade.{direction}.forced_usd",
-                f"Cascade {direction}: forced notional",
-                res,
-                path.total_forced_notional_usd if path else None,
-                "usd_notional",
-                sources=model_sources,
-            ),
-            b.add_result(
-                f"cascade.{direction}.waves",
-                f"Cascade {direction}: waves",
-                res,
-                path.n_waves if path else None,
-                "count",
-                sources=model_sources,
-            ),
-            b.add_result(
-                f"cascade.{direction}.extrapolated",
-                f"Cascade {direction}: beyond the book snapshot",
-                res,
-                path.extrapolated if path else None,
-                "label",
-                sources=model_sources,
-            ),
-        ]
-        keys += ks
-        sim_rows.append(row("Longs (down)" if direction == "down" else "Shorts (up)", *(b.cell(k) for k in ks)))
+        keys += _cascade_metrics(ctx, direction, res, model_sources, sim_rows, range_rows, wave_rows)
+    param_keys, param_rows = _parameter_rows(ctx)
+    keys += param_keys
     real_res = a.realised
     real = real_res.value
     keys.append(
@@ -139,7 +103,13 @@ def build(ctx: PhaseContext) -> Phase:
     tables = [
         Table(columns=["Band", "Long liq. below", "Short liq. above", "Asymmetry"], rows=rows),
         Table(columns=["Realised (24h)", "Longs liquidated", "Shorts liquidated", "Note"], rows=real_rows),
-        Table(columns=["Cascade", "Terminal price", "Move", "Forced notional", "Waves", "Extrapolated"], rows=sim_rows),
+        Table(
+            columns=["Cascade (central)", "Terminal price", "Move", "Forced notional", "Waves", "Extrapolated"],
+            rows=sim_rows,
+        ),
+        Table(columns=["Cascade range", "Low", "Central", "High"], rows=range_rows),
+        Table(columns=["Parameters", "Y", "Forced fraction", "Book refill"], rows=param_rows),
+        Table(columns=["Wave (central)", "Forced orders", "Price after the wave"], rows=wave_rows),
     ]
     asym = ex.asymmetry.get(0.02) if ex else None
     if ex is None:
@@ -150,14 +120,16 @@ def build(ctx: PhaseContext) -> Phase:
         headline = b.text("Primary risk: short squeeze ({cascade.short_within_2pct_usd} within two percent above).")
     summary = b.text(
         "Modelled liquidations within two percent: longs {cascade.long_within_2pct_usd} below, shorts "
-        "{cascade.short_within_2pct_usd} above (asymmetry {cascade.asymmetry_2pct}). A {cascade.shock} shock down "
-        "ends at {cascade.down.terminal_price} after {cascade.down.waves} waves ({cascade.down.forced_usd} forced); "
-        "up ends at {cascade.up.terminal_price} after {cascade.up.waves} waves ({cascade.up.forced_usd} forced)."
+        "{cascade.short_within_2pct_usd} above (asymmetry {cascade.asymmetry_2pct})."
     )
+    for direction in ("down", "up"):
+        summary += " " + _cascade_sentence(ctx, direction)
     reasoning = (
-        "Realised liquidations are observed forced orders; the levels are modelled. "
-        "Each wave turns the liquidations crossed into market orders that eat the opposite side of the aggregated "
-        "book; past the book snapshot the depth is an explicit extrapolation, listed under data limitations."
+        "Realised liquidations are observed forced orders; the levels are modelled (relative intensity, not "
+        "positions), so only a fraction of them is forced. Each wave's forced orders move price by the square-root "
+        "law ΔP/P = Y·σ_daily·√(Q/V_daily) on the liquidity not yet refilled; the cascade stops when that impact no "
+        "longer reaches further modelled levels. The range spans low/central/high values of Y, the forced fraction "
+        "and the refill; every extrapolation is flagged under data limitations."
     )
     return make_phase(
         ctx,
@@ -169,3 +141,122 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning=reasoning,
         keys=keys,
     )
+
+
+def _waves(n: int) -> str:
+    return f"{n} wave" if n == 1 else f"{n} waves"
+
+
+def _cascade_sentence(ctx: PhaseContext, direction: str) -> str:
+    b = ctx.book
+    rng = ctx.analyses.primary.cascade_down if direction == "down" else ctx.analyses.primary.cascade_up
+    value: CascadeRange | None = rng.value
+    if value is None:
+        return f"The {direction} cascade is not available."
+    c = value.central
+    return b.text(
+        f"A {{cascade.shock}} shock {direction} ends at {{cascade.{direction}.terminal_price}} "
+        f"({{cascade.{direction}.move}}; range {{cascade.{direction}.move_low}} to {{cascade.{direction}.move_high}}) "
+        f"after {_waves(c.n_waves)} ({{cascade.{direction}.forced_usd}} forced)."
+    )
+
+
+def _cascade_metrics(
+    ctx: PhaseContext,
+    direction: str,
+    res: Result,
+    model_sources: tuple[Source, ...],
+    sim_rows: list,
+    range_rows: list,
+    wave_rows: list,
+) -> list[str]:
+    """Metrics of one direction: the central path, signed moves low/central/high (``note`` = the parameter range)
+    and the central waves. Flags and assumptions are listed once under data limitations, not repeated per metric."""
+    b = ctx.book
+    value: CascadeRange | None = res.value
+    sources = (*model_sources, *res.sources)
+    missing = "; ".join(res.reasons) or "insufficient data"
+    status = None if value is None else ("partial" if value.flags else "ok")
+    note = value.note if value is not None else missing
+    c = value.central if value is not None else None
+    moves = {}
+    for tag, path in (("low", value.low if value else None), ("", c), ("high", value.high if value else None)):
+        key = f"cascade.{direction}.move" + (f"_{tag}" if tag else "")
+        label = f"Cascade {direction}: move" + (f" ({tag} parameters)" if tag else " (central; signed)")
+        value_ = path.terminal_move_fraction if path else None
+        moves[tag] = b.add(key, label, value_, "fraction", sources=sources, status=status, note=note)
+    figures = (
+        ("terminal_price", "terminal price (central)", c.terminal_price_usd if c else None, "usd"),
+        ("forced_usd", "forced orders (central)", c.total_forced_notional_usd if c else None, "usd_notional"),
+        ("waves", "waves (central)", c.n_waves if c else None, "count"),
+        ("extrapolated", "any extrapolation flagged", bool(value.flags) if value else None, "label"),
+    )
+    ks = [
+        b.add(
+            f"cascade.{direction}.{name}",
+            f"Cascade {direction}: {label}",
+            v,
+            unit,
+            sources=sources,
+            status=status,
+            note=None if value else missing,
+        )
+        for name, label, v, unit in figures
+    ]
+    name = "Longs (down)" if direction == "down" else "Shorts (up)"
+    sim_rows.append(row(name, b.cell(ks[0]), b.cell(moves[""]), *(b.cell(k) for k in ks[1:])))
+    range_rows.append(row(name, b.cell(moves["low"]), b.cell(moves[""]), b.cell(moves["high"])))
+    wave_sources = ctx.analyses.primary.liquidation_map.sources
+    for i, (q, px) in enumerate(zip(c.forced_notional_usd_per_wave, c.price_path_usd[2:], strict=True) if c else ()):
+        k_q = b.add(
+            f"cascade.{direction}.wave{i + 1}.forced_usd",
+            f"Cascade {direction}: wave {i + 1} forced orders (central)",
+            q,
+            "usd_notional",
+            sources=wave_sources,
+            status=status,
+        )
+        k_p = b.add(
+            f"cascade.{direction}.wave{i + 1}.price",
+            f"Cascade {direction}: price after wave {i + 1} (central)",
+            px,
+            "usd",
+            sources=wave_sources,
+            status=status,
+        )
+        wave_rows.append(row(f"{direction} {i + 1}", b.cell(k_q), b.cell(k_p)))
+        ks += [k_q, k_p]
+    return [*ks, moves[""], moves["low"], moves["high"]]
+
+
+def _parameter_rows(ctx: PhaseContext) -> tuple[list[str], list]:
+    """The low / central / high parameter sets as metrics (one table: Y, forced fraction, refill)."""
+    b = ctx.book
+    keys, rows = [], []
+    for ps in DEFAULT_IMPACT_RANGE:
+        k = [
+            b.add(
+                f"cascade.params.{ps.label}.y",
+                f"Square-root prefactor Y ({ps.label})",
+                ps.y,
+                "ratio",
+                source="parameter",
+            ),
+            b.add(
+                f"cascade.params.{ps.label}.forced_fraction",
+                f"Forced share of modelled notional ({ps.label})",
+                ps.forced_fraction,
+                "share",
+                source="parameter",
+            ),
+            b.add(
+                f"cascade.params.{ps.label}.refill",
+                f"Book refill between waves ({ps.label})",
+                ps.resilience,
+                "share",
+                source="parameter",
+            ),
+        ]
+        keys += k
+        rows.append(row(ps.label, *(b.cell(x) for x in k)))
+    return keys, rows
