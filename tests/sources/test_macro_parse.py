@@ -15,6 +15,8 @@ from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)
+# Fetch time for the real recordings: after every capture (2023..2026-10), so none reads as future.
+REAL_RECV = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def test_coingecko_dominance_fraction() -> None:
@@ -56,7 +58,7 @@ def test_real_fred_vix_history_as_fred_csv() -> None:
     """Real VIXCLS history (finance-terminal dump) re-emitted in FRED's CSV format."""
     lines = real_path("macro", "fterm_vix.csv").read_text().splitlines()[1:]
     body = "observation_date,VIXCLS\n" + "".join(f"{ln.split(',')[0]},{ln.split(',')[1] or '.'}\n" for ln in lines)
-    s = parse_fred_csv(body.encode(), series="VIXCLS", name="vix", unit="index_points", ts_recv=RECV)
+    s = parse_fred_csv(body.encode(), series="VIXCLS", name="vix", unit="index_points", ts_recv=REAL_RECV)
     assert len(s) > 9000
     assert s.values[0] == 17.24
     assert s.ts[0] == np.datetime64("1990-01-02", "ms")

@@ -15,6 +15,8 @@ from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)
+# Fetch time for the real recordings: after every capture (2023..2026-10), so none reads as future.
+REAL_RECV = datetime(2026, 12, 1, tzinfo=UTC)
 SYM = "BTC-USDT-SWAP"
 
 
@@ -81,7 +83,7 @@ def test_real_okx_rubik_taker_volume_rows() -> None:
     with real_path("perp_history", "okx_sol_usdt_swap_2026-06", "taker_volume.csv").open() as f:
         rows = list(csv.DictReader(f))
     body = json.dumps({"code": "0", "msg": "", "data": [[r["ts"], r["sellVol"], r["buyVol"]] for r in rows[::-1]]})
-    tv = op.parse_taker_volume(body.encode(), asset="SOL", ts_recv=RECV, period_s=3600)
+    tv = op.parse_taker_volume(body.encode(), asset="SOL", ts_recv=REAL_RECV, period_s=3600)
     assert len(tv) == len(rows)
     assert tv.sell_base[0] == pytest.approx(float(rows[0]["sellVol"]))
     assert tv.buy_base[0] == pytest.approx(float(rows[0]["buyVol"]))

@@ -96,7 +96,7 @@ def parse_premium_index(
 
     ``lastFundingRate`` is the running (predicted) rate per ``funding_interval_hours``; prices in USDT (≈ USD).
     """
-    where = Where(USDM, "premiumIndex")
+    where = Where(USDM, "premiumIndex", ts_recv)
     obj = load_json(body, where)
     _check_symbol(obj, symbol, where)
     mark = positive(to_float(field(obj, "markPrice", where), where, "markPrice"), where, "markPrice")
@@ -124,7 +124,7 @@ def parse_funding_history(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
 ) -> FundingSeries:
     """``/fapi/v1/fundingRate`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
-    where = Where(USDM, "fundingRate")
+    where = Where(USDM, "fundingRate", ts_recv)
     rows = non_empty(load_json(body, where), where, "fundingRate")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -146,7 +146,7 @@ def parse_open_interest_hist(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, period_s: int
 ) -> OpenInterestSeries:
     """``/futures/data/openInterestHist`` → ``OpenInterestSeries`` (coins and USDT)."""
-    where = Where(USDM, "openInterestHist")
+    where = Where(USDM, "openInterestHist", ts_recv)
     rows = non_empty(load_json(body, where), where, "openInterestHist")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -174,7 +174,7 @@ def parse_long_short(
     body: bytes, *, dataset: str, asset: str, symbol: str, ts_recv: datetime, period_s: int
 ) -> LongShortSeries:
     """``/futures/data/{global,top}LongShort*Ratio`` → ``LongShortSeries`` of the matching kind."""
-    where = Where(USDM, dataset)
+    where = Where(USDM, dataset, ts_recv)
     if dataset not in LONG_SHORT_KINDS:
         raise ValueError(f"not a Binance long/short dataset: {dataset}")
     rows = non_empty(load_json(body, where), where, dataset)
@@ -200,7 +200,7 @@ def parse_long_short(
 
 def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
     """``/futures/data/takerlongshortRatio`` → ``TakerVolumeSeries`` (``buyVol``/``sellVol`` in coins)."""
-    where = Where(USDM, "takerlongshortRatio")
+    where = Where(USDM, "takerlongshortRatio", ts_recv)
     rows = non_empty(load_json(body, where), where, "takerlongshortRatio")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -230,7 +230,7 @@ def parse_klines(
 
     Row: ``[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase, ...]``.
     """
-    where = Where(provider, dataset)
+    where = Where(provider, dataset, ts_recv)
     rows = non_empty(load_json(body, where), where, dataset)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -246,7 +246,7 @@ def parse_klines(
 
 def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = USDM) -> OrderBook:
     """``/fapi/v1/depth`` → ``OrderBook`` (``[price USDT, qty coin]``); event time ``E`` when present."""
-    where = Where(provider, "depth")
+    where = Where(provider, "depth", ts_recv)
     obj = load_json(body, where)
     bids = book_side(field(obj, "bids", where), where, "bids", descending=True)
     asks = book_side(field(obj, "asks", where), where, "asks", descending=False)

@@ -54,7 +54,7 @@ def _list(body: bytes, where: Where) -> tuple[list[Any], Any]:
 
 def parse_tickers(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> PerpMetrics:
     """``/v5/market/tickers`` → ``PerpMetrics``. OI in coins; funding per ``fundingIntervalHour`` (8h if absent)."""
-    where = Where(PROVIDER, "tickers")
+    where = Where(PROVIDER, "tickers", ts_recv)
     rows, obj = _list(body, where)
     row = next((r for r in rows if isinstance(r, dict) and r.get("symbol") == symbol), None)
     if row is None:
@@ -91,7 +91,7 @@ def parse_open_interest(
 ) -> OpenInterestSeries:
     """``/v5/market/open-interest`` → ``OpenInterestSeries``; ``oi_usd`` = coins × the close of the bar starting
     at the same time (``close_by_ts``: epoch ms → USD); NaN where no price is known."""
-    where = Where(PROVIDER, "open-interest")
+    where = Where(PROVIDER, "open-interest", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -114,7 +114,7 @@ def parse_funding_history(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
 ) -> FundingSeries:
     """``/v5/market/funding/history`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
-    where = Where(PROVIDER, "funding-history")
+    where = Where(PROVIDER, "funding-history", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -135,7 +135,7 @@ def parse_funding_history(
 
 def parse_account_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> LongShortSeries:
     """``/v5/market/account-ratio`` → accounts ``LongShortSeries``; ratio = buyRatio / sellRatio."""
-    where = Where(PROVIDER, "account-ratio")
+    where = Where(PROVIDER, "account-ratio", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -157,7 +157,7 @@ def parse_account_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s:
 
 def parse_kline(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
     """``/v5/market/kline`` → ``CandleSeries`` (volume in coins; no taker split published)."""
-    where = Where(PROVIDER, "kline")
+    where = Where(PROVIDER, "kline", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -173,7 +173,7 @@ def parse_kline(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) 
 
 def parse_orderbook(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> OrderBook:
     """``/v5/market/orderbook`` → ``OrderBook`` (``b``/``a`` = ``[price USDT, size coin]``)."""
-    where = Where(PROVIDER, "orderbook")
+    where = Where(PROVIDER, "orderbook", ts_recv)
     result, _ = _result(body, where)
     if field(result, "s", where) != symbol:
         raise where.fail(f"book is for {result.get('s')!r}, expected {symbol!r}")

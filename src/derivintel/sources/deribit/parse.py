@@ -55,7 +55,7 @@ def parse_ticker(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> 
     ``funding_8h`` is the rate per 8h; ``open_interest`` is USD for the inverse perpetual, so
     ``oi_base = open_interest / mark_price``. 24h volume from ``stats.volume_usd``.
     """
-    where = Where(PROVIDER, "ticker")
+    where = Where(PROVIDER, "ticker", ts_recv)
     data = _result(body, where)
     if field(data, "instrument_name", where) != symbol:
         raise where.fail(f"ticker is for {data.get('instrument_name')!r}, expected {symbol!r}")
@@ -89,7 +89,7 @@ def parse_index_price(body: bytes) -> float:
 
 def parse_dvol(body: bytes, *, asset: str, ts_recv: datetime) -> MacroSeries:
     """``public/get_volatility_index_data`` → ``MacroSeries`` ``dvol_<asset>`` of closes as FRACTIONS (55 % → 0.55)."""
-    where = Where(PROVIDER, "dvol")
+    where = Where(PROVIDER, "dvol", ts_recv)
     rows = non_empty(field(_result(body, where), "data", where), where, "result.data")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -144,7 +144,7 @@ def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_pric
     stamps this connector's provenance (dataset ``book_summary_option``, ``fetched_at`` = ``ts_recv``) and the
     index from ``get_index_price`` when known. Rows without finite strike, OI or forward are a bad payload.
     """
-    where = Where(PROVIDER, "book_summary_option")
+    where = Where(PROVIDER, "book_summary_option", ts_recv)
     try:
         from derivintel.sources.files import deribit_chain
     except ImportError as exc:
