@@ -32,7 +32,7 @@ def test_premium_index_with_open_interest_and_default_interval() -> None:
     hours = bp.funding_interval_hours(intervals, "BTCUSDT")  # not listed -> 8h
     assert hours == 8.0
     assert bp.funding_interval_hours(intervals, "BLZUSDT") == 4.0
-    oi, oi_time = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT")
+    oi, oi_time = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT", ts_recv=RECV)
     assert oi == 80000.5
     assert oi_time == datetime(2024, 6, 1, 7, tzinfo=UTC)
     perp = bp.parse_premium_index(
@@ -105,7 +105,7 @@ def test_taker_volume_klines_depth() -> None:
 
 def test_symbol_mismatch_and_drift_raise_bad_payload() -> None:
     with pytest.raises(BadPayloadError, match="ETHUSDT"):
-        bp.parse_open_interest(fx("openInterest.json"), symbol="ETHUSDT")
+        bp.parse_open_interest(fx("openInterest.json"), symbol="ETHUSDT", ts_recv=RECV)
     drifted = fx("premiumIndex.json").replace(b'"markPrice"', b'"markPx"')
     with pytest.raises(BadPayloadError, match="'markPrice' missing"):
         bp.parse_premium_index(

@@ -51,11 +51,11 @@ def test_meta_and_asset_ctxs_aligned_by_index() -> None:
 
 
 def test_predicted_fundings_per_venue_interval() -> None:
-    btc = {p.venue: p for p in hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="BTC")}
+    btc = {p.venue: p for p in hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="BTC", ts_recv=RECV)}
     assert btc["binance"].rate_1h == pytest.approx(0.0001 / 8)
     assert btc["hyperliquid"].rate_1h == pytest.approx(1.25e-5)
     assert btc["bybit"].interval_hours == 8
-    eth = hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="ETH")
+    eth = hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="ETH", ts_recv=RECV)
     assert {p.venue for p in eth} == {"binance", "hyperliquid"}  # Bybit entry null -> skipped
 
 

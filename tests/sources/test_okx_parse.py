@@ -25,10 +25,10 @@ def fx(name: str) -> bytes:
 
 
 def test_perp_metrics_from_funding_mark_index_oi() -> None:
-    oi, ct_val, _ = op.parse_open_interest(fx("open-interest.json"), symbol=SYM)
+    oi, ct_val, _ = op.parse_open_interest(fx("open-interest.json"), symbol=SYM, ts_recv=RECV)
     assert oi == 25000.0
     assert ct_val == pytest.approx(0.01)  # 25000 coins / 2,500,000 contracts
-    mark, _ = op.parse_mark_price(fx("mark-price.json"), symbol=SYM)
+    mark, _ = op.parse_mark_price(fx("mark-price.json"), symbol=SYM, ts_recv=RECV)
     index = op.parse_index_price(fx("index-tickers.json"), index_id="BTC-USDT")
     p = op.parse_funding_rate(
         fx("funding-rate.json"),
@@ -67,7 +67,7 @@ def test_series_and_books() -> None:
 
 def test_error_envelope_and_drift() -> None:
     with pytest.raises(BadPayloadError, match="50011"):
-        op.parse_mark_price(b'{"code":"50011","msg":"Too Many Requests","data":[]}', symbol=SYM)
+        op.parse_mark_price(b'{"code":"50011","msg":"Too Many Requests","data":[]}', symbol=SYM, ts_recv=RECV)
     with pytest.raises(BadPayloadError, match="'realizedRate' missing"):
         op.parse_funding_history(
             fx("funding-rate-history.json").replace(b"realizedRate", b"realisedRate"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
-
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -28,6 +26,7 @@ from derivintel.sources.payload import (
     non_empty,
     ohlcv_candles,
     positive,
+    spacing_intervals_hours,
     to_dt,
     to_float,
     to_ms,
@@ -36,6 +35,7 @@ from derivintel.sources.payload import (
 VENUE = "binance"
 USDM = "binance-usdm"
 DEFAULT_FUNDING_INTERVAL_H = 8.0
+BINANCE_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 
 LONG_SHORT_KINDS: dict[str, LongShortKind] = {
     "globalLongShortAccountRatio": LongShortKind.GLOBAL_ACCOUNTS,
@@ -72,9 +72,9 @@ def funding_interval_hours(intervals: dict[str, float] | None, symbol: str) -> f
     return intervals.get(symbol, DEFAULT_FUNDING_INTERVAL_H)
 
 
-def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, datetime]:
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
     """``/fapi/v1/openInterest`` → ``(oi_base in coins, event time)``."""
-    where = Where(USDM, "openInterest")
+    where = Where(USDM, "openInterest", ts_recv)
     obj = load_json(body, where)
     _check_symbol(obj, symbol, where)
     oi = to_float(field(obj, "openInterest", where), where, "openInterest")
@@ -123,7 +123,9 @@ def parse_premium_index(
 def parse_funding_history(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
 ) -> FundingSeries:
-    """``/fapi/v1/fundingRate`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
+    """``/fapi/v1/fundingRate`` → settled ``FundingSeries``; each settlement's interval is read from its spacing
+    to the previous one (Binance moved many symbols from 8h to 4h), ``interval_hours`` (today's, fundingInfo)
+    only where the spacing cannot tell (one row)."""
     where = Where(USDM, "fundingRate", ts_recv)
     rows = non_empty(load_json(body, where), where, "fundingRate")
     ts, vals = [], []
@@ -137,7 +139,7 @@ def parse_funding_history(
         asset=asset,
         ts=ts64,
         rate_interval=values[:, 0],
-        interval_hours=np.full(len(ts64), interval_hours),
+        interval_hours=spacing_intervals_hours(ts, BINANCE_INTERVALS_H, interval_hours),
         source=make_source(where, last_ts(ts64, where), ts_recv),
     )
 

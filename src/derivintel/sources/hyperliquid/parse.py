@@ -124,12 +124,12 @@ class PredictedFunding:
         return self.rate_interval / self.interval_hours
 
 
-def parse_predicted_fundings(body: bytes, *, asset: str) -> tuple[PredictedFunding, ...]:
+def parse_predicted_fundings(body: bytes, *, asset: str, ts_recv: datetime) -> tuple[PredictedFunding, ...]:
     """``predictedFundings`` → the predicted rates for ``asset`` on Hyperliquid, Binance and Bybit.
 
     Venues with a ``null`` entry (asset not listed there) are skipped; unknown venue names too.
     """
-    where = Where(PROVIDER, "predictedFundings")
+    where = Where(PROVIDER, "predictedFundings", ts_recv)
     out: list[PredictedFunding] = []
     for entry in as_list(load_json(body, where), where, "response"):
         if not isinstance(entry, list) or len(entry) != 2:

@@ -56,9 +56,9 @@ def _row_for(rows: list[Any], key: str, value: str, where: Where) -> dict[str, A
     raise where.fail(f"no row with {key}={value!r} in data")
 
 
-def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, float, datetime]:
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, float, datetime]:
     """``/public/open-interest`` → ``(oi_base coins, contract value in coins, event time)``."""
-    where = Where(PROVIDER, "open-interest")
+    where = Where(PROVIDER, "open-interest", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     oi_contracts = to_float(field(row, "oi", where), where, "oi")
     oi_base = to_float(field(row, "oiCcy", where), where, "oiCcy")
@@ -68,9 +68,9 @@ def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, float, date
     return oi_base, ct_val, to_dt(field(row, "ts", where), where, "ts")
 
 
-def parse_mark_price(body: bytes, *, symbol: str) -> tuple[float, datetime]:
+def parse_mark_price(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
     """``/public/mark-price`` → ``(mark USD, event time)``."""
-    where = Where(PROVIDER, "mark-price")
+    where = Where(PROVIDER, "mark-price", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     mark = positive(to_float(field(row, "markPx", where), where, "markPx"), where, "markPx")
     return mark, to_dt(field(row, "ts", where), where, "ts")
