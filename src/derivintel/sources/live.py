@@ -680,16 +680,16 @@ def _assets(primary: str, secondary: Sequence[str]) -> list[str]:
     return out
 
 
-def _assemble(
+def _collect(
     responses: Sequence[RawResponse],
     failures: Mapping[Key, Gap],
     assets: Sequence[str],
-    as_of: datetime,
     *,
     disabled: frozenset[str],
     env: Mapping[str, str],
     keyed: frozenset[str] = frozenset(),
-) -> MarketSnapshot:
+) -> tuple[dict[str, AssetData], dict[str, MacroSeries], list[Gap]]:
+    """Parse every recorded response into per-asset data, macro series and gaps (no price required)."""
     a = _Assembler(responses, failures)
     keyed = keyed - disabled
     macro: dict[str, MacroSeries] = {}
@@ -710,6 +710,31 @@ def _assemble(
     gaps = [g for g in a.gap_list() if g.source not in disabled]
     gaps += [Gap(p, "all", GapKind.NOT_CONFIGURED, "disabled in source config") for p in sorted(disabled)]
     gaps += keyed_source_gaps(env, covered=keyed | disabled)
+    return data, macro, gaps
+
+
+def assemble_partial(
+    responses: Sequence[RawResponse], assets: Sequence[str], failures: Mapping[Key, Gap] | None = None
+) -> tuple[dict[str, AssetData], tuple[Gap, ...]]:
+    """Per-asset data and gaps of recorded responses, without requiring a price (``derivintel doctor``). Pure."""
+    keyed = frozenset(r.provider for r in responses if r.provider in registry.KEYED_PROVIDERS)
+    data, _macro, gaps = _collect(
+        responses, failures or {}, _assets(assets[0], assets[1:]), disabled=frozenset(), env={}, keyed=keyed
+    )
+    return data, tuple(gaps)
+
+
+def _assemble(
+    responses: Sequence[RawResponse],
+    failures: Mapping[Key, Gap],
+    assets: Sequence[str],
+    as_of: datetime,
+    *,
+    disabled: frozenset[str],
+    env: Mapping[str, str],
+    keyed: frozenset[str] = frozenset(),
+) -> MarketSnapshot:
+    data, macro, gaps = _collect(responses, failures, assets, disabled=disabled, env=env, keyed=keyed)
     primary = data[assets[0]]
     if not primary.perps and not primary.candles:
         failed = [g for g in gaps if g.kind is not GapKind.NOT_CONFIGURED]
@@ -759,6 +784,25 @@ async def fetch_snapshot(
     when no price source answered for the primary asset.
     """
     assets = _assets(primary, secondary)
+    responses, failures, keys = await fetch_raw(assets, config=config, progress=progress, transport=transport)
+    as_of = datetime.now(UTC)
+    snapshot = _assemble(
+        responses, failures, assets, as_of, disabled=config.disabled, env=os.environ, keyed=frozenset(keys)
+    )
+    return snapshot, responses
+
+
+async def fetch_raw(
+    assets: Sequence[str],
+    *,
+    config: SourceConfig,
+    progress: Progress | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[list[RawResponse], dict[Key, Gap], dict[str, Secret]]:
+    """Fetch one response per planned endpoint for ``assets`` (normalised) concurrently.
+
+    Returns every recorded response (secrets redacted), the gap of each request that failed, and the keys used.
+    """
     start = datetime.now(UTC)
     keys = {k: v for k, v in effective_keys(config, os.environ).items() if k not in config.disabled}
     secrets = tuple(keys.values())
@@ -807,8 +851,4 @@ async def fetch_snapshot(
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         responses = [redact_response(r, secrets) for r in fetcher.responses]
-    as_of = datetime.now(UTC)
-    snapshot = _assemble(
-        responses, failures, assets, as_of, disabled=config.disabled, env=os.environ, keyed=frozenset(keys)
-    )
-    return snapshot, responses
+    return responses, failures, keys

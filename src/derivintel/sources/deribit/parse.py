@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from derivintel.core.errors import SourceError, UserInputError
+from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.sources.payload import (
     Where,
+    check_ms,
     columns,
     field,
     last_ts,
@@ -163,6 +165,7 @@ def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_pric
         raise where.fail(str(exc)) from exc
     if chain.currency != asset:
         raise where.fail(f"chain is for {chain.currency}, expected {asset}")
+    check_ms(datetime_to_ms(chain.source.as_of), where, "creation_timestamp")
     for name in ("strike", "oi_base", "underlying_price_usd"):
         if not np.isfinite(getattr(chain, name)).all():
             raise where.fail(f"non-finite {name} in option rows")
