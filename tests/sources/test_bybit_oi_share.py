@@ -36,3 +36,37 @@ def test_aggregate_oi_counts_bybit_once_on_the_recorded_shape() -> None:
     assert total.total_oi_usd == pytest.approx(others + float(row["singleOpenInterestValue"]), rel=1e-9)
     # Counted with both sides (what the parser read before), Bybit's USD OI would be twice as large.
     assert float(row["openInterestValue"]) == pytest.approx(2 * bybit.oi_usd, rel=1e-6)
+
+
+def _strip(name: str, key: str) -> bytes:
+    obj = json.loads((FIXTURES / "bybit" / name).read_bytes())
+    for row in obj["result"]["list"]:
+        row.pop(key, None)
+    return json.dumps(obj).encode()
+
+
+def _bybit_perp(overrides: dict) -> tuple:
+    with FakeVenues(overrides=overrides) as venues:
+        responses, _, _ = asyncio.run(fetch_raw(["BTC"], config=venues.config()))
+    snapshot = build_snapshot_from_raw(responses, "BTC")
+    perp = next(p for p in snapshot.assets["BTC"].perps if p.venue == "bybit")
+    return perp, [g for g in snapshot.gaps if g.source == "bybit"]
+
+
+def test_interval_from_instruments_info_when_tickers_lack_it_and_flagged_when_neither_says() -> None:
+    bare = _strip("tickers.json", "fundingIntervalHour")
+    info = (
+        (FIXTURES / "bybit" / "instruments-info.json")
+        .read_bytes()
+        .replace(b'"fundingInterval": 480', b'"fundingInterval": 240')
+    )
+    perp, gaps = _bybit_perp({("bybit", "tickers"): bare, ("bybit", "instruments-info"): info})
+    assert perp.funding_interval_hours == 4.0
+    assert perp.funding_rate_1h == pytest.approx(0.0001 / 4)
+    assert not gaps
+    perp, gaps = _bybit_perp(
+        {("bybit", "tickers"): bare, ("bybit", "instruments-info"): _strip("instruments-info.json", "fundingInterval")}
+    )
+    assert perp.funding_rate_interval is None  # shown missing, not assumed per 8h
+    assert [g.dataset for g in gaps] == ["tickers"]
+    assert "funding interval unknown" in gaps[0].reason
