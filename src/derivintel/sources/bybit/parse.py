@@ -77,7 +77,7 @@ def _result(body: bytes, where: Where) -> tuple[Any, Any]:
     """Check the envelope; returns ``(result, top-level object)``. A non-zero ``retCode`` is a bad payload."""
     obj = load_json(body, where)
     code = field(obj, "retCode", where)
-    if code != 0:
+    if str(code) != "0":  # a number in the docs; "0" read the same
         raise where.fail(f"retCode {code}: {obj.get('retMsg', '')}")
     return field(obj, "result", where), obj
 
