@@ -99,3 +99,25 @@ def test_doctor_bad_input_is_one_line_and_exit_2(args: list[str], capsys) -> Non
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def _config_file(tmp_path: Path, venues: FakeVenues) -> Path:
+    lines = ["[sources]", "timeout_s = 2.0", "max_retries = 1", "backoff_base_s = 0.01", "backoff_max_s = 0.02"]
+    lines += ["retry_after_cap_s = 0.01", "rate_limit_scale = 1000.0", "", "[sources.base_urls]"]
+    lines += [f'"{name}" = "{url}"' for name, url in venues.config().base_urls.items()]
+    path = tmp_path / "sources.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_doctor_fetches_one_answer_per_endpoint_when_not_given_a_snapshot(tmp_path: Path, capsys, monkeypatch) -> None:
+    for var in ("COINGLASS_API_KEY", "DERIVINTEL_COINGLASS_KEY", "CRYPTOQUANT_API_KEY", "DERIVINTEL_CRYPTOQUANT_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    with FakeVenues() as venues:
+        rc = main(["doctor", "BTC", "--config", str(_config_file(tmp_path, venues))])
+        hits = set(venues.hits)
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert ("bybit", "instruments-info") in hits
+    assert ("okx", "open-interest") in hits
+    assert "0 failed" in out
