@@ -46,7 +46,8 @@ def render(checks: list[Check], *, width: int | None = None) -> str:
     counts = {v: sum(c.verdict is v for c in checks) for v in Verdict}
     summary = f"{counts[Verdict.OK]} ok, {counts[Verdict.FAIL]} failed, {counts[Verdict.NA]} n/a"
     if bad:
-        summary += " — conventions no longer holding: " + "; ".join(f"{c.endpoint} {c.check}" for c in bad)
+        broken = dict.fromkeys(f"{c.endpoint} {c.check}" for c in bad)  # one mention per (endpoint, check)
+        summary += " — conventions no longer holding: " + "; ".join(broken)
     return out.getvalue() + summary + "\n"
 
 
