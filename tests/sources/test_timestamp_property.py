@@ -93,19 +93,34 @@ def test_no_parser_returns_a_time_outside_the_venues_life(recorded: list[RawResp
     as_text = data.draw(st.booleans(), label="as text")
     body = json.dumps(_mutate(json.loads(raw.body), value, as_text, [0])).encode()
     responses = [*recorded[:i], replace(raw, body=body), *recorded[i + 1 :]]
-    parsed, gaps = assemble_partial(responses, ["BTC"])
+    parsed, _gaps = assemble_partial(responses, ["BTC"])
     newest_allowed = to_ms(fetch) + MAX_AHEAD_OF_FETCH_MS
     for t in _times(parsed):
         assert VENUE_LIFE_START_MS <= t <= newest_allowed, (raw.provider, raw.dataset, value)
-    if not any(g.source == raw.provider and g.dataset == raw.dataset for g in gaps):
-        parsed_times.append(value)  # the mutated answer was used, not rejected
 
 
-parsed_times: list[int] = []
-
-
-def test_the_property_saw_mutated_answers_used_and_rejected() -> None:
-    """Runs after the property (file order): both outcomes occurred, so it was not checked vacuously."""
-    if not parsed_times:
-        pytest.skip("property test did not run first")
-    assert any(VENUE_LIFE_START_MS // 1000 < v < 10**11 for v in parsed_times) or len(parsed_times) > 3
+@pytest.mark.parametrize(
+    ("value", "expect_ms"),
+    [
+        (1_717_214_400, 1_717_214_400_000),  # seconds: read as 2024-06-01 04:00, used
+        (1_717_214_400_000_000, 1_717_214_400_000),  # microseconds: same instant, used
+        (1_717, None),  # 1970 in any unit: bad payload naming the row
+        (4_102_444_800_000, None),  # 2100: more than a day after the fetch
+    ],
+)
+def test_a_mutated_timestamp_is_read_in_its_unit_or_named_in_the_gap(
+    recorded: list[RawResponse], value: int, expect_ms: int | None
+) -> None:
+    i = next(n for n, r in enumerate(recorded) if (r.provider, r.dataset) == ("bybit", "open-interest"))
+    obj = json.loads(recorded[i].body)
+    obj["result"]["list"][2]["timestamp"] = str(value)  # the oldest row, as in the 2026 recording
+    responses = [*recorded[:i], replace(recorded[i], body=json.dumps(obj).encode()), *recorded[i + 1 :]]
+    parsed, gaps = assemble_partial(responses, ["BTC"])
+    mine = [g for g in gaps if (g.source, g.dataset) == ("bybit", "open-interest")]
+    if expect_ms is None:
+        assert len(mine) == 1
+        assert "[2].timestamp" in mine[0].reason
+    else:
+        assert mine == []
+        (series,) = [s for s in parsed["BTC"].open_interest if s.venue == "bybit"]
+        assert int(series.ts[0].astype(np.int64)) == expect_ms
