@@ -17,6 +17,8 @@ from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)
+# Fetch time for the real recordings: after every capture (2023..2026-10), so none reads as future.
+REAL_RECV = datetime(2026, 12, 1, tzinfo=UTC)
 T0 = datetime(2024, 6, 1, tzinfo=UTC)
 
 
@@ -30,7 +32,7 @@ def test_premium_index_with_open_interest_and_default_interval() -> None:
     hours = bp.funding_interval_hours(intervals, "BTCUSDT")  # not listed -> 8h
     assert hours == 8.0
     assert bp.funding_interval_hours(intervals, "BLZUSDT") == 4.0
-    oi, oi_time = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT")
+    oi, oi_time = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT", ts_recv=RECV)
     assert oi == 80000.5
     assert oi_time == datetime(2024, 6, 1, 7, tzinfo=UTC)
     perp = bp.parse_premium_index(
@@ -103,7 +105,7 @@ def test_taker_volume_klines_depth() -> None:
 
 def test_symbol_mismatch_and_drift_raise_bad_payload() -> None:
     with pytest.raises(BadPayloadError, match="ETHUSDT"):
-        bp.parse_open_interest(fx("openInterest.json"), symbol="ETHUSDT")
+        bp.parse_open_interest(fx("openInterest.json"), symbol="ETHUSDT", ts_recv=RECV)
     drifted = fx("premiumIndex.json").replace(b'"markPrice"', b'"markPx"')
     with pytest.raises(BadPayloadError, match="'markPrice' missing"):
         bp.parse_premium_index(
@@ -143,7 +145,7 @@ def test_real_binance_klines_shaped_as_api_json() -> None:
         asset="BTC",
         market="perp",
         interval_s=86_400,
-        ts_recv=RECV,
+        ts_recv=REAL_RECV,
     )
     assert len(k) == 30
     assert k.ts[0] == np.datetime64("2021-01-01", "ms")
@@ -160,7 +162,7 @@ def test_real_binance_funding_shaped_as_api_json() -> None:
     # data.binance.vision calc_time carries a few ms of jitter; the API's fundingTime is the same instant.
     api = [{"symbol": "BTCUSDT", "fundingTime": int(r[0]), "fundingRate": r[2], "markPrice": ""} for r in rows]
     f = bp.parse_funding_history(
-        json.dumps(api).encode(), asset="BTC", symbol="BTCUSDT", ts_recv=RECV, interval_hours=float(rows[0][1])
+        json.dumps(api).encode(), asset="BTC", symbol="BTCUSDT", ts_recv=REAL_RECV, interval_hours=float(rows[0][1])
     )
     assert len(f) == 90
     assert f.rate_interval[0] == pytest.approx(0.00022753)
@@ -188,7 +190,7 @@ def test_real_binance_metrics_shaped_as_oi_and_ratio_json() -> None:
         for r in rows
     ]
     oi = bp.parse_open_interest_hist(
-        json.dumps(oi_api).encode(), asset="BTC", symbol="BTCUSDT", ts_recv=RECV, period_s=300
+        json.dumps(oi_api).encode(), asset="BTC", symbol="BTCUSDT", ts_recv=REAL_RECV, period_s=300
     )
     assert oi.oi_base[0] == pytest.approx(74006.266)
     implied = oi.oi_usd / oi.oi_base  # a BTC price on 2024-01-01
@@ -202,7 +204,7 @@ def test_real_binance_metrics_shaped_as_oi_and_ratio_json() -> None:
         dataset="globalLongShortAccountRatio",
         asset="BTC",
         symbol="BTCUSDT",
-        ts_recv=RECV,
+        ts_recv=REAL_RECV,
         period_s=300,
     )
     assert ls.long_share[0] == pytest.approx(1.50710938 / 2.50710938)

@@ -13,6 +13,8 @@ from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)
+# Fetch time for the real recordings: after every capture (2023..2026-10), so none reads as future.
+REAL_RECV = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def fx(name: str) -> bytes:
@@ -63,7 +65,7 @@ def test_rpc_error_and_truncation() -> None:
 def test_real_ws_ticker_message() -> None:
     """Real BTC-PERPETUAL ticker (2025-12-12) from a websocket subscription: same fields as public/ticker."""
     body = real_path("deribit_options", "nautilus_deribit_ws_ticker.json").read_bytes()
-    p = dp.parse_ticker(body, asset="BTC", symbol="BTC-PERPETUAL", ts_recv=RECV)
+    p = dp.parse_ticker(body, asset="BTC", symbol="BTC-PERPETUAL", ts_recv=REAL_RECV)
     assert p.mark_price_usd == 92281.78
     assert p.oi_base == pytest.approx(1132329370.0 / 92281.78)  # ~12,270 BTC
     assert p.funding_rate_1h == pytest.approx(0.00001742 / 8)

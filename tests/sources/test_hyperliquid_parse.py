@@ -14,6 +14,8 @@ from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)
+# Fetch time for the real recordings: after every capture (2023..2026-10), so none reads as future.
+REAL_RECV = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def fx(name: str) -> bytes:
@@ -49,11 +51,11 @@ def test_meta_and_asset_ctxs_aligned_by_index() -> None:
 
 
 def test_predicted_fundings_per_venue_interval() -> None:
-    btc = {p.venue: p for p in hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="BTC")}
+    btc = {p.venue: p for p in hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="BTC", ts_recv=RECV)}
     assert btc["binance"].rate_1h == pytest.approx(0.0001 / 8)
     assert btc["hyperliquid"].rate_1h == pytest.approx(1.25e-5)
     assert btc["bybit"].interval_hours == 8
-    eth = hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="ETH")
+    eth = hp.parse_predicted_fundings(fx("predictedFundings.json"), asset="ETH", ts_recv=RECV)
     assert {p.venue for p in eth} == {"binance", "hyperliquid"}  # Bybit entry null -> skipped
 
 
@@ -71,7 +73,7 @@ def test_book_candles_funding_fixture() -> None:
 @pytest.mark.real_data
 def test_real_cassette_funding_history_2023() -> None:
     body = cassette_body("hlsdk_test_get_funding_historyNone.yaml", "fundingHistory")
-    f = hp.parse_funding_history(body, asset="BTC", ts_recv=RECV)
+    f = hp.parse_funding_history(body, asset="BTC", ts_recv=REAL_RECV)
     assert len(f) > 1000
     assert f.rate_interval[0] == pytest.approx(-0.00061334)
     # Hyperliquid settled every 8h until 2023-06-08 and hourly since: the interval is read per row.
@@ -84,13 +86,13 @@ def test_real_cassette_funding_history_2023() -> None:
 
 @pytest.mark.real_data
 def test_real_cassette_l2_book_and_candles() -> None:
-    book = hp.parse_l2_book(cassette_body("hlsdk_test_get_l2_snapshot.yaml", "l2Book"), asset="DYDX", ts_recv=RECV)
+    book = hp.parse_l2_book(cassette_body("hlsdk_test_get_l2_snapshot.yaml", "l2Book"), asset="DYDX", ts_recv=REAL_RECV)
     assert book.bids[0, 0] == 2.111
     assert book.bids[0, 0] < book.asks[0, 0]
     candles = hp.parse_candle_snapshot(
         cassette_body("hlsdk_test_get_candles_snapshot.yaml", "candleSnapshot"),
         asset="kPEPE",
-        ts_recv=RECV,
+        ts_recv=REAL_RECV,
         interval_s=3600,
     )
     assert candles.close[0] == 0.001604
@@ -102,12 +104,12 @@ def test_real_cassette_l2_book_and_candles() -> None:
 @pytest.mark.real_data
 def test_real_nautilus_recordings() -> None:
     f = hp.parse_funding_history(
-        real_path("hyperliquid", "nautilus_http_funding_history.json").read_bytes(), asset="BTC", ts_recv=RECV
+        real_path("hyperliquid", "nautilus_http_funding_history.json").read_bytes(), asset="BTC", ts_recv=REAL_RECV
     )
     assert set(f.interval_hours) == {1.0}  # hourly spacing in 2026
     np.testing.assert_allclose(f.rate_interval, [0.0000125, -0.0000081, 0.0000033])
     book = hp.parse_l2_book(
-        real_path("hyperliquid", "nautilus_http_l2_book_btc.json").read_bytes(), asset="BTC", ts_recv=RECV
+        real_path("hyperliquid", "nautilus_http_l2_book_btc.json").read_bytes(), asset="BTC", ts_recv=REAL_RECV
     )
     assert book.mid_usd == 110427.5
     # The all-dexs websocket ctxs message holds the same ctx objects as metaAndAssetCtxs: pair it with the meta.
@@ -115,7 +117,7 @@ def test_real_nautilus_recordings() -> None:
     ctxs = ws["data"]["ctxs"][0][1]
     names = ["BTC", "ETH"] + [f"X{i}" for i in range(len(ctxs) - 2)]
     body = json.dumps([{"universe": [{"name": n, "szDecimals": 1, "maxLeverage": 3} for n in names]}, ctxs])
-    btc = hp.parse_meta_and_asset_ctxs(body.encode(), asset="BTC", ts_recv=RECV)
+    btc = hp.parse_meta_and_asset_ctxs(body.encode(), asset="BTC", ts_recv=REAL_RECV)
     assert btc.mark_price_usd == 77562.0
     assert btc.oi_base == pytest.approx(27353.17682)
     assert btc.funding_rate_1h == pytest.approx(-0.0000015186)

@@ -30,3 +30,16 @@ def test_live_snapshot_parses_every_reachable_endpoint() -> None:
             assert abs(perp.funding_rate_1h) < 0.04  # Hyperliquid cap 4 %/h; others far below
     if btc.options is not None:
         assert 0.05 < float(btc.options.mark_iv[btc.options.mark_iv > 0].mean()) < 5  # fraction, not percent
+
+
+def test_live_doctor_conventions_hold() -> None:
+    """``derivintel doctor`` on the real APIs: every convention the parsers assume still holds."""
+    from derivintel.sources.doctor import Verdict, failed, run_checks
+    from derivintel.sources.live import fetch_raw
+
+    responses, failures, _ = asyncio.run(fetch_raw(["BTC", "ETH"], config=SourceConfig.load()))
+    checks = run_checks(responses, ["BTC", "ETH"], failures)
+    if not any(c.verdict is Verdict.OK and c.check != "envelope" for c in checks):
+        pytest.skip("no venue answered from here")
+    broken = failed(checks)
+    assert not broken, "; ".join(f"{c.endpoint} {c.check}: {c.evidence}" for c in broken)

@@ -15,6 +15,8 @@ from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)
+# Fetch time for the real recordings: after every capture (2023..2026-10), so none reads as future.
+REAL_RECV = datetime(2026, 12, 1, tzinfo=UTC)
 SYM = "BTC-USDT-SWAP"
 
 
@@ -23,10 +25,10 @@ def fx(name: str) -> bytes:
 
 
 def test_perp_metrics_from_funding_mark_index_oi() -> None:
-    oi, ct_val, _ = op.parse_open_interest(fx("open-interest.json"), symbol=SYM)
+    oi, ct_val, _ = op.parse_open_interest(fx("open-interest.json"), symbol=SYM, ts_recv=RECV)
     assert oi == 25000.0
     assert ct_val == pytest.approx(0.01)  # 25000 coins / 2,500,000 contracts
-    mark, _ = op.parse_mark_price(fx("mark-price.json"), symbol=SYM)
+    mark, _ = op.parse_mark_price(fx("mark-price.json"), symbol=SYM, ts_recv=RECV)
     index = op.parse_index_price(fx("index-tickers.json"), index_id="BTC-USDT")
     p = op.parse_funding_rate(
         fx("funding-rate.json"),
@@ -65,7 +67,7 @@ def test_series_and_books() -> None:
 
 def test_error_envelope_and_drift() -> None:
     with pytest.raises(BadPayloadError, match="50011"):
-        op.parse_mark_price(b'{"code":"50011","msg":"Too Many Requests","data":[]}', symbol=SYM)
+        op.parse_mark_price(b'{"code":"50011","msg":"Too Many Requests","data":[]}', symbol=SYM, ts_recv=RECV)
     with pytest.raises(BadPayloadError, match="'realizedRate' missing"):
         op.parse_funding_history(
             fx("funding-rate-history.json").replace(b"realizedRate", b"realisedRate"),
@@ -81,7 +83,7 @@ def test_real_okx_rubik_taker_volume_rows() -> None:
     with real_path("perp_history", "okx_sol_usdt_swap_2026-06", "taker_volume.csv").open() as f:
         rows = list(csv.DictReader(f))
     body = json.dumps({"code": "0", "msg": "", "data": [[r["ts"], r["sellVol"], r["buyVol"]] for r in rows[::-1]]})
-    tv = op.parse_taker_volume(body.encode(), asset="SOL", ts_recv=RECV, period_s=3600)
+    tv = op.parse_taker_volume(body.encode(), asset="SOL", ts_recv=REAL_RECV, period_s=3600)
     assert len(tv) == len(rows)
     assert tv.sell_base[0] == pytest.approx(float(rows[0]["sellVol"]))
     assert tv.buy_base[0] == pytest.approx(float(rows[0]["buyVol"]))

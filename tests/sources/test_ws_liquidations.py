@@ -224,7 +224,8 @@ sizes = st.decimals(min_value="0.001", max_value="10000", places=3)
 
 
 @settings(max_examples=100, deadline=None)
-@given(prices, sizes, st.sampled_from(["Buy", "Sell"]), st.integers(1_600_000_000_000, 1_900_000_000_000))
+# Event times up to RECV + 1 day: later ones are not observations (payload.to_ms rule), tested below.
+@given(prices, sizes, st.sampled_from(["Buy", "Sell"]), st.integers(1_600_000_000_000, 1_717_311_602_000))
 def test_bybit_notional_is_price_times_size(price, size, side, t_ms) -> None:
     raw = json.dumps(
         {
@@ -280,3 +281,27 @@ def test_streams_for_overrides_urls_and_rejects_unknown_venues() -> None:
     assert wl.STREAMS["binance-usdm"].ping_text is None
     with pytest.raises(KeyError):
         wl.streams_for(["kraken"])
+
+
+@pytest.mark.parametrize(
+    ("t", "expected_ms"),
+    [
+        (1717225200, 1717225200000),  # seconds
+        (1717225200000, 1717225200000),  # milliseconds
+        ("1717225200000000", 1717225200000),  # microseconds, as text
+        (1483228799000, None),  # 2016-12-31 23:59:59: before any venue
+        (1717225202000 + 86_400_000 + 1, None),  # more than a day after the receive time
+        (0, None),
+    ],
+)
+def test_event_time_units_and_bounds_follow_the_payload_rule(t, expected_ms) -> None:
+    raw = json.dumps(
+        {"topic": "allLiquidation.BTCUSDT", "data": [{"T": t, "s": "BTCUSDT", "S": "Buy", "v": "1", "p": "65000"}]}
+    )
+    parsed = wl.parse_bybit(raw, ASSETS, RECV)
+    if expected_ms is None:
+        assert parsed.events == ()
+        assert parsed.bad == 1
+    else:
+        (e,) = parsed.events
+        assert round(e.source.as_of.timestamp() * 1000) == expected_ms

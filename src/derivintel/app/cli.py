@@ -16,6 +16,7 @@ from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors
 from derivintel.app import history_cmd
 from derivintel.app.alerts_cmd import check as check_command
 from derivintel.app.alerts_cmd import watch as watch_command
+from derivintel.app.doctor_cmd import doctor as doctor_command  # light module: the checks load when it runs
 from derivintel.app.liquidations_cmd import collect_liquidations
 from derivintel.app.options_cmd import options as options_command
 from derivintel.app.serve_cmd import serve as serve_command
@@ -219,6 +220,7 @@ app.command("collect-liquidations")(collect_liquidations)
 app.command("study")(history_cmd.study)
 app.command("store")(history_cmd.store_info)
 app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)
+app.command("doctor")(doctor_command)
 
 
 def main(argv: list[str] | None = None) -> int:

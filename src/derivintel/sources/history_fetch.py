@@ -82,8 +82,8 @@ PAGINGS: tuple[Paging, ...] = (
     Paging("okx", "history-candles", 100, HOUR_MS, "before", "after", exclusive=True),
     Paging("okx", "funding-rate-history", 100, HOUR_MS, "before", "after", exclusive=True),
 )
-BINANCE_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
-BYBIT_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
+BINANCE_INTERVALS_H = binance.BINANCE_INTERVALS_H
+BYBIT_INTERVALS_H = bybit.BYBIT_INTERVALS_H
 
 
 def windows(start_ms: int, end_ms: int, window_ms: int) -> list[tuple[int, int]]:

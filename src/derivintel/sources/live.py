@@ -226,6 +226,10 @@ class _Assembler:
         reason = f"{who}not usable without {needs[0]}/{needs[1]}"
         self._add_gap(raw.key, Gap(provider, dataset, kinds[0], reason))
 
+    def flag(self, gap: Gap) -> None:
+        """Record a caveat on data that was parsed (a convention the payload left unstated)."""
+        self.gaps.setdefault(((gap.source, gap.dataset, None), gap.reason), gap)
+
     def gap_list(self) -> tuple[Gap, ...]:
         return tuple(self.gaps.values())
 
@@ -240,7 +244,12 @@ def _binance(a: _Assembler, asset: str, parts: _Parts) -> None:
     symbol = usdm.symbol(asset)
     intervals = a.parse(usdm.name, "fundingInfo", None, lambda r: binance.parse_funding_intervals(r.body))
     interval_h = None if intervals is None else binance.funding_interval_hours(intervals, symbol)
-    oi = a.parse(usdm.name, "openInterest", asset, lambda r: binance.parse_open_interest(r.body, symbol=symbol))
+    oi = a.parse(
+        usdm.name,
+        "openInterest",
+        asset,
+        lambda r: binance.parse_open_interest(r.body, symbol=symbol, ts_recv=r.ts_received),
+    )
 
     def perp(r: RawResponse) -> PerpMetrics:
         metrics = binance.parse_premium_index(
@@ -344,9 +353,24 @@ def _binance_spot(a: _Assembler, asset: str, parts: _Parts) -> None:
 def _bybit(a: _Assembler, asset: str, parts: _Parts) -> None:
     name = bybit_ep.PROVIDER.name
     symbol = bybit_ep.PROVIDER.symbol(asset)
-    perp = a.parse(
-        name, "tickers", asset, lambda r: bybit.parse_tickers(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received)
+    listed = a.parse(
+        name,
+        "instruments-info",
+        asset,
+        lambda r: bybit.parse_instruments_info(r.body, symbol=symbol, ts_recv=r.ts_received),
     )
+    perp = a.parse(
+        name,
+        "tickers",
+        asset,
+        lambda r: bybit.parse_tickers(
+            r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received, instrument_interval_hours=listed
+        ),
+    )
+    if perp is not None and perp.funding_rate_interval is None:  # interval stated by neither endpoint
+        reason = f"{asset}: funding interval unknown (no tickers fundingIntervalHour, no instruments-info "
+        reason += "fundingInterval): rate left out rather than assumed per 8h"
+        a.flag(Gap(name, "tickers", GapKind.NOT_COVERED, reason))
     _add(parts.perps, perp)
     kline = a.parse(
         name,
@@ -355,7 +379,7 @@ def _bybit(a: _Assembler, asset: str, parts: _Parts) -> None:
         lambda r: bybit.parse_kline(r.body, asset=asset, ts_recv=r.ts_received, interval_s=bybit_ep.PERIOD_S),
     )
     _add(parts.candles, kline)
-    closes = bybit.close_prices_by_ts(kline)
+    opens = bybit.open_prices_by_ts(kline)
     _add(
         parts.open_interest,
         a.parse(
@@ -363,7 +387,7 @@ def _bybit(a: _Assembler, asset: str, parts: _Parts) -> None:
             "open-interest",
             asset,
             lambda r: bybit.parse_open_interest(
-                r.body, asset=asset, ts_recv=r.ts_received, period_s=bybit_ep.PERIOD_S, close_by_ts=closes
+                r.body, asset=asset, ts_recv=r.ts_received, period_s=bybit_ep.PERIOD_S, price_by_ts=opens
             ),
         ),
     )
@@ -408,8 +432,12 @@ def _bybit(a: _Assembler, asset: str, parts: _Parts) -> None:
 def _okx(a: _Assembler, asset: str, parts: _Parts) -> None:
     name = okx_ep.PROVIDER.name
     symbol = okx_ep.PROVIDER.symbol(asset)
-    oi = a.parse(name, "open-interest", asset, lambda r: okx.parse_open_interest(r.body, symbol=symbol))
-    mark = a.parse(name, "mark-price", asset, lambda r: okx.parse_mark_price(r.body, symbol=symbol))
+    oi = a.parse(
+        name, "open-interest", asset, lambda r: okx.parse_open_interest(r.body, symbol=symbol, ts_recv=r.ts_received)
+    )
+    mark = a.parse(
+        name, "mark-price", asset, lambda r: okx.parse_mark_price(r.body, symbol=symbol, ts_recv=r.ts_received)
+    )
     index = a.parse(name, "index-tickers", asset, lambda r: okx.parse_index_price(r.body, index_id=f"{asset}-USDT"))
     perp = None
     if mark is not None:
@@ -520,7 +548,12 @@ def _hyperliquid(a: _Assembler, asset: str, parts: _Parts) -> None:
         ),
     )
     # predictedFundings is validated here; MarketSnapshot has no slot for cross-venue predictions yet.
-    a.parse(name, "predictedFundings", None, lambda r: hyperliquid.parse_predicted_fundings(r.body, asset=asset))
+    a.parse(
+        name,
+        "predictedFundings",
+        None,
+        lambda r: hyperliquid.parse_predicted_fundings(r.body, asset=asset, ts_recv=r.ts_received),
+    )
 
 
 def _deribit(a: _Assembler, asset: str, parts: _Parts, macro: dict[str, MacroSeries]) -> None:
@@ -647,16 +680,16 @@ def _assets(primary: str, secondary: Sequence[str]) -> list[str]:
     return out
 
 
-def _assemble(
+def _collect(
     responses: Sequence[RawResponse],
     failures: Mapping[Key, Gap],
     assets: Sequence[str],
-    as_of: datetime,
     *,
     disabled: frozenset[str],
     env: Mapping[str, str],
     keyed: frozenset[str] = frozenset(),
-) -> MarketSnapshot:
+) -> tuple[dict[str, AssetData], dict[str, MacroSeries], list[Gap]]:
+    """Parse every recorded response into per-asset data, macro series and gaps (no price required)."""
     a = _Assembler(responses, failures)
     keyed = keyed - disabled
     macro: dict[str, MacroSeries] = {}
@@ -677,6 +710,31 @@ def _assemble(
     gaps = [g for g in a.gap_list() if g.source not in disabled]
     gaps += [Gap(p, "all", GapKind.NOT_CONFIGURED, "disabled in source config") for p in sorted(disabled)]
     gaps += keyed_source_gaps(env, covered=keyed | disabled)
+    return data, macro, gaps
+
+
+def assemble_partial(
+    responses: Sequence[RawResponse], assets: Sequence[str], failures: Mapping[Key, Gap] | None = None
+) -> tuple[dict[str, AssetData], tuple[Gap, ...]]:
+    """Per-asset data and gaps of recorded responses, without requiring a price (``derivintel doctor``). Pure."""
+    keyed = frozenset(r.provider for r in responses if r.provider in registry.KEYED_PROVIDERS)
+    data, _macro, gaps = _collect(
+        responses, failures or {}, _assets(assets[0], assets[1:]), disabled=frozenset(), env={}, keyed=keyed
+    )
+    return data, tuple(gaps)
+
+
+def _assemble(
+    responses: Sequence[RawResponse],
+    failures: Mapping[Key, Gap],
+    assets: Sequence[str],
+    as_of: datetime,
+    *,
+    disabled: frozenset[str],
+    env: Mapping[str, str],
+    keyed: frozenset[str] = frozenset(),
+) -> MarketSnapshot:
+    data, macro, gaps = _collect(responses, failures, assets, disabled=disabled, env=env, keyed=keyed)
     primary = data[assets[0]]
     if not primary.perps and not primary.candles:
         failed = [g for g in gaps if g.kind is not GapKind.NOT_CONFIGURED]
@@ -726,6 +784,25 @@ async def fetch_snapshot(
     when no price source answered for the primary asset.
     """
     assets = _assets(primary, secondary)
+    responses, failures, keys = await fetch_raw(assets, config=config, progress=progress, transport=transport)
+    as_of = datetime.now(UTC)
+    snapshot = _assemble(
+        responses, failures, assets, as_of, disabled=config.disabled, env=os.environ, keyed=frozenset(keys)
+    )
+    return snapshot, responses
+
+
+async def fetch_raw(
+    assets: Sequence[str],
+    *,
+    config: SourceConfig,
+    progress: Progress | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[list[RawResponse], dict[Key, Gap], dict[str, Secret]]:
+    """Fetch one response per planned endpoint for ``assets`` (normalised) concurrently.
+
+    Returns every recorded response (secrets redacted), the gap of each request that failed, and the keys used.
+    """
     start = datetime.now(UTC)
     keys = {k: v for k, v in effective_keys(config, os.environ).items() if k not in config.disabled}
     secrets = tuple(keys.values())
@@ -774,8 +851,4 @@ async def fetch_snapshot(
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         responses = [redact_response(r, secrets) for r in fetcher.responses]
-    as_of = datetime.now(UTC)
-    snapshot = _assemble(
-        responses, failures, assets, as_of, disabled=config.disabled, env=os.environ, keyed=frozenset(keys)
-    )
-    return snapshot, responses
+    return responses, failures, keys

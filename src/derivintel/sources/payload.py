@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -19,15 +19,29 @@ import numpy as np
 from derivintel.core.errors import BadPayloadError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms
+from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.series import CandleSeries
+
+# No venue this package reads existed before 2017: an earlier timestamp is a misread unit or a broken row.
+VENUE_LIFE_START = datetime(2017, 1, 1, tzinfo=UTC)
+VENUE_LIFE_START_MS = datetime_to_ms(VENUE_LIFE_START)
+# A timestamp more than this far after the fetch time is not an observation (funding times run ≤ 8h ahead).
+MAX_AHEAD_OF_FETCH_MS = 86_400_000
+# Magnitude bounds deciding the unit of an epoch number: below 1e11 seconds (until year 5138), below 1e14
+# milliseconds, below 1e17 microseconds (Tardis); anything larger is not a timestamp this package accepts.
+_SECONDS_BELOW = 1e11
+_MILLIS_BELOW = 1e14
+_MICROS_BELOW = 1e17
 
 
 @dataclass(frozen=True, slots=True)
 class Where:
-    """Names the payload being read (``provider/dataset``) for error messages."""
+    """Names the payload being read (``provider/dataset``) for error messages; ``fetched_at`` (when the body was
+    received) bounds its timestamps: none may be more than a day after it."""
 
     provider: str
     dataset: str
+    fetched_at: datetime | None = None
 
     def fail(self, message: str) -> BadPayloadError:
         return BadPayloadError(f"{self.provider}/{self.dataset}", message)
@@ -93,16 +107,53 @@ def to_float_or_none(value: Any, where: Where, what: str) -> float | None:
     return to_float(value, where, what)
 
 
+def epoch_ms(number: float) -> int:
+    """Epoch milliseconds from an epoch number in seconds, milliseconds or microseconds, decided by magnitude.
+
+    Raises ``ValueError`` for a number too large to be any of them.
+    """
+    if number < _SECONDS_BELOW:
+        return round(number * 1000)
+    if number < _MILLIS_BELOW:
+        return round(number)
+    if number < _MICROS_BELOW:
+        return round(number / 1000)
+    raise ValueError(f"{number!r} is too large for an epoch timestamp in s, ms or µs")
+
+
+def check_ms(ms: int, where: Where, what: str, raw: Any = None, *, not_before_ms: int = VENUE_LIFE_START_MS) -> int:
+    """``ms`` if inside the venues' life (from 2017, or ``not_before_ms`` for long macro series, to one day after
+    ``where.fetched_at``), else ``BadPayloadError`` naming the field and the raw value."""
+    shown = ms if raw is None else raw
+    if ms < not_before_ms:
+        raise where.fail(
+            f"{what}: timestamp {shown!r} reads as {from_ms(ms):%Y-%m-%d}, before {from_ms(not_before_ms):%Y} "
+            "(outside the source's life)"
+        )
+    if where.fetched_at is not None and ms > datetime_to_ms(where.fetched_at) + MAX_AHEAD_OF_FETCH_MS:
+        raise where.fail(
+            f"{what}: timestamp {shown!r} reads as {from_ms(ms):%Y-%m-%d %H:%M}, more than a day after the fetch "
+            f"({where.fetched_at:%Y-%m-%d %H:%M})"
+        )
+    return ms
+
+
 def to_ms(value: Any, where: Where, what: str) -> int:
-    """Epoch milliseconds from a JSON number or numeric string (must be positive and integral)."""
+    """Epoch milliseconds from a JSON number or numeric string in seconds, milliseconds or microseconds (unit
+    decided by magnitude, so one row in seconds among rows in ms reads right). Non-positive values, values before
+    2017 and values more than a day after ``where.fetched_at`` raise ``BadPayloadError`` naming ``what``."""
     out = to_float(value, where, what)
-    if out <= 0 or out != int(out):
-        raise where.fail(f"{what}: not an epoch-milliseconds timestamp: {value!r}")
-    return int(out)
+    if out <= 0:
+        raise where.fail(f"{what}: not an epoch timestamp: {value!r}")
+    try:
+        ms = epoch_ms(out)
+    except ValueError as exc:
+        raise where.fail(f"{what}: {exc}") from exc
+    return check_ms(ms, where, what, value)
 
 
 def to_dt(value: Any, where: Where, what: str) -> datetime:
-    """Aware UTC datetime from epoch milliseconds."""
+    """Aware UTC datetime from an epoch timestamp (s, ms or µs; see ``to_ms``)."""
     return from_ms(to_ms(value, where, what))
 
 

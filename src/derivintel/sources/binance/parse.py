@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
-
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -28,6 +26,7 @@ from derivintel.sources.payload import (
     non_empty,
     ohlcv_candles,
     positive,
+    spacing_intervals_hours,
     to_dt,
     to_float,
     to_ms,
@@ -36,6 +35,7 @@ from derivintel.sources.payload import (
 VENUE = "binance"
 USDM = "binance-usdm"
 DEFAULT_FUNDING_INTERVAL_H = 8.0
+BINANCE_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 
 LONG_SHORT_KINDS: dict[str, LongShortKind] = {
     "globalLongShortAccountRatio": LongShortKind.GLOBAL_ACCOUNTS,
@@ -72,9 +72,9 @@ def funding_interval_hours(intervals: dict[str, float] | None, symbol: str) -> f
     return intervals.get(symbol, DEFAULT_FUNDING_INTERVAL_H)
 
 
-def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, datetime]:
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
     """``/fapi/v1/openInterest`` → ``(oi_base in coins, event time)``."""
-    where = Where(USDM, "openInterest")
+    where = Where(USDM, "openInterest", ts_recv)
     obj = load_json(body, where)
     _check_symbol(obj, symbol, where)
     oi = to_float(field(obj, "openInterest", where), where, "openInterest")
@@ -96,7 +96,7 @@ def parse_premium_index(
 
     ``lastFundingRate`` is the running (predicted) rate per ``funding_interval_hours``; prices in USDT (≈ USD).
     """
-    where = Where(USDM, "premiumIndex")
+    where = Where(USDM, "premiumIndex", ts_recv)
     obj = load_json(body, where)
     _check_symbol(obj, symbol, where)
     mark = positive(to_float(field(obj, "markPrice", where), where, "markPrice"), where, "markPrice")
@@ -123,8 +123,10 @@ def parse_premium_index(
 def parse_funding_history(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
 ) -> FundingSeries:
-    """``/fapi/v1/fundingRate`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
-    where = Where(USDM, "fundingRate")
+    """``/fapi/v1/fundingRate`` → settled ``FundingSeries``; each settlement's interval is read from its spacing
+    to the previous one (Binance moved many symbols from 8h to 4h), ``interval_hours`` (today's, fundingInfo)
+    only where the spacing cannot tell (one row)."""
+    where = Where(USDM, "fundingRate", ts_recv)
     rows = non_empty(load_json(body, where), where, "fundingRate")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -137,7 +139,7 @@ def parse_funding_history(
         asset=asset,
         ts=ts64,
         rate_interval=values[:, 0],
-        interval_hours=np.full(len(ts64), interval_hours),
+        interval_hours=spacing_intervals_hours(ts, BINANCE_INTERVALS_H, interval_hours),
         source=make_source(where, last_ts(ts64, where), ts_recv),
     )
 
@@ -146,7 +148,7 @@ def parse_open_interest_hist(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, period_s: int
 ) -> OpenInterestSeries:
     """``/futures/data/openInterestHist`` → ``OpenInterestSeries`` (coins and USDT)."""
-    where = Where(USDM, "openInterestHist")
+    where = Where(USDM, "openInterestHist", ts_recv)
     rows = non_empty(load_json(body, where), where, "openInterestHist")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -174,7 +176,7 @@ def parse_long_short(
     body: bytes, *, dataset: str, asset: str, symbol: str, ts_recv: datetime, period_s: int
 ) -> LongShortSeries:
     """``/futures/data/{global,top}LongShort*Ratio`` → ``LongShortSeries`` of the matching kind."""
-    where = Where(USDM, dataset)
+    where = Where(USDM, dataset, ts_recv)
     if dataset not in LONG_SHORT_KINDS:
         raise ValueError(f"not a Binance long/short dataset: {dataset}")
     rows = non_empty(load_json(body, where), where, dataset)
@@ -200,7 +202,7 @@ def parse_long_short(
 
 def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
     """``/futures/data/takerlongshortRatio`` → ``TakerVolumeSeries`` (``buyVol``/``sellVol`` in coins)."""
-    where = Where(USDM, "takerlongshortRatio")
+    where = Where(USDM, "takerlongshortRatio", ts_recv)
     rows = non_empty(load_json(body, where), where, "takerlongshortRatio")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -230,7 +232,7 @@ def parse_klines(
 
     Row: ``[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase, ...]``.
     """
-    where = Where(provider, dataset)
+    where = Where(provider, dataset, ts_recv)
     rows = non_empty(load_json(body, where), where, dataset)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -246,7 +248,7 @@ def parse_klines(
 
 def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = USDM) -> OrderBook:
     """``/fapi/v1/depth`` → ``OrderBook`` (``[price USDT, qty coin]``); event time ``E`` when present."""
-    where = Where(provider, "depth")
+    where = Where(provider, "depth", ts_recv)
     obj = load_json(body, where)
     bids = book_side(field(obj, "bids", where), where, "bids", descending=True)
     asks = book_side(field(obj, "asks", where), where, "asks", descending=False)

@@ -14,7 +14,7 @@ PROVIDER = Provider(
     # 600 requests per 5 s per IP for market data; stay far below.
     rate_limit=RateLimit(requests_per_s=10.0, burst=20, max_concurrent=8),
     symbol_template="{asset}USDT",
-    # Per symbol 1/2/4/8h: tickers carry fundingIntervalHour; 8h is used only when it is absent.
+    # Per symbol 1/2/4/8h: tickers carry fundingIntervalHour, else instruments-info fundingInterval (minutes).
     funding_interval_hours=8.0,
     doc_url="https://bybit-exchange.github.io/docs/v5/intro",
     retry_markers=('"retCode":10006',),
@@ -31,8 +31,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/v5/market/tickers",
         _LIN,
         kind="funding",
-        units="markPrice/indexPrice USDT; fundingRate fraction per fundingIntervalHour; openInterest coin; "
-        "openInterestValue/turnover24h USDT",
+        units="markPrice/indexPrice USDT; fundingRate fraction per fundingIntervalHour; openInterest coin, BOTH sides; "
+        "singleOpenInterest coin, one side (2026+); openInterestValue/turnover24h USDT",
+    ),
+    Endpoint(
+        "bybit",
+        "instruments-info",
+        "/v5/market/instruments-info",
+        _LIN,
+        kind="funding",
+        units="fundingInterval in minutes (480 = 8h); read when tickers lack fundingIntervalHour",
     ),
     Endpoint(
         "bybit",
@@ -40,7 +48,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/v5/market/open-interest",
         {**_LIN, "intervalTime": PERIOD, "limit": "200"},
         kind="open_interest",
-        units="openInterest in coin (linear), newest first",
+        units="openInterest coin both sides, singleOpenInterest one side (2026+); rows stamped at the start of "
+        "the hour, newest first",
     ),
     Endpoint(
         "bybit",

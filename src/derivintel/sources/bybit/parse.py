@@ -1,4 +1,9 @@
-"""Pure parsers: Bybit v5 response bodies to domain types (newest-first lists are sorted ascending)."""
+"""Pure parsers: Bybit v5 response bodies to domain types (newest-first lists are sorted ascending).
+
+Open interest is single-sided: ``singleOpenInterest`` when the payload has it; otherwise ``openInterest / 2``,
+because the v5 documentation defines ``openInterest`` as "the sum of both sides" and every recording that carries
+both fields has ``openInterest`` = 2 × ``singleOpenInterest`` exactly (evidence and dates: docs/sources.md).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from derivintel.sources.payload import (
     non_empty,
     ohlcv_candles,
     positive,
+    spacing_intervals_hours,
     to_dt,
     to_float,
     to_ms,
@@ -36,13 +42,42 @@ from derivintel.sources.payload import (
 PROVIDER = "bybit"
 VENUE = "bybit"
 DEFAULT_FUNDING_INTERVAL_H = 8.0
+BYBIT_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
+
+
+def single_sided_oi(row: Any, where: Where, what: str) -> float:
+    """Single-sided open interest (coins for linear) of a tickers or open-interest row: ``singleOpenInterest``
+    when present (2026 payloads), else half the documented both-sides ``openInterest``."""
+    if isinstance(row, dict) and row.get("singleOpenInterest") not in (None, ""):
+        out = to_float(row["singleOpenInterest"], where, f"{what}singleOpenInterest")
+    else:
+        out = to_float(field(row, "openInterest", where), where, f"{what}openInterest") / 2.0
+    if out < 0:
+        raise where.fail(f"{what}open interest negative: {out}")
+    return out
+
+
+def parse_instruments_info(body: bytes, *, symbol: str, ts_recv: datetime) -> float | None:
+    """``/v5/market/instruments-info`` → ``symbol``'s funding interval in hours (``fundingInterval`` is in
+    minutes), None when the row does not state it. An interval Bybit does not run (1/2/4/8h) is a bad payload."""
+    where = Where(PROVIDER, "instruments-info", ts_recv)
+    rows, _ = _list(body, where)
+    row = next((r for r in rows if isinstance(r, dict) and r.get("symbol") == symbol), None)
+    if row is None:
+        raise where.fail(f"symbol {symbol!r} not in result.list")
+    if row.get("fundingInterval") in (None, ""):
+        return None
+    hours = to_float(row["fundingInterval"], where, "fundingInterval") / 60.0
+    if hours not in BYBIT_INTERVALS_H:
+        raise where.fail(f"fundingInterval {row['fundingInterval']!r} min is not a Bybit interval (1, 2, 4 or 8 h)")
+    return hours
 
 
 def _result(body: bytes, where: Where) -> tuple[Any, Any]:
     """Check the envelope; returns ``(result, top-level object)``. A non-zero ``retCode`` is a bad payload."""
     obj = load_json(body, where)
     code = field(obj, "retCode", where)
-    if code != 0:
+    if str(code) != "0":  # a number in the docs; "0" read the same
         raise where.fail(f"retCode {code}: {obj.get('retMsg', '')}")
     return field(obj, "result", where), obj
 
@@ -52,18 +87,31 @@ def _list(body: bytes, where: Where) -> tuple[list[Any], Any]:
     return non_empty(field(result, "list", where), where, "result.list"), obj
 
 
-def parse_tickers(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> PerpMetrics:
-    """``/v5/market/tickers`` → ``PerpMetrics``. OI in coins; funding per ``fundingIntervalHour`` (8h if absent)."""
-    where = Where(PROVIDER, "tickers")
+def ticker_interval_hours(body: bytes, *, symbol: str, ts_recv: datetime) -> float | None:
+    """``fundingIntervalHour`` of ``symbol``'s tickers row, None when the row does not carry it."""
+    where = Where(PROVIDER, "tickers", ts_recv)
+    rows, _ = _list(body, where)
+    row = next((r for r in rows if isinstance(r, dict) and r.get("symbol") == symbol), None)
+    if row is None or row.get("fundingIntervalHour") in (None, ""):
+        return None
+    return positive(to_float(row["fundingIntervalHour"], where, "fundingIntervalHour"), where, "fundingIntervalHour")
+
+
+def parse_tickers(
+    body: bytes, *, asset: str, symbol: str, ts_recv: datetime, instrument_interval_hours: float | None = None
+) -> PerpMetrics:
+    """``/v5/market/tickers`` → ``PerpMetrics``; OI single-sided coins (see module doc).
+
+    Funding per ``fundingIntervalHour``; without it, per ``instrument_interval_hours`` (instruments-info
+    ``fundingInterval``); with neither the interval is unknown and the rate is left None (a rate per 1h or per 8h
+    cannot be told apart), ``funding_interval_hours`` then holding Bybit's 8h default only as a placeholder."""
+    where = Where(PROVIDER, "tickers", ts_recv)
     rows, obj = _list(body, where)
     row = next((r for r in rows if isinstance(r, dict) and r.get("symbol") == symbol), None)
     if row is None:
         raise where.fail(f"symbol {symbol!r} not in result.list")
-    interval = DEFAULT_FUNDING_INTERVAL_H
-    if "fundingIntervalHour" in row:
-        interval = positive(
-            to_float(row["fundingIntervalHour"], where, "fundingIntervalHour"), where, "fundingIntervalHour"
-        )
+    interval = ticker_interval_hours(body, symbol=symbol, ts_recv=ts_recv) or instrument_interval_hours
+    rate = to_float(field(row, "fundingRate", where), where, "fundingRate")
     next_ms = to_float(field(row, "nextFundingTime", where), where, "nextFundingTime")
     return PerpMetrics(
         venue=VENUE,
@@ -71,11 +119,11 @@ def parse_tickers(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) ->
         venue_symbol=symbol,
         mark_price_usd=positive(to_float(field(row, "markPrice", where), where, "markPrice"), where, "markPrice"),
         index_price_usd=positive(to_float(field(row, "indexPrice", where), where, "indexPrice"), where, "indexPrice"),
-        funding_rate_interval=to_float(field(row, "fundingRate", where), where, "fundingRate"),
-        funding_interval_hours=interval,
+        funding_rate_interval=None if interval is None else rate,
+        funding_interval_hours=interval or DEFAULT_FUNDING_INTERVAL_H,
         funding_kind=FundingKind.PREDICTED,
         next_funding_time=to_dt(next_ms, where, "nextFundingTime") if next_ms > 0 else None,
-        oi_base=to_float(field(row, "openInterest", where), where, "openInterest"),
+        oi_base=single_sided_oi(row, where, ""),
         volume_24h_usd=to_float(field(row, "turnover24h", where), where, "turnover24h"),
         source=make_source(where, to_dt(field(obj, "time", where), where, "time"), ts_recv),
     )
@@ -87,18 +135,21 @@ def parse_open_interest(
     asset: str,
     ts_recv: datetime,
     period_s: int,
-    close_by_ts: Mapping[int, float] | None = None,
+    price_by_ts: Mapping[int, float] | None = None,
 ) -> OpenInterestSeries:
-    """``/v5/market/open-interest`` → ``OpenInterestSeries``; ``oi_usd`` = coins × the close of the bar starting
-    at the same time (``close_by_ts``: epoch ms → USD); NaN where no price is known."""
-    where = Where(PROVIDER, "open-interest")
+    """``/v5/market/open-interest`` → single-sided ``OpenInterestSeries`` (coins).
+
+    Rows are stamped at the start of their hour, so ``oi_usd`` = coins × the price at that instant: the open of
+    the bar starting then (``price_by_ts``: epoch ms → USD, see ``open_prices_by_ts``); NaN where none is known.
+    Timestamps in seconds among millisecond rows (seen in 2026 recordings) read right (``payload.to_ms``)."""
+    where = Where(PROVIDER, "open-interest", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
         ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
-        vals.append(to_float(field(row, "openInterest", where), where, f"[{i}].openInterest"))
+        vals.append(single_sided_oi(row, where, f"[{i}]."))
     ts64, v = columns(vals, ts, where)
-    prices = np.array([(close_by_ts or {}).get(int(t), np.nan) for t in ts64.astype(np.int64)], dtype=np.float64)
+    prices = np.array([(price_by_ts or {}).get(int(t), np.nan) for t in ts64.astype(np.int64)], dtype=np.float64)
     return OpenInterestSeries(
         venue=VENUE,
         asset=asset,
@@ -113,8 +164,10 @@ def parse_open_interest(
 def parse_funding_history(
     body: bytes, *, asset: str, symbol: str, ts_recv: datetime, interval_hours: float
 ) -> FundingSeries:
-    """``/v5/market/funding/history`` → settled ``FundingSeries`` (fraction per ``interval_hours``)."""
-    where = Where(PROVIDER, "funding-history")
+    """``/v5/market/funding/history`` → settled ``FundingSeries``; each settlement's interval is read from its
+    spacing to the previous one (symbols move between 8h and 4h/2h/1h), ``interval_hours`` (today's) only where
+    the spacing cannot tell (one row)."""
+    where = Where(PROVIDER, "funding-history", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -128,14 +181,14 @@ def parse_funding_history(
         asset=asset,
         ts=ts64,
         rate_interval=v[:, 0],
-        interval_hours=np.full(len(ts64), interval_hours),
+        interval_hours=spacing_intervals_hours(ts, BYBIT_INTERVALS_H, interval_hours),
         source=make_source(where, last_ts(ts64, where), ts_recv),
     )
 
 
 def parse_account_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> LongShortSeries:
     """``/v5/market/account-ratio`` → accounts ``LongShortSeries``; ratio = buyRatio / sellRatio."""
-    where = Where(PROVIDER, "account-ratio")
+    where = Where(PROVIDER, "account-ratio", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -157,7 +210,7 @@ def parse_account_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s:
 
 def parse_kline(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
     """``/v5/market/kline`` → ``CandleSeries`` (volume in coins; no taker split published)."""
-    where = Where(PROVIDER, "kline")
+    where = Where(PROVIDER, "kline", ts_recv)
     rows, _ = _list(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -173,7 +226,7 @@ def parse_kline(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) 
 
 def parse_orderbook(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> OrderBook:
     """``/v5/market/orderbook`` → ``OrderBook`` (``b``/``a`` = ``[price USDT, size coin]``)."""
-    where = Where(PROVIDER, "orderbook")
+    where = Where(PROVIDER, "orderbook", ts_recv)
     result, _ = _result(body, where)
     if field(result, "s", where) != symbol:
         raise where.fail(f"book is for {result.get('s')!r}, expected {symbol!r}")
@@ -183,8 +236,8 @@ def parse_orderbook(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) 
     return OrderBook(venue=VENUE, asset=asset, bids=bids, asks=asks, source=make_source(where, as_of, ts_recv))
 
 
-def close_prices_by_ts(candles: CandleSeries | None) -> dict[int, float]:
-    """Map bar open time (epoch ms) → close (USD), to value OI history in USD."""
+def open_prices_by_ts(candles: CandleSeries | None) -> dict[int, float]:
+    """Map bar open time (epoch ms) → open price (USD): the price at the instant an OI row is stamped."""
     if candles is None:
         return {}
-    return dict(zip(candles.ts.astype(np.int64).tolist(), candles.close.tolist(), strict=True))
+    return dict(zip(candles.ts.astype(np.int64).tolist(), candles.open.tolist(), strict=True))

@@ -8,26 +8,23 @@ import numpy as np
 
 from derivintel.core.timeutil import from_ms
 from derivintel.domain.macro import MacroSeries
-from derivintel.sources.payload import Where, field, load_json, make_source, to_float
+from derivintel.sources.payload import Where, field, load_json, make_source, to_float, to_ms
 
 PROVIDER = "coingecko"
 
 
 def parse_global(body: bytes, *, ts_recv: datetime) -> MacroSeries:
     """``/global`` → one-point ``MacroSeries`` ``btc_dominance`` (fraction: 52.1 % → 0.521) at ``updated_at``."""
-    where = Where(PROVIDER, "global")
+    where = Where(PROVIDER, "global", ts_recv)
     data = field(load_json(body, where), "data", where)
     pct = to_float(field(field(data, "market_cap_percentage", where), "btc", where), where, "market_cap_percentage.btc")
     if not 0 < pct <= 100:
         raise where.fail(f"market_cap_percentage.btc out of range: {pct}")
-    updated_s = to_float(field(data, "updated_at", where), where, "updated_at")
-    if updated_s <= 0:
-        raise where.fail(f"updated_at not an epoch time: {updated_s}")
-    as_of = from_ms(updated_s * 1000)
+    updated_ms = to_ms(field(data, "updated_at", where), where, "updated_at")  # epoch seconds per the docs
     return MacroSeries(
         name="btc_dominance",
         unit="fraction",
-        ts=np.array([int(updated_s * 1000)], dtype="datetime64[ms]"),
+        ts=np.array([updated_ms], dtype="datetime64[ms]"),
         values=np.array([pct / 100.0]),
-        source=make_source(where, as_of, ts_recv),
+        source=make_source(where, from_ms(updated_ms), ts_recv),
     )

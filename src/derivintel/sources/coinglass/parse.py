@@ -75,11 +75,11 @@ def parse_oi_aggregated(
     NaN where it is absent (``coin_body`` None: coin history unavailable). ``ts`` is the bar open time as published;
     the close value is the OI at the bar's end.
     """
-    where = Where(PROVIDER, dataset)
+    where = Where(PROVIDER, dataset, ts_recv)
     ts64, usd = _ohlc_close(usd_body, where)
     base = np.full(len(ts64), np.nan)
     if coin_body is not None:
-        cts, coin = _ohlc_close(coin_body, Where(PROVIDER, dataset.replace("usd", "coin")))
+        cts, coin = _ohlc_close(coin_body, Where(PROVIDER, dataset.replace("usd", "coin"), ts_recv))
         pos = np.searchsorted(cts, ts64)
         ok = (pos < len(cts)) & (cts[np.minimum(pos, len(cts) - 1)] == ts64)
         base[ok] = coin[pos[ok]]
@@ -103,7 +103,7 @@ def parse_funding_oi_weighted(
 
     ``ts`` is the bar open time. Convention (percent per 8h) to verify live; see ``endpoints``.
     """
-    where = Where(PROVIDER, dataset)
+    where = Where(PROVIDER, dataset, ts_recv)
     ts64, close_pct = _ohlc_close(body, where)
     return FundingSeries(
         venue=VENUE,
@@ -119,7 +119,7 @@ def parse_liquidation_aggregated(
     body: bytes, *, asset: str, interval_s: int, exchanges: tuple[str, ...], ts_recv: datetime
 ) -> AggregatedLiquidationSeries:
     """Aggregated liquidation history → ``AggregatedLiquidationSeries`` (USD per bar, long and short)."""
-    where = Where(PROVIDER, "liquidation-aggregated")
+    where = Where(PROVIDER, "liquidation-aggregated", ts_recv)
     ts, vals = [], []
     for i, row in enumerate(_data(body, where)):
         ts.append(to_ms(field(row, "time", where), where, f"[{i}].time"))

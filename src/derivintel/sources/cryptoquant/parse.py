@@ -9,7 +9,17 @@ import numpy as np
 
 from derivintel.core.timeutil import to_ms
 from derivintel.domain.macro import MacroSeries
-from derivintel.sources.payload import Where, as_list, columns, field, last_ts, load_json, make_source, to_float
+from derivintel.sources.payload import (
+    Where,
+    as_list,
+    check_ms,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    to_float,
+)
 
 PROVIDER = "cryptoquant"
 DAY_MS = 86_400_000
@@ -33,9 +43,10 @@ def _date_ms(value: Any, where: Where, what: str) -> int:
         raise where.fail(f"{what}: expected a date string, got {value!r}")
     for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
         try:
-            return to_ms(datetime.strptime(value, fmt).replace(tzinfo=UTC))
+            ms = to_ms(datetime.strptime(value, fmt).replace(tzinfo=UTC))
         except ValueError:
             continue
+        return check_ms(ms, where, what, value)
     raise where.fail(f"{what}: not a date: {value!r}")
 
 
@@ -47,7 +58,7 @@ def parse_daily_flow(
     ``ts`` is the day (UTC midnight); ``available_ts`` the next midnight (a day's flow is complete only then).
     Rows come newest first and are sorted; duplicate days raise ``BadPayloadError``.
     """
-    where = Where(PROVIDER, dataset)
+    where = Where(PROVIDER, dataset, ts_recv)
     ts, vals = [], []
     for i, row in enumerate(_data(body, where)):
         ts.append(_date_ms(field(row, "date", where), where, f"[{i}].date"))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from derivintel.domain.macro import MacroSeries
-from derivintel.sources.payload import Where, columns, field, last_ts, load_json, make_source, non_empty, to_float
+from derivintel.sources.payload import (
+    Where,
+    columns,
+    field,
+    last_ts,
+    load_json,
+    make_source,
+    non_empty,
+    to_float,
+    to_ms,
+)
 
 PROVIDER = "defillama"
 
@@ -15,14 +25,11 @@ def parse_stablecoin_charts(body: bytes, *, ts_recv: datetime) -> MacroSeries:
 
     Daily values at UTC midnight; a day's value is taken as known from the next midnight (``available_ts``).
     """
-    where = Where(PROVIDER, "stablecoincharts")
+    where = Where(PROVIDER, "stablecoincharts", ts_recv)
     rows = non_empty(load_json(body, where), where, "stablecoincharts")
     ts, vals = [], []
     for i, row in enumerate(rows):
-        date_s = to_float(field(row, "date", where), where, f"[{i}].date")
-        if date_s <= 0 or date_s != int(date_s):
-            raise where.fail(f"[{i}].date not epoch seconds: {row.get('date')!r}")
-        ts.append(int(date_s) * 1000)
+        ts.append(to_ms(field(row, "date", where), where, f"[{i}].date"))  # epoch seconds per the docs
         usd = field(field(row, "totalCirculatingUSD", where), "peggedUSD", where)
         vals.append(to_float(usd, where, f"[{i}].totalCirculatingUSD.peggedUSD"))
     ts64, v = columns(vals, ts, where)

@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from derivintel.core.errors import SourceError, UserInputError
+from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.sources.payload import (
     Where,
+    check_ms,
     columns,
     field,
     last_ts,
@@ -55,7 +57,7 @@ def parse_ticker(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> 
     ``funding_8h`` is the rate per 8h; ``open_interest`` is USD for the inverse perpetual, so
     ``oi_base = open_interest / mark_price``. 24h volume from ``stats.volume_usd``.
     """
-    where = Where(PROVIDER, "ticker")
+    where = Where(PROVIDER, "ticker", ts_recv)
     data = _result(body, where)
     if field(data, "instrument_name", where) != symbol:
         raise where.fail(f"ticker is for {data.get('instrument_name')!r}, expected {symbol!r}")
@@ -89,7 +91,7 @@ def parse_index_price(body: bytes) -> float:
 
 def parse_dvol(body: bytes, *, asset: str, ts_recv: datetime) -> MacroSeries:
     """``public/get_volatility_index_data`` → ``MacroSeries`` ``dvol_<asset>`` of closes as FRACTIONS (55 % → 0.55)."""
-    where = Where(PROVIDER, "dvol")
+    where = Where(PROVIDER, "dvol", ts_recv)
     rows = non_empty(field(_result(body, where), "data", where), where, "result.data")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -144,7 +146,7 @@ def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_pric
     stamps this connector's provenance (dataset ``book_summary_option``, ``fetched_at`` = ``ts_recv``) and the
     index from ``get_index_price`` when known. Rows without finite strike, OI or forward are a bad payload.
     """
-    where = Where(PROVIDER, "book_summary_option")
+    where = Where(PROVIDER, "book_summary_option", ts_recv)
     try:
         from derivintel.sources.files import deribit_chain
     except ImportError as exc:
@@ -163,6 +165,7 @@ def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_pric
         raise where.fail(str(exc)) from exc
     if chain.currency != asset:
         raise where.fail(f"chain is for {chain.currency}, expected {asset}")
+    check_ms(datetime_to_ms(chain.source.as_of), where, "creation_timestamp")
     for name in ("strike", "oi_base", "underlying_price_usd"):
         if not np.isfinite(getattr(chain, name)).all():
             raise where.fail(f"non-finite {name} in option rows")

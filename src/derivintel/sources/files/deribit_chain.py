@@ -34,6 +34,7 @@ from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms, to_datetime64, utc
 from derivintel.domain.options import OptionChain
+from derivintel.sources.payload import VENUE_LIFE_START_MS, epoch_ms
 
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
@@ -90,6 +91,20 @@ def _floats(values, file: str, column: str) -> np.ndarray:
 # get_book_summary_by_currency JSON
 
 
+def _event_time(ts: np.ndarray, file: str) -> datetime:
+    """Newest ``creation_timestamp`` (s, ms or µs by magnitude, as ``payload.to_ms``); before 2017 is refused."""
+    finite = ts[np.isfinite(ts) & (ts > 0)]
+    if len(finite) == 0:
+        raise UserInputError(f"{file}: no valid creation_timestamp")
+    try:
+        newest = epoch_ms(float(finite.max()))
+    except ValueError as exc:
+        raise UserInputError(f"{file}: creation_timestamp {exc}") from exc
+    if newest < VENUE_LIFE_START_MS:
+        raise UserInputError(f"{file}: creation_timestamp reads as {from_ms(newest):%Y-%m-%d}, before 2017")
+    return from_ms(newest)
+
+
 def parse_book_summary(data: str | bytes, *, file: str = "<json>") -> OptionChain:
     """Parse a ``get_book_summary_by_currency?kind=option`` response (full JSON-RPC envelope or its result list).
 
@@ -120,7 +135,7 @@ def parse_book_summary(data: str | bytes, *, file: str = "<json>") -> OptionChai
             raise UserInputError(f"{file}: rows lack field {key!r} (is this get_book_summary_by_currency?)")
     currency, expiry, strike, is_call = _names([r["instrument_name"] for r in rows], file)
     ts = _floats([r["creation_timestamp"] for r in rows], file, "creation_timestamp")
-    as_of = from_ms(np.nanmax(ts))
+    as_of = _event_time(ts, file)
     fetched_at = from_ms(float(us_out) / 1000.0) if isinstance(us_out, int | float) else as_of
     index = _floats([r.get("estimated_delivery_price") for r in rows], file, "estimated_delivery_price")
     return OptionChain(

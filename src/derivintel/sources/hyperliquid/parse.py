@@ -45,7 +45,7 @@ def parse_meta_and_asset_ctxs(body: bytes, *, asset: str, ts_recv: datetime) -> 
     ``funding`` is the current hourly rate; ``openInterest`` coins; ``oraclePx`` is taken as the index;
     ``dayNtlVlm`` 24h notional USD. The payload has no timestamp, so ``as_of`` = ``ts_recv``.
     """
-    where = Where(PROVIDER, "metaAndAssetCtxs")
+    where = Where(PROVIDER, "metaAndAssetCtxs", ts_recv)
     pair = as_list(load_json(body, where), where, "response")
     if len(pair) != 2:
         raise where.fail(f"expected [meta, ctxs], got an array of {len(pair)}")
@@ -90,7 +90,7 @@ def parse_funding_history(body: bytes, *, asset: str, ts_recv: datetime) -> Fund
 
     The interval per row is read from the spacing of ``time`` (1h today; 8h until June 2023), 1h for one row.
     """
-    where = Where(PROVIDER, "fundingHistory")
+    where = Where(PROVIDER, "fundingHistory", ts_recv)
     rows = non_empty(load_json(body, where), where, "fundingHistory")
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -124,12 +124,12 @@ class PredictedFunding:
         return self.rate_interval / self.interval_hours
 
 
-def parse_predicted_fundings(body: bytes, *, asset: str) -> tuple[PredictedFunding, ...]:
+def parse_predicted_fundings(body: bytes, *, asset: str, ts_recv: datetime) -> tuple[PredictedFunding, ...]:
     """``predictedFundings`` → the predicted rates for ``asset`` on Hyperliquid, Binance and Bybit.
 
     Venues with a ``null`` entry (asset not listed there) are skipped; unknown venue names too.
     """
-    where = Where(PROVIDER, "predictedFundings")
+    where = Where(PROVIDER, "predictedFundings", ts_recv)
     out: list[PredictedFunding] = []
     for entry in as_list(load_json(body, where), where, "response"):
         if not isinstance(entry, list) or len(entry) != 2:
@@ -159,7 +159,7 @@ def parse_predicted_fundings(body: bytes, *, asset: str) -> tuple[PredictedFundi
 
 def parse_l2_book(body: bytes, *, asset: str, ts_recv: datetime) -> OrderBook:
     """``l2Book`` → ``OrderBook`` (``levels = [bids, asks]`` of ``{px, sz, n}``; sz in coins)."""
-    where = Where(PROVIDER, "l2Book")
+    where = Where(PROVIDER, "l2Book", ts_recv)
     obj = load_json(body, where)
     if field(obj, "coin", where) != asset:
         raise where.fail(f"book is for {obj.get('coin')!r}, expected {asset!r}")
@@ -177,7 +177,7 @@ def parse_l2_book(body: bytes, *, asset: str, ts_recv: datetime) -> OrderBook:
 
 def parse_candle_snapshot(body: bytes, *, asset: str, ts_recv: datetime, interval_s: int) -> CandleSeries:
     """``candleSnapshot`` → ``CandleSeries`` (``t`` open ms, ``v`` volume in coins; no taker split)."""
-    where = Where(PROVIDER, "candleSnapshot")
+    where = Where(PROVIDER, "candleSnapshot", ts_recv)
     rows = non_empty(load_json(body, where), where, "candleSnapshot")
     ts, vals = [], []
     for i, row in enumerate(rows):

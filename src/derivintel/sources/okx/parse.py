@@ -56,9 +56,9 @@ def _row_for(rows: list[Any], key: str, value: str, where: Where) -> dict[str, A
     raise where.fail(f"no row with {key}={value!r} in data")
 
 
-def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, float, datetime]:
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, float, datetime]:
     """``/public/open-interest`` → ``(oi_base coins, contract value in coins, event time)``."""
-    where = Where(PROVIDER, "open-interest")
+    where = Where(PROVIDER, "open-interest", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     oi_contracts = to_float(field(row, "oi", where), where, "oi")
     oi_base = to_float(field(row, "oiCcy", where), where, "oiCcy")
@@ -68,9 +68,9 @@ def parse_open_interest(body: bytes, *, symbol: str) -> tuple[float, float, date
     return oi_base, ct_val, to_dt(field(row, "ts", where), where, "ts")
 
 
-def parse_mark_price(body: bytes, *, symbol: str) -> tuple[float, datetime]:
+def parse_mark_price(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
     """``/public/mark-price`` → ``(mark USD, event time)``."""
-    where = Where(PROVIDER, "mark-price")
+    where = Where(PROVIDER, "mark-price", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     mark = positive(to_float(field(row, "markPx", where), where, "markPx"), where, "markPx")
     return mark, to_dt(field(row, "ts", where), where, "ts")
@@ -97,7 +97,7 @@ def parse_funding_rate(
 
     The interval is ``nextFundingTime − fundingTime`` in hours (OKX runs 1h..8h intervals per instrument).
     """
-    where = Where(PROVIDER, "funding-rate")
+    where = Where(PROVIDER, "funding-rate", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     funding_ms = to_ms(field(row, "fundingTime", where), where, "fundingTime")
     next_ms = to_ms(field(row, "nextFundingTime", where), where, "nextFundingTime")
@@ -129,7 +129,7 @@ def parse_funding_history(
     The interval per row is the spacing of consecutive ``fundingTime`` values when it is a valid OKX interval,
     else ``interval_hours`` (from the current funding-rate), else 8h.
     """
-    where = Where(PROVIDER, "funding-rate-history")
+    where = Where(PROVIDER, "funding-rate-history", ts_recv)
     rows = _data(body, where)
     ts, vals = [], []
     for i, row in enumerate(rows):
@@ -160,7 +160,7 @@ def _rows(body: bytes, where: Where, width: int) -> tuple[np.ndarray, np.ndarray
 
 def parse_long_short_ratio(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> LongShortSeries:
     """rubik ``long-short-account-ratio-contract`` rows ``[ts, ratio]`` → accounts ``LongShortSeries``."""
-    where = Where(PROVIDER, "long-short-account-ratio")
+    where = Where(PROVIDER, "long-short-account-ratio", ts_recv)
     ts64, v = _rows(body, where, 2)
     return LongShortSeries(
         venue=VENUE,
@@ -175,7 +175,7 @@ def parse_long_short_ratio(body: bytes, *, asset: str, ts_recv: datetime, period
 
 def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
     """rubik ``taker-volume-contract`` rows ``[ts, sellVol, buyVol]`` (SELL FIRST; coins with unit=0)."""
-    where = Where(PROVIDER, "taker-volume")
+    where = Where(PROVIDER, "taker-volume", ts_recv)
     ts64, v = _rows(body, where, 3)
     return TakerVolumeSeries(
         venue=VENUE,
@@ -193,7 +193,7 @@ def parse_candles(
 ) -> CandleSeries:
     """``/market/candles`` (or ``history-candles``, same rows) → ``CandleSeries``; ``volume_base`` = ``volCcy``
     (coins for swaps); no taker split."""
-    where = Where(PROVIDER, dataset)
+    where = Where(PROVIDER, dataset, ts_recv)
     ts64, v = _rows(body, where, 7)
     return ohlcv_candles(
         v, ts64, where, venue=VENUE, asset=asset, market="perp", interval_s=interval_s, ts_recv=ts_recv, volume_col=5
@@ -202,7 +202,7 @@ def parse_candles(
 
 def parse_books(body: bytes, *, asset: str, ts_recv: datetime, contract_value_base: float) -> OrderBook:
     """``/market/books`` → ``OrderBook``; sizes converted from contracts to coins (× ``contract_value_base``)."""
-    where = Where(PROVIDER, "books")
+    where = Where(PROVIDER, "books", ts_recv)
     if not contract_value_base > 0:
         raise where.fail(f"unknown contract value for {asset}")
     book = _data(body, where)[0]

@@ -29,9 +29,10 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.core.provenance import Source
-from derivintel.core.timeutil import from_ms
+from derivintel.core.timeutil import from_ms, to_ms
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.sources.okx.endpoints import CONTRACT_VALUE_BASE as OKX_CONTRACT_VALUE_BASE
+from derivintel.sources.payload import MAX_AHEAD_OF_FETCH_MS, VENUE_LIFE_START_MS, epoch_ms
 
 BINANCE = "binance-usdm"
 BYBIT = "bybit"
@@ -40,10 +41,6 @@ OKX = "okx"
 BINANCE_URL = "wss://fstream.binance.com/ws/!forceOrder@arr"
 BYBIT_URL = "wss://stream.bybit.com/v5/public/linear"
 OKX_URL = "wss://ws.okx.com:8443/ws/v5/public"
-
-# Earliest plausible event time (2015-01-01) and latest (2100-01-01) in ms: anything outside is a malformed time.
-_MIN_MS = 1_420_070_400_000
-_MAX_MS = 4_102_444_800_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +138,19 @@ def _pos_float(value: Any) -> float | None:
     return x if math.isfinite(x) and x > 0 else None
 
 
-def _time_ms(value: Any) -> int | None:
+def _time_ms(value: Any, ts_recv: datetime) -> int | None:
+    """Epoch ms of an event time given in s, ms or µs (by magnitude, as ``payload.to_ms``); None outside the
+    venues' life (before 2017 or more than a day after ``ts_recv``) or when not a number."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        ms = int(value) if not isinstance(value, float) else round(value)
+        number = float(value)
+        ms = epoch_ms(number) if math.isfinite(number) and number > 0 else None
     except (TypeError, ValueError, OverflowError):
         return None
-    return ms if _MIN_MS <= ms <= _MAX_MS else None
+    if ms is None or ms < VENUE_LIFE_START_MS or ms > to_ms(ts_recv) + MAX_AHEAD_OF_FETCH_MS:
+        return None
+    return ms
 
 
 def _first_positive(*values: Any) -> float | None:
@@ -201,7 +203,7 @@ def _binance_event(msg: Any, assets: Collection[str], ts_recv: datetime) -> Pars
     side = _BINANCE_SIDE.get(str(o.get("S", "")).upper())
     price = _first_positive(o.get("ap"), o.get("p"))
     size = _first_positive(o.get("z"), o.get("q"))
-    t_ms = _time_ms(o.get("T", msg.get("E")))
+    t_ms = _time_ms(o.get("T", msg.get("E")), ts_recv)
     if side is None or price is None or size is None or t_ms is None or not isinstance(o.get("s"), str):
         return _bad(f"binance: forceOrder with missing/invalid s, S, ap/p, z/q or T ({o!r:.120})")
     if asset is None:
@@ -239,7 +241,7 @@ def parse_bybit(raw: str | bytes, assets: Collection[str], ts_recv: datetime) ->
         side = _BYBIT_SIDE.get(str(entry.get("S")))
         price = _pos_float(entry.get("p"))
         size = _pos_float(entry.get("v"))
-        t_ms = _time_ms(entry.get("T"))
+        t_ms = _time_ms(entry.get("T"), ts_recv)
         if side is None or price is None or size is None or t_ms is None or not isinstance(entry.get("s"), str):
             bad += 1
             reasons.append(f"bybit: entry with missing/invalid T, s, S, v or p ({entry!r:.120})")
@@ -310,7 +312,7 @@ def parse_okx(
             side = _okx_side(d)
             price = _pos_float(d.get("bkPx"))
             contracts = _pos_float(d.get("sz"))
-            t_ms = _time_ms(d.get("ts"))
+            t_ms = _time_ms(d.get("ts"), ts_recv)
             if side is None or price is None or contracts is None or t_ms is None or ct_val is None:
                 bad += 1
                 reasons.append(f"okx: detail with missing/invalid posSide/side, bkPx, sz, ts or ctVal ({d!r:.120})")
