@@ -163,3 +163,15 @@ def test_cli_bad_input(tmp_path) -> None:
         options([bad], spot=None, fmt="xml")
     with pytest.raises(UserInputError, match="cannot read"):
         options([tmp_path / "missing.json"], spot=None, fmt="json")
+
+
+@pytest.mark.real_data
+def test_dealer_gamma_equals_the_full_analysis() -> None:
+    from derivintel.analytics.options.chain_analysis import dealer_gamma
+
+    for name in (SNAP, "deribit_options_snapshot_20260327T045944Z.csv"):  # the second has an expiring quarterly
+        c = read_chain_file(real_path("deribit_options", "svcj_snapshots", name))
+        full = analyze_chain(c, as_of=c.source.as_of).value.all_expiries
+        lean = dealer_gamma(c, as_of=c.source.as_of).value
+        assert lean.net_gex_usd_per_1pct == full.net_gex_usd_per_1pct
+        assert lean.gamma_flip_usd == full.gamma_flip_usd

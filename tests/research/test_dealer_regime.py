@@ -74,3 +74,32 @@ def test_first_figures_on_real_chains() -> None:
     assert v.ci_low <= v.difference <= v.ci_high
     assert 0 < v.base_mean_abs_move < 0.2
     assert v.first_call.startswith("2025-12-31")
+
+
+def test_record_from_a_store_has_no_look_ahead(tmp_path) -> None:
+    from derivintel.research.dealer_regime import dealer_regime_record_at
+    from derivintel.store import HistoryStore
+
+    k = pd.read_csv(real_path("perp_history", "binance_btcusdt_um", "futures_BTCUSDT_4h.csv"))
+    k = k[k["open_time"] >= 1_764_000_000_000]  # from 2025-11-24: enough for the chains below
+    src = Source("binance-usdm", "klines_4h", datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC))
+    c = CandleSeries(
+        "binance-usdm", "BTC", "perp", H4, k["open_time"].to_numpy().astype("datetime64[ms]"),
+        k["open"].to_numpy(float), k["high"].to_numpy(float), k["low"].to_numpy(float), k["close"].to_numpy(float),
+        k["volume"].to_numpy(float), None, src,
+    )  # fmt: skip
+    folder = real_path("deribit_options", "svcj_snapshots")
+    files = sorted(glob.glob(str(folder / "*.csv")))[:12]  # 2025-12-31 .. 2026-03-18
+    with HistoryStore(tmp_path / "h.duckdb") as st:
+        st.write_candles(c)
+        for f in files:
+            st.write_option_chain(read_chain_file(f))
+        at = datetime(2026, 2, 20, tzinfo=UTC)
+        r = dealer_regime_record_at(st, "BTC", at)
+        none = dealer_regime_record_at(st, "BTC", datetime(2025, 12, 1, tzinfo=UTC))
+    v = r.value
+    # only chains at least three days before as_of count, so every outcome closed by as_of
+    assert datetime.fromisoformat(v.last_call.replace("Z", "+00:00")) <= at - timedelta(days=3)
+    assert v.n_dampening + v.n_amplifying == 7  # the weekly chains 2025-12-31 .. 2026-02-11; 02-18 is too late
+    assert none.value is None
+    assert "no stored BTC option chain" in none.reasons[0]

@@ -47,6 +47,7 @@ class AnalysisOptions:
 
 
 NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
+NO_REGIME_RECORD: Result = Result.missing("no measured record: no stored option chains and candles")
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +57,7 @@ class Calibration:
     short_squeeze: Result
     long_squeeze: Result
     bias_track_record: Result = NO_TRACK_RECORD
+    dealer_regime_record: Result = NO_REGIME_RECORD
 
 
 UNCALIBRATED = Calibration(

@@ -164,17 +164,29 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
     calibrated on real history."""
     if snapshot.synthetic:
         missing = Result.missing("uncalibrated: the synthetic demo is not calibrated on history")
-        return Calibration(missing, missing, Result.missing("no track record: no stored history (synthetic demo)"))
+        return Calibration(
+            missing,
+            missing,
+            Result.missing("no track record: no stored history (synthetic demo)"),
+            Result.missing("no measured record: no stored history (synthetic demo)"),
+        )
     from derivintel.research import bias_track_record, squeeze_base_rates
+    from derivintel.research.dealer_regime import dealer_regime_record_at
     from derivintel.store import HistoryStore, resolve_store_path
 
     path = resolve_store_path(store)
     if not path.exists():
         missing = Result.missing(f"uncalibrated: no history store at {path}")
-        return Calibration(missing, missing, Result.missing(f"no track record: no stored history (no store at {path})"))
+        return Calibration(
+            missing,
+            missing,
+            Result.missing(f"no track record: no stored history (no store at {path})"),
+            Result.missing(f"no measured record: no stored history (no store at {path})"),
+        )
     with HistoryStore(path, read_only=True) as st:
         return Calibration(
             squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="short_squeeze"),
             squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="long_squeeze"),
             bias_track_record(st, snapshot.primary, snapshot.as_of),
+            dealer_regime_record_at(st, snapshot.primary, snapshot.as_of),
         )

@@ -1,8 +1,9 @@
 """Measured record of the dealer-gamma regime call: does "dampening" precede smaller moves than "amplifying"?
 
-For each stored option chain (one per snapshot time ``t``), the chain is analysed as the live report does
-(:func:`analyze_chain` at ``t``, spot = the chain's index) and the regime is called by the live rule
-(:func:`read_market_makers`: dampening when net GEX > 0 and price at or above the flip, else amplifying). The
+For each stored option chain (one per snapshot time ``t``), the regime inputs are computed as the live report does
+(:func:`dealer_gamma` at ``t``: net GEX and flip over options beyond 24 h, spot = the chain's index; a test holds
+them equal to :func:`analyze_chain`'s) and the regime is called by the live rule (:func:`read_market_makers`:
+dampening when net GEX > 0 and price at or above the flip, else amplifying). The
 outcome is the absolute log move of the perp over the next ``horizon``: ``|ln(C(t + h) / C(t))|`` with ``C(t)`` the
 close of the last bar closed by ``t`` and ``C(t + h)`` the close of the last bar closed by ``t + h`` (no look-ahead
 in the call; the outcome is, by construction, the future).
@@ -18,18 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
-from derivintel.analytics.options.chain_analysis import analyze_chain
+from derivintel.analytics.options.chain_analysis import dealer_gamma
 from derivintel.core.result import Result
-from derivintel.core.timeutil import to_datetime64
+from derivintel.core.timeutil import to_datetime64, utc
 from derivintel.domain.options import OptionChain
 from derivintel.domain.series import CandleSeries
 from derivintel.synthesis.market_maker import MarketMakerInputs, read_market_makers
 
+if TYPE_CHECKING:
+    from derivintel.store import HistoryStore
+
 MIN_PER_REGIME = 5
+RECORD_HORIZON = timedelta(days=3)
+RECORD_LOOKBACK = timedelta(days=365)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +87,12 @@ def dealer_regime_record(
         t = int(to_datetime64(as_of).astype(np.int64))
         if calls and t < calls[-1][0] + h_ms:
             continue  # one call per horizon: overlapping outcomes are not independent draws
-        a = analyze_chain(chain, as_of=as_of).value
-        if a is None:
+        g = dealer_gamma(chain, as_of=as_of).value
+        if g is None:
             continue
-        s = a.all_expiries
         read = read_market_makers(
             MarketMakerInputs(
-                price_usd=a.spot_usd, net_gex_usd_per_1pct=s.net_gex_usd_per_1pct, gamma_flip_usd=s.gamma_flip_usd
+                price_usd=g.spot_usd, net_gex_usd_per_1pct=g.net_gex_usd_per_1pct, gamma_flip_usd=g.gamma_flip_usd
             )
         ).value
         c0, c1 = _close_at(candles, np.array([t, t + h_ms]))
@@ -157,3 +164,29 @@ def record_from_calls(
         first_call=iso(t_ms.min()),
         last_call=iso(t_ms.max()),
     )
+
+
+def dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) -> Result[RegimeRecord]:
+    """The record known at ``as_of`` from a history store: chains stored in the ``RECORD_LOOKBACK`` before
+    ``as_of − RECORD_HORIZON`` (so every outcome closed by ``as_of``: no look-ahead) and the finest perp candles
+    closed by ``as_of``. Bounded by the lookback, so its cost does not grow with the store."""
+    as_of = utc(as_of)
+    since = as_of - RECORD_LOOKBACK
+    found = store.query(
+        "SELECT DISTINCT ts_event FROM option_rows WHERE currency = ? AND ts_event <= ? AND ts_event >= ? "
+        "ORDER BY ts_event",
+        [asset, (as_of - RECORD_HORIZON).replace(tzinfo=None), since.replace(tzinfo=None)],
+    )
+    if found.empty:
+        return Result.missing(f"no measured record: no stored {asset} option chain in the year before {as_of:%Y-%m-%d}")
+    perps = [c for c in store.candle_series(asset, until=as_of, since=since) if c.market == "perp"]
+    if not perps:
+        return Result.missing(f"no measured record: no stored {asset} perp candles")
+    candles = min(perps, key=lambda c: (c.interval_s, -len(c)))
+    kept: list[datetime] = []
+    for ts in pd.to_datetime(found["ts_event"]).dt.tz_localize(UTC):
+        t = ts.to_pydatetime()
+        if not kept or t >= kept[-1] + RECORD_HORIZON:
+            kept.append(t)
+    chains = [c for t in kept if (c := store.latest_option_chain(asset, as_of=t, max_age_s=0)) is not None]
+    return dealer_regime_record(chains, candles, horizon=RECORD_HORIZON)

@@ -139,6 +139,54 @@ class ChainAnalysis:
         raise KeyError(when)
 
 
+def regime_mask(chain: OptionChain, as_of: datetime) -> tuple[np.ndarray, bool]:
+    """Options that set the dealer regime: those expiring more than ``EXPIRING_WITHIN_DAYS`` after ``as_of``; all
+    of them (flag False) when every option expires sooner (module doc)."""
+    beyond = chain.expiry > to_datetime64(as_of) + np.timedelta64(int(EXPIRING_WITHIN_DAYS * DAY_S), "s")
+    if beyond.any():
+        return beyond, True
+    return np.ones(len(chain), dtype=bool), False
+
+
+@dataclass(frozen=True, slots=True)
+class DealerGamma:
+    """Net dealer GEX (USD per 1%) of the regime options and the gamma flip (USD, None when none in range)."""
+
+    net_gex_usd_per_1pct: float
+    gamma_flip_usd: float | None
+    spot_usd: float
+
+
+def dealer_gamma(
+    chain: OptionChain,
+    *,
+    as_of: datetime,
+    spot_usd: float | None = None,
+    scenario: DealerScenario = DealerScenario.DEALERS_LONG_CALLS_SHORT_PUTS,
+) -> Result[DealerGamma]:
+    """Only the regime inputs of :func:`analyze_chain` (net GEX and flip over options beyond 24 h), without the
+    per-expiry work: the same building blocks, a sixth of the cost, for replaying the regime call over history."""
+    as_of = utc(as_of)
+    chain = chain.select(chain.expiry > to_datetime64(as_of))
+    if len(chain) == 0:
+        return Result.missing("no live option at as_of")
+    spot, _basis = _spot(chain, spot_usd, chain.expiry == chain.expiries[0])
+    if spot is None:
+        return Result.missing("no spot: no index price and no forward")
+    t = years_to_expiry(chain.expiry, as_of)
+    oi = np.nan_to_num(chain.oi_base, nan=0.0)
+    gex = np.nan_to_num(
+        signed_gex(chain.underlying_price_usd, chain.strike, t, chain.mark_iv, oi, chain.is_call, scenario), nan=0.0
+    )
+    m, _ = regime_mask(chain, as_of)
+    flip = gamma_flip(
+        chain.underlying_price_usd[m], chain.strike[m], t[m], chain.mark_iv[m], oi[m], chain.is_call[m],
+        spot_usd=spot, scenario=scenario,
+    )  # fmt: skip
+    value = DealerGamma(float(gex[m].sum()), flip.value.flip_usd if flip.value else None, spot)
+    return Result.of(value, sources=(chain.source,))
+
+
 def choose_headline(expiries: list[datetime], days: list[float], total_oi: list[float]) -> tuple[int, str]:
     """Index of the headline expiry and the rule branch used (module doc)."""
     window = [i for i, d in enumerate(days) if HEADLINE_MIN_DAYS < d <= HEADLINE_MAX_DAYS]
@@ -275,11 +323,9 @@ def analyze_chain(
 
     # Overall figures: the dealer regime leaves out options expiring within 24 h (module doc).
     pc_all = put_call(chain.is_call, chain.oi_base, chain.volume_base).value
-    expiring = chain.expiry <= to_datetime64(as_of) + np.timedelta64(int(EXPIRING_WITHIN_DAYS * DAY_S), "s")
-    regime = ~expiring
-    regime_excludes_expiring = bool(regime.any())
+    regime, regime_excludes_expiring = regime_mask(chain, as_of)
+    expiring = ~regime if regime_excludes_expiring else np.ones(len(chain), dtype=bool)
     if not regime_excludes_expiring:
-        regime = np.ones(len(chain), dtype=bool)
         reasons.append("every option expires within 24 h: the dealer regime, walls and flip use expiring gamma")
     elif expiring.any():
         reasons.append(
