@@ -39,12 +39,14 @@ ADDRESS_RE = re.compile(r"^0x[0-9a-f]{40}$")
 class InfoWeights:
     """Hyperliquid's REST limits as published: ``budget_per_min`` weight per minute per IP, shared by every REST
     request; ``clearinghouse_state`` weight of one account read; ``recent_trades`` base weight plus one per
-    ``recent_trades_items_per_unit`` trades returned."""
+    ``recent_trades_items_per_unit`` trades returned; ``other_info`` every other documented info request
+    (``metaAndAssetCtxs``)."""
 
     budget_per_min: int = 1200
     clearinghouse_state: int = 2
     recent_trades: int = 20
     recent_trades_items_per_unit: int = 20
+    other_info: int = 20
     doc_url: str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits"
 
     def recent_trades_weight(self, n_items: int) -> int:
