@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -221,9 +220,3 @@ async def fetch_discovery(
         except SourceError as exc:
             out.failures.append(f"metaAndAssetCtxs: {exc.message}")
     return out
-
-
-def sleep_until_next(every_s: float, clock: Callable[[], float] = time.time) -> float:
-    """Seconds to the next multiple of ``every_s`` (rounds aligned to the clock)."""
-    ts = clock()
-    return max(0.0, every_s - ts % every_s)
