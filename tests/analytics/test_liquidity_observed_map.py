@@ -193,3 +193,31 @@ def test_overlap_share_never_exceeds_one_and_baseline_matches_uniform_positions(
     assert 0.0 <= ov.share <= 1.0
     bound = obs.bin_width_usd / 30.0  # a half bin at each end, as a fraction of the 30-wide side
     assert ov.share == pytest.approx(ov.baseline, abs=bound)
+
+
+def test_real_account_from_the_sdk_cassette() -> None:
+    """The recorded account (2023-03-27): every coin's position goes through the map at its own entry price."""
+    from derivintel.sources.hyperliquid.positions import parse_clearinghouse_state
+    from tests.sources.test_hyperliquid_parse import cassette_body
+
+    recv = datetime(2023, 3, 27, 18, 5, 22, tzinfo=UTC)
+    body = cassette_body("hlsdk_test_get_user_state.yaml", "clearinghouseState")
+    state = parse_clearinghouse_state(body, address="0x5e9ee1089755c3435139848e47e6635505d5a13a", ts_recv=recv)
+    src = state.source
+    for p in state.positions:
+        obs = ObservedPositions.from_accounts("hyperliquid", p.coin, [state], failed=0, source=src)
+        assert len(obs) == 1
+        res = build_observed_map(obs, as_of=recv, reference_price_usd=p.entry_price_usd, oi_base=None)
+        m = res.value
+        assert m is not None
+        notional = abs(p.size_base) * p.entry_price_usd
+        if p.liquidation_price_usd is None:
+            assert m.no_liquidation_price_usd == pytest.approx(notional)
+        else:
+            # A small cross account at 20x: its shorts' liquidation prices lie far above the entry (BTC at 6.4x),
+            # beyond the ±30 % map, so they are counted outside the range, never dropped.
+            assert p.size_base < 0
+            assert m.short_outside_range_usd + m.short_notional_usd.sum() == pytest.approx(notional)
+        assert m.leverage is not None
+        assert m.leverage.median == 20.0
+        assert m.leverage.cross_share == 1.0

@@ -89,3 +89,18 @@ def test_no_liquidation_price_round_trips_as_nan(ps: PositionsStore) -> None:
     assert obs is not None
     assert np.isnan(obs.liquidation_price_usd[0])
     assert bool(obs.is_cross[0])
+
+
+def test_snapshot_at_carries_observed_positions_point_in_time(tmp_path) -> None:
+    from derivintel.store.snapshot_at import build_snapshot_at
+
+    path = tmp_path / "h.duckdb"
+    with HistoryStore(path) as store:
+        assert build_snapshot_at(store, "BTC", as_of=T0).asset("BTC").observed_positions is None  # never collected
+        PositionsStore(store).write_account(_state(A, T0, _pos("BTC", 1.0, 90.0)))
+    with HistoryStore(path, read_only=True) as store:
+        at = build_snapshot_at(store, "BTC", as_of=T0 + timedelta(minutes=1)).asset("BTC").observed_positions
+        before = build_snapshot_at(store, "BTC", as_of=T0 - timedelta(minutes=1)).asset("BTC").observed_positions
+    assert at is not None
+    assert at.size_base.tolist() == [1.0]
+    assert before is None

@@ -269,3 +269,15 @@ class PositionsStore:
     def counts(self) -> dict[str, int]:
         """Rows per positions table."""
         return {t.name: int(self._exec(f"SELECT count(*) FROM {t.name}")[0][0]) for t in POSITION_TABLES}
+
+
+def stored_observed_positions(
+    store: HistoryStore, coin: str, *, as_of: datetime, max_age: timedelta
+) -> ObservedPositions | None:
+    """``observed_positions`` on any store, read-only ones included; None when positions were never collected."""
+    found = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [ACCOUNT_SNAPSHOTS.name]
+    ).fetchall()
+    if not found[0][0]:
+        return None
+    return PositionsStore(store, create=False).observed_positions(coin, as_of=as_of, max_age=max_age)
