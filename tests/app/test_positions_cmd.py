@@ -136,3 +136,34 @@ def test_positions_without_collected_data(tmp_path, capsys) -> None:
     HistoryStore(store).close()
     assert main(["positions", "BTC", "--store", str(store)]) == 2
     assert "collect positions" in capsys.readouterr().err
+
+
+def test_import_real_historical_trades_is_idempotent(tmp_path, capsys) -> None:
+    from tests.realdata import real_path
+
+    csv_path = real_path("hyperliquid", "hl_historical_non_mm_trades_2023.csv")
+    store = tmp_path / "h.duckdb"
+    assert main(["import", "hl-trades", str(csv_path), "--store", str(store)]) == 0
+    first = capsys.readouterr().err
+    assert "35691 trades" in first
+    assert main(["import", "hl-trades", str(csv_path), "--store", str(store)]) == 0
+    assert "+0 new address(es)" in capsys.readouterr().err
+    with HistoryStore(store) as st:
+        ps = PositionsStore(st)
+        known = ps.addresses()
+        n_sightings = ps.counts()["hl_sightings"]
+    assert f"+{len(known)} new address(es)" in first
+    assert sum(k.trades for k in known) == n_sightings
+    top = known[0]  # most traded notional first (no account read yet)
+    assert top.notional_usd == max(k.notional_usd for k in known)
+    assert top.first_seen <= top.last_seen
+    assert not ADDRESS.search(first)
+
+
+def test_import_bad_file_one_line(tmp_path, capsys) -> None:
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert main(["import", "hl-trades", str(bad), "--store", str(tmp_path / "h.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert "not a Hyperliquid trades CSV" in err
+    assert err.count("\n") == 1

@@ -98,7 +98,8 @@ def test_recent_trades_fixture_sightings() -> None:
 def test_recent_trades_wrong_coin_and_users_shape() -> None:
     with pytest.raises(BadPayloadError, match="expected 'ETH'"):
         hpos.parse_recent_trades((FIXTURES / "hyperliquid" / "recentTrades.json").read_bytes(), coin="ETH")
-    bad = json.dumps([{"coin": "BTC", "px": "1", "sz": "1", "time": 1, "users": ["0x" + "a" * 40]}]).encode()
+    row = {"coin": "BTC", "px": "1", "sz": "1", "time": 1, "tid": 1, "users": ["0x" + "a" * 40]}
+    bad = json.dumps([row]).encode()
     with pytest.raises(BadPayloadError, match=r"\[buyer, seller\]"):
         hpos.parse_recent_trades(bad, coin="BTC")
 

@@ -37,12 +37,13 @@ def ps(tmp_path):
 
 def test_addresses_first_last_seen_and_priority(ps: PositionsStore) -> None:
     seen = [
-        AddressSighting(A, "BTC", T0, 100.0),
-        AddressSighting(B, "BTC", T0 + timedelta(minutes=5), 5000.0),
-        AddressSighting(A, "ETH", T0 + timedelta(minutes=9), 50.0),
+        AddressSighting(A, "BTC", T0, 100.0, "1"),
+        AddressSighting(B, "BTC", T0 + timedelta(minutes=5), 5000.0, "2"),
+        AddressSighting(A, "ETH", T0 + timedelta(minutes=9), 50.0, "3"),
     ]
     assert ps.record_sightings(seen) == 2
-    assert ps.record_sightings([AddressSighting(A, "BTC", T0 - timedelta(hours=1), 10.0)]) == 0
+    assert ps.record_sightings(seen[:2]) == 0  # the same trades again (overlapping answers): counted once
+    assert ps.record_sightings([AddressSighting(A, "BTC", T0 - timedelta(hours=1), 10.0, "0")]) == 0
     rows = {r.address: r for r in ps.addresses()}
     assert rows[A].first_seen == T0 - timedelta(hours=1)
     assert rows[A].last_seen == T0 + timedelta(minutes=9)
@@ -55,7 +56,7 @@ def test_addresses_first_last_seen_and_priority(ps: PositionsStore) -> None:
 
 
 def test_observed_positions_point_in_time_and_failures(ps: PositionsStore) -> None:
-    ps.record_sightings([AddressSighting(a, "BTC", T0, 1.0) for a in (A, B, C)])
+    ps.record_sightings([AddressSighting(a, "BTC", T0, 1.0, "7") for a in (A, B, C)])
     ps.write_account(_state(A, T0, _pos("BTC", 1.0, 90.0), _pos("ETH", -2.0, 120.0)))
     ps.write_account(_state(A, T0 + timedelta(minutes=10), _pos("BTC", 3.0, 95.0)))  # newer read replaces
     ps.write_account(_state(B, T0 + timedelta(minutes=2)))  # flat: observed, no positions
@@ -80,7 +81,13 @@ def test_observed_positions_point_in_time_and_failures(ps: PositionsStore) -> No
 
     assert ps.observed_positions("BTC", as_of=T0 - timedelta(minutes=1), max_age=timedelta(hours=1)) is None
     assert ps.observed_positions("BTC", as_of=T0 + timedelta(hours=3), max_age=timedelta(hours=1)) is None
-    assert ps.counts() == {"hl_addresses": 3, "hl_account_snapshots": 3, "hl_positions": 3, "hl_poll_failures": 1}
+    assert ps.counts() == {
+        "hl_sightings": 3,
+        "hl_addresses": 3,
+        "hl_account_snapshots": 3,
+        "hl_positions": 3,
+        "hl_poll_failures": 1,
+    }
 
 
 def test_no_liquidation_price_round_trips_as_nan(ps: PositionsStore) -> None:

@@ -251,3 +251,29 @@ def collect_positions(
             rounds=rounds,
             on_status=lambda s: err.print(s.line),
         )
+
+
+def import_hl_trades(
+    files: Annotated[list[Path], typer.Argument(help="Hyperliquid historical trades CSV (time,user,coin,...,sz).")],
+    store: StoreOpt = None,
+) -> None:
+    """Add the addresses in Hyperliquid's public historical trades to the store (idempotent: a trade counts once)."""
+    from derivintel.core.errors import BadPayloadError
+    from derivintel.sources.hyperliquid.positions import parse_historical_fills_csv
+    from derivintel.store import HistoryStore
+    from derivintel.store.positions_store import PositionsStore
+
+    with HistoryStore(store) as st:
+        ps = PositionsStore(st)
+        for path in files:
+            try:
+                read = parse_historical_fills_csv(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise UserInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            except (BadPayloadError, UnicodeDecodeError) as exc:
+                raise UserInputError(f"{path}: not a Hyperliquid trades CSV: {exc}") from exc
+            new = ps.record_sightings(read.sightings)
+            skipped = f", {read.not_addresses} non-address users skipped" if read.not_addresses else ""
+            err.print(
+                f"{path.name}: {read.trades} trades, +{new} new address(es){skipped}; {len(ps.addresses())} known"
+            )

@@ -60,12 +60,16 @@ class AccountState:
 
 @dataclass(frozen=True, slots=True)
 class AddressSighting:
-    """An address seen trading ``coin`` at ``seen_at`` with ``notional_usd`` of the trade (discovery input)."""
+    """An address seen trading ``coin`` at ``seen_at`` with ``notional_usd`` of the trade (discovery input).
+
+    ``trade_id`` identifies the trade (the venue's ``tid``, or time/coin/side/price/size for the historical CSV), so
+    a trade seen twice (overlapping ``recentTrades`` answers, a re-imported file) counts once."""
 
     address: str
     coin: str
     seen_at: datetime
     notional_usd: float
+    trade_id: str
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,9 +2,10 @@
 
 Tables (created on first use, in the same DuckDB file as the other observations; times naive UTC):
 
+- ``hl_sightings``: one row per (address, trade): a trade seen twice counts once.
 - ``hl_addresses``: one row per address discovered in trades: ``first_seen``/``last_seen`` (trade times),
-  ``trades`` and ``notional_usd`` seen (activity counters, summed over ingests), and the last successful read's
-  account notional (``account_notional_usd``: "largest first").
+  ``trades`` and ``notional_usd`` (aggregates of its sightings), and the last successful read's account notional
+  (``account_notional_usd``: "largest first").
 - ``hl_account_snapshots``: one row per successful ``clearinghouseState`` read (``address, ts_event``): the margin
   summary and the number of open positions (0 = flat, a real observation).
 - ``hl_positions``: the positions of each snapshot (``address, ts_event, coin``).
@@ -75,12 +76,23 @@ POSITIONS = Table(
     ),
     ("address", "ts_event", "coin"),
 )
+SIGHTINGS = Table(
+    "hl_sightings",
+    (
+        ("address", "VARCHAR"),
+        ("trade_id", "VARCHAR"),
+        ("coin", "VARCHAR"),
+        ("seen_at", "TIMESTAMP"),
+        ("notional_usd", "DOUBLE"),
+    ),
+    ("address", "trade_id"),
+)
 POLL_FAILURES = Table(
     "hl_poll_failures",
     (("address", "VARCHAR"), ("ts_attempt", "TIMESTAMP"), ("error", "VARCHAR")),
     ("address", "ts_attempt"),
 )
-POSITION_TABLES: tuple[Table, ...] = (ADDRESSES, ACCOUNT_SNAPSHOTS, POSITIONS, POLL_FAILURES)
+POSITION_TABLES: tuple[Table, ...] = (SIGHTINGS, ADDRESSES, ACCOUNT_SNAPSHOTS, POSITIONS, POLL_FAILURES)
 
 
 def _naive(dt: datetime) -> datetime:
@@ -113,41 +125,35 @@ class PositionsStore:
 
     # --- addresses -------------------------------------------------------------------------------------------
     def record_sightings(self, sightings: Iterable[AddressSighting]) -> int:
-        """Add addresses seen in trades (widening first/last seen, adding to the counters); returns how many
-        addresses were new."""
-        agg: dict[str, list] = {}
-        for s in sightings:
-            row = agg.setdefault(s.address, [s.seen_at, s.seen_at, 0, 0.0])
-            row[0] = min(row[0], s.seen_at)
-            row[1] = max(row[1], s.seen_at)
-            row[2] += 1
-            row[3] += s.notional_usd
-        if not agg:
-            return 0
-        frame = pd.DataFrame(
+        """Store sightings (a trade already stored is ignored) and refresh the aggregates of the addresses
+        concerned; returns how many addresses were new."""
+        rows = [
             {
-                "address": list(agg),
-                "first_seen": [_naive(v[0]) for v in agg.values()],
-                "last_seen": [_naive(v[1]) for v in agg.values()],
-                "trades": [v[2] for v in agg.values()],
-                "notional_usd": [v[3] for v in agg.values()],
+                "address": s.address,
+                "trade_id": s.trade_id,
+                "coin": s.coin,
+                "seen_at": _naive(s.seen_at),
+                "notional_usd": s.notional_usd,
             }
-        )
+            for s in sightings
+        ]
+        if not rows:
+            return 0
+        frame = pd.DataFrame(rows, columns=list(SIGHTINGS.column_names))
+        self.store.insert_frame(SIGHTINGS, frame)
         con = self.store.con
         con.execute("BEGIN TRANSACTION")
         try:
             before = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
-            con.register("_sightings", frame)
+            con.register("_touched", frame[["address"]].drop_duplicates())
             con.execute(
                 "INSERT INTO hl_addresses (address, first_seen, last_seen, trades, notional_usd) "
-                "SELECT address, first_seen, last_seen, trades, notional_usd FROM _sightings "
-                "ON CONFLICT (address) DO UPDATE SET "
-                "first_seen = least(hl_addresses.first_seen, excluded.first_seen), "
-                "last_seen = greatest(hl_addresses.last_seen, excluded.last_seen), "
-                "trades = hl_addresses.trades + excluded.trades, "
-                "notional_usd = hl_addresses.notional_usd + excluded.notional_usd"
+                "SELECT address, min(seen_at), max(seen_at), count(*), sum(notional_usd) FROM hl_sightings "
+                "WHERE address IN (SELECT address FROM _touched) GROUP BY address "
+                "ON CONFLICT (address) DO UPDATE SET first_seen = excluded.first_seen, "
+                "last_seen = excluded.last_seen, trades = excluded.trades, notional_usd = excluded.notional_usd"
             )
-            con.unregister("_sightings")
+            con.unregister("_touched")
             after = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
             con.execute("COMMIT")
         except BaseException:

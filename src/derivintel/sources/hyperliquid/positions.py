@@ -147,7 +147,7 @@ class TradesRead:
 
 
 def parse_recent_trades(body: bytes, *, coin: str) -> TradesRead:
-    """``recentTrades`` (REST) or the websocket ``trades`` data → one sighting per (trade, user).
+    """``recentTrades`` (REST) or the websocket ``trades`` data → one sighting per (trade, user), keyed by ``tid``.
 
     ``users`` is ``[buyer, seller]``; entries that are not ``0x`` + 40 hex addresses are counted and skipped.
     The trade's notional ``px × sz`` (USD) ranks addresses by activity.
@@ -162,6 +162,7 @@ def parse_recent_trades(body: bytes, *, coin: str) -> TradesRead:
         px = positive(to_float(field(row, "px", where), where, f"[{i}].px"), where, f"[{i}].px")
         sz = positive(to_float(field(row, "sz", where), where, f"[{i}].sz"), where, f"[{i}].sz")
         seen = to_dt(field(row, "time", where), where, f"[{i}].time")
+        tid = str(field(row, "tid", where))
         users = as_list(field(row, "users", where), where, f"[{i}].users")
         if len(users) != 2:
             raise where.fail(f"[{i}].users: expected [buyer, seller], got {len(users)} entries")
@@ -170,7 +171,7 @@ def parse_recent_trades(body: bytes, *, coin: str) -> TradesRead:
             if addr is None:
                 skipped += 1
                 continue
-            out.append(AddressSighting(addr, coin, seen, px * sz))
+            out.append(AddressSighting(addr, coin, seen, px * sz, tid))
     return TradesRead(tuple(out), len(rows), skipped)
 
 
@@ -200,5 +201,6 @@ def parse_historical_fills_csv(text: str) -> TradesRead:
         if addr is None:
             skipped += 1
             continue
-        out.append(AddressSighting(addr, row["coin"], seen, abs(px * sz)))
+        trade_id = "|".join(row.get(k) or "" for k in ("time", "coin", "side", "px", "sz"))
+        out.append(AddressSighting(addr, row["coin"], seen, abs(px * sz), trade_id))
     return TradesRead(tuple(out), n, skipped)
