@@ -111,3 +111,18 @@ def test_snapshot_at_carries_observed_positions_point_in_time(tmp_path) -> None:
     assert at is not None
     assert at.size_base.tolist() == [1.0]
     assert before is None
+
+
+def test_select_for_round_rotates_beyond_the_cap() -> None:
+    from derivintel.store.positions_collect import select_for_round
+    from derivintel.store.positions_store import KnownAddress
+
+    def k(i: int, read_min: int | None) -> KnownAddress:
+        read = None if read_min is None else T0 + timedelta(minutes=read_min)
+        return KnownAddress(f"a{i}", T0, T0, 1, 100.0 - i, None, read)
+
+    known = [k(0, 10), k(1, 10), k(2, 5), k(3, None), k(4, 1), k(5, 10)]
+    assert select_for_round(known, 10) == [f"a{i}" for i in range(6)]
+    # Cap 4: the two top-priority addresses, then never read (a3) and the oldest read (a4).
+    assert select_for_round(known, 4) == ["a0", "a1", "a3", "a4"]
+    assert select_for_round(known, 0) == []

@@ -1,7 +1,8 @@
 """Collecting Hyperliquid positions into the store, round after round (injectable discovery, reader and clock).
 
 One round: discovery (addresses from recent trades, marks and OI of the coins) → the known addresses in priority
-order, as many as the rate limits allow within the period (``PollLimits.reads_within``) → ``poll_round`` (failed
+order, as many as the rate limits allow within the period (``PollLimits.reads_within``; half by priority, half
+oldest-read first so that every address is read in turn: ``select_for_round``) → ``poll_round`` (failed
 reads retried once at the end, then recorded as failures) → snapshots written. A failing round step is reported in
 the status line and the collector goes on.
 """
@@ -16,7 +17,19 @@ from datetime import UTC, datetime
 
 from derivintel.sources.hyperliquid.poller import AccountRead, Discovery, PollLimits, PollRound, poll_round
 from derivintel.store.history_store import HistoryStore
-from derivintel.store.positions_store import PositionsStore
+from derivintel.store.positions_store import KnownAddress, PositionsStore
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def select_for_round(known: list[KnownAddress], cap: int, *, priority_share: float = 0.5) -> list[str]:
+    """The addresses to read this round: the first ``priority_share`` of ``cap`` in priority order (largest accounts,
+    most traded), the rest by oldest read first (never read first), so every known address is read in turn."""
+    if cap >= len(known):
+        return [k.address for k in known]
+    head = known[: int(cap * priority_share)]
+    rest = sorted(enumerate(known[len(head) :]), key=lambda ik: (ik[1].last_read or EPOCH, ik[0]))
+    return [k.address for k in head] + [k.address for _, k in rest[: cap - len(head)]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +83,7 @@ def collect_positions_once(
         store.write_perps(found.perps)
     known = ps.addresses()
     cap = limits.reads_within(period_s, reserved_weight=found.weight)
-    todo = [a.address for a in known[:cap]]
+    todo = select_for_round(known, cap)
     result = asyncio.run(poll_round(todo, read, now=now)) if todo else None
     if result is not None:
         for state in result.read:

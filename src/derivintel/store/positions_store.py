@@ -109,6 +109,7 @@ class KnownAddress:
     trades: int
     notional_usd: float
     account_notional_usd: float | None
+    last_read: datetime | None = None
 
 
 class PositionsStore:
@@ -165,11 +166,21 @@ class PositionsStore:
         """Known addresses in polling priority: largest last account notional, then most traded notional, then
         most recently seen. Addresses whose latest read failed keep their place (retried next round)."""
         rows = self._exec(
-            "SELECT address, first_seen, last_seen, trades, notional_usd, account_notional_usd FROM hl_addresses "
-            "ORDER BY coalesce(account_notional_usd, 0) DESC, notional_usd DESC, last_seen DESC, address"
+            "SELECT a.address, a.first_seen, a.last_seen, a.trades, a.notional_usd, a.account_notional_usd, "
+            "r.last_read FROM hl_addresses a LEFT JOIN (SELECT address, max(ts_event) AS last_read "
+            "FROM hl_account_snapshots GROUP BY address) r ON a.address = r.address "
+            "ORDER BY coalesce(a.account_notional_usd, 0) DESC, a.notional_usd DESC, a.last_seen DESC, a.address"
         )
         return [
-            KnownAddress(r[0], utc(r[1]), utc(r[2]), int(r[3]), float(r[4]), None if r[5] is None else float(r[5]))
+            KnownAddress(
+                r[0],
+                utc(r[1]),
+                utc(r[2]),
+                int(r[3]),
+                float(r[4]),
+                None if r[5] is None else float(r[5]),
+                None if r[6] is None else utc(r[6]),
+            )
             for r in rows
         ]
 
