@@ -126,6 +126,15 @@ def test_leverage_distribution_by_notional() -> None:
     assert d.median == 10.0
     assert d.p25 == 5.0
     assert d.positions == 9
+    assert d.distance_to_assumed is None
+    tiers = (5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
+    same = leverage_distribution(lev, notional, cross, tiers, tuple(np.array([450, 200, 100, 0, 150, 100]) * 2.0))
+    assert same is not None
+    assert same.distance_to_assumed == pytest.approx(0.0, abs=1e-12)  # weights are normalised before comparing
+    flat = leverage_distribution(lev, notional, cross, tiers, (1.0, 1.0, 1.0, 1.0, 1.0, 1.0))
+    assert flat is not None
+    expected = 0.5 * np.abs(np.array([0.45, 0.2, 0.1, 0.0, 0.15, 0.1]) - 1 / 6).sum()
+    assert flat.distance_to_assumed == pytest.approx(expected)
     assert leverage_distribution(lev[:0], notional[:0], cross[:0], (5.0, 10.0)) is None
 
 

@@ -99,6 +99,8 @@ def observed_map_json(res: Result[ObservedLiquidationMap]) -> dict[str, Any]:
         else {
             "tiers": list(lev.tiers),
             "weights_by_notional": [_r(w) for w in lev.weights],
+            "model_assumed_weights": [_r(w) for w in lev.assumed_weights],
+            "distance_to_model_mix": _r(lev.distance_to_assumed),
             "p25": lev.p25,
             "median": lev.median,
             "p75": lev.p75,
@@ -146,10 +148,16 @@ def _print_table(doc: dict[str, Any]) -> None:
     console.print(w)
     lev = doc["leverage"]
     if lev is not None:
-        lt = Table("Leverage tier", "Share of notional")
-        for tier, share in zip(lev["tiers"], lev["weights_by_notional"], strict=True):
-            lt.add_row(f"{tier:g}x", f"{share:.1%}")
+        lt = Table("Leverage tier", "Observed share of notional", "Model's assumed share")
+        for tier, share, assumed in zip(
+            lev["tiers"], lev["weights_by_notional"], lev["model_assumed_weights"], strict=True
+        ):
+            lt.add_row(f"{tier:g}x", f"{share:.1%}", f"{assumed:.1%}")
         console.print(lt)
+        console.print(
+            f"observed mix vs the model's: total-variation distance {lev['distance_to_model_mix']:.2f} "
+            f"({lev['positions']} positions, {doc['as_of']})"
+        )
         console.print(
             f"median leverage {lev['median']:g}x (p25 {lev['p25']:g}x, p75 {lev['p75']:g}x) by notional; "
             f"cross margin {lev['cross_share']:.1%}"

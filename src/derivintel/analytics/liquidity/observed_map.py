@@ -65,7 +65,9 @@ class ObservedMapParams:
 class LeverageDistribution:
     """Observed leverage by notional: ``weights[i]`` is the notional share whose leverage falls in the bucket of
     ``tiers[i]`` (edges at geometric midpoints); quartiles are notional-weighted; ``cross_share`` the notional
-    share in cross margin. ``positions`` and ``notional_usd`` say what it rests on."""
+    share in cross margin. ``positions`` and ``notional_usd`` say what it rests on. ``assumed_weights`` are the
+    model's weights on the same tiers (normalised) and ``distance_to_assumed`` the total-variation distance
+    ``½ Σ |observed − assumed|`` (0 = the model's mix, 1 = disjoint)."""
 
     tiers: tuple[float, ...]
     weights: tuple[float, ...]
@@ -75,6 +77,8 @@ class LeverageDistribution:
     cross_share: float
     positions: int
     notional_usd: float
+    assumed_weights: tuple[float, ...] = ()
+    distance_to_assumed: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,9 +151,14 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float
 
 
 def leverage_distribution(
-    leverage: np.ndarray, notional_usd: np.ndarray, is_cross: np.ndarray, tiers: tuple[float, ...]
+    leverage: np.ndarray,
+    notional_usd: np.ndarray,
+    is_cross: np.ndarray,
+    tiers: tuple[float, ...],
+    assumed_weights: tuple[float, ...] | None = None,
 ) -> LeverageDistribution | None:
-    """Notional-weighted leverage distribution on ``tiers`` (None when there is no notional)."""
+    """Notional-weighted leverage distribution on ``tiers`` (None when there is no notional), compared with
+    ``assumed_weights`` (the model's, same tiers) when given."""
     total = float(notional_usd.sum())
     if len(leverage) == 0 or total <= 0:
         return None
@@ -158,6 +167,11 @@ def leverage_distribution(
     bucket = np.searchsorted(edges, leverage, side="right")
     weights = np.bincount(bucket, weights=notional_usd, minlength=len(t)) / total
     p25, med, p75 = _weighted_quantiles(leverage, notional_usd, (0.25, 0.5, 0.75))
+    assumed = np.asarray(assumed_weights or (), dtype=np.float64)
+    if len(assumed):
+        if len(assumed) != len(t):
+            raise ValueError("assumed_weights must match tiers")
+        assumed = assumed / assumed.sum()
     return LeverageDistribution(
         tiers=tuple(float(x) for x in t),
         weights=tuple(float(x) for x in weights),
@@ -167,6 +181,8 @@ def leverage_distribution(
         cross_share=float(notional_usd[is_cross].sum() / total),
         positions=len(leverage),
         notional_usd=total,
+        assumed_weights=tuple(float(x) for x in assumed),
+        distance_to_assumed=float(0.5 * np.abs(weights - assumed).sum()) if len(assumed) else None,
     )
 
 
@@ -256,7 +272,7 @@ def build_observed_map(
         observed_short_base=short_base,
         coverage_frac=coverage,
         oldest_observation_age_s=float(age_s[use].max()),
-        leverage=leverage_distribution(lev, notional, cross, grid.leverage_tiers),
+        leverage=leverage_distribution(lev, notional, cross, grid.leverage_tiers, grid.leverage_weights),
     )
     params_out = params.as_dict() | {"reference_price_usd": ref, "oi_base": oi_base}
     return Result.of(value, sources=(observed.source,), params=params_out, reasons=reasons, partial=bool(reasons))

@@ -106,6 +106,13 @@ def observed_section(ctx: PhaseContext) -> tuple[list[str], Table, str]:
             lev.median if lev else None,
             "ratio",
         ),
+        b.add_result(
+            f"{PREFIX}.leverage_mix_distance",
+            "Observed leverage mix vs the model's assumed mix (total-variation distance, 0 = same)",
+            res,
+            lev.distance_to_assumed if lev else None,
+            "ratio",
+        ),
     ]
     table = Table(
         columns=[
@@ -134,6 +141,7 @@ def observed_section(ctx: PhaseContext) -> tuple[list[str], Table, str]:
             row("Accounts read / positions", b.cell(f"{PREFIX}.accounts"), b.cell(f"{PREFIX}.positions"), "", ""),
             row("Oldest account read (minutes ago)", b.cell(f"{PREFIX}.oldest_read_minutes"), "", "", ""),
             row("Median leverage (by notional)", b.cell(f"{PREFIX}.leverage_median"), "", "assumed mix", ""),
+            row("Leverage mix distance from the model's", b.cell(f"{PREFIX}.leverage_mix_distance"), "", "", ""),
             row(
                 "Observed near a modelled HL cluster (± tolerance)",
                 b.cell(f"{PREFIX}.model_overlap"),
