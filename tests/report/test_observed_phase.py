@@ -71,3 +71,22 @@ def test_demo_positions_are_synthetic_and_survivors(demo_snapshot, asset) -> Non
     has = np.isfinite(liq)
     assert not (has & (obs.size_base > 0) & (liq >= price)).any()
     assert not (has & (obs.size_base < 0) & (liq <= price)).any()
+
+
+def test_chart_draws_observed_beside_modelled_on_one_price_axis(demo_report) -> None:
+    c = demo_report.charts
+    assert c.liquidation_map is not None
+    assert c.observed_liquidation_map is not None
+    assert c.observed_liquidation_map.label.startswith("observed positions")
+    assert c.observed_liquidation_map.source.startswith("demo/hyperliquid/clearinghouseState")
+    # Same grid as the model (same reference, bin width and range), so bins line up on the price axis.
+    assert c.observed_liquidation_map.bin_center_usd == c.liquidation_map.bin_center_usd
+    assert "observed_liquidation_map" not in c.missing
+
+
+def test_chart_missing_observed_says_why(demo_snapshot) -> None:
+    data = replace(demo_snapshot.asset("BTC"), observed_positions=None)
+    snap = replace(demo_snapshot, assets={**demo_snapshot.assets, "BTC": data})
+    report = build_report(snap, analyze_snapshot(snap, AnalysisOptions()), generated_at=GENERATED_AT)
+    assert report.charts.observed_liquidation_map is None
+    assert "no observed positions" in report.charts.missing["observed_liquidation_map"]
