@@ -122,6 +122,8 @@ def test_cli_collect_then_positions_json_and_table(tmp_path, monkeypatch, capsys
         (["positions", "BTC", "--max-age", "soon"], "--max-age must look like"),
         (["positions", "NOTACOIN1"], "unknown symbol"),
         (["collect-positions", "BTC", "--budget-share", "2"], "--budget-share"),
+        (["collect", "positions", "BTC", "--demo"], "no accounts to poll"),
+        (["collect", "positions", "BTC", "--every", "soon"], "--every must look like"),
     ],
 )
 def test_bad_input_one_line_exit_2(argv, message, tmp_path, capsys) -> None:

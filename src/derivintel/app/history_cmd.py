@@ -203,6 +203,8 @@ def collect(
     if symbols and symbols[0].lower() == "positions":
         from derivintel.app.positions_cmd import collect_positions
 
+        if demo:
+            raise UserInputError("collect positions polls Hyperliquid; the demo has no accounts to poll")
         collect_positions(symbols[1:] or None, every=every, rounds=rounds, store=store)
         return
     assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
