@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from derivintel.app.analysis import AnalysisOptions, analyze_snapshot
+from derivintel.core.timeutil import dt64_to_datetime as to_datetime
 from derivintel.core.timeutil import to_datetime64
 from derivintel.report.builder import build_report
 from derivintel.report.markdown import render_markdown
@@ -90,3 +91,12 @@ def test_chart_missing_observed_says_why(demo_snapshot) -> None:
     report = build_report(snap, analyze_snapshot(snap, AnalysisOptions()), generated_at=GENERATED_AT)
     assert report.charts.observed_liquidation_map is None
     assert "no observed positions" in report.charts.missing["observed_liquidation_map"]
+
+
+def test_freshness_lists_the_observed_positions_by_their_oldest_read(demo_report, demo_snapshot) -> None:
+    entry = next(f for f in demo_report.freshness if f.source == "BTC demo/hyperliquid/clearinghouseState")
+    obs = demo_snapshot.asset("BTC").observed_positions
+    assert entry.as_of == obs.source.as_of
+    assert entry.as_of == to_datetime(obs.observed_at.min())
+    assert entry.budget_s == 7200.0
+    assert not entry.stale

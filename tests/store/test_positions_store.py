@@ -126,3 +126,12 @@ def test_select_for_round_rotates_beyond_the_cap() -> None:
     # Cap 4: the two top-priority addresses, then never read (a3) and the oldest read (a4).
     assert select_for_round(known, 4) == ["a0", "a1", "a3", "a4"]
     assert select_for_round(known, 0) == []
+
+
+def test_source_as_of_is_the_oldest_read_used(ps: PositionsStore) -> None:
+    ps.write_account(_state(A, T0, _pos("BTC", 1.0, 90.0)))
+    ps.write_account(_state(B, T0 + timedelta(minutes=20), _pos("BTC", 2.0, 80.0)))
+    obs = ps.observed_positions("BTC", as_of=T0 + timedelta(minutes=30), max_age=timedelta(hours=1))
+    assert obs is not None
+    assert obs.source.as_of == T0
+    assert obs.source.fetched_at == T0 + timedelta(minutes=20, seconds=1)

@@ -264,11 +264,13 @@ class PositionsStore:
             "ORDER BY p.ts_event, p.address",
             [lo, hi, coin],
         )
-        newest = self._exec(
-            "SELECT max(ts_event), bool_or(synthetic) FROM hl_account_snapshots WHERE ts_event >= ? AND ts_event <= ?",
+        # as_of = the OLDEST account read used (the map is as fresh as its oldest read); fetched_at = the newest.
+        span = self._exec(
+            f"SELECT min(s.ts_event), max(s.ts_recv), bool_or(s.synthetic) FROM hl_account_snapshots s "
+            f"JOIN ({latest}) l ON s.address = l.address AND s.ts_event = l.ts_event",
             [lo, hi],
         )[0]
-        source = Source("hyperliquid", "clearinghouseState", utc(newest[0]), utc(newest[0]), synthetic=bool(newest[1]))
+        source = Source("hyperliquid", "clearinghouseState", utc(span[0]), utc(span[1]), synthetic=bool(span[2]))
         return ObservedPositions(
             venue="hyperliquid",
             coin=coin,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from derivintel.analytics.liquidity.liquidation_price import liquidation_price, venue_margin
-from derivintel.core.timeutil import to_ms
+from derivintel.core.timeutil import from_ms, to_ms
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.positions import ObservedPositions
 from derivintel.sources.demo.price_path import PricePath
@@ -66,7 +66,7 @@ def build_observed_positions(
     signed = np.where(is_long, sizes, -sizes)[keep]
     as_of_ms = to_ms(timeline.as_of)
     read_ms = as_of_ms - rng.integers(0, READ_WINDOW_S * 1000, n)[keep]
-    newest = timeline.as_of
+    oldest = from_ms(int(read_ms.min()))  # the map is as fresh as its oldest read
     return ObservedPositions(
         venue="hyperliquid",
         coin=asset,
@@ -78,5 +78,5 @@ def build_observed_positions(
         position_value_usd=np.abs(signed) * hl.mark_price_usd,
         accounts_observed=n,
         accounts_failed=0,
-        source=demo_source("hyperliquid/clearinghouseState", newest, newest),
+        source=demo_source("hyperliquid/clearinghouseState", oldest, timeline.as_of),
     )
