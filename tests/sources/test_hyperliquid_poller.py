@@ -93,3 +93,13 @@ def test_discovery_failure_is_reported_not_raised() -> None:
     assert found.perps == []
     assert any("BTC trades" in f for f in found.failures)
     assert any("metaAndAssetCtxs" in f for f in found.failures)
+
+
+def test_live_pacing_is_the_planned_pacing() -> None:
+    limits = PollLimits(usable_fraction=0.5)
+    rl = limits.rate_limit()
+    assert rl.burst == 1  # no burst above the even spacing
+    assert rl.requests_per_s == pytest.approx(1.0 / limits.spacing_s)
+    assert rl.requests_per_s * limits.weight * 60 == pytest.approx(600.0)  # half of 1200 weight per minute
+    plan = plan_round(["0x" + "1" * 40, "0x" + "2" * 40], limits, start_s=10.0)
+    assert [s.at_s for s in plan.slots] == [10.0, 10.0 + limits.spacing_s]
