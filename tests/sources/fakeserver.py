@@ -13,7 +13,8 @@ literal (non-template) query parameters or JSON body fields. Faults (``FakeVenue
 Keyed providers (Coinglass, CryptoQuant) are served too: ``required_keys[provider] = (header, value)`` makes the
 server answer 401 (echoing the presented header value, as careless APIs do) unless the request carries it.
 History endpoints (``HISTORY_ENDPOINTS`` of the venues) are routed as well; ``handlers[(provider, dataset)]``
-generates a body from the query arguments (paging tests) instead of the fixture file.
+generates a body from the query arguments (paging tests) instead of the fixture file, or ``(status, body)`` to
+answer one request with an error (per-account faults in the positions poller tests).
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from derivintel.sources import registry
 from derivintel.sources.config import SourceConfig
 from derivintel.sources.declarations import Endpoint, literal_items
 from derivintel.sources.history_fetch import HISTORY_ENDPOINTS
+from derivintel.sources.hyperliquid.positions import POSITION_ENDPOINTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAULTS = ("timeout", "429", "500", "451", "403", "truncated", "renamed", "null", "empty", "nan")
+# A generated answer: the body, or (status, body) to fail one request.
+AnswerFn = Callable[[Mapping[str, Any]], bytes | tuple[int, bytes]]
 _SCALAR_FAULTS = {"null": None, "empty": "", "nan": "NaN"}
 
 
@@ -79,13 +83,14 @@ class FakeVenues:
     hits: list[tuple[str, str]] = field(default_factory=list)
     overrides: dict[tuple[str, str], bytes] = field(default_factory=dict)
     required_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
-    handlers: dict[tuple[str, str], Callable[[Mapping[str, Any]], bytes]] = field(default_factory=dict)
+    handlers: dict[tuple[str, str], AnswerFn] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     seen_headers: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._routes = [(ep, literal_items(ep.params if ep.method == "GET" else ep.body)) for ep in registry.ENDPOINTS]
         self._routes += [(ep, literal_items(ep.params)) for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS)]
+        self._routes += [(ep, literal_items(ep.body)) for ep in POSITION_ENDPOINTS]
         self._server: ThreadingHTTPServer | None = None
 
     # -- routing -------------------------------------------------------------------------------------------
@@ -181,6 +186,11 @@ class FakeVenues:
                 handler = venues.handlers.get((provider, ep.dataset))
                 if handler is not None:
                     data = handler(args)
+                    if isinstance(data, tuple):  # (status, body): per-request faults (one account's 429)
+                        status, data = data
+                        if status != 200:
+                            self._answer(status, data, {"Retry-After": venues.retry_after} if status == 429 else {})
+                            return
                 else:
                     data = venues.overrides.get((provider, ep.dataset)) or fixture_path(ep).read_bytes()
                 if fault in ("truncated", "renamed", "null", "empty", "nan"):

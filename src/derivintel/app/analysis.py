@@ -19,6 +19,7 @@ from derivintel.analytics.liquidity import (
     stop_clusters,
 )
 from derivintel.analytics.liquidity.map_accuracy import current_map_accuracy
+from derivintel.analytics.liquidity.observed_map import NOT_COLLECTED, analyze_observed
 from derivintel.analytics.liquidity.realised import realised_liquidations
 from derivintel.analytics.macro import analyze_macro
 from derivintel.analytics.options import DealerScenario, analyze_chain
@@ -65,6 +66,9 @@ UNCALIBRATED = Calibration(
 )
 
 
+OBSERVED_NOT_COLLECTED: Result = Result.missing(NOT_COLLECTED)
+
+
 @dataclass(frozen=True, eq=False)
 class AssetAnalyses:
     """Every analytic result for one asset."""
@@ -85,6 +89,8 @@ class AssetAnalyses:
     realised_vol_7d: Result
     realised_vol_30d: Result
     map_accuracy: Result = field(default=Result.missing("map accuracy not computed"))
+    observed_map: Result = OBSERVED_NOT_COLLECTED
+    model_overlap: Result = OBSERVED_NOT_COLLECTED
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,10 +230,45 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     no_candles = Result.missing("no perp candles for this asset")
     rv7 = realised_vol(hourly, as_of=as_of, window=timedelta(days=7)) if hourly is not None else no_candles
     rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
+    observed, overlap = _observed(data, spot, hourly, as_of)
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
-        surface, rv7, rv30, accuracy,
+        surface, rv7, rv30, accuracy, observed_map=observed, model_overlap=overlap,
     )  # fmt: skip
+
+
+def _observed(data: AssetData, spot: float | None, hourly, as_of) -> tuple[Result, Result]:
+    """Observed Hyperliquid liquidation levels, and their overlap with the model run on Hyperliquid alone."""
+    if data.observed_positions is None or spot is None:
+        return analyze_observed(
+            data.observed_positions,
+            as_of=as_of,
+            reference_price_usd=spot,
+            oi_base=None,
+            modelled_venue_map=Result.missing(),
+        )
+    venue = data.observed_positions.venue
+    perp = next((p for p in data.perps if p.venue == venue), None)
+    oi = [s for s in data.open_interest if s.venue == venue]
+    venue_map = (
+        build_liquidation_map(
+            oi,
+            {c.venue: c for c in data.candles if c.market == "perp" and c.venue == venue},
+            as_of=as_of,
+            reference_price_usd=spot,
+            reference_candles=hourly,
+            params=LiquidationMapParams(),
+        )
+        if oi
+        else Result.missing(f"no {venue} open-interest history")
+    )
+    return analyze_observed(
+        data.observed_positions,
+        as_of=as_of,
+        reference_price_usd=spot,
+        oi_base=perp.oi_base if perp else None,
+        modelled_venue_map=venue_map,
+    )
 
 
 def _btc_daily_close(snapshot: MarketSnapshot) -> pd.Series | None:

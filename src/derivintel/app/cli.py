@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
-from derivintel.app import history_cmd
+from derivintel.app import history_cmd, positions_cmd
 from derivintel.app.alerts_cmd import check as check_command
 from derivintel.app.alerts_cmd import watch as watch_command
 from derivintel.app.doctor_cmd import doctor as doctor_command  # light module: the checks load when it runs
@@ -217,6 +217,9 @@ app.add_typer(history_cmd.import_app, name="import")
 app.command("backfill")(history_cmd.backfill)
 app.command("collect")(history_cmd.collect)
 app.command("collect-liquidations")(collect_liquidations)
+app.command("collect-positions")(positions_cmd.collect_positions)
+app.command("positions")(positions_cmd.positions)
+history_cmd.import_app.command("hl-trades")(positions_cmd.import_hl_trades)
 app.command("study")(history_cmd.study)
 app.command("store")(history_cmd.store_info)
 app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)

@@ -191,13 +191,21 @@ def collect(
     """Poll sources into the store, one status line per round; failures are reported and polling goes on.
 
     ``derivintel collect liquidations [SYMBOLS]`` instead streams realised liquidations over websockets (see
-    ``derivintel collect-liquidations --help`` for its own options)."""
+    ``derivintel collect-liquidations --help`` for its own options); ``derivintel collect positions [COINS]`` polls
+    Hyperliquid accounts' positions (``derivintel collect-positions --help``)."""
     from derivintel.store.collect import run_collector
 
     if symbols and symbols[0].lower() == "liquidations":
         from derivintel.app.liquidations_cmd import collect_liquidations
 
         collect_liquidations(symbols[1:] or None, store=store)
+        return
+    if symbols and symbols[0].lower() == "positions":
+        from derivintel.app.positions_cmd import collect_positions
+
+        if demo:
+            raise UserInputError("collect positions polls Hyperliquid; the demo has no accounts to poll")
+        collect_positions(symbols[1:] or None, every=every, rounds=rounds, store=store)
         return
     assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
     every_s = parse_every(every)

@@ -21,6 +21,7 @@ STALENESS_BUDGET_S: dict[str, int] = {
     "options": 900,
     "macro": 4 * 86_400,  # daily series, one business day behind, weekends
     "liquidations": 3600,
+    "positions": 2 * 3600,  # observed account positions: a polling round of many accounts takes minutes to hours
 }
 
 

@@ -12,6 +12,7 @@ from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.positions import ObservedPositions
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -38,6 +39,8 @@ class AssetData:
     # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
+    # Accounts' open positions read from a venue that publishes them (Hyperliquid); None when not collected.
+    observed_positions: ObservedPositions | None = None
 
     def candles_for(self, *, market: str = "perp", interval_s: int | None = None) -> CandleSeries | None:
         """The longest candle series of ``market`` (and ``interval_s`` when given); None when there is none."""

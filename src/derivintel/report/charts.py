@@ -343,6 +343,9 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
     heatmap = liquidation_heatmap(a.liquidation_map)
     if heatmap is None:
         missing["liquidation_map"] = _why(a.liquidation_map, "no liquidation map")
+    observed = liquidation_heatmap(a.observed_map)
+    if observed is None:
+        missing["observed_liquidation_map"] = _why(a.observed_map, "no observed positions")
     gex, smiles, term = options_charts(a.options)
     pain = pain_curve_chart(a.options)
     if gex is None:
@@ -356,6 +359,7 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
         open_interest=oi,
         funding=funding,
         liquidation_map=heatmap,
+        observed_liquidation_map=observed,
         gex=gex,
         pain_curve=pain,
         iv_smiles=smiles,

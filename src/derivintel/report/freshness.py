@@ -41,6 +41,9 @@ def _observations(snapshot: MarketSnapshot) -> Iterator[tuple[str, Source, datet
         if data.options is not None:
             src = data.options.source
             yield f"{asset} {src.label}", src, src.as_of, STALENESS_BUDGET_S["options"]
+        if data.observed_positions is not None:  # as_of = its oldest account read
+            src = data.observed_positions.source
+            yield f"{asset} {src.label}", src, src.as_of, STALENESS_BUDGET_S["positions"]
     for series in snapshot.macro.values():
         if len(series):
             last = dt64_to_datetime(series.ts[-1])

@@ -180,6 +180,11 @@ def body_context(report: Report) -> dict[str, Any]:
             f"metrics (source: {b.source})."
         )
     liq_caption = c.liquidation_map.label if c.liquidation_map is not None else ""
+    if c.liquidation_map is not None and c.observed_liquidation_map is not None:
+        obs = c.observed_liquidation_map
+        liq_caption += f"; lines: {obs.label} (source: {obs.source}, top axis)"
+    elif c.liquidation_map is not None and "observed_liquidation_map" in c.missing:
+        liq_caption += f"; no observed positions drawn: {c.missing['observed_liquidation_map']}"
     gex_caption = f"Dealer scenario: {c.gex.scenario}." if c.gex is not None else ""
     return {
         "r": report,

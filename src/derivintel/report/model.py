@@ -225,6 +225,9 @@ class Charts(_Frozen):
     open_interest: list[OpenInterestHistory] = Field(default_factory=list)
     funding: list[FundingHistory] = Field(default_factory=list)
     liquidation_map: LiquidationHeatmap | None = None
+    observed_liquidation_map: LiquidationHeatmap | None = Field(
+        default=None, description="observed positions' liquidation levels (Hyperliquid), on the modelled map's grid"
+    )
     gex: GexProfile | None = None
     pain_curve: PainCurve | None = None
     iv_smiles: list[IvSmile] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from derivintel.domain.assets import OPTION_ASSETS, normalise_asset
 from derivintel.domain.macro import MACRO_UNITS
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.store.history_store import HistoryStore
+from derivintel.store.positions_store import stored_observed_positions
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class SnapshotWindows:
     liquidations_lookback: timedelta = timedelta(days=7)
     perp_max_age: timedelta = timedelta(minutes=15)
     chain_max_age: timedelta = timedelta(hours=2)
+    positions_max_age: timedelta = timedelta(hours=2)
 
 
 def _gap(kind: str, asset: str | None, as_of: datetime, gap_kind: GapKind = GapKind.INSUFFICIENT_HISTORY) -> Gap:
@@ -102,6 +104,7 @@ def build_snapshot_at(
             books=(),
             options=chain,
             liquidations=liqs,
+            observed_positions=stored_observed_positions(store, asset, as_of=as_of, max_age=windows.positions_max_age),
         )
     macro = {}
     for name in MACRO_UNITS:

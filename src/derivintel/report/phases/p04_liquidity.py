@@ -5,6 +5,7 @@ from __future__ import annotations
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 from derivintel.report.phases.map_accuracy import map_accuracy_section
+from derivintel.report.phases.p04_observed import observed_section
 
 BANDS = ((0.005, "0_5pct", "half a percent"), (0.01, "1pct", "one percent"), (0.02, "2pct", "two percent"))
 STOPS_PER_SIDE = 3
@@ -199,6 +200,8 @@ def build(ctx: PhaseContext) -> Phase:
     hvns = list(s.profile.hvn_usd[:2]) if s and s.profile else []
     for i, h in enumerate(hvns, start=1):
         keys.append(b.add_result(f"liquidity.hvn_{i}", f"High-volume node #{i}", a.structure, h, "usd"))
+    obs_keys, obs_table, obs_text = observed_section(ctx)
+    keys += obs_keys
 
     tables = [
         Table(columns=["Resting liquidity", "Direction", "Level", "Price", "Modelled liq. near"], rows=stop_rows)
@@ -241,6 +244,7 @@ def build(ctx: PhaseContext) -> Phase:
                 *[row("High-volume node", b.cell(f"liquidity.hvn_{i}"), "") for i in range(1, len(hvns) + 1)],
             ],
         ),
+        obs_table,
     ]
     if lmap is None and depth is None:
         headline = "Key targets: not available."
@@ -255,6 +259,7 @@ def build(ctx: PhaseContext) -> Phase:
         "bids {liquidity.depth.bid_1pct_usd}, asks {liquidity.depth.ask_1pct_usd}, imbalance "
         "{liquidity.depth.imbalance_1pct}."
     )
+    summary = f"{summary} {obs_text}"
     reasoning = (
         "Resting stops: buy stops above highs and sell stops below lows that no closed bar has traded through since "
         "they formed (causal swings, equal highs/lows, range edges); a level traded through is listed as swept with "

@@ -62,21 +62,33 @@
     };
   }
 
-  function liquidationFigure(m) {
-    return {
-      data: [
-        { type: "bar", orientation: "h", y: m.bin_center_usd, x: m.long_notional_usd, name: "Long liquidations (USD)",
-          marker: { color: "#c0392b" } },
-        { type: "bar", orientation: "h", y: m.bin_center_usd, x: m.short_notional_usd, name: "Short liquidations (USD)",
-          marker: { color: "#27ae60" } }
-      ],
-      layout: layout({
-        barmode: "overlay", bargap: 0, yaxis: { title: { text: "price (USD)" }, tickformat: "$,.0f" },
-        xaxis: { title: { text: "modelled notional (USD)" }, tickformat: "$.3s" },
-        shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: m.reference_price_usd, y1: m.reference_price_usd,
-          line: { color: "#1d2330", width: 1, dash: "dot" } }]
-      })
-    };
+  function liquidationFigure(m, obs) {
+    var data = [
+      { type: "bar", orientation: "h", y: m.bin_center_usd, x: m.long_notional_usd, name: "Long liquidations (USD)",
+        marker: { color: "#c0392b" } },
+      { type: "bar", orientation: "h", y: m.bin_center_usd, x: m.short_notional_usd, name: "Short liquidations (USD)",
+        marker: { color: "#27ae60" } }
+    ];
+    var lay = layout({
+      barmode: "overlay", bargap: 0, yaxis: { title: { text: "price (USD)" }, tickformat: "$,.0f" },
+      xaxis: { title: { text: "modelled notional (USD)" }, tickformat: "$.3s" },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: m.reference_price_usd, y1: m.reference_price_usd,
+        line: { color: "#1d2330", width: 1, dash: "dot" } }]
+    });
+    if (obs) {
+      /* Observed positions on the same price axis; their notional on a second (top) axis: far smaller than the
+         all-venue model, the two are compared by where they cluster, not by size. */
+      data.push(
+        { type: "scatter", mode: "lines", y: obs.bin_center_usd, x: obs.long_notional_usd, xaxis: "x2",
+          name: "Observed long liquidations, Hyperliquid positions (USD)", line: { color: "#7b241c", width: 1.5 } },
+        { type: "scatter", mode: "lines", y: obs.bin_center_usd, x: obs.short_notional_usd, xaxis: "x2",
+          name: "Observed short liquidations, Hyperliquid positions (USD)", line: { color: "#145a32", width: 1.5 } }
+      );
+      lay.xaxis2 = { overlaying: "x", side: "top", title: { text: "observed notional (USD)" }, tickformat: "$.3s",
+        showgrid: false };
+      lay.margin = { l: 60, r: 20, t: 40, b: 40 };
+    }
+    return { data: data, layout: lay };
   }
 
   function gexFigure(g) {
@@ -178,7 +190,9 @@
       out.open_interest = venueLines(c.open_interest, "oi_usd", "open interest (USD)", "$.3s");
     }
     if (c.funding && c.funding.length) { out.funding = venueLines(c.funding, "rate_1h", "funding per hour", ".4%"); }
-    if (c.liquidation_map) { out.liquidation_map = liquidationFigure(c.liquidation_map); }
+    if (c.liquidation_map) {
+      out.liquidation_map = liquidationFigure(c.liquidation_map, c.observed_liquidation_map);
+    }
     if (c.gex) { out.gex = gexFigure(c.gex); }
     if (c.pain_curve) { out.pain_curve = painFigure(c.pain_curve); }
     if (c.iv_smiles && c.iv_smiles.length) { out.iv_smile = smileFigure(c.iv_smiles); }

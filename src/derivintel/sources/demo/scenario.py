@@ -1,7 +1,8 @@
 """``build_demo_snapshot``: the offline, synthetic, seeded demo ``MarketSnapshot`` (BTC and ETH).
 
 One spot path per asset (``price_path``) drives everything: hourly state (``flows``), candles, perp metrics, OI,
-funding, long/short ratios, taker volume, books, the option chain, liquidations and the macro series. Every
+funding, long/short ratios, taker volume, books, the option chain, liquidations, observed Hyperliquid positions and
+the macro series. Every
 ``Source`` is ``name="demo"``, ``synthetic=True``; nothing is dated after ``as_of``.
 """
 
@@ -24,6 +25,7 @@ from derivintel.sources.demo.open_interest import build_oi_series, simulate_oi_b
 from derivintel.sources.demo.options_chain import build_option_chain
 from derivintel.sources.demo.perps import build_perps
 from derivintel.sources.demo.positioning import build_long_short, build_okx_taker_volume
+from derivintel.sources.demo.positions import build_observed_positions
 from derivintel.sources.demo.price_path import PricePath, simulate_paths
 from derivintel.sources.demo.profiles import ASSET_CODE, DEMO_ASSETS, PERP_VENUES
 from derivintel.sources.demo.timeline import Timeline
@@ -76,6 +78,7 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
         books=tuple(build_book(timeline, asset, code, p.venue, p.mark_price_usd) for p in perps),
         options=build_option_chain(timeline, asset, code, float(path.close_usd[-1])),
         liquidations=build_liquidations(timeline, asset, code, flows, prices),
+        observed_positions=build_observed_positions(timeline, asset, code, path, perps),
     )
 
 
