@@ -30,7 +30,7 @@ from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.store.collect import HistoryFetch, SnapshotFetch
 
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="History store file or directory.")]
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # counts never wrap mid-line when piped
 import_app = typer.Typer(help="Import public data dumps and dated CSVs into the history store.", no_args_is_help=True)
 
 

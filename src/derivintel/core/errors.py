@@ -1,6 +1,7 @@
 """Errors grouped by what the caller should do with them.
 
 - ``UserInputError``: the user gave a bad symbol, date, option or file. CLI prints one line, exits 2.
+  ``CorruptStoreError`` (a damaged history store file) is one of them.
 - ``NoPriceSourceError``: no source answered with a price; a report cannot be built. CLI exits 3.
 - ``SourceError`` and subclasses: a venue failed; the pipeline turns these into ``Gap`` records.
 """
@@ -14,6 +15,10 @@ class DerivintelError(Exception):
 
 class UserInputError(DerivintelError):
     """Bad input from the user (symbol, date, option, file). Exit code 2."""
+
+
+class CorruptStoreError(UserInputError):
+    """The history store file is damaged or not a database (cut, half-copied, overwritten). Exit code 2."""
 
 
 class NoPriceSourceError(DerivintelError):

@@ -3,7 +3,11 @@
 Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
 (each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
 mid-batch loses only that batch: the database reopens and replays the log). One process writes at a time (DuckDB
-takes a file lock).
+takes a file lock). Importers write with ``replace=True``: a stored row whose values differ from the new one is
+replaced (counted in ``Written.replaced``), so re-importing a corrected file repairs the store.
+
+Opening checks the file: a database shorter than its own block count says (a file cut by a crash or a copy) is
+refused with ``CorruptStoreError`` rather than read as if complete.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from derivintel.core.errors import UserInputError
+from derivintel.core.errors import CorruptStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
@@ -77,6 +81,37 @@ def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
     return np.full(n, np.nan) if arr is None else np.asarray(arr, dtype=float)
 
 
+class Written(int):
+    """Rows newly inserted by a write (an ``int``), with ``replaced``: stored rows whose values differed and were
+    overwritten (only with ``replace=True``; never counted in the int)."""
+
+    replaced: int
+
+    def __new__(cls, inserted: int, replaced: int = 0) -> Written:
+        obj = super().__new__(cls, inserted)
+        obj.replaced = replaced
+        return obj
+
+
+_PROV_COLUMNS = frozenset({"ts_recv", "source", "dataset", "synthetic"})
+_HEADER_BYTES = 3 * 4096  # DuckDB file header + two database headers precede the blocks
+
+
+def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise ``CorruptStoreError`` when the file is shorter than the blocks the database says it holds."""
+    row = con.execute("PRAGMA database_size").fetchone()
+    if row is None:
+        return
+    block_size, total_blocks = int(row[2]), int(row[3])
+    expected = _HEADER_BYTES + block_size * total_blocks
+    size = path.stat().st_size
+    if size < expected:
+        raise CorruptStoreError(
+            f"history store {path} is damaged: {size} bytes on disk, its index needs {expected} "
+            "(file cut or partially copied); restore a backup or move it away and re-import"
+        )
+
+
 class HistoryStore:
     """The history database. Open with ``HistoryStore(path)`` (created with its tables when absent) and use as a
     context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``."""
@@ -85,14 +120,27 @@ class HistoryStore:
         self.path = resolve_store_path(path)
         if read_only and not self.path.exists():
             raise UserInputError(f"no history store at {self.path} (import or collect data first)")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserInputError(f"cannot create the store directory {self.path.parent}: {exc.strerror}") from exc
+        existed = self.path.exists()
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise UserInputError(f"cannot open history store {self.path}: {exc}") from exc
-        if not read_only:
-            for table in TABLES:
-                self._exec(table.ddl())
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise CorruptStoreError(f"cannot open history store {self.path}: {first}") from exc
+        try:
+            if existed:
+                _check_complete(self.con, self.path)
+            if not read_only:
+                for table in TABLES:
+                    self._exec(table.ddl())
+        except (CorruptStoreError, duckdb.Error) as exc:
+            self.con.close()
+            if isinstance(exc, CorruptStoreError):
+                raise
+            raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -105,17 +153,19 @@ class HistoryStore:
         self.close()
 
     # --- low level -------------------------------------------------------------------------------------------
-    def insert_frame(self, table: Table, frame: pd.DataFrame) -> int:
-        """Insert ``frame`` (columns named as ``table``) in ONE transaction; rows whose key is already stored are
-        ignored. Returns the number of rows actually inserted."""
+    def insert_frame(self, table: Table, frame: pd.DataFrame, *, replace: bool = False) -> Written:
+        """Insert ``frame`` (columns named as ``table``) in ONE transaction. A row whose key is already stored is
+        ignored, or with ``replace`` overwritten when any of its values (not provenance) differ. Returns the rows
+        newly inserted, with ``.replaced``."""
         if frame.empty:
-            return 0
+            return Written(0)
         frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
         cols = ", ".join(table.column_names)
         self._exec("BEGIN TRANSACTION")
         try:
             before = self._count(table.name)
             self.con.register("_batch", frame)
+            replaced = self._delete_differing(table) if replace else 0
             self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
             self.con.unregister("_batch")
             after = self._count(table.name)
@@ -123,7 +173,19 @@ class HistoryStore:
         except BaseException:
             self._exec("ROLLBACK")
             raise
-        return after - before
+        return Written(after - before, replaced)
+
+    def _delete_differing(self, table: Table) -> int:
+        """Delete the stored rows of ``table`` whose key is in ``_batch`` with different values; their count."""
+        on = " AND ".join(f"t.{k} = b.{k}" for k in table.key)
+        values = [c for c in table.column_names if c not in table.key and c not in _PROV_COLUMNS]
+        if not values:
+            return 0
+        differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in values)
+        n = self._exec(f"SELECT count(*) FROM {table.name} t JOIN _batch b ON {on} WHERE {differs}")[0][0]
+        if n:
+            self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
+        return int(n)
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
@@ -142,7 +204,9 @@ class HistoryStore:
         return self.con.execute(sql, list(params)).df()
 
     # --- writers ---------------------------------------------------------------------------------------------
-    def _write_venue_series(self, table: Table, s: Series, ts_recv: datetime | None, **values: Any) -> int:
+    def _write_venue_series(
+        self, table: Table, s: Series, ts_recv: datetime | None, replace: bool = False, **values: Any
+    ) -> Written:
         """Insert a per-venue series: the shared key/provenance columns plus ``values`` (arrays of len(s))."""
         n = len(s)
         frame = pd.DataFrame(
@@ -154,13 +218,14 @@ class HistoryStore:
                 **_prov(s.source, ts_recv, n),
             }
         )
-        return self.insert_frame(table, frame)
+        return self.insert_frame(table, frame, replace=replace)
 
-    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         return self._write_venue_series(
             CANDLES,
             s,
             ts_recv,
+            replace,
             market=[s.market] * len(s),
             interval_s=np.full(len(s), s.interval_s, dtype=np.int32),
             open=s.open,
@@ -171,30 +236,36 @@ class HistoryStore:
             taker_buy_base=_opt(s.taker_buy_base, len(s)),
         )
 
-    def write_open_interest(self, s: OpenInterestSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_open_interest(
+        self, s: OpenInterestSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
         interval = np.full(len(s), s.interval_s, dtype=np.int32)
         return self._write_venue_series(
-            OPEN_INTEREST, s, ts_recv, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
+            OPEN_INTEREST, s, ts_recv, replace, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
         )
 
-    def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         return self._write_venue_series(
-            FUNDING, s, ts_recv, rate_interval=s.rate_interval, interval_hours=s.interval_hours
+            FUNDING, s, ts_recv, replace, rate_interval=s.rate_interval, interval_hours=s.interval_hours
         )
 
-    def write_long_short(self, s: LongShortSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_long_short(
+        self, s: LongShortSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
         interval = np.full(len(s), s.interval_s, dtype=np.int32)
         return self._write_venue_series(
-            LONG_SHORT, s, ts_recv, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
+            LONG_SHORT, s, ts_recv, replace, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
         )
 
-    def write_taker_volume(self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_taker_volume(
+        self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
         interval = np.full(len(s), s.interval_s, dtype=np.int32)
         return self._write_venue_series(
-            TAKER_VOLUME, s, ts_recv, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
+            TAKER_VOLUME, s, ts_recv, replace, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
         )
 
-    def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         n = len(s)
         available = s.available_ts if s.available_ts is not None else s.ts
         frame = pd.DataFrame(
@@ -207,9 +278,9 @@ class HistoryStore:
                 **_prov(s.source, ts_recv, n),
             }
         )
-        return self.insert_frame(MACRO, frame)
+        return self.insert_frame(MACRO, frame, replace=replace)
 
-    def write_option_chain(self, c: OptionChain, *, ts_recv: datetime | None = None) -> int:
+    def write_option_chain(self, c: OptionChain, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         n = len(c)
         frame = pd.DataFrame(
             {
@@ -230,7 +301,7 @@ class HistoryStore:
                 **_prov(c.source, ts_recv, n),
             }
         )
-        return self.insert_frame(OPTION_ROWS, frame)
+        return self.insert_frame(OPTION_ROWS, frame, replace=replace)
 
     def write_liquidations(self, events: Sequence[LiquidationEvent], *, ts_recv: datetime | None = None) -> int:
         if not events:
@@ -279,8 +350,9 @@ class HistoryStore:
         )
         return self.insert_frame(PERP_SNAPSHOTS, frame)
 
-    def write_series(self, s: Series, *, ts_recv: datetime | None = None) -> int:
-        """Write any domain series (dispatch on its type). Returns rows inserted."""
+    def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
+        """Write any domain series (dispatch on its type). Returns rows inserted (``.replaced``: rows overwritten
+        because their values differed, with ``replace=True``)."""
         writers = {
             CandleSeries: self.write_candles,
             OpenInterestSeries: self.write_open_interest,
@@ -292,7 +364,7 @@ class HistoryStore:
         writer = writers.get(type(s))
         if writer is None:
             raise TypeError(f"cannot store a {type(s).__name__}")
-        return writer(s, ts_recv=ts_recv)  # type: ignore[operator]
+        return writer(s, ts_recv=ts_recv, replace=replace)  # type: ignore[operator]
 
     def write_snapshot(self, snap: MarketSnapshot, *, ts_recv: datetime | None = None) -> dict[str, int]:
         """Write every observation of a snapshot; each series is its own transaction. Returns rows per table."""
