@@ -31,5 +31,5 @@ def import_deribit_chain(
     for f in files:
         chain = read_chain_file(f, currency=currency, spot_usd=spot_usd)
         report.files.append(str(f))
-        report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv))
+        report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv, replace=True))
     return report
