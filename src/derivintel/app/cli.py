@@ -1,5 +1,5 @@
-"""Command-line interface (typer). ``main`` maps errors to one line and an exit code:
-2 = bad input (symbol, date, option, file), 3 = no price source answered."""
+"""Command-line interface (typer). ``main`` maps errors to one line and an exit code from the one table of
+``core.errors.EXIT_CODES`` (2 = bad input, 3 = no data, ...), also printed by ``derivintel --help``."""
 
 from __future__ import annotations
 
@@ -19,17 +19,55 @@ from derivintel.app.alerts_cmd import watch as watch_command
 from derivintel.app.liquidations_cmd import collect_liquidations
 from derivintel.app.options_cmd import options as options_command
 from derivintel.app.serve_cmd import serve as serve_command
-from derivintel.core.errors import NoPriceSourceError, UserInputError
+from derivintel.core.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_NO_DATA,
+    NoPriceSourceError,
+    NoStoredPriceError,
+    UserInputError,
+)
 from derivintel.core.timeutil import parse_utc
 
 app = typer.Typer(
     name="derivintel",
     help="Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 err_console = Console(stderr=True)
+
+
+def _flag_type(self, ctx):
+    """Boolean flags take no value: show no ``<bool>`` type in the help (typer 0.29 shows one)."""
+    return None if self.is_flag else _typer_display_type_rich(self, ctx)
+
+
+_typer_display_type_rich = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sys.stdout.write(f"derivintel {version('derivintel')}\n")
+        except PackageNotFoundError:
+            sys.stdout.write("derivintel (not installed as a package)\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    _version_flag: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped."""
 
 
 class ReportFormat(StrEnum):
@@ -197,25 +235,39 @@ app.command("store")(history_cmd.store_info)
 app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)
 
 
+def _aliases(argv: list[str]) -> list[str]:
+    """``collect liquidations ...`` is ``collect-liquidations ...`` (with all of its options)."""
+    if len(argv) >= 2 and argv[0] == "collect" and argv[1].lower() == "liquidations":
+        return ["collect-liquidations", *argv[2:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning expected errors into one line on stderr and an exit code."""
     command = typer.main.get_command(app)
+    args = _aliases(list(sys.argv[1:] if argv is None else argv))
+    if not args:
+        sys.stdout.write(command.get_help(typer.Context(command, info_name="derivintel")) + "\n")
+        return 0
     try:
-        result = command.main(args=argv, prog_name="derivintel", standalone_mode=False)
+        result = command.main(args=args, prog_name="derivintel", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except click_exceptions.UsageError as exc:
         print(f"derivintel: error: {exc.format_message()}", file=sys.stderr)
-        return 2
-    except typer.Abort:
+        return EXIT_BAD_INPUT
+    except (typer.Abort, KeyboardInterrupt):
         print("derivintel: aborted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except UserInputError as exc:
         print(f"derivintel: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except NoStoredPriceError as exc:
+        print(f"derivintel: no data: {exc}", file=sys.stderr)
+        return EXIT_NO_DATA
     except NoPriceSourceError as exc:
         print(f"derivintel: no data: {exc}; offline? --demo runs on the synthetic scenario", file=sys.stderr)
-        return 3
+        return EXIT_NO_DATA
     return result if isinstance(result, int) else 0
 
 

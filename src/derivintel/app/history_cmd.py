@@ -34,10 +34,33 @@ err = Console(stderr=True, soft_wrap=True)  # counts never wrap mid-line when pi
 import_app = typer.Typer(help="Import public data dumps and dated CSVs into the history store.", no_args_is_help=True)
 
 
+DEMO_STORE_FILENAME = "demo-history.duckdb"
+
+
 def _open(store: Path | None):  # -> HistoryStore
     from derivintel.store import HistoryStore
 
     return HistoryStore(store)
+
+
+def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
+    """Open the store a collector writes to. Synthetic (``--demo``) rows go to their own store
+    (``demo-history.duckdb`` beside the default one) unless ``--store`` is given; a store holding the other kind of
+    data is refused before anything is fetched (real and synthetic rows never share a store)."""
+    from derivintel.core.errors import MixedStoreError
+    from derivintel.store import HistoryStore, default_store_dir
+
+    path = default_store_dir() / DEMO_STORE_FILENAME if synthetic and store is None else store
+    st = HistoryStore(path)
+    kind = st.content_kind()
+    wanted = "synthetic" if synthetic else "real"
+    if kind not in ("empty", wanted):
+        st.close()
+        hint = "synthetic demo data goes to its own store" if synthetic else "the demo store is for --demo only"
+        raise MixedStoreError(f"history store {st.path} holds {kind} data; refusing to add {wanted} rows ({hint})")
+    if synthetic:
+        err.print(f"[yellow]SYNTHETIC demo rows go to {st.path}[/yellow]")
+    return st
 
 
 def _print_import(report) -> None:
@@ -175,7 +198,7 @@ def backfill(
     if days <= 0:
         raise UserInputError("--days must be positive")
     fetch_history = history_from_snapshot(demo_fetch()) if demo else live_history_fetch()
-    with _open(store) as st:
+    with _open_for(store, synthetic=demo) as st:
         rep = run_backfill(fetch_history, asset, days, st, now=datetime.now(UTC))
     for table, n in sorted(rep.read.items()):
         err.print(f"{table}: {rep.inserted.get(table, 0)} new of {n} read")
@@ -201,7 +224,7 @@ def collect(
         return
     assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
     every_s = parse_every(every)
-    with _open(store) as st:
+    with _open_for(store, synthetic=demo) as st:
         run_collector(
             demo_fetch() if demo else live_fetch(),
             assets,

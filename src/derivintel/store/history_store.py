@@ -8,6 +8,9 @@ replaced (counted in ``Written.replaced``), so re-importing a corrected file rep
 
 Opening checks the file: a database shorter than its own block count says (a file cut by a crash or a copy) is
 refused with ``CorruptStoreError`` rather than read as if complete.
+
+Synthetic (demo) rows and real market data never share a store: a write whose rows are synthetic into a store that
+holds real rows (or the reverse) raises ``MixedStoreError`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from derivintel.core.errors import CorruptStoreError, UserInputError
+from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
@@ -125,6 +128,7 @@ class HistoryStore:
         except OSError as exc:
             raise UserInputError(f"cannot create the store directory {self.path.parent}: {exc.strerror}") from exc
         existed = self.path.exists()
+        self._kind: str | None = None
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
@@ -159,6 +163,7 @@ class HistoryStore:
         newly inserted, with ``.replaced``."""
         if frame.empty:
             return Written(0)
+        self._check_kind(frame)
         frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
         cols = ", ".join(table.column_names)
         self._exec("BEGIN TRANSACTION")
@@ -174,6 +179,30 @@ class HistoryStore:
             self._exec("ROLLBACK")
             raise
         return Written(after - before, replaced)
+
+    def content_kind(self) -> str:
+        """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
+        union = " UNION ALL ".join(
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES
+        )
+        row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
+        has_synthetic, has_real = bool(row[0]), bool(row[1])
+        return {(False, False): "empty", (False, True): "real", (True, False): "synthetic"}.get(
+            (has_synthetic, has_real), "mixed"
+        )
+
+    def _check_kind(self, frame: pd.DataFrame) -> None:
+        """Refuse a batch that would mix synthetic and real rows in this store."""
+        flags = frame["synthetic"].astype(bool)
+        batch = "synthetic" if flags.all() else ("real" if not flags.any() else "mixed")
+        if self._kind is None or self._kind == "empty":
+            self._kind = self.content_kind()
+        if batch == "mixed" or self._kind not in ("empty", batch):
+            raise MixedStoreError(
+                f"history store {self.path} holds {self._kind} data; {batch} rows are never mixed in "
+                f"(synthetic demo data goes to its own store: pass another --store)"
+            )
+        self._kind = batch
 
     def _delete_differing(self, table: Table) -> int:
         """Delete the stored rows of ``table`` whose key is in ``_batch`` with different values; their count."""
@@ -524,6 +553,34 @@ class HistoryStore:
             source=self._source(rows, last_avail),
             available_ts=_as_dt64_ms(rows["available_ts"]),
         )
+
+    def last_candle_close(self, asset: str, *, until: datetime) -> datetime | None:
+        """Close time (open + interval) of the latest candle of ``asset`` closed by ``until``, any venue/market."""
+        row = self._exec(
+            "SELECT max(ts_event + to_seconds(interval_s)) FROM candles "
+            "WHERE asset = ? AND ts_event + to_seconds(interval_s) <= ?",
+            [asset, _naive(until)],
+        )[0]
+        return None if row[0] is None else self._dt(row[0])
+
+    def price_span(self, asset: str) -> tuple[datetime, datetime] | None:
+        """(first, last) time at which the store prices ``asset`` (candle closes and perp snapshots), or None."""
+        row = self._exec(
+            "SELECT min(t0), max(t1) FROM ("
+            "SELECT min(ts_event + to_seconds(interval_s)) AS t0, max(ts_event + to_seconds(interval_s)) AS t1 "
+            "FROM candles WHERE asset = ? UNION ALL "
+            "SELECT min(ts_event), max(ts_event) FROM perp_snapshots WHERE asset = ?)",
+            [asset, asset],
+        )[0]
+        return None if row[0] is None else (self._dt(row[0]), self._dt(row[1]))
+
+    def priced_assets(self) -> list[str]:
+        """Assets with at least one candle or perp snapshot."""
+        rows = self._exec(
+            "SELECT DISTINCT asset FROM (SELECT asset FROM candles UNION SELECT asset FROM perp_snapshots) "
+            "ORDER BY asset"
+        )
+        return [str(r[0]) for r in rows]
 
     def macro_names(self) -> list[str]:
         return [str(r[0]) for r in self._exec("SELECT DISTINCT name FROM macro ORDER BY name")]
