@@ -24,8 +24,8 @@ from derivintel.core.errors import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_NO_DATA,
+    NoDataError,
     NoPriceSourceError,
-    NoStoredPriceError,
     UserInputError,
 )
 from derivintel.core.timeutil import parse_utc
@@ -140,7 +140,7 @@ def report(
     ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Demo scenario seed.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Demo scenario seed (a non-negative integer).")] = 7,
     risk: Annotated[
         float, typer.Option("--risk", help="Account risk per trade as a fraction of equity (0.01 = 1%).")
     ] = 0.01,
@@ -155,6 +155,10 @@ def report(
 
     if not 0 < risk < 0.2:
         raise UserInputError(f"--risk must be a fraction between 0 and 0.2, got {risk}")
+    if out is not None:
+        from derivintel.app.destinations import check_writable
+
+        check_writable(out, "--out")  # before fetching, so the report is never lost
     request = SnapshotRequest(
         demo=demo,
         seed=seed,
@@ -201,10 +205,12 @@ def snapshot_save(
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch every live source and store each raw response byte for byte with a manifest (request, times, sha256)."""
+    from derivintel.app.destinations import check_archive_dir
     from derivintel.app.pipeline import fetch_live, resolve_assets
     from derivintel.sources.archive import save_raw
 
     primary, others = resolve_assets(symbol, tuple(secondary) if secondary is not None else None)
+    check_archive_dir(out, "--out")  # before fetching 81 sources, not after
     snapshot, raw = _run_with_progress(
         quiet, lambda _say, progress: fetch_live(primary, others, config_path=config, progress=progress)
     )
@@ -262,11 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as exc:
         print(f"derivintel: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except NoStoredPriceError as exc:
-        print(f"derivintel: no data: {exc}", file=sys.stderr)
-        return EXIT_NO_DATA
-    except NoPriceSourceError as exc:
-        print(f"derivintel: no data: {exc}; offline? --demo runs on the synthetic scenario", file=sys.stderr)
+    except NoDataError as exc:
+        hint = "; offline? --demo runs on the synthetic scenario" if type(exc) is NoPriceSourceError else ""
+        print(f"derivintel: no data: {exc}{hint}", file=sys.stderr)
         return EXIT_NO_DATA
     return result if isinstance(result, int) else 0
 

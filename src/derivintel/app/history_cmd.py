@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derivintel.app.destinations import check_writable
 from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import iso, parse_utc
 from derivintel.domain.assets import normalise_asset
@@ -296,8 +297,8 @@ def study(
     symbol: Annotated[str, typer.Argument(help="Asset, e.g. BTC.")],
     horizons: Annotated[str, typer.Option("--horizons", help="Forward horizons in days, comma-separated.")] = "1,3,7",
     as_of: Annotated[str | None, typer.Option("--asof", help="Use only history known at this time.")] = None,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
-    n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Bootstrap seed (a non-negative integer).")] = 7,
+    n_boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap resamples (at least 100).")] = 2000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the study as JSON here.")] = None,
     store: StoreOpt = None,
 ) -> None:
@@ -310,6 +311,8 @@ def study(
         raise UserInputError(f"--horizons must be integers, got {horizons!r}") from exc
     if not hs or min(hs) <= 0:
         raise UserInputError("--horizons must be positive integers")
+    if json_out is not None:
+        check_writable(json_out, "--json")  # before the study, so the JSON is never lost after the table
     with _open(store) as st:
         res = run_study(
             st,
@@ -321,10 +324,14 @@ def study(
         )
     if res.value is None:
         raise UserInputError(f"study impossible: {'; '.join(res.reasons)}")
-    Console().print(study_table(res.value))
-    Console().print(f"[dim]multiple testing: {res.value.multiple_testing}; SPA p: {dict(res.value.spa_pvalues)}[/dim]")
+    out = Console(width=None if sys.stdout.isatty() else 1000)  # piped: never cut signal names
+    out.print(study_table(res.value))
+    out.print(f"[dim]multiple testing: {res.value.multiple_testing}; SPA p: {dict(res.value.spa_pvalues)}[/dim]")
     if json_out is not None:
-        json_out.write_text(json.dumps(study_json(res.value), indent=2), encoding="utf-8")
+        try:
+            json_out.write_text(json.dumps(study_json(res.value), indent=2), encoding="utf-8")
+        except OSError as exc:
+            raise UserInputError(f"--json {json_out}: cannot write ({exc.strerror or exc})") from exc
 
 
 def store_info(store: StoreOpt = None) -> None:

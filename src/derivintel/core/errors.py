@@ -45,12 +45,20 @@ class MixedStoreError(UserInputError):
     """A write would mix synthetic (demo) rows and real market data in one history store. Exit code 2."""
 
 
-class NoPriceSourceError(DerivintelError):
+class NoDataError(DerivintelError):
+    """Nothing to work on (no price, no stream, no stored data at that time). Exit code 3."""
+
+
+class NoPriceSourceError(NoDataError):
     """No price source answered, so no report can be produced. Exit code 3."""
 
 
 class NoStoredPriceError(NoPriceSourceError):
     """``--asof``: the history store holds no price at that time (the message names the stored span). Exit 3."""
+
+
+class NoStreamError(NoDataError):
+    """``collect-liquidations``: no venue's stream ever connected. Exit code 3."""
 
 
 class SourceError(DerivintelError):
