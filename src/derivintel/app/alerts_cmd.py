@@ -34,9 +34,14 @@ def default_state_path() -> Path:
 
 
 def make_report_provider(demo: bool, seed: int = 7, config_path: Path | None = None) -> ReportProvider:
-    """Reports through the same pipeline as ``derivintel report`` (no secondary assets)."""
+    """Reports through the same pipeline as ``derivintel report`` (no secondary assets). A ``config_path`` is
+    validated here, once, also with ``demo`` (a bad config is one line and exit 2 before the first cycle)."""
     from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.sources.config import SourceConfig
+
+    if config_path is not None:
+        SourceConfig.load(config_path)
 
     request = SnapshotRequest(demo=demo, seed=seed, config_path=config_path)
 

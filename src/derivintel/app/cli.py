@@ -159,6 +159,10 @@ def report(
         from derivintel.app.destinations import check_writable
 
         check_writable(out, "--out")  # before fetching, so the report is never lost
+    if config is not None:
+        from derivintel.sources.config import SourceConfig
+
+        SourceConfig.load(config)  # validated also with --demo/--from/--asof, where it is not otherwise read
     request = SnapshotRequest(
         demo=demo,
         seed=seed,
