@@ -90,3 +90,25 @@ def test_a_chain_too_large_for_memory_is_one_line(monkeypatch, capsys) -> None:
     errors, _ = _errors(capsys)
     assert len(errors) == 1
     assert "too large to analyse in this machine's memory" in errors[0]
+
+
+def test_import_deribit_chain_refuses_damaged_files_and_stores_nothing(tmp_path: Path, capsys) -> None:
+    from derivintel.store import HistoryStore
+
+    good = real_path(*SNAPSHOT)
+    lines = good.read_text().splitlines(keepends=True)
+    dup = tmp_path / "dup.csv"
+    dup.write_text("".join(lines + lines[1:]))
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(good.read_bytes()[:200_000])
+    db = tmp_path / "s.duckdb"
+    for bad, message in ((dup, "listed more than once"), (cut, "truncated")):
+        assert main(["import", "deribit-chain", str(good), str(bad), "--store", str(db)]) == 2
+        errors, _ = _errors(capsys)
+        assert len(errors) == 1
+        assert message in errors[0]
+    with HistoryStore(db) as st:
+        assert st.row_counts()["option_rows"] == 0  # the good file of the same command was not stored either
+    assert main(["import", "deribit-chain", str(good), "--store", str(db)]) == 0
+    with HistoryStore(db) as st:
+        assert st.row_counts()["option_rows"] == 1006  # the BTC rows of the BTC+ETH snapshot

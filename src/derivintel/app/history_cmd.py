@@ -91,11 +91,17 @@ def import_deribit(
     spot: Annotated[float | None, typer.Option("--spot", help="Spot USD for UI exports.")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Import Deribit option-chain snapshots (idempotent)."""
+    """Import Deribit option-chain snapshots (idempotent). Cut files, instruments listed twice and negative open
+    interest are refused before anything is stored (the checks of ``derivintel options``)."""
+    from derivintel.app.options_cmd import check_chain, check_complete_csv
     from derivintel.store.importers import import_deribit_chain
 
+    def check(path: Path, chain) -> None:
+        check_complete_csv(path)
+        check_chain(chain, path)
+
     with _open(store) as st:
-        _print_import(import_deribit_chain(files, st, currency=currency, spot_usd=spot))
+        _print_import(import_deribit_chain(files, st, currency=currency.upper(), spot_usd=spot, check=check))
 
 
 @import_app.command("series")
