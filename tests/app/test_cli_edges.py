@@ -213,3 +213,23 @@ def test_study_json_is_checked_before_the_table(real_store: Path, read_only_dir:
     argv = ["study", "BTC", "--store", str(real_store), "--json", str(read_only_dir / "s.json")]
     assert main(argv) == EXIT_BAD_INPUT
     assert "--json" in one_error(capsys)
+
+
+def test_a_store_mixed_by_an_older_version_takes_real_rows_only(tmp_path: Path, capsys) -> None:
+    from derivintel.core.errors import MixedStoreError
+    from derivintel.sources.demo import build_demo_snapshot
+
+    db = tmp_path / "old.duckdb"
+    snap = build_demo_snapshot("BTC", (), seed=7)
+    with HistoryStore(db) as st:
+        st.write_snapshot(snap)
+        st.con.execute("UPDATE candles SET synthetic = false WHERE ts_event = (SELECT min(ts_event) FROM candles)")
+    with HistoryStore(db) as st:
+        assert st.content_kind() == "mixed"
+        with pytest.raises(MixedStoreError):
+            st.write_snapshot(snap)
+    assert main(["store", "--store", str(db)]) == 0
+    assert "content          mixed" in capsys.readouterr().out
+    f = tmp_path / "BTCUSDT-4h-2024-01.csv"
+    f.write_text(HEADER + "\n" + f"{T0},42000,42500,41800,42100,100,{T0 + H4 - 1},4210000,10,50,2105000,0\n")
+    assert main(["import", "binance-vision", str(f), "--store", str(db)]) == 0

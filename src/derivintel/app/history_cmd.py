@@ -55,7 +55,7 @@ def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
     st = HistoryStore(path)
     kind = st.content_kind()
     wanted = "synthetic" if synthetic else "real"
-    if kind not in ("empty", wanted):
+    if kind not in (("empty", "synthetic") if synthetic else ("empty", "real", "mixed")):
         st.close()
         hint = "synthetic demo data goes to its own store" if synthetic else "the demo store is for --demo only"
         raise MixedStoreError(f"history store {st.path} holds {kind} data; refusing to add {wanted} rows ({hint})")
@@ -341,8 +341,9 @@ def study(
 
 
 def store_info(store: StoreOpt = None) -> None:
-    """Print the store's location and row counts per table."""
+    """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
     with _open(store) as st:
         sys.stdout.write(f"{st.path}\n")
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")
+        sys.stdout.write(f"{'content':16s} {st.content_kind()}\n")  # empty, real, synthetic or mixed

@@ -10,7 +10,8 @@ Opening checks the file: a database shorter than its own block count says (a fil
 refused with ``CorruptStoreError`` rather than read as if complete.
 
 Synthetic (demo) rows and real market data never share a store: a write whose rows are synthetic into a store that
-holds real rows (or the reverse) raises ``MixedStoreError`` and writes nothing.
+holds real rows (or the reverse) raises ``MixedStoreError`` and writes nothing. (A store already mixed by an older
+version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivintel store`` shows it.)
 """
 
 from __future__ import annotations
@@ -192,17 +193,20 @@ class HistoryStore:
         )
 
     def _check_kind(self, frame: pd.DataFrame) -> None:
-        """Refuse a batch that would mix synthetic and real rows in this store."""
+        """Refuse a batch that would put synthetic rows into a store holding real data (or real rows into a
+        synthetic store). A ``mixed`` store (written before this check existed) still takes real rows."""
         flags = frame["synthetic"].astype(bool)
         batch = "synthetic" if flags.all() else ("real" if not flags.any() else "mixed")
         if self._kind is None or self._kind == "empty":
             self._kind = self.content_kind()
-        if batch == "mixed" or self._kind not in ("empty", batch):
+        allowed = {"synthetic": ("empty", "synthetic"), "real": ("empty", "real", "mixed")}.get(batch, ())
+        if self._kind not in allowed:
             raise MixedStoreError(
                 f"history store {self.path} holds {self._kind} data; {batch} rows are never mixed in "
                 f"(synthetic demo data goes to its own store: pass another --store)"
             )
-        self._kind = batch
+        if self._kind == "empty":
+            self._kind = batch
 
     def _delete_differing(self, table: Table) -> int:
         """Delete the stored rows of ``table`` whose key is in ``_batch`` with different values; their count."""
