@@ -147,6 +147,6 @@ class SourceConfig:
                 try:
                     urls[name] = check_url(env_key(name), env[env_key(name)])
                 except ValueError as exc:
-                    raise UserInputError(f"environment {env_key(name)}: {exc}, got {env[env_key(name)]!r}") from exc
+                    raise UserInputError(f"environment {env_key(name)}: {exc}") from exc
         keys = {**config.api_keys, **keys_from_env(KEY_ENV, env)}
         return replace(config, base_urls=urls, api_keys=keys)

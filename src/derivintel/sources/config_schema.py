@@ -24,7 +24,7 @@ def check_url(key: str, value: str) -> str:
     """``value`` when it is an absolute http(s) URL with a host; ``ValueError`` otherwise."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value.strip():
-        raise ValueError(f"expected an http(s)://host URL for {key}")
+        raise ValueError(f"expected an http(s)://host URL for {key}, got {value!r}")
     return value.strip()
 
 
@@ -96,8 +96,8 @@ def _describe(err: Mapping[str, Any]) -> str:
     got = "" if secret else f", got {err.get('input')!r}"
     if kind in _EXPECTED:
         return f"{loc}: expected {_EXPECTED[kind]}{got}"
-    if kind == "value_error":
-        return f"{loc}: {str(err.get('msg', '')).removeprefix('Value error, ')}{got}"
+    if kind == "value_error":  # our validators name the offending value themselves
+        return f"{loc}: {str(err.get('msg', '')).removeprefix('Value error, ')}"
     msg = str(err.get("msg", "invalid")).replace("Input should be ", "expected ").replace("String should", "expected")
     return f"{loc}: {msg}{got}"
 
