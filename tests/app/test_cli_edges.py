@@ -233,3 +233,31 @@ def test_a_store_mixed_by_an_older_version_takes_real_rows_only(tmp_path: Path, 
     f = tmp_path / "BTCUSDT-4h-2024-01.csv"
     f.write_text(HEADER + "\n" + f"{T0},42000,42500,41800,42100,100,{T0 + H4 - 1},4210000,10,50,2105000,0\n")
     assert main(["import", "binance-vision", str(f), "--store", str(db)]) == 0
+
+
+def test_piped_study_keeps_signal_names_and_writes_its_json(tmp_path: Path, capsys) -> None:
+    """stdout is not a terminal under pytest (like a pipe): names are never cut to ``fundi…``."""
+    from tests.realdata import real_path
+
+    db = tmp_path / "real.duckdb"
+    files = [real_path("perp_history", "binance_btcusdt_um", f) for f in ("futures_BTCUSDT_4h.csv",
+             "futures_BTCUSDT_funding.csv")]  # fmt: skip
+    assert main(["import", "binance-vision", *map(str, files), "--store", str(db)]) == 0
+    out_json = tmp_path / "study.json"
+    argv = ["study", "BTC", "--store", str(db), "--horizons", "1", "--boot", "100", "--json", str(out_json)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert "funding_z_le_-2" in out
+    assert out_json.exists()
+
+
+def test_piped_import_summary_is_one_line(tmp_path: Path, capsys) -> None:
+    """stderr is not a terminal under pytest (rich would wrap at 80 columns): the summary stays one line."""
+    f = tmp_path / "vix.csv"
+    f.write_text("date,value\n2024-01-02,13.2\n2024-01-03,-5\n2099-01-01,14\n2024-01-05,\nxx,3\n2024-01-09,abc\n")
+    assert main(["import", "series", "vix", str(f), "--store", str(tmp_path / "s.duckdb")]) == 0
+    first = capsys.readouterr().err.splitlines()[0]
+    assert len(first) > 120
+    assert first.startswith("1 file(s); macro: 1 new of 1 read; 5 row(s) dropped (")
+    assert first.endswith("1 not a number, 1 outside vix's range 1..200)")
