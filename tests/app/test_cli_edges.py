@@ -67,6 +67,9 @@ def test_help_shows_the_exit_codes_and_no_bool_placeholders(capsys) -> None:
     text = capsys.readouterr().out
     assert "--demo" in text
     assert "<bool>" not in text
+    for argv in (["check", "--help"], ["import", "series", "--help"], ["collect-liquidations", "--help"]):
+        assert main(argv) == 0
+        assert "Exit codes: 0 success" in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.parametrize(

@@ -252,9 +252,17 @@ def _aliases(argv: list[str]) -> list[str]:
     return argv
 
 
+def _with_exit_codes(command) -> None:
+    """Every command's ``--help`` ends with the one exit-code table."""
+    command.epilog = command.epilog or EXIT_CODES_HELP
+    for sub in getattr(command, "commands", {}).values():
+        _with_exit_codes(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning expected errors into one line on stderr and an exit code."""
     command = typer.main.get_command(app)
+    _with_exit_codes(command)
     args = _aliases(list(sys.argv[1:] if argv is None else argv))
     if not args:
         sys.stdout.write(command.get_help(typer.Context(command, info_name="derivintel")) + "\n")
