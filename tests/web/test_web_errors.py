@@ -84,3 +84,15 @@ def test_openapi_lists_every_status_code_the_api_returns(provider) -> None:
     for path in ("/api/report/{symbol}", "/api/reports", "/api/reports/{report_id}", "/health"):
         assert "401" in doc[path]["get"]["responses"], path
     assert client.get("/api/reports").status_code == 401
+
+
+def test_401_is_a_page_for_browsers_and_json_for_the_api(provider) -> None:
+    client = TestClient(create_app(provider, token=TOKEN))
+    page = client.get("/dashboard/BTC", headers=BROWSER)
+    assert page.status_code == 401
+    assert page.headers["content-type"].startswith("text/html")
+    assert "401 not authorised" in page.text
+    api = client.get("/api/report/BTC", headers=BROWSER)
+    assert api.status_code == 401
+    assert api.json() == {"detail": "missing or invalid token"}
+    assert provider.calls == []
