@@ -39,7 +39,7 @@ def test_check_exit_0_when_nothing_fires(tmp_path, capsys):
 
 
 def test_check_exit_3_when_a_rule_fires_and_report_written(tmp_path, capsys):
-    assert run(check, ["btcusdt", *common(tmp_path, write(tmp_path, FIRES))]) == 3
+    assert run(check, ["btcusdt", *common(tmp_path, write(tmp_path, FIRES))]) == 1  # EXIT_FIRED
     out = capsys.readouterr().out
     assert out.startswith("ALERT [WARNING] BTC: price-up")
     assert "report as of 2026-03-14 05:00 UTC" in out
@@ -77,7 +77,7 @@ def test_check_exit_4_when_no_report(tmp_path, monkeypatch):
         return provide
 
     monkeypatch.setattr(alerts_cmd, "make_report_provider", no_data)
-    assert run(check, ["BTC", *common(tmp_path, write(tmp_path, FIRES))]) == 4
+    assert run(check, ["BTC", *common(tmp_path, write(tmp_path, FIRES))]) == 3  # EXIT_NO_DATA
 
 
 def test_watch_demo_notifies_webhook(tmp_path, capsys):

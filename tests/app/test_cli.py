@@ -76,5 +76,5 @@ def test_check_exit_codes_through_main(tmp_path, capsys):
     )
     state = tmp_path / "state.json"
     argv = ["check", "BTC", "--demo", "--rules", str(fires), "--state", str(state), "-q"]
-    assert main(argv) == 3
+    assert main(argv) == 1  # EXIT_FIRED (core.errors.EXIT_CODES)
     assert main(argv) == 0  # inside the cooldown: nothing is sent again

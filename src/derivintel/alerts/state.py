@@ -40,8 +40,8 @@ class Problem:
     """A failure worth keeping: a notification that could not be delivered, or a report that could not be built."""
 
     at: datetime
-    kind: str  # "delivery" | "report"
-    target: str  # redacted receiver URL, or the asset symbol for report failures
+    kind: str  # "delivery" | "report" | "report_file" | "state_file"
+    target: str  # redacted receiver URL, the asset symbol for report failures, or the path that was not writable
     error: str
     rule: str | None = None
     asset: str | None = None
@@ -131,7 +131,7 @@ def load_state(path: Path) -> AlertState:
     """State from ``path``; an empty state when the file does not exist. ``UserInputError`` if it is corrupt."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no state saved there (yet)
         return AlertState()
     except OSError as exc:
         raise UserInputError(f"{path}: cannot read alert state: {exc.strerror or exc}") from exc

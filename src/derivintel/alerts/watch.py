@@ -1,6 +1,8 @@
 """The watch loop: every cycle, for each asset build a report, evaluate the rules, write the Markdown report when a
-rule fires, notify, and persist the state. Failures (a report that cannot be built, a receiver that is down) are
-logged and kept in the state; the loop goes on.
+rule fires, notify, and persist the state. Failures (a report that cannot be built, a receiver that is down, a report
+or state directory that cannot be written) are logged and kept in the state; the loop goes on. An alert is delivered
+even when its report file cannot be saved (the failure is logged and kept as a problem), and a state that cannot be
+saved stays in memory, so cooldowns still hold within the run.
 
 The report provider, the clock and ``sleep`` are injected, so tests drive the loop without network or waiting.
 """
@@ -84,12 +86,19 @@ def run_cycle(
             log(f"{symbol}: no report this cycle: {error}")
             problems_all.append(problem)
             state = state.with_problems((problem,))
-            save_state(state, config.state_path)
+            problems_all.extend(_save(state, config.state_path, now, log))
             continue
         built.append(symbol)
         fired, state = evaluate(config.rules, report, state, now)
-        report_path = write_report_markdown(report, config.report_dir) if fired else None
         problems: list[Problem] = []
+        report_path = None
+        if fired:
+            try:
+                report_path = write_report_markdown(report, config.report_dir)
+            except OSError as exc:
+                error = f"cannot save the report in {config.report_dir}: {exc.strerror or exc}"
+                log(f"{symbol}: {error}; delivering the alert without it")
+                problems.append(Problem(at=now, kind="report_file", target=str(config.report_dir), error=error))
         for alert in fired:
             results = deliver(
                 alert,
@@ -117,9 +126,20 @@ def run_cycle(
         state = state.with_problems(tuple(problems))
         problems_all.extend(problems)
         fired_all.extend(fired)
-        save_state(state, config.state_path)
+        problems_all.extend(_save(state, config.state_path, now, log))
     outcome = CycleOutcome(cycle, now, tuple(built), tuple(fired_all), tuple(deliveries_all), tuple(problems_all))
     return outcome, state
+
+
+def _save(state: AlertState, path: Path, now: datetime, log: Callable[[str], None]) -> list[Problem]:
+    """Save the state; on failure log it and return the problem (the state stays in memory; the loop goes on)."""
+    try:
+        save_state(state, path)
+    except OSError as exc:
+        error = f"cannot save the alert state to {path}: {exc.strerror or exc}"
+        log(error)
+        return [Problem(at=now, kind="state_file", target=str(path), error=error)]
+    return []
 
 
 def run_watch(

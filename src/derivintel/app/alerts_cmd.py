@@ -1,7 +1,8 @@
 """``derivintel watch`` and ``derivintel check``: alert rules over the report's metrics.
 
-Exit codes of ``check`` (for cron): 0 nothing fired, 3 at least one rule fired, 2 bad rules or input (raised as
-``UserInputError``; ``cli.main`` prints one line and exits 2), 4 no report could be built for any asset.
+Exit codes of ``check`` (for cron; the one table is ``core.errors.EXIT_CODES``): 0 nothing fired, 1 at least one
+rule fired, 2 bad rules or input (raised as ``UserInputError``; ``cli.main`` prints one line and exits 2), 3 no report
+could be built for any asset.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import typer
 from derivintel.alerts.notify import AppriseTarget, ConsoleTarget, Target
 from derivintel.alerts.rules import load_rules, parse_duration
 from derivintel.alerts.watch import CycleOutcome, ReportProvider, WatchConfig, run_watch
-from derivintel.core.errors import UserInputError
+from derivintel.core.errors import EXIT_FIRED, EXIT_NO_DATA, EXIT_OK, UserInputError
 from derivintel.domain.assets import normalise_asset
 from derivintel.report.model import Report
 
-EXIT_NOTHING_FIRED = 0
-EXIT_FIRED = 3
-EXIT_NO_REPORT = 4
+EXIT_NOTHING_FIRED = EXIT_OK
+EXIT_NO_REPORT = EXIT_NO_DATA
+__all__ = ["EXIT_FIRED", "EXIT_NOTHING_FIRED", "EXIT_NO_REPORT", "check", "watch"]
 
 
 def default_state_path() -> Path:
@@ -33,9 +34,14 @@ def default_state_path() -> Path:
 
 
 def make_report_provider(demo: bool, seed: int = 7, config_path: Path | None = None) -> ReportProvider:
-    """Reports through the same pipeline as ``derivintel report`` (no secondary assets)."""
+    """Reports through the same pipeline as ``derivintel report`` (no secondary assets). A ``config_path`` is
+    validated here, once, also with ``demo`` (a bad config is one line and exit 2 before the first cycle)."""
     from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.sources.config import SourceConfig
+
+    if config_path is not None:
+        SourceConfig.load(config_path)
 
     request = SnapshotRequest(demo=demo, seed=seed, config_path=config_path)
 
@@ -163,8 +169,8 @@ def check(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Evaluate --rules once for SYMBOLS (for cron). Exit 0: nothing fired; 3: a rule fired; 2: bad rules;
-    4: no report could be built."""
+    """Evaluate --rules once for SYMBOLS (for cron). Exit 0: nothing fired; 1: a rule fired; 2: bad rules;
+    3: no report could be built."""
     watch_config = _config(symbols, rules, "1s", state, notify, report_dir, 1, retries, attach)
     provider = make_report_provider(demo, config_path=config)
     outcomes = run_watch(watch_config, provider, clock=lambda: datetime.now(UTC), log=_log(quiet))

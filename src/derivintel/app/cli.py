@@ -1,5 +1,5 @@
-"""Command-line interface (typer). ``main`` maps errors to one line and an exit code:
-2 = bad input (symbol, date, option, file), 3 = no price source answered."""
+"""Command-line interface (typer). ``main`` maps errors to one line and an exit code from the one table of
+``core.errors.EXIT_CODES`` (2 = bad input, 3 = no data, ...), also printed by ``derivintel --help``."""
 
 from __future__ import annotations
 
@@ -20,17 +20,55 @@ from derivintel.app.doctor_cmd import doctor as doctor_command  # light module: 
 from derivintel.app.liquidations_cmd import collect_liquidations
 from derivintel.app.options_cmd import options as options_command
 from derivintel.app.serve_cmd import serve as serve_command
-from derivintel.core.errors import NoPriceSourceError, UserInputError
+from derivintel.core.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_NO_DATA,
+    NoDataError,
+    NoPriceSourceError,
+    UserInputError,
+)
 from derivintel.core.timeutil import parse_utc
 
 app = typer.Typer(
     name="derivintel",
     help="Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 err_console = Console(stderr=True)
+
+
+def _flag_type(self, ctx):
+    """Boolean flags take no value: show no ``<bool>`` type in the help (typer 0.29 shows one)."""
+    return None if self.is_flag else _typer_display_type_rich(self, ctx)
+
+
+_typer_display_type_rich = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sys.stdout.write(f"derivintel {version('derivintel')}\n")
+        except PackageNotFoundError:
+            sys.stdout.write("derivintel (not installed as a package)\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    _version_flag: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped."""
 
 
 class ReportFormat(StrEnum):
@@ -103,7 +141,7 @@ def report(
     ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Demo scenario seed.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Demo scenario seed (a non-negative integer).")] = 7,
     risk: Annotated[
         float, typer.Option("--risk", help="Account risk per trade as a fraction of equity (0.01 = 1%).")
     ] = 0.01,
@@ -130,6 +168,14 @@ def report(
 
     if not 0 < risk < 0.2:
         raise UserInputError(f"--risk must be a fraction between 0 and 0.2, got {risk}")
+    if out is not None:
+        from derivintel.app.destinations import check_writable
+
+        check_writable(out, "--out")  # before fetching, so the report is never lost
+    if config is not None:
+        from derivintel.sources.config import SourceConfig
+
+        SourceConfig.load(config)  # validated also with --demo/--from/--asof, where it is not otherwise read
     from derivintel.synthesis.trade_plan import PlanParams
 
     try:
@@ -188,10 +234,12 @@ def snapshot_save(
     quiet: QuietOpt = False,
 ) -> None:
     """Fetch every live source and store each raw response byte for byte with a manifest (request, times, sha256)."""
+    from derivintel.app.destinations import check_archive_dir
     from derivintel.app.pipeline import fetch_live, resolve_assets
     from derivintel.sources.archive import save_raw
 
     primary, others = resolve_assets(symbol, tuple(secondary) if secondary is not None else None)
+    check_archive_dir(out, "--out")  # before fetching 81 sources, not after
     snapshot, raw = _run_with_progress(
         quiet, lambda _say, progress: fetch_live(primary, others, config_path=config, progress=progress)
     )
@@ -226,25 +274,45 @@ app.command("serve", help="Local web dashboard (FastAPI) over the report model."
 app.command("doctor")(doctor_command)
 
 
+def _aliases(argv: list[str]) -> list[str]:
+    """``collect liquidations ...`` is ``collect-liquidations ...`` (with all of its options)."""
+    if len(argv) >= 2 and argv[0] == "collect" and argv[1].lower() == "liquidations":
+        return ["collect-liquidations", *argv[2:]]
+    return argv
+
+
+def _with_exit_codes(command) -> None:
+    """Every command's ``--help`` ends with the one exit-code table."""
+    command.epilog = command.epilog or EXIT_CODES_HELP
+    for sub in getattr(command, "commands", {}).values():
+        _with_exit_codes(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning expected errors into one line on stderr and an exit code."""
     command = typer.main.get_command(app)
+    _with_exit_codes(command)
+    args = _aliases(list(sys.argv[1:] if argv is None else argv))
+    if not args:
+        sys.stdout.write(command.get_help(typer.Context(command, info_name="derivintel")) + "\n")
+        return 0
     try:
-        result = command.main(args=argv, prog_name="derivintel", standalone_mode=False)
+        result = command.main(args=args, prog_name="derivintel", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except click_exceptions.UsageError as exc:
         print(f"derivintel: error: {exc.format_message()}", file=sys.stderr)
-        return 2
-    except typer.Abort:
+        return EXIT_BAD_INPUT
+    except (typer.Abort, KeyboardInterrupt):
         print("derivintel: aborted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except UserInputError as exc:
         print(f"derivintel: error: {exc}", file=sys.stderr)
-        return 2
-    except NoPriceSourceError as exc:
-        print(f"derivintel: no data: {exc}; offline? --demo runs on the synthetic scenario", file=sys.stderr)
-        return 3
+        return EXIT_BAD_INPUT
+    except NoDataError as exc:
+        hint = "; offline? --demo runs on the synthetic scenario" if type(exc) is NoPriceSourceError else ""
+        print(f"derivintel: no data: {exc}{hint}", file=sys.stderr)
+        return EXIT_NO_DATA
     return result if isinstance(result, int) else 0
 
 

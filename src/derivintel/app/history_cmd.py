@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derivintel.app.destinations import check_writable
 from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import iso, parse_utc
 from derivintel.domain.assets import normalise_asset
@@ -30,14 +31,37 @@ from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.store.collect import HistoryFetch, SnapshotFetch
 
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="History store file or directory.")]
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # counts never wrap mid-line when piped
 import_app = typer.Typer(help="Import public data dumps and dated CSVs into the history store.", no_args_is_help=True)
+
+
+DEMO_STORE_FILENAME = "demo-history.duckdb"
 
 
 def _open(store: Path | None):  # -> HistoryStore
     from derivintel.store import HistoryStore
 
     return HistoryStore(store)
+
+
+def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
+    """Open the store a collector writes to. Synthetic (``--demo``) rows go to their own store
+    (``demo-history.duckdb`` beside the default one) unless ``--store`` is given; a store holding the other kind of
+    data is refused before anything is fetched (real and synthetic rows never share a store)."""
+    from derivintel.core.errors import MixedStoreError
+    from derivintel.store import HistoryStore, default_store_dir
+
+    path = default_store_dir() / DEMO_STORE_FILENAME if synthetic and store is None else store
+    st = HistoryStore(path)
+    kind = st.content_kind()
+    wanted = "synthetic" if synthetic else "real"
+    if kind not in (("empty", "synthetic") if synthetic else ("empty", "real", "mixed")):
+        st.close()
+        hint = "synthetic demo data goes to its own store" if synthetic else "the demo store is for --demo only"
+        raise MixedStoreError(f"history store {st.path} holds {kind} data; refusing to add {wanted} rows ({hint})")
+    if synthetic:
+        err.print(f"[yellow]SYNTHETIC demo rows go to {st.path}[/yellow]")
+    return st
 
 
 def _print_import(report) -> None:
@@ -67,11 +91,17 @@ def import_deribit(
     spot: Annotated[float | None, typer.Option("--spot", help="Spot USD for UI exports.")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Import Deribit option-chain snapshots (idempotent)."""
+    """Import Deribit option-chain snapshots (idempotent). Cut files, instruments listed twice and negative open
+    interest are refused before anything is stored (the checks of ``derivintel options``)."""
+    from derivintel.app.options_cmd import check_chain, check_complete_csv
     from derivintel.store.importers import import_deribit_chain
 
+    def check(path: Path, chain) -> None:
+        check_complete_csv(path)
+        check_chain(chain, path)
+
     with _open(store) as st:
-        _print_import(import_deribit_chain(files, st, currency=currency, spot_usd=spot))
+        _print_import(import_deribit_chain(files, st, currency=currency.upper(), spot_usd=spot, check=check))
 
 
 @import_app.command("series")
@@ -175,7 +205,7 @@ def backfill(
     if days <= 0:
         raise UserInputError("--days must be positive")
     fetch_history = history_from_snapshot(demo_fetch()) if demo else live_history_fetch()
-    with _open(store) as st:
+    with _open_for(store, synthetic=demo) as st:
         rep = run_backfill(fetch_history, asset, days, st, now=datetime.now(UTC))
     for table, n in sorted(rep.read.items()):
         err.print(f"{table}: {rep.inserted.get(table, 0)} new of {n} read")
@@ -209,7 +239,7 @@ def collect(
         return
     assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
     every_s = parse_every(every)
-    with _open(store) as st:
+    with _open_for(store, synthetic=demo) as st:
         run_collector(
             demo_fetch() if demo else live_fetch(),
             assets,
@@ -281,8 +311,8 @@ def study(
     symbol: Annotated[str, typer.Argument(help="Asset, e.g. BTC.")],
     horizons: Annotated[str, typer.Option("--horizons", help="Forward horizons in days, comma-separated.")] = "1,3,7",
     as_of: Annotated[str | None, typer.Option("--asof", help="Use only history known at this time.")] = None,
-    seed: Annotated[int, typer.Option("--seed")] = 7,
-    n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Bootstrap seed (a non-negative integer).")] = 7,
+    n_boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap resamples (at least 100).")] = 2000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the study as JSON here.")] = None,
     store: StoreOpt = None,
 ) -> None:
@@ -295,6 +325,8 @@ def study(
         raise UserInputError(f"--horizons must be integers, got {horizons!r}") from exc
     if not hs or min(hs) <= 0:
         raise UserInputError("--horizons must be positive integers")
+    if json_out is not None:
+        check_writable(json_out, "--json")  # before the study, so the JSON is never lost after the table
     with _open(store) as st:
         res = run_study(
             st,
@@ -306,15 +338,20 @@ def study(
         )
     if res.value is None:
         raise UserInputError(f"study impossible: {'; '.join(res.reasons)}")
-    Console().print(study_table(res.value))
-    Console().print(f"[dim]multiple testing: {res.value.multiple_testing}; SPA p: {dict(res.value.spa_pvalues)}[/dim]")
+    out = Console(width=None if sys.stdout.isatty() else 1000)  # piped: never cut signal names
+    out.print(study_table(res.value))
+    out.print(f"[dim]multiple testing: {res.value.multiple_testing}; SPA p: {dict(res.value.spa_pvalues)}[/dim]")
     if json_out is not None:
-        json_out.write_text(json.dumps(study_json(res.value), indent=2), encoding="utf-8")
+        try:
+            json_out.write_text(json.dumps(study_json(res.value), indent=2), encoding="utf-8")
+        except OSError as exc:
+            raise UserInputError(f"--json {json_out}: cannot write ({exc.strerror or exc})") from exc
 
 
 def store_info(store: StoreOpt = None) -> None:
-    """Print the store's location and row counts per table."""
+    """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
     with _open(store) as st:
         sys.stdout.write(f"{st.path}\n")
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")
+        sys.stdout.write(f"{'content':16s} {st.content_kind()}\n")  # empty, real, synthetic or mixed

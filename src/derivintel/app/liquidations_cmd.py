@@ -3,7 +3,8 @@
 
 A typer-compatible function; the lead registers it (see ``docs/liquidations.md``). Runs until Ctrl-C, ``--duration``
 seconds or ``--max-events`` events; the buffered events are written before it exits. A status line with per-venue
-counts is shown on stderr unless ``-q``.
+counts is shown on stderr unless ``-q``. When no venue's stream ever connected it fails with ``NoStreamError``
+(exit 3, one line naming each venue's last error), so a cron job or supervisor sees the outage.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from derivintel.core.errors import UserInputError
+from derivintel.core.errors import NoStreamError, UserInputError
 from derivintel.domain.assets import normalise_asset
 from derivintel.sources.ws.collector import Backoff, CollectorStatus, LiquidationCollector
 from derivintel.sources.ws.liquidations import STREAMS, streams_for
@@ -71,7 +72,7 @@ def collect_liquidations(
 
     from derivintel.store import HistoryStore
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # status lines never wrap mid-line when piped
     with HistoryStore(store) as st:
         if quiet:
             status = _run(streams, assets, st.write_liquidations, flush_every, backoff_max, duration, max_events, None)
@@ -94,6 +95,9 @@ def collect_liquidations(
                 if v.connects == 0 and v.last_error:
                     err.print(f"[yellow]{v.venue}: never connected ({v.last_error})[/yellow]")
             err.print(f"{status.stored} new liquidation row(s) stored in {st.path}")
+    if status.venues and all(v.connects == 0 for v in status.venues):
+        why = "; ".join(f"{v.venue}: {v.last_error or 'no connection'}" for v in status.venues)
+        raise NoStreamError(f"no liquidation stream connected ({why})")
 
 
 def _run(streams, assets, write, flush_every, backoff_max, duration, max_events, on_status) -> CollectorStatus:

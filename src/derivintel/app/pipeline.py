@@ -101,7 +101,7 @@ def get_snapshot(
             )
         say(f"building the point-in-time snapshot at {request.asof:%Y-%m-%d %H:%M} UTC from {path}")
         with HistoryStore(path, read_only=True) as store:
-            return build_snapshot_at(store, primary, secondary, request.asof)
+            return build_snapshot_at(store, primary, secondary, request.asof, require_price=True)
     if request.from_dir is not None:
         say(f"rebuilding from the saved snapshot in {request.from_dir}")
         snapshot = load_saved(request.from_dir, primary, secondary)

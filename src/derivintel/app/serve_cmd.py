@@ -47,7 +47,13 @@ def serve(
 
     from derivintel.web.app import create_app
     from derivintel.web.archive import ReportArchive
-    from derivintel.web.providers import pipeline_provider
+    from derivintel.web.providers import pipeline_provider, served_symbols
 
-    app = create_app(pipeline_provider(demo=demo), token=token, refresh_s=every, history=ReportArchive(reports_dir))
+    app = create_app(
+        pipeline_provider(demo=demo),
+        token=token,
+        refresh_s=every,
+        history=ReportArchive(reports_dir),
+        symbols=served_symbols(demo=demo),
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")

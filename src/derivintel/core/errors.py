@@ -1,11 +1,32 @@
 """Errors grouped by what the caller should do with them.
 
 - ``UserInputError``: the user gave a bad symbol, date, option or file. CLI prints one line, exits 2.
+  ``CorruptStoreError`` (a damaged history store file) is one of them.
 - ``NoPriceSourceError``: no source answered with a price; a report cannot be built. CLI exits 3.
 - ``SourceError`` and subclasses: a venue failed; the pipeline turns these into ``Gap`` records.
 """
 
 from __future__ import annotations
+
+# One table of exit codes for every command (README "Exit codes" and ``derivintel --help`` print EXIT_CODES_HELP).
+EXIT_OK = 0
+EXIT_FIRED = 1  # `check`: at least one alert rule fired
+EXIT_BAD_INPUT = 2  # bad symbol/option/date/file/config, damaged store, unwritable destination: one line on stderr
+EXIT_NO_DATA = 3  # nothing to work on: no price source answered, no stored price at --asof, no report built,
+#                   no liquidation stream ever connected
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success (`check`: no rule fired)"),
+    (EXIT_FIRED, "`check`: at least one alert rule fired"),
+    (EXIT_BAD_INPUT, "bad input: symbol, option, date, file, config, damaged store, unwritable destination"),
+    (
+        EXIT_NO_DATA,
+        "no data: no price source answered, no stored price at --asof, no report built, no stream connected",
+    ),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+EXIT_CODES_HELP = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES) + "."
 
 
 class DerivintelError(Exception):
@@ -16,8 +37,28 @@ class UserInputError(DerivintelError):
     """Bad input from the user (symbol, date, option, file). Exit code 2."""
 
 
-class NoPriceSourceError(DerivintelError):
+class CorruptStoreError(UserInputError):
+    """The history store file is damaged or not a database (cut, half-copied, overwritten). Exit code 2."""
+
+
+class MixedStoreError(UserInputError):
+    """A write would mix synthetic (demo) rows and real market data in one history store. Exit code 2."""
+
+
+class NoDataError(DerivintelError):
+    """Nothing to work on (no price, no stream, no stored data at that time). Exit code 3."""
+
+
+class NoPriceSourceError(NoDataError):
     """No price source answered, so no report can be produced. Exit code 3."""
+
+
+class NoStoredPriceError(NoPriceSourceError):
+    """``--asof``: the history store holds no price at that time (the message names the stored span). Exit 3."""
+
+
+class NoStreamError(NoDataError):
+    """``collect-liquidations``: no venue's stream ever connected. Exit code 3."""
 
 
 class SourceError(DerivintelError):

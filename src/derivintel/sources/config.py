@@ -106,13 +106,13 @@ class SourceConfig:
         return self.base_urls.get(provider, default).rstrip("/")
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> SourceConfig:
-        """Build from a mapping shaped like the TOML file (unknown keys are an error)."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise UserInputError(f"source config: unknown keys {sorted(unknown)}; known: {sorted(known)}")
-        kwargs = dict(data)
+    def from_mapping(cls, data: Mapping[str, Any], *, origin: str = "(mapping)") -> SourceConfig:
+        """Build from a mapping shaped like the TOML file, validated by ``config_schema.SourceConfigFile`` (types,
+        ranges, known providers, URLs; unknown keys are an error; one-line ``UserInputError`` naming each key)."""
+        from derivintel.sources.config_schema import validate_config
+
+        valid = validate_config(data, origin=origin)
+        kwargs = {f.name: getattr(valid, f.name) for f in fields(cls) if f.name in data}
         if "disabled" in kwargs:
             kwargs["disabled"] = frozenset(kwargs["disabled"])
         return cls(**kwargs)
@@ -122,20 +122,31 @@ class SourceConfig:
         """Read ``path`` (TOML; a ``[sources]`` table or top-level keys), then apply ``DERIVINTEL_<VENUE>_URL``
         environment overrides for every known provider, and the keyed providers' key variables (``registry.KEY_ENV``,
         e.g. ``DERIVINTEL_COINGLASS_KEY`` or ``COINGLASS_API_KEY``) over the file's ``[sources.api_keys]``."""
+        from derivintel.sources.config_schema import check_url
         from derivintel.sources.registry import ALL_PROVIDERS, KEY_ENV  # registry imports this module
 
         data: dict[str, Any] = {}
         if path is not None:
             try:
-                raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise UserInputError(f"cannot read source config {path}: {exc}") from exc
-            data = dict(raw.get("sources", raw))
-        config = cls.from_mapping(data)
+                raw = tomllib.loads(Path(path).read_bytes().decode("utf-8"))
+            except OSError as exc:
+                raise UserInputError(f"cannot read source config {path}: {exc.strerror or exc}") from exc
+            except UnicodeDecodeError as exc:
+                raise UserInputError(f"cannot read source config {path}: not UTF-8 text (byte {exc.start})") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise UserInputError(f"cannot read source config {path}: not TOML ({exc})") from exc
+            sources = raw.get("sources", raw)
+            if not isinstance(sources, dict):
+                raise UserInputError(f"source config {path}: sources: expected a table, got {sources!r}")
+            data = dict(sources)
+        config = cls.from_mapping(data, origin=str(path) if path is not None else "(defaults)")
         env = os.environ if env is None else env
         urls = dict(config.base_urls)
         for name in ALL_PROVIDERS:
             if env.get(env_key(name)):
-                urls[name] = env[env_key(name)]
+                try:
+                    urls[name] = check_url(env_key(name), env[env_key(name)])
+                except ValueError as exc:
+                    raise UserInputError(f"environment {env_key(name)}: {exc}") from exc
         keys = {**config.api_keys, **keys_from_env(KEY_ENV, env)}
         return replace(config, base_urls=urls, api_keys=keys)

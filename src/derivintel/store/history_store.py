@@ -3,7 +3,15 @@
 Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
 (each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
 mid-batch loses only that batch: the database reopens and replays the log). One process writes at a time (DuckDB
-takes a file lock).
+takes a file lock). Importers write with ``replace=True``: a stored row whose values differ from the new one is
+replaced (counted in ``Written.replaced``), so re-importing a corrected file repairs the store.
+
+Opening checks the file: a database shorter than its own block count says (a file cut by a crash or a copy) is
+refused with ``CorruptStoreError`` rather than read as if complete.
+
+Synthetic (demo) rows and real market data never share a store: a write whose rows are synthetic into a store that
+holds real rows (or the reverse) raises ``MixedStoreError`` and writes nothing. (A store already mixed by an older
+version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivintel store`` shows it.)
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from derivintel.core.errors import UserInputError
+from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
@@ -77,6 +85,37 @@ def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
     return np.full(n, np.nan) if arr is None else np.asarray(arr, dtype=float)
 
 
+class Written(int):
+    """Rows newly inserted by a write (an ``int``), with ``replaced``: stored rows whose values differed and were
+    overwritten (only with ``replace=True``; never counted in the int)."""
+
+    replaced: int
+
+    def __new__(cls, inserted: int, replaced: int = 0) -> Written:
+        obj = super().__new__(cls, inserted)
+        obj.replaced = replaced
+        return obj
+
+
+_PROV_COLUMNS = frozenset({"ts_recv", "source", "dataset", "synthetic"})
+_HEADER_BYTES = 3 * 4096  # DuckDB file header + two database headers precede the blocks
+
+
+def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise ``CorruptStoreError`` when the file is shorter than the blocks the database says it holds."""
+    row = con.execute("PRAGMA database_size").fetchone()
+    if row is None:
+        return
+    block_size, total_blocks = int(row[2]), int(row[3])
+    expected = _HEADER_BYTES + block_size * total_blocks
+    size = path.stat().st_size
+    if size < expected:
+        raise CorruptStoreError(
+            f"history store {path} is damaged: {size} bytes on disk, its index needs {expected} "
+            "(file cut or partially copied); restore a backup or move it away and re-import"
+        )
+
+
 class HistoryStore:
     """The history database. Open with ``HistoryStore(path)`` (created with its tables when absent) and use as a
     context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``."""
@@ -85,14 +124,28 @@ class HistoryStore:
         self.path = resolve_store_path(path)
         if read_only and not self.path.exists():
             raise UserInputError(f"no history store at {self.path} (import or collect data first)")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserInputError(f"cannot create the store directory {self.path.parent}: {exc.strerror}") from exc
+        existed = self.path.exists()
+        self._kind: str | None = None
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise UserInputError(f"cannot open history store {self.path}: {exc}") from exc
-        if not read_only:
-            for table in TABLES:
-                self._exec(table.ddl())
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise CorruptStoreError(f"cannot open history store {self.path}: {first}") from exc
+        try:
+            if existed:
+                _check_complete(self.con, self.path)
+            if not read_only:
+                for table in TABLES:
+                    self._exec(table.ddl())
+        except (CorruptStoreError, duckdb.Error) as exc:
+            self.con.close()
+            if isinstance(exc, CorruptStoreError):
+                raise
+            raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -105,17 +158,20 @@ class HistoryStore:
         self.close()
 
     # --- low level -------------------------------------------------------------------------------------------
-    def insert_frame(self, table: Table, frame: pd.DataFrame) -> int:
-        """Insert ``frame`` (columns named as ``table``) in ONE transaction; rows whose key is already stored are
-        ignored. Returns the number of rows actually inserted."""
+    def insert_frame(self, table: Table, frame: pd.DataFrame, *, replace: bool = False) -> Written:
+        """Insert ``frame`` (columns named as ``table``) in ONE transaction. A row whose key is already stored is
+        ignored, or with ``replace`` overwritten when any of its values (not provenance) differ. Returns the rows
+        newly inserted, with ``.replaced``."""
         if frame.empty:
-            return 0
+            return Written(0)
+        self._check_kind(frame)
         frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
         cols = ", ".join(table.column_names)
         self._exec("BEGIN TRANSACTION")
         try:
             before = self._count(table.name)
             self.con.register("_batch", frame)
+            replaced = self._delete_differing(table) if replace else 0
             self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
             self.con.unregister("_batch")
             after = self._count(table.name)
@@ -123,7 +179,47 @@ class HistoryStore:
         except BaseException:
             self._exec("ROLLBACK")
             raise
-        return after - before
+        return Written(after - before, replaced)
+
+    def content_kind(self) -> str:
+        """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
+        union = " UNION ALL ".join(
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES
+        )
+        row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
+        has_synthetic, has_real = bool(row[0]), bool(row[1])
+        return {(False, False): "empty", (False, True): "real", (True, False): "synthetic"}.get(
+            (has_synthetic, has_real), "mixed"
+        )
+
+    def _check_kind(self, frame: pd.DataFrame) -> None:
+        """Refuse a batch that would put synthetic rows into a store holding real data (or real rows into a
+        synthetic store). A ``mixed`` store (written before this check existed) still takes real rows. Tables
+        without a ``synthetic`` column (observed Hyperliquid positions, never synthetic) write real rows."""
+        flags = frame["synthetic"].astype(bool) if "synthetic" in frame.columns else pd.Series([False])
+        batch = "synthetic" if flags.all() else ("real" if not flags.any() else "mixed")
+        if self._kind is None or self._kind == "empty":
+            self._kind = self.content_kind()
+        allowed = {"synthetic": ("empty", "synthetic"), "real": ("empty", "real", "mixed")}.get(batch, ())
+        if self._kind not in allowed:
+            raise MixedStoreError(
+                f"history store {self.path} holds {self._kind} data; {batch} rows are never mixed in "
+                f"(synthetic demo data goes to its own store: pass another --store)"
+            )
+        if self._kind == "empty":
+            self._kind = batch
+
+    def _delete_differing(self, table: Table) -> int:
+        """Delete the stored rows of ``table`` whose key is in ``_batch`` with different values; their count."""
+        on = " AND ".join(f"t.{k} = b.{k}" for k in table.key)
+        values = [c for c in table.column_names if c not in table.key and c not in _PROV_COLUMNS]
+        if not values:
+            return 0
+        differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in values)
+        n = self._exec(f"SELECT count(*) FROM {table.name} t JOIN _batch b ON {on} WHERE {differs}")[0][0]
+        if n:
+            self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
+        return int(n)
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
@@ -142,7 +238,9 @@ class HistoryStore:
         return self.con.execute(sql, list(params)).df()
 
     # --- writers ---------------------------------------------------------------------------------------------
-    def _write_venue_series(self, table: Table, s: Series, ts_recv: datetime | None, **values: Any) -> int:
+    def _write_venue_series(
+        self, table: Table, s: Series, ts_recv: datetime | None, replace: bool = False, **values: Any
+    ) -> Written:
         """Insert a per-venue series: the shared key/provenance columns plus ``values`` (arrays of len(s))."""
         n = len(s)
         frame = pd.DataFrame(
@@ -154,13 +252,14 @@ class HistoryStore:
                 **_prov(s.source, ts_recv, n),
             }
         )
-        return self.insert_frame(table, frame)
+        return self.insert_frame(table, frame, replace=replace)
 
-    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         return self._write_venue_series(
             CANDLES,
             s,
             ts_recv,
+            replace,
             market=[s.market] * len(s),
             interval_s=np.full(len(s), s.interval_s, dtype=np.int32),
             open=s.open,
@@ -171,30 +270,36 @@ class HistoryStore:
             taker_buy_base=_opt(s.taker_buy_base, len(s)),
         )
 
-    def write_open_interest(self, s: OpenInterestSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_open_interest(
+        self, s: OpenInterestSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
         interval = np.full(len(s), s.interval_s, dtype=np.int32)
         return self._write_venue_series(
-            OPEN_INTEREST, s, ts_recv, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
+            OPEN_INTEREST, s, ts_recv, replace, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
         )
 
-    def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         return self._write_venue_series(
-            FUNDING, s, ts_recv, rate_interval=s.rate_interval, interval_hours=s.interval_hours
+            FUNDING, s, ts_recv, replace, rate_interval=s.rate_interval, interval_hours=s.interval_hours
         )
 
-    def write_long_short(self, s: LongShortSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_long_short(
+        self, s: LongShortSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
         interval = np.full(len(s), s.interval_s, dtype=np.int32)
         return self._write_venue_series(
-            LONG_SHORT, s, ts_recv, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
+            LONG_SHORT, s, ts_recv, replace, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
         )
 
-    def write_taker_volume(self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_taker_volume(
+        self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
         interval = np.full(len(s), s.interval_s, dtype=np.int32)
         return self._write_venue_series(
-            TAKER_VOLUME, s, ts_recv, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
+            TAKER_VOLUME, s, ts_recv, replace, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
         )
 
-    def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None) -> int:
+    def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         n = len(s)
         available = s.available_ts if s.available_ts is not None else s.ts
         frame = pd.DataFrame(
@@ -207,9 +312,9 @@ class HistoryStore:
                 **_prov(s.source, ts_recv, n),
             }
         )
-        return self.insert_frame(MACRO, frame)
+        return self.insert_frame(MACRO, frame, replace=replace)
 
-    def write_option_chain(self, c: OptionChain, *, ts_recv: datetime | None = None) -> int:
+    def write_option_chain(self, c: OptionChain, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         n = len(c)
         frame = pd.DataFrame(
             {
@@ -230,7 +335,7 @@ class HistoryStore:
                 **_prov(c.source, ts_recv, n),
             }
         )
-        return self.insert_frame(OPTION_ROWS, frame)
+        return self.insert_frame(OPTION_ROWS, frame, replace=replace)
 
     def write_liquidations(self, events: Sequence[LiquidationEvent], *, ts_recv: datetime | None = None) -> int:
         if not events:
@@ -279,8 +384,9 @@ class HistoryStore:
         )
         return self.insert_frame(PERP_SNAPSHOTS, frame)
 
-    def write_series(self, s: Series, *, ts_recv: datetime | None = None) -> int:
-        """Write any domain series (dispatch on its type). Returns rows inserted."""
+    def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
+        """Write any domain series (dispatch on its type). Returns rows inserted (``.replaced``: rows overwritten
+        because their values differed, with ``replace=True``)."""
         writers = {
             CandleSeries: self.write_candles,
             OpenInterestSeries: self.write_open_interest,
@@ -292,7 +398,7 @@ class HistoryStore:
         writer = writers.get(type(s))
         if writer is None:
             raise TypeError(f"cannot store a {type(s).__name__}")
-        return writer(s, ts_recv=ts_recv)  # type: ignore[operator]
+        return writer(s, ts_recv=ts_recv, replace=replace)  # type: ignore[operator]
 
     def write_snapshot(self, snap: MarketSnapshot, *, ts_recv: datetime | None = None) -> dict[str, int]:
         """Write every observation of a snapshot; each series is its own transaction. Returns rows per table."""
@@ -452,6 +558,34 @@ class HistoryStore:
             source=self._source(rows, last_avail),
             available_ts=_as_dt64_ms(rows["available_ts"]),
         )
+
+    def last_candle_close(self, asset: str, *, until: datetime) -> datetime | None:
+        """Close time (open + interval) of the latest candle of ``asset`` closed by ``until``, any venue/market."""
+        row = self._exec(
+            "SELECT max(ts_event + to_seconds(interval_s)) FROM candles "
+            "WHERE asset = ? AND ts_event + to_seconds(interval_s) <= ?",
+            [asset, _naive(until)],
+        )[0]
+        return None if row[0] is None else self._dt(row[0])
+
+    def price_span(self, asset: str) -> tuple[datetime, datetime] | None:
+        """(first, last) time at which the store prices ``asset`` (candle closes and perp snapshots), or None."""
+        row = self._exec(
+            "SELECT min(t0), max(t1) FROM ("
+            "SELECT min(ts_event + to_seconds(interval_s)) AS t0, max(ts_event + to_seconds(interval_s)) AS t1 "
+            "FROM candles WHERE asset = ? UNION ALL "
+            "SELECT min(ts_event), max(ts_event) FROM perp_snapshots WHERE asset = ?)",
+            [asset, asset],
+        )[0]
+        return None if row[0] is None else (self._dt(row[0]), self._dt(row[1]))
+
+    def priced_assets(self) -> list[str]:
+        """Assets with at least one candle or perp snapshot."""
+        rows = self._exec(
+            "SELECT DISTINCT asset FROM (SELECT asset FROM candles UNION SELECT asset FROM perp_snapshots) "
+            "ORDER BY asset"
+        )
+        return [str(r[0]) for r in rows]
 
     def macro_names(self) -> list[str]:
         return [str(r[0]) for r in self._exec("SELECT DISTINCT name FROM macro ORDER BY name")]

@@ -5,6 +5,10 @@ observations (OI, long/short ratios, funding settlements, liquidations) once ``t
 ``available_ts ≤ as_of``; a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
 ``as_of``; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
 (``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store (``NOT_COVERED``).
+
+With ``require_price`` (the ``report --asof`` path) a primary asset without a stored price at ``as_of`` (no perp
+snapshot within ``perp_max_age`` and no candle closed within ``price_max_age``) raises ``NoStoredPriceError`` naming
+the stored span, as the live path raises when no price source answers.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from derivintel.core.errors import NoStoredPriceError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.core.timeutil import iso, utc
 from derivintel.domain.assets import OPTION_ASSETS, normalise_asset
@@ -31,6 +36,7 @@ class SnapshotWindows:
     perp_max_age: timedelta = timedelta(minutes=15)
     chain_max_age: timedelta = timedelta(hours=2)
     positions_max_age: timedelta = timedelta(hours=2)
+    price_max_age: timedelta = timedelta(days=2)
 
 
 def _gap(kind: str, asset: str | None, as_of: datetime, gap_kind: GapKind = GapKind.INSUFFICIENT_HISTORY) -> Gap:
@@ -48,6 +54,7 @@ def build_snapshot_at(
     as_of: datetime | None = None,
     *,
     windows: SnapshotWindows = SnapshotWindows(),
+    require_price: bool = False,
 ) -> MarketSnapshot:
     """The snapshot of ``primary`` (and ``secondary``) as known at ``as_of`` (aware UTC; naive = UTC)."""
     if as_of is None:
@@ -55,6 +62,8 @@ def build_snapshot_at(
     as_of = utc(as_of)
     assets = [normalise_asset(primary), *(normalise_asset(s) for s in secondary)]
     assets = list(dict.fromkeys(assets))
+    if require_price:
+        require_stored_price(store, assets[0], as_of, windows)
     since = as_of - windows.series_lookback
     gaps: list[Gap] = []
     data: dict[str, AssetData] = {}
@@ -121,4 +130,25 @@ def build_snapshot_at(
         macro=macro,
         gaps=tuple(gaps),
         synthetic=synthetic,
+    )
+
+
+def require_stored_price(store: HistoryStore, asset: str, as_of: datetime, windows: SnapshotWindows) -> None:
+    """Raise ``NoStoredPriceError`` unless ``store`` prices ``asset`` at ``as_of`` (see module doc); the message
+    names what the store holds for that asset (its span), or the assets it holds."""
+    as_of = utc(as_of)
+    if store.latest_perps(asset, as_of=as_of, max_age_s=windows.perp_max_age.total_seconds()):
+        return
+    last_close = store.last_candle_close(asset, until=as_of)
+    if last_close is not None and last_close >= as_of - windows.price_max_age:
+        return
+    span = store.price_span(asset)
+    if span is None:
+        held = store.priced_assets()
+        holds = f"it holds prices for {', '.join(held)}" if held else "it holds no prices at all"
+        raise NoStoredPriceError(f"no stored price for {asset} in {store.path}: {holds}")
+    first, last = span
+    raise NoStoredPriceError(
+        f"no stored price for {asset} at {iso(as_of)} in {store.path}: its {asset} prices span "
+        f"{iso(first)}..{iso(last)} (a price counts when at most {windows.price_max_age.days} days old)"
     )

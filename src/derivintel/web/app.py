@@ -2,19 +2,28 @@
 
 ``create_app(report_provider, token=...)`` is the testable factory; ``derivintel serve`` wires a live or demo
 provider to it. Renderers read the report model only; nothing here computes a figure.
+
+Errors: the JSON API (``/api/...``, ``/health``) always answers JSON ``{"detail": ...}``; pages answer browsers
+(``Accept: text/html``) with an HTML error page. The OpenAPI document lists every status code each API route returns
+(401 only when a token is required). ``symbols`` limits the picker and the routes to what the provider can serve.
+``/health`` says ``degraded`` (and which symbols fail, why) while the last build of a symbol failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from derivintel.core.errors import NoPriceSourceError, UserInputError
 from derivintel.domain.assets import KNOWN_ASSETS, normalise_asset
@@ -38,9 +47,28 @@ class ArchiveItem(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded while the last build of some symbol failed")
     cached_symbols: list[str]
     builds: int
+    failing: dict[str, str] = Field(default_factory=dict, description="symbol → why its last build failed")
+
+
+class ErrorDetail(BaseModel):
+    """Every API error: one line saying what went wrong."""
+
+    detail: str
+
+
+def _error(description: str) -> dict[str, object]:
+    return {"model": ErrorDetail, "description": description}
+
+
+_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ status }} · derivintel</title>
+<link rel="stylesheet" href="/static/style.css{{ token_query }}"></head><body><main class="error-page">
+<h1>{{ status }} {{ title }}</h1><p>{{ detail }}</p>
+<p><a href="/{{ token_query }}">back to the dashboard</a> · <a href="/health{{ token_query }}">health</a></p>
+</main></body></html>"""
+_TITLES = {401: "not authorised", 404: "not found", 503: "no data right now"}
 
 
 @cache
@@ -66,11 +94,21 @@ _STATIC = {
 }
 
 
-def _symbol(raw: str) -> str:
+def _symbol(raw: str, served: Sequence[str]) -> str:
     try:
-        return normalise_asset(raw)
+        symbol = normalise_asset(raw)
     except UserInputError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
+    if symbol not in served:
+        raise HTTPException(status_code=404, detail=f"{symbol} is not served here (serves {', '.join(served)})")
+    return symbol
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path in ("/health", "/openapi.json"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
 
 
 def create_app(
@@ -80,13 +118,20 @@ def create_app(
     refresh_s: float = DEFAULT_REFRESH_S,
     history: ReportHistory | None = None,
     default_symbol: str = "BTC",
+    symbols: Sequence[str] | None = None,
 ) -> FastAPI:
     """The dashboard app. ``report_provider(symbol)`` builds a ``Report``; reports are cached per symbol for
     ``refresh_s`` seconds (also the page's polling interval) and every new one goes to ``history``. With ``token``
-    every request must carry it (``Authorization: Bearer`` or ``?token=``), else 401."""
+    every request must carry it (``Authorization: Bearer`` or ``?token=``), else 401. ``symbols``: the assets the
+    provider can serve (default every known asset); others are 404 and absent from the picker."""
     archive = history if history is not None else ReportArchive()
     reports = ReportCache(report_provider, ttl_s=refresh_s, on_new=archive.add)
+    served = tuple(sorted({normalise_asset(s) for s in symbols})) if symbols else tuple(sorted(KNOWN_ASSETS))
     default = normalise_asset(default_symbol)
+    if default not in served:
+        default = served[0]
+    failing: dict[str, str] = {}
+    auth = {401: _error("missing or invalid token")} if token else {}
     app = FastAPI(
         title="derivintel dashboard",
         version="1",
@@ -99,32 +144,69 @@ def create_app(
 
     async def cached(symbol: str):
         try:
-            return await reports.get(symbol)
+            entry = await reports.get(symbol)
         except NoPriceSourceError as exc:
+            failing[symbol] = f"no data: {exc}"
             raise HTTPException(status_code=503, detail=f"no data: {exc}") from exc
         except UserInputError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
+        failing.pop(symbol, None)
+        return entry
+
+    def symbol_of(raw: str) -> str:
+        return _symbol(raw, served)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """HTML error pages for browsers on pages; JSON ``{"detail": ...}`` for the API and other clients."""
+        headers = getattr(exc, "headers", None)
+        if not _wants_html(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+        page = (
+            _environment()
+            .from_string(_ERROR_PAGE)
+            .render(
+                status=exc.status_code,
+                title=_TITLES.get(exc.status_code, "error"),
+                detail=str(exc.detail),
+                token_query=token_query(request),
+            )
+        )
+        return HTMLResponse(page, status_code=exc.status_code, headers=headers)
 
     def token_query(request: Request) -> str:
         given = request.query_params.get(TOKEN_QUERY)
         return f"?{TOKEN_QUERY}={quote(given, safe='')}" if token and given else ""
 
-    @app.get("/health", response_model=Health, tags=["meta"])
+    @app.get("/health", response_model=Health, tags=["meta"], responses={**auth})
     async def health() -> Health:
-        """Liveness; the symbols with a cached report and the number of builds so far."""
-        return Health(status="ok", cached_symbols=reports.symbols(), builds=reports.builds)
+        """Liveness; the symbols with a cached report, the number of builds so far, and (``degraded``) the symbols
+        whose last build failed, with the reason."""
+        return Health(
+            status="degraded" if failing else "ok",
+            cached_symbols=reports.symbols(),
+            builds=reports.builds,
+            failing=dict(sorted(failing.items())),
+        )
 
     @app.get(
         "/api/report/{symbol}",
         tags=["reports"],
-        responses={200: {"model": Report, "description": "The report JSON (same as `derivintel report -f json`)"}},
+        responses={
+            200: {"model": Report, "description": "The report JSON (same as `derivintel report -f json`)"},
+            404: _error(f"unknown symbol, or one this server does not serve ({', '.join(served)})"),
+            503: _error("no price source answered for the symbol; /health then says degraded"),
+            **auth,
+        },
     )
-    async def api_report(symbol: str) -> Response:
+    async def api_report(
+        symbol: Annotated[str, PathParam(description="asset, e.g. BTC (BTCUSDT, btc accepted)", examples=["BTC"])],
+    ) -> Response:
         """The current report for ``symbol`` (cached for the refresh interval)."""
-        entry = await cached(_symbol(symbol))
+        entry = await cached(symbol_of(symbol))
         return Response(entry.json, media_type="application/json", headers=JSON_HEADERS)
 
-    @app.get("/api/reports", response_model=list[ArchiveItem], tags=["reports"])
+    @app.get("/api/reports", response_model=list[ArchiveItem], tags=["reports"], responses={**auth})
     async def api_reports() -> list[ArchiveItem]:
         """Reports generated by this server, newest first."""
         return [ArchiveItem(**_as_dict(e)) for e in archive.entries()]
@@ -132,7 +214,7 @@ def create_app(
     @app.get(
         "/api/reports/{report_id}",
         tags=["reports"],
-        responses={200: {"model": Report}, 404: {"description": "unknown report id"}},
+        responses={200: {"model": Report}, 404: _error("unknown report id"), **auth},
     )
     async def api_stored_report(report_id: str) -> Response:
         """One past report as JSON."""
@@ -151,13 +233,13 @@ def create_app(
     @app.get("/report/{symbol}.html", response_class=HTMLResponse, include_in_schema=False)
     async def report_file(symbol: str) -> HTMLResponse:
         """The current report as one self-contained HTML file."""
-        entry = await cached(_symbol(symbol))
+        entry = await cached(symbol_of(symbol))
         return HTMLResponse(render_html(entry.report))
 
     @app.get("/fragment/{symbol}", response_class=HTMLResponse, include_in_schema=False)
     async def fragment(symbol: str) -> HTMLResponse:
         """The report body for the dashboard's in-place refresh."""
-        entry = await cached(_symbol(symbol))
+        entry = await cached(symbol_of(symbol))
         return HTMLResponse(render_body(entry.report), headers=JSON_HEADERS)
 
     @app.get("/static/{name}", include_in_schema=False)
@@ -171,11 +253,11 @@ def create_app(
     async def dashboard(request: Request, symbol: str | None = None) -> Response:
         if symbol is None:
             return RedirectResponse(f"/dashboard/{default}{token_query(request)}", status_code=307)
-        return RedirectResponse(f"/dashboard/{_symbol(symbol)}{token_query(request)}", status_code=307)
+        return RedirectResponse(f"/dashboard/{symbol_of(symbol)}{token_query(request)}", status_code=307)
 
     @app.get("/dashboard/{symbol}", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard_symbol(request: Request, symbol: str) -> HTMLResponse:
-        sym = _symbol(symbol)
+        sym = symbol_of(symbol)
         entry = await cached(sym)
         tq = token_query(request)
         page = (
@@ -183,7 +265,7 @@ def create_app(
             .get_template("dashboard.html.j2")
             .render(
                 **body_context(entry.report),
-                symbols=sorted(KNOWN_ASSETS),
+                symbols=list(served),
                 symbol=sym,
                 refresh_s=refresh_s,
                 past=archive.entries()[:50],

@@ -70,16 +70,33 @@ class TokenAuthMiddleware:
         if given is not None and secrets.compare_digest(given.encode(), self._token):
             await self.app(scope, receive, send)
             return
-        body = b'{"detail":"missing or invalid token"}'
+        body, content_type = _unauthorised_body(scope)
         await send(
             {
                 "type": "http.response.start",
                 "status": 401,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"www-authenticate", b'Bearer realm="derivintel"'),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+_UNAUTHORISED_PAGE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>401 \xc2\xb7 derivintel</title></head>'
+    b"<body><main><h1>401 not authorised</h1><p>missing or invalid token: open the dashboard as "
+    b"<code>/?token=&lt;token&gt;</code> or send <code>Authorization: Bearer &lt;token&gt;</code>.</p>"
+    b"</main></body></html>"
+)
+
+
+def _unauthorised_body(scope: Scope) -> tuple[bytes, bytes]:
+    """JSON for the API and scripts; an HTML page for a browser asking for a page (``Accept: text/html``)."""
+    path = str(scope.get("path", ""))
+    accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+    if b"text/html" in accept and not path.startswith("/api/") and path not in ("/health", "/openapi.json"):
+        return _UNAUTHORISED_PAGE, b"text/html; charset=utf-8"
+    return b'{"detail":"missing or invalid token"}', b"application/json"

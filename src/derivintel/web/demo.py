@@ -7,11 +7,13 @@ import os
 from fastapi import FastAPI
 
 from derivintel.web.app import create_app
-from derivintel.web.providers import demo_provider
+from derivintel.web.providers import demo_provider, served_symbols
 
 REFRESH_ENV = "DERIVINTEL_DEMO_REFRESH_S"
 
 
 def create_demo_app() -> FastAPI:
     """The dashboard over the synthetic demo provider; refresh interval from ``$DERIVINTEL_DEMO_REFRESH_S`` (60)."""
-    return create_app(demo_provider(), refresh_s=float(os.environ.get(REFRESH_ENV, "60")))
+    return create_app(
+        demo_provider(), refresh_s=float(os.environ.get(REFRESH_ENV, "60")), symbols=served_symbols(demo=True)
+    )

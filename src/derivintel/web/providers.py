@@ -32,3 +32,14 @@ def pipeline_provider(*, demo: bool, seed: int = 7, clock: Clock = _now) -> Call
 def demo_provider(*, seed: int = 7, clock: Clock = _now) -> Callable[[str], Report]:
     """Synthetic demo reports (offline; for tests and trying the dashboard)."""
     return pipeline_provider(demo=True, seed=seed, clock=clock)
+
+
+def served_symbols(*, demo: bool) -> tuple[str, ...]:
+    """The assets a provider can serve: the demo scenario's (BTC, ETH) or every known asset live."""
+    if demo:
+        from derivintel.sources.demo.profiles import DEMO_ASSETS
+
+        return tuple(DEMO_ASSETS)
+    from derivintel.domain.assets import KNOWN_ASSETS
+
+    return tuple(sorted(KNOWN_ASSETS))

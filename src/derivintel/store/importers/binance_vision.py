@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from derivintel.domain.series import (
     OpenInterestSeries,
 )
 from derivintel.store.history_store import HistoryStore, Series, table_of
+from derivintel.store.importers.checks import Check, conflicting_duplicates, refuse_bad_rows, within_life
 from derivintel.store.importers.report import ImportReport
 
 PROVIDER_DATASET = "data.binance.vision"
@@ -62,14 +64,52 @@ def read_csv_payloads(path: Path) -> list[tuple[str, bytes]]:
     return [(path.name, raw)]
 
 
-def _frame(name: str, payload: bytes) -> pd.DataFrame:
-    """Parse CSV; detect the header (first cell not a number)."""
+@dataclass(frozen=True, slots=True)
+class DumpFrame:
+    """A parsed CSV: ``frame`` (every cell a string or NaN), ``lines`` (the file line of each row, 1-based) and
+    whether the file had a header row."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    has_header: bool
+
+
+def _frame(name: str, payload: bytes) -> DumpFrame:
+    """Parse CSV as text cells; detect the header (first cell not a number). Blank lines are skipped but counted
+    in the line numbers."""
     first = payload.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
     has_header = not re.fullmatch(r"-?\d+(\.\d+)?", first[0].strip() or "x")
     try:
-        return pd.read_csv(io.BytesIO(payload), header=0 if has_header else None)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise UserInputError(f"{name}: not a CSV file ({exc})") from exc
+        frame = pd.read_csv(io.BytesIO(payload), header=0 if has_header else None, dtype=str, skip_blank_lines=False)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise UserInputError(f"{name}: not a CSV file ({detail})") from exc
+    lines = np.arange(len(frame)) + (2 if has_header else 1)
+    blank = frame.isna().all(axis=1).to_numpy()
+    return DumpFrame(frame[~blank].reset_index(drop=True), lines[~blank], has_header)
+
+
+def _numeric(frame: pd.DataFrame, columns: Sequence[int]) -> np.ndarray:
+    """The given columns as floats (NaN where a cell is empty or not a number)."""
+    return np.column_stack([pd.to_numeric(frame.iloc[:, c], errors="coerce").to_numpy(float) for c in columns])
+
+
+def _complete(values: np.ndarray, what: str) -> Check:
+    return Check(f"incomplete row or non-numeric {what}", np.all(np.isfinite(values), axis=1))
+
+
+def _dedupe(name: str, keys: np.ndarray, values: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Order of rows by key with exact repeats removed (indices into the input); refuse conflicting repeats."""
+    order = np.argsort(keys, kind="stable")
+    keep, conflict = conflicting_duplicates(keys[order], values[order])
+    if conflict.any():
+        i = int(np.argmax(conflict))
+        first = int(lines[order][i - 1])
+        raise UserInputError(
+            f"{name}: lines {first} and {int(lines[order][i])}: two different rows for one time; "
+            f"{int(conflict.sum())} conflicting duplicate(s), nothing imported from this file"
+        )
+    return order[keep]
 
 
 def _asset_from(name: str, frame: pd.DataFrame, asset: str | None) -> str:
@@ -97,26 +137,48 @@ def _market_from(name: str, market: str | None) -> str:
     return "spot" if "spot" in name.lower() else "perp"
 
 
-def parse_klines(name: str, frame: pd.DataFrame, *, asset: str, market: str, received_at: datetime) -> CandleSeries:
-    """12-column Binance klines → ``CandleSeries`` (open times; interval from close − open + 1 ms)."""
+KLINE_HEADERS = ("open_time", "open", "high", "low", "close", "volume", "close_time")
+FUNDING_HEADER = ("calc_time", "funding_interval_hours", "last_funding_rate")
+MAX_FUNDING_FRAC = 0.05  # per interval; Binance caps every USD-M contract well below 5%
+_KLINE_COLUMNS = (0, 1, 2, 3, 4, 5, 6, 9)  # open_time, o, h, l, c, volume, close_time, taker_buy_volume
+
+
+def parse_klines(name: str, dump: DumpFrame, *, asset: str, market: str, received_at: datetime) -> CandleSeries:
+    """12-column Binance klines → ``CandleSeries`` (open times; interval from close − open + 1 ms). Every row is
+    checked first (complete, finite, positive prices, high ≥ max(open, close) ≥ min(open, close) ≥ low, volumes
+    ≥ 0, time within the venue's life, close time within the bar); one bad row refuses the file, naming its line."""
+    frame = dump.frame
     if frame.shape[1] < 11:
         raise UserInputError(f"{name}: klines need 12 columns, found {frame.shape[1]}")
-    cols = frame.iloc[:, :11].to_numpy()
-    open_ms = _to_ms(cols[:, 0])
-    close_ms = _to_ms(cols[:, 6])
-    order = np.argsort(open_ms, kind="stable")
-    open_ms, close_ms, cols = open_ms[order], close_ms[order], cols[order]
-    keep = np.concatenate([[True], np.diff(open_ms) > 0]) if len(open_ms) else np.array([], dtype=bool)
-    open_ms, close_ms, cols = open_ms[keep], close_ms[keep], cols[keep]
-    if len(open_ms) == 0:
+    if len(frame) == 0:
         raise UserInputError(f"{name}: no kline rows")
-    interval_ms = int(np.median(close_ms - open_ms + 1))
-    interval_s = round(interval_ms / 1000)
-    if interval_s <= 0:
-        raise UserInputError(f"{name}: cannot infer the bar interval")
+    f = _numeric(frame, _KLINE_COLUMNS)
+    complete = _complete(f, "field")
+    f_safe = np.where(np.isfinite(f), f, 0.0)
+    open_ms = _to_ms(f_safe[:, 0])
+    close_ms = _to_ms(f_safe[:, 6])
+    o, h, lo, c, vol, taker = f_safe[:, 1], f_safe[:, 2], f_safe[:, 3], f_safe[:, 4], f_safe[:, 5], f_safe[:, 7]
+    span = close_ms - open_ms + 1
+    interval_ms = int(np.median(span[complete.ok])) if complete.ok.any() else 0
+    if interval_ms <= 0:
+        raise UserInputError(f"{name}: line {int(dump.lines[0])}: cannot infer the bar interval")
     venue = VENUE_BY_MARKET[market]
+    checks = [
+        complete,
+        Check("price not positive", (o > 0) & (h > 0) & (lo > 0) & (c > 0)),
+        Check("high below open or close", h >= np.maximum(o, c)),
+        Check("low above open or close", lo <= np.minimum(o, c)),
+        Check("negative volume", (vol >= 0) & (taker >= 0)),
+        Check("taker buy volume above volume", taker <= vol * (1 + 1e-9) + 1e-12),
+        # maintenance can close a bar early (Binance spot 2021-02-11 04:00), never late or before it opened
+        Check(f"close_time outside its {interval_ms} ms bar", (span > 0) & (span <= interval_ms)),
+        within_life(open_ms, venue, latest=received_at),
+    ]
+    refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
+    idx = _dedupe(name, open_ms, f[:, 1:], dump.lines)
+    open_ms, f = open_ms[idx], f[idx]
+    interval_s = round(interval_ms / 1000)
     label = _INTERVAL_NAMES.get(interval_s, f"{interval_s}s")
-    f = cols.astype(float)
     return CandleSeries(
         venue=venue,
         asset=asset,
@@ -128,23 +190,29 @@ def parse_klines(name: str, frame: pd.DataFrame, *, asset: str, market: str, rec
         low=f[:, 3],
         close=f[:, 4],
         volume_base=f[:, 5],
-        taker_buy_base=f[:, 9],
+        taker_buy_base=f[:, 7],
         source=Source(venue, f"{PROVIDER_DATASET}/klines_{label}", from_ms(open_ms[-1] + interval_ms), received_at),
     )
 
 
-def parse_funding(name: str, frame: pd.DataFrame, *, asset: str, received_at: datetime) -> FundingSeries:
-    """``calc_time, funding_interval_hours, last_funding_rate`` → ``FundingSeries`` (fraction per interval)."""
-    cols = frame.iloc[:, :3].to_numpy(dtype=float)
-    ts = np.round(_to_ms(cols[:, 0].astype(np.int64)) / 1000.0).astype(np.int64) * 1000
-    order = np.argsort(ts, kind="stable")
-    ts, cols = ts[order], cols[order]
-    keep = np.concatenate([[True], np.diff(ts) > 0]) if len(ts) else np.array([], dtype=bool)
-    ts, cols = ts[keep], cols[keep]
-    if len(ts) == 0:
+def parse_funding(name: str, dump: DumpFrame, *, asset: str, received_at: datetime) -> FundingSeries:
+    """``calc_time, funding_interval_hours, last_funding_rate`` → ``FundingSeries`` (fraction per interval). Rows
+    are checked (complete, time within the venue's life, interval 1..24 h, |rate| ≤ 5% per interval)."""
+    frame = dump.frame
+    if len(frame) == 0:
         raise UserInputError(f"{name}: no funding rows")
-    if not np.all(cols[:, 1] > 0):
-        raise UserInputError(f"{name}: funding_interval_hours must be positive")
+    cols = _numeric(frame, (0, 1, 2))
+    safe = np.where(np.isfinite(cols), cols, 0.0)
+    ts = np.round(_to_ms(safe[:, 0]) / 1000.0).astype(np.int64) * 1000
+    checks = [
+        _complete(cols, "field"),
+        within_life(ts, "binance-usdm", latest=received_at),
+        Check("funding_interval_hours not in 1..24", (safe[:, 1] >= 1) & (safe[:, 1] <= 24)),
+        Check(f"funding rate beyond ±{MAX_FUNDING_FRAC:.0%} per interval", np.abs(safe[:, 2]) <= MAX_FUNDING_FRAC),
+    ]
+    refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
+    idx = _dedupe(name, ts, cols[:, 1:], dump.lines)
+    ts, cols = ts[idx], cols[idx]
     return FundingSeries(
         venue="binance-usdm",
         asset=asset,
@@ -155,15 +223,32 @@ def parse_funding(name: str, frame: pd.DataFrame, *, asset: str, received_at: da
     )
 
 
-def parse_metrics(name: str, frame: pd.DataFrame, *, asset: str, received_at: datetime) -> list[Series]:
+_METRIC_VALUES = ("sum_open_interest", "sum_open_interest_value", *_METRIC_RATIOS)
+
+
+def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: datetime) -> list[Series]:
     """5-minute metrics → OI series (coins, USD) and the three long/short ratio series. The taker long/short
-    volume ratio is not stored: the store keeps taker volumes in coins and the file gives only their ratio."""
-    ts_all = pd.to_datetime(frame["create_time"], utc=True).dt.tz_localize(None).to_numpy().astype("datetime64[ms]")
-    order = np.argsort(ts_all, kind="stable")
-    frame = frame.iloc[order]
-    ts_all = ts_all[order]
-    keep = np.concatenate([[True], np.diff(ts_all.astype(np.int64)) > 0])
-    frame, ts = frame[keep], ts_all[keep]
+    volume ratio is not stored: the store keeps taker volumes in coins and the file gives only their ratio. Rows
+    are checked (time parsed and within the venue's life, OI finite and ≥ 0, ratios > 0 when given)."""
+    frame = dump.frame
+    if len(frame) == 0:
+        raise UserInputError(f"{name}: no metrics rows")
+    times = pd.to_datetime(frame["create_time"], utc=True, errors="coerce", format="mixed")
+    ts_ms = np.where(times.notna(), times.dt.tz_localize(None).to_numpy().astype("datetime64[ms]").astype(np.int64), 0)
+    present = [c for c in _METRIC_VALUES if c in frame.columns]
+    values = np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in present])
+    oi = values[:, :2]
+    ratios = values[:, 2:]
+    checks = [
+        Check("incomplete row or unreadable create_time", times.notna().to_numpy()),
+        _complete(oi, "open interest"),
+        Check("negative open interest", np.all(np.where(np.isfinite(oi), oi, 0.0) >= 0, axis=1)),
+        Check("long/short ratio not positive", np.all(~(ratios <= 0), axis=1)),
+        within_life(ts_ms, "binance-usdm", latest=received_at),
+    ]
+    refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
+    idx = _dedupe(name, ts_ms, values, dump.lines)
+    ts, values = ts_ms[idx].astype("datetime64[ms]"), values[idx]
     interval_s = 300
     as_of = from_ms(int(ts[-1].astype(np.int64)))
     out: list[Series] = [
@@ -172,39 +257,49 @@ def parse_metrics(name: str, frame: pd.DataFrame, *, asset: str, received_at: da
             asset=asset,
             interval_s=interval_s,
             ts=ts,
-            oi_base=frame["sum_open_interest"].to_numpy(dtype=float),
-            oi_usd=frame["sum_open_interest_value"].to_numpy(dtype=float),
+            oi_base=values[:, 0],
+            oi_usd=values[:, 1],
             source=Source("binance-usdm", f"{PROVIDER_DATASET}/metrics", as_of, received_at),
         )
     ]
-    for col, kind in _METRIC_RATIOS.items():
-        if col in frame.columns:
-            vals = frame[col].to_numpy(dtype=float)
-            ok = np.isfinite(vals)
-            out.append(
-                LongShortSeries(
-                    venue="binance-usdm",
-                    asset=asset,
-                    kind=kind,
-                    interval_s=interval_s,
-                    ts=ts[ok],
-                    ratio=vals[ok],
-                    source=Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at),
-                )
+    for j, col in enumerate(present[2:], start=2):
+        vals = values[:, j]
+        ok = np.isfinite(vals)
+        out.append(
+            LongShortSeries(
+                venue="binance-usdm",
+                asset=asset,
+                kind=_METRIC_RATIOS[col],
+                interval_s=interval_s,
+                ts=ts[ok],
+                ratio=vals[ok],
+                source=Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at),
             )
+        )
     return out
 
 
-def detect_kind(frame: pd.DataFrame) -> str:
-    """``klines``, ``funding`` or ``metrics`` from the columns."""
-    names = [str(c) for c in frame.columns]
-    if "create_time" in names and "sum_open_interest" in names:
-        return "metrics"
-    if "last_funding_rate" in names or frame.shape[1] == 3:
+def detect_kind(dump: DumpFrame) -> str:
+    """``klines``, ``funding`` or ``metrics`` from the columns; a header must be Binance's own (a CSV with other
+    column names is refused rather than read by position)."""
+    frame = dump.frame
+    names = [str(c).strip().lower() for c in frame.columns]
+    if dump.has_header:
+        if "create_time" in names and "sum_open_interest" in names and "sum_open_interest_value" in names:
+            return "metrics"
+        if tuple(names) == FUNDING_HEADER:
+            return "funding"
+        if len(names) >= 11 and tuple(names[:7]) == KLINE_HEADERS:
+            return "klines"
+    elif frame.shape[1] == 3:
         return "funding"
-    if frame.shape[1] >= 11:
+    elif frame.shape[1] >= 11:
         return "klines"
-    raise UserInputError(f"unrecognised Binance dump with columns {names[:6]}")
+    shown = ", ".join(names[:8]) if dump.has_header else f"{frame.shape[1]} unnamed columns"
+    raise UserInputError(
+        f"unrecognised Binance dump ({shown}): expected klines ({','.join(KLINE_HEADERS)},…), "
+        f"fundingRate ({','.join(FUNDING_HEADER)}) or metrics (create_time,symbol,sum_open_interest,…)"
+    )
 
 
 def parse_binance_file(
@@ -219,15 +314,18 @@ def parse_binance_file(
     recv = received_at or datetime.now(UTC)
     out: list[Series] = []
     for name, payload in read_csv_payloads(p):
-        frame = _frame(name, payload)
-        kind = detect_kind(frame)
-        a = _asset_from(name, frame, asset)
+        dump = _frame(name, payload)
+        try:
+            kind = detect_kind(dump)
+        except UserInputError as exc:
+            raise UserInputError(f"{name}: {exc}") from exc
+        a = _asset_from(name, dump.frame, asset)
         if kind == "klines":
-            out.append(parse_klines(name, frame, asset=a, market=_market_from(str(p), market), received_at=recv))
+            out.append(parse_klines(name, dump, asset=a, market=_market_from(str(p), market), received_at=recv))
         elif kind == "funding":
-            out.append(parse_funding(name, frame, asset=a, received_at=recv))
+            out.append(parse_funding(name, dump, asset=a, received_at=recv))
         else:
-            out.extend(parse_metrics(name, frame, asset=a, received_at=recv))
+            out.extend(parse_metrics(name, dump, asset=a, received_at=recv))
     return out
 
 
@@ -239,17 +337,19 @@ def import_binance_vision(
     market: str | None = None,
     received_at: datetime | None = None,
 ) -> ImportReport:
-    """Import dumps into ``store``; each parsed series is written in one transaction. Importing twice adds nothing.
+    """Import dumps into ``store``: every file is parsed and checked before anything is written (one bad row refuses
+    the whole command, naming file and line), then each series is written in one transaction. Stored rows whose
+    values differ from the file's are replaced and counted (``ImportReport.replaced``); importing twice adds nothing.
 
     ``asset`` (e.g. ``BTC``) and ``market`` (``perp``/``spot``) override what the file name says.
     """
     report = ImportReport()
     recv = received_at or datetime.now(UTC)
-    for f in files:
-        series = parse_binance_file(f, asset=asset, market=market, received_at=recv)
+    parsed = [(f, parse_binance_file(f, asset=asset, market=market, received_at=recv)) for f in files]
+    for f, series in parsed:
         report.files.append(str(f))
         for s in series:
-            report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv))
+            report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
         if any(isinstance(s, OpenInterestSeries) for s in series):
             report.notes.append(f"{Path(f).name}: taker long/short volume ratio not stored (ratio only, no volumes)")
     return report

@@ -6,10 +6,11 @@ Each file is read with ``derivintel.sources.files.deribit_chain.read_chain_file`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from derivintel.domain.options import OptionChain
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.importers.report import ImportReport
 
@@ -21,15 +22,22 @@ def import_deribit_chain(
     currency: str = "BTC",
     spot_usd: float | None = None,
     received_at: datetime | None = None,
+    check: Callable[[Path, OptionChain], None] | None = None,
 ) -> ImportReport:
     """Store every chain file as one snapshot (one transaction per file). ``spot_usd`` is passed to UI exports,
-    which carry no underlying price."""
+    which carry no underlying price. ``check(path, chain)`` may refuse a file (raise) before anything is stored;
+    every file is read and checked before the first is written. Stored rows that differ are replaced."""
     from derivintel.sources.files.deribit_chain import read_chain_file
 
     report = ImportReport()
     recv = received_at or datetime.now(UTC)
+    chains = []
     for f in files:
         chain = read_chain_file(f, currency=currency, spot_usd=spot_usd)
+        if check is not None:
+            check(Path(f), chain)
+        chains.append((f, chain))
+    for f, chain in chains:
         report.files.append(str(f))
-        report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv))
+        report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv, replace=True))
     return report
