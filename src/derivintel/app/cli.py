@@ -13,16 +13,72 @@ import typer
 from rich.console import Console
 from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
-from derivintel.app import history_cmd
-from derivintel.app.alerts_cmd import check as check_command
-from derivintel.app.alerts_cmd import watch as watch_command
-from derivintel.app.liquidations_cmd import collect_liquidations
-from derivintel.app.options_cmd import options as options_command
-from derivintel.app.serve_cmd import serve as serve_command
+from derivintel.app.lazy_group import LazyCommand, LazyTyperGroup
 from derivintel.core.errors import NoPriceSourceError, UserInputError
-from derivintel.core.timeutil import parse_utc
+
+# Sub-commands imported only when they run, so ``--help`` and ``report`` do not load duckdb, websockets, the store or
+# the options stack (issue 18). Listed after the commands defined in this module, in this order.
+LAZY_COMMANDS: dict[str, LazyCommand] = {
+    "options": LazyCommand(
+        "derivintel.app.options_cmd",
+        "options",
+        "Per-expiry options analysis of Deribit chain files (JSON or UI CSV export).",
+        own_help=True,
+    ),
+    "watch": LazyCommand(
+        "derivintel.app.alerts_cmd",
+        "watch",
+        "Watch SYMBOLS: build a report every --every, evaluate --rules, notify when a rule fires.",
+    ),
+    "check": LazyCommand(
+        "derivintel.app.alerts_cmd",
+        "check",
+        "Evaluate --rules once for SYMBOLS (for cron). Exit 0: nothing fired; 3: a rule fired; 2: bad rules;\n"
+        "4: no report could be built.",
+    ),
+    "import": LazyCommand(
+        "derivintel.app.history_cmd",
+        "import_app",
+        "Import public data dumps and dated CSVs into the history store.",
+    ),
+    "backfill": LazyCommand(
+        "derivintel.app.history_cmd",
+        "backfill",
+        "Store what the venues' history endpoints give for SYMBOL over the last N days.",
+    ),
+    "collect": LazyCommand(
+        "derivintel.app.history_cmd",
+        "collect",
+        "Poll sources into the store, one status line per round; failures are reported and polling goes on.",
+    ),
+    "collect-liquidations": LazyCommand(
+        "derivintel.app.liquidations_cmd",
+        "collect_liquidations",
+        "Record realised liquidations (Binance, Bybit, OKX websockets) into the history store.",
+    ),
+    "study": LazyCommand(
+        "derivintel.app.history_cmd",
+        "study",
+        "Event study of the default signals on stored history: table on stdout, JSON on request.",
+    ),
+    "store": LazyCommand(
+        "derivintel.app.history_cmd", "store_info", "Print the store's location and row counts per table."
+    ),
+    "serve": LazyCommand(
+        "derivintel.app.serve_cmd",
+        "serve",
+        "Local web dashboard (FastAPI) over the report model.",
+        own_help=True,
+    ),
+}
+
+
+class _Commands(LazyTyperGroup):
+    lazy_commands = LAZY_COMMANDS
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="derivintel",
     help="Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped.",
     no_args_is_help=True,
@@ -112,6 +168,7 @@ def report(
     """Build the ten-phase report for SYMBOL from live venues (default), the demo, or a saved snapshot."""
     from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.core.timeutil import parse_utc
     from derivintel.report.json_render import render_json
     from derivintel.report.markdown import render_markdown
 
@@ -181,20 +238,6 @@ def schema() -> None:
     from derivintel.report.json_render import report_json_schema
 
     sys.stdout.write(report_json_schema())
-
-
-app.command("options", help="Per-expiry options analysis of Deribit chain files (JSON or UI CSV export).")(
-    options_command
-)
-app.command("watch")(watch_command)
-app.command("check")(check_command)
-app.add_typer(history_cmd.import_app, name="import")
-app.command("backfill")(history_cmd.backfill)
-app.command("collect")(history_cmd.collect)
-app.command("collect-liquidations")(collect_liquidations)
-app.command("study")(history_cmd.study)
-app.command("store")(history_cmd.store_info)
-app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)
 
 
 def main(argv: list[str] | None = None) -> int:
