@@ -43,19 +43,23 @@ class Skew:
 
 
 def otm_smile(strike_usd: np.ndarray, is_call: np.ndarray, iv: np.ndarray, forward_usd: float) -> Smile:
-    """One IV per strike, from the OTM option (see module doc). Strikes without any finite positive IV are dropped."""
+    """One IV per strike, from the OTM option (see module doc). Strikes without any finite positive IV are dropped.
+
+    Several rows of the preferred kind at one strike are averaged; grouping by ``np.unique`` keeps it O(n log n)."""
     k = np.asarray(strike_usd, dtype=float)
     c = np.asarray(is_call, dtype=bool)
     v = np.asarray(iv, dtype=float)
     good = np.isfinite(v) & (v > 0)
-    strikes = np.unique(k[good])
-    out = np.full(strikes.shape, np.nan)
-    for i, strike in enumerate(strikes):
-        at = good & (k == strike)
-        prefer_call = strike >= forward_usd
-        preferred = at & (c == prefer_call)
-        chosen = preferred if preferred.any() else at
-        out[i] = float(v[chosen].mean())
+    k, c, v = k[good], c[good], v[good]
+    strikes, at = np.unique(k, return_inverse=True)
+    m = len(strikes)
+    preferred = c == (k >= forward_usd)  # call at or above the forward, put below
+    n_pref = np.bincount(at, weights=preferred.astype(float), minlength=m)
+    sum_pref = np.bincount(at, weights=np.where(preferred, v, 0.0), minlength=m)
+    n_all = np.bincount(at, minlength=m).astype(float)
+    sum_all = np.bincount(at, weights=v, minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(n_pref > 0, sum_pref / n_pref, sum_all / n_all)
     return Smile(strikes_usd=strikes, iv=out)
 
 
