@@ -163,7 +163,7 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
     if snapshot.synthetic:
         missing = Result.missing("uncalibrated: the synthetic demo is not calibrated on history")
         return Calibration(missing, missing)
-    from derivintel.research import squeeze_base_rates
+    from derivintel.research.calibration import squeeze_calibration
     from derivintel.store import HistoryStore, resolve_store_path
 
     path = resolve_store_path(store)
@@ -171,7 +171,4 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
         missing = Result.missing(f"uncalibrated: no history store at {path}")
         return Calibration(missing, missing)
     with HistoryStore(path, read_only=True) as st:
-        return Calibration(
-            squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="short_squeeze"),
-            squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="long_squeeze"),
-        )
+        return Calibration(*squeeze_calibration(st, snapshot.primary, snapshot.as_of))
