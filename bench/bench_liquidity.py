@@ -30,22 +30,23 @@ TIERS = (3.0, 5.0, 10.0, 20.0, 25.0, 40.0, 50.0, 100.0)
 WEIGHTS = (0.05, 0.12, 0.22, 0.2, 0.14, 0.1, 0.1, 0.07)
 
 
-def _inputs(seed: int = 7):
+def _inputs(seed: int = 7, n: int = N):
+    """Synthetic 5-minute candles and OI for each venue, ``n`` bars from 2024-01-01 (bench_scaling grows ``n``)."""
     rng = np.random.default_rng(seed)
-    ts = (np.datetime64("2024-01-01T00:00", "ms") + np.arange(N) * np.timedelta64(300_000, "ms")).astype(
+    ts = (np.datetime64("2024-01-01T00:00", "ms") + np.arange(n) * np.timedelta64(300_000, "ms")).astype(
         "datetime64[ms]"
     )
-    close = 40_000 * np.exp(np.cumsum(rng.normal(0, 0.0015, N)))
-    high = close * (1 + rng.uniform(0, 0.002, N))
-    low = close * (1 - rng.uniform(0, 0.002, N))
+    close = 40_000 * np.exp(np.cumsum(rng.normal(0, 0.0015, n)))
+    high = close * (1 + rng.uniform(0, 0.002, n))
+    low = close * (1 - rng.uniform(0, 0.002, n))
     oi_list, candles = [], {}
     for v in VENUES:
         src = Source(v, "synthetic", T0, T0, synthetic=True)
-        vol = rng.uniform(50, 500, N)
+        vol = rng.uniform(50, 500, n)
         candles[v] = CandleSeries(
-            v, "BTC", "perp", 300, ts, close, high, low, close, vol, vol * rng.uniform(0.3, 0.7, N), src
+            v, "BTC", "perp", 300, ts, close, high, low, close, vol, vol * rng.uniform(0.3, 0.7, n), src
         )
-        oi = 80_000 + np.cumsum(rng.normal(0, 40, N))
+        oi = 80_000 + np.cumsum(rng.normal(0, 40, n))
         oi_list.append(OpenInterestSeries(v, "BTC", 300, ts, oi, oi * close, src))
     return oi_list, candles, float(close[-1])
 
