@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from derivintel.analytics.options.gex import DealerScenario, sweep_total_gex
+from derivintel.analytics.options.greeks import norm_pdf
 from derivintel.analytics.options.maxpain import max_pain, pain_curve
 from derivintel.analytics.options.skew import otm_smile
 from derivintel.sources.files.deribit_chain import read_chain_file
@@ -110,3 +112,31 @@ def test_single_strike_has_zero_pain():
     strikes, pain = pain_curve(np.array([50.0, 50.0]), np.array([True, False]), np.array([1.0, 2.0]))
     assert strikes.tolist() == [50.0]
     assert pain.tolist() == [0.0]
+
+
+def matrix_sweep(forward_usd, strike_usd, t_years, iv, oi_base, is_call, spot_usd, scenario, spots_usd):
+    """The previous (levels × options) form of ``sweep_total_gex``."""
+    f, sigma, t = (np.asarray(a, dtype=float) for a in (forward_usd, iv, t_years))
+    keep = np.isfinite(sigma) & (sigma > 0) & (t > 0) & np.isfinite(f)
+    f, sigma, t = f[keep], sigma[keep], t[keep]
+    k = np.asarray(strike_usd, dtype=float)[keep]
+    w = scenario.signs(np.asarray(is_call)[keep]) * np.asarray(oi_base, dtype=float)[keep] * 0.01
+    v = sigma * np.sqrt(t)
+    scale = np.asarray(spots_usd, dtype=float) / spot_usd
+    d1 = (np.log(f / k)[None, :] + np.log(scale)[:, None] + 0.5 * (v * v)[None, :]) / v[None, :]
+    return (norm_pdf(d1) * (f * w / v)[None, :]).sum(axis=1) * scale
+
+
+@pytest.mark.parametrize("n", [1, 9, 300, 20_000])
+def test_gex_sweep_level_by_level_is_bit_identical_to_the_matrix(n):
+    rng = np.random.default_rng(n)
+    f = rng.uniform(60_000, 70_000, n)
+    k = rng.uniform(20_000, 150_000, n)
+    t = rng.uniform(0.001, 1.0, n)
+    iv = np.where(rng.random(n) < 0.05, np.nan, rng.uniform(0.2, 1.2, n))
+    oi = rng.exponential(10.0, n)
+    call = rng.random(n) < 0.5
+    spots = np.linspace(0.8 * 65_000, 1.2 * 65_000, 60)
+    scenario = DealerScenario.DEALERS_LONG_CALLS_SHORT_PUTS
+    args = (f, k, t, iv, oi, call, 65_000.0, scenario, spots)
+    assert np.array_equal(sweep_total_gex(*args), matrix_sweep(*args))

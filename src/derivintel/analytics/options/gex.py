@@ -105,8 +105,9 @@ class FlipSweep:
 def sweep_total_gex(
     forward_usd, strike_usd, t_years, iv, oi_base, is_call, spot_usd: float, scenario: DealerScenario, spots_usd
 ) -> np.ndarray:
-    """Total signed GEX at each level of ``spots_usd`` (forwards scaled by level/spot), as a (levels × options)
-    computation. Options without IV are skipped."""
+    """Total signed GEX at each level of ``spots_usd`` (forwards scaled by level/spot). Options without IV are
+    skipped. One level at a time: O(options) memory, so the temporaries stay in cache (a levels × options matrix
+    of 100k options is 48 MB per temporary); each level's sum is the same contiguous reduction as a matrix row's."""
     f = np.asarray(forward_usd, dtype=float)
     sigma = np.asarray(iv, dtype=float)
     t = np.asarray(t_years, dtype=float)
@@ -117,10 +118,14 @@ def sweep_total_gex(
     v = sigma * np.sqrt(t)
     scale = np.asarray(spots_usd, dtype=float) / spot_usd
     log_fk = np.log(f / k)
-    d1 = (log_fk[None, :] + np.log(scale)[:, None] + 0.5 * (v * v)[None, :]) / v[None, :]
-    # Γ_F · F'^2 = φ(d1)·F'/(σ√T) with F' = F·scale
-    per_option = norm_pdf(d1) * (f * w / v)[None, :]
-    return per_option.sum(axis=1) * scale
+    half_var = 0.5 * (v * v)
+    weight = f * w / v
+    total = np.empty(len(scale))
+    for i, log_scale in enumerate(np.log(scale)):
+        d1 = (log_fk + log_scale + half_var) / v
+        # Γ_F · F'^2 = φ(d1)·F'/(σ√T) with F' = F·scale
+        total[i] = (norm_pdf(d1) * weight).sum()
+    return total * scale
 
 
 def _flip_from_sweep(spots: np.ndarray, gex: np.ndarray, spot_usd: float) -> float | None:
