@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
-from derivintel.analytics.options.greeks import black76_d1
+from derivintel.analytics.options.greeks import black76_d1, norm_cdf
 from derivintel.core.result import Result
 
 
@@ -76,7 +75,7 @@ def expiry_skew(smile: Smile, forward_usd: float, t_years: float) -> Result[Skew
         return Result.missing("fewer than two strikes with a mark IV, or no forward")
     log_m = np.log(smile.strikes_usd / forward_usd)
     atm = _interp_inside(0.0, log_m, smile.iv)
-    call_delta = ndtr(black76_d1(forward_usd, smile.strikes_usd, t_years, smile.iv))
+    call_delta = norm_cdf(black76_d1(forward_usd, smile.strikes_usd, t_years, smile.iv))
     iv25c = _interp_inside(0.25, call_delta, smile.iv)
     iv25p = _interp_inside(0.75, call_delta, smile.iv)
     rr = iv25c - iv25p if iv25c is not None and iv25p is not None else None
