@@ -8,7 +8,8 @@
   shifted into the past, at a fixed as_of: only the store grows, so the figure should stay flat;
 - liquidation map: ``build_liquidation_map`` on 30 days of 5-minute OI × 4 venues (1×), then 300 and 3,000 days.
 
-Per size: wall seconds min / median / max over ``--runs`` runs (one run at 100×), the peak of Python allocations
+Per size: CPU seconds of this process (``time.process_time``: user + system, all threads; on a shared machine wall
+time measures the neighbours) min / median / max over ``--runs`` runs (one at 100×), the peak of Python allocations
 (tracemalloc, numpy included; one extra run) and the growth exponent ``log(t_k / t_1) / log(k)`` from the medians:
 ≈ 1 is linear, ≈ 2 quadratic, ≈ 0 flat. Run: ``python bench/bench_scaling.py [--max-scale 100] [--only options]``.
 """
@@ -41,12 +42,12 @@ ASOF = datetime(2024, 11, 1, tzinfo=UTC)
 
 
 def measure(fn: Callable[[], object], runs: int) -> tuple[list[float], float]:
-    """(wall seconds of ``runs`` calls, peak MiB of Python allocations in one more call)."""
+    """(CPU seconds of ``runs`` calls, peak MiB of Python allocations in one more call)."""
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     tracemalloc.start()
     fn()
     peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -185,7 +186,7 @@ def main() -> int:
         return 1
     scales = [s for s in (1, 10, 100) if s <= args.max_scale]
     only = set(args.only or ("options", "study", "asof", "liquidation"))
-    print(f"bench_scaling {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; wall seconds")
+    print(f"bench_scaling {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; CPU seconds")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         frame = None
