@@ -59,3 +59,16 @@ def test_help_imports_no_numerical_library_nor_sub_command():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_demo_report_imports_neither_pandas_nor_scipy_nor_the_network_stack(tmp_path):
+    code = (
+        "import sys\n"
+        "from derivintel.app.cli import main\n"
+        f"main(['report', 'BTC', '--demo', '-q', '-o', {str(tmp_path / 'r.md')!r}])\n"
+        "heavy = ['pandas', 'scipy', 'duckdb', 'httpx', 'asyncio', 'derivintel.app.history_cmd']\n"
+        "print('HEAVY:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY:"
+    assert (tmp_path / "r.md").read_text().count("## PHASE") == 10

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -66,6 +65,8 @@ def fetch_live(
     from derivintel.sources.live import fetch_snapshot
 
     config = SourceConfig.load(config_path)
+    import asyncio  # here, not at module level: the demo, --from and --asof paths never start an event loop
+
     return asyncio.run(fetch_snapshot(primary, secondary, config=config, progress=progress))
 
 
