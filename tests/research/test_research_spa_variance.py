@@ -73,3 +73,13 @@ def test_stepm_and_spa_answers_unchanged(n):
     assert superior == ref_superior
     assert "planted" in superior
     assert p_spa == ref_p
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000, 50_001])
+def test_blocked_bootstrap_means_equal_one_matrix_draw(n, monkeypatch):
+    import derivintel.research.event_study as es
+
+    values = np.random.default_rng(n).standard_normal(n)
+    one_draw = values[np.random.default_rng(9).integers(0, n, size=(300, n))].mean(axis=1)
+    monkeypatch.setattr(es, "BOOTSTRAP_BLOCK_ELEMENTS", 3 * n + 1)  # blocks of 3 resamples, the last one shorter
+    assert np.array_equal(es.bootstrap_means(values, 300, np.random.default_rng(9)), one_draw)

@@ -74,10 +74,20 @@ def non_overlapping(ts_ms: np.ndarray, mask: np.ndarray, min_gap_ms: int) -> np.
     return np.array(kept, dtype=np.int64)
 
 
+BOOTSTRAP_BLOCK_ELEMENTS = 1 << 22  # resampled values held at once (32 MiB of indices): memory flat in history
+
+
 def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """``n_boot`` means of resamples with replacement (vectorised)."""
-    idx = rng.integers(0, len(values), size=(n_boot, len(values)))
-    return values[idx].mean(axis=1)
+    """``n_boot`` means of resamples with replacement, vectorised over blocks of resamples so memory stays bounded
+    however many events there are. The generator draws the same indices, in the same order, as one
+    ``(n_boot × n)`` draw would (tests check it), so the means are identical."""
+    n = len(values)
+    rows = max(1, BOOTSTRAP_BLOCK_ELEMENTS // max(n, 1))
+    out = np.empty(n_boot)
+    for start in range(0, n_boot, rows):
+        stop = min(n_boot, start + rows)
+        out[start:stop] = values[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
+    return out
 
 
 def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
