@@ -127,8 +127,8 @@ def matrix_sweep(forward_usd, strike_usd, t_years, iv, oi_base, is_call, spot_us
     return (norm_pdf(d1) * (f * w / v)[None, :]).sum(axis=1) * scale
 
 
-@pytest.mark.parametrize("n", [1, 9, 300, 20_000])
-def test_gex_sweep_level_by_level_is_bit_identical_to_the_matrix(n):
+@pytest.mark.parametrize("n", [1, 9, 300, 20_000, 70_000])
+def test_gex_sweep_in_blocks_of_levels_is_bit_identical_to_the_matrix(n):
     rng = np.random.default_rng(n)
     f = rng.uniform(60_000, 70_000, n)
     k = rng.uniform(20_000, 150_000, n)
