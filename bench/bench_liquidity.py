@@ -6,11 +6,11 @@ Run: ``python bench/bench_liquidity.py``. Prints milliseconds and ratios; target
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from benchutil import cpu_times, ratio, spread
 from derivintel.analytics.liquidity import (
     CascadeParams,
     LiquidationMapParams,
@@ -125,15 +125,6 @@ def _cascade_loop(centers, long_usd, bids, price, shock, max_waves=20):
     return total
 
 
-def _best_ms(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best * 1e3
-
-
 def main() -> None:
     oi_list, candles, ref = _inputs()
     as_of = T0 + timedelta(days=31)
@@ -141,13 +132,14 @@ def main() -> None:
     build = lambda: build_liquidation_map(oi_list, candles, as_of=as_of, reference_price_usd=ref, params=params)  # noqa: E731
     m = build().value
     assert m is not None
-    fast_ms = _best_ms(build, 5)
-    t = time.perf_counter()
+    fast = cpu_times(build, 5)
+    base = cpu_times(lambda: _loop_baseline(oi_list, candles, ref, params), 3, warmup=0)
     base_open = _loop_baseline(oi_list, candles, ref, params)
-    base_ms = (time.perf_counter() - t) * 1e3
-    print(f"liquidation map: {len(VENUES)} venues x {N} 5-min OI steps x {len(TIERS)} tiers")
-    print(f"  vectorised  {fast_ms:8.1f} ms   (target < 200 ms)")
-    print(f"  loop        {base_ms:8.1f} ms   ratio loop/vectorised = {base_ms / fast_ms:.1f}x")
+    print(
+        f"CPU time, min / median / max. Liquidation map: {len(VENUES)} venues x {N} 5-min OI steps x {len(TIERS)} tiers"
+    )
+    print(f"  vectorised (5 runs)       {spread(fast)}   (target < 200 ms)")
+    print(f"  per-bar loop (3 runs)     {spread(base)}   ratio loop / vectorised {ratio(base, fast):.1f}x")
     print(f"  open notional: vectorised {m.open_usd / 1e9:.3f} B USD, binned loop {base_open / 1e9:.3f} B USD")
 
     book = _book(ref)
@@ -159,18 +151,18 @@ def main() -> None:
     )
     path = sim().value
     assert path is not None
-    fast_c = _best_ms(sim, 20)
+    fast_c = cpu_times(sim, 20)
     bids = [tuple(r) for r in book.bids.tolist()]
     loop = lambda: _cascade_loop(lm.bin_centers_usd.tolist(), lm.long_notional_usd.tolist(), bids, ref, 0.01)  # noqa: E731
     loop_total = loop()
-    base_c = _best_ms(loop, 3)
+    base_c = cpu_times(loop, 5)
     print(f"cascade: one simulation, {len(lm.bin_centers_usd)} bins, 1000-level book")
     print(
-        f"  vectorised  {fast_c:8.2f} ms   (target < 50 ms); waves {path.n_waves},"
+        f"  vectorised (20 runs)      {spread(fast_c)}   (target < 50 ms); waves {path.n_waves},"
         f" forced {path.total_forced_notional_usd / 1e6:.1f} M USD, move {path.terminal_move_fraction:.2%}"
     )
     print(
-        f"  loop        {base_c:8.2f} ms   ratio loop/vectorised = {base_c / fast_c:.1f}x;"
+        f"  loop (5 runs)             {spread(base_c)}   ratio loop / vectorised {ratio(base_c, fast_c):.1f}x;"
         f" loop forced {loop_total / 1e6:.1f} M USD"
     )
 
