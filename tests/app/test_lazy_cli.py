@@ -72,3 +72,9 @@ def test_demo_report_imports_neither_pandas_nor_scipy_nor_the_network_stack(tmp_
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY:"
     assert (tmp_path / "r.md").read_text().count("## PHASE") == 10
+
+
+@pytest.mark.parametrize(("typo", "suggestion"), [("studdy", "'study'"), ("reprot", "'report'"), ("chek", "'check'")])
+def test_typos_suggest_lazy_and_eager_commands(typo, suggestion, capsys):
+    assert main([typo]) == 2
+    assert f"Did you mean {suggestion}" in capsys.readouterr().err

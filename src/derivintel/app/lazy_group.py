@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import ClassVar
 
 import typer
 from typer._click import Command, Context
+from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
 
@@ -58,7 +60,14 @@ class LazyTyperGroup(TyperGroup):
     def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         if args and args[0] in self.lazy_commands and args[0] not in self.commands:
             self.add_command(load_command(args[0], self.lazy_commands[args[0]]), args[0])
-        return super().resolve_command(ctx, args)
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:  # typer suggests only among loaded commands: suggest among all of them
+            if args and self.suggest_commands and exc.message.startswith("No such command"):
+                base = exc.message.split(" Did you mean", 1)[0].rstrip(".")
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                exc.message = f"{base}. Did you mean {', '.join(map(repr, matches))}?" if matches else f"{base}."
+            raise
 
     def load_all(self) -> None:
         """Import every lazy command now (tests; anything that needs the full command tree)."""
