@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from derivintel.core.errors import NoPriceSourceError, UserInputError
@@ -182,7 +183,7 @@ def create_app(
             _environment()
             .get_template("dashboard.html.j2")
             .render(
-                **entry.body_context,
+                report_body=Markup(entry.body),  # rendered once per cached report; uses none of the page's values
                 symbols=sorted(KNOWN_ASSETS),
                 symbol=sym,
                 refresh_s=refresh_s,

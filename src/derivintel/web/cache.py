@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from anyio import to_thread
 
-from derivintel.report.html import body_context, render_body, render_html
+from derivintel.report.html import render_body, render_html
 from derivintel.report.json_render import render_json
 from derivintel.report.model import Report
 
@@ -25,7 +25,6 @@ class CachedReport:
     _json: str | None = field(default=None, repr=False)
     _html: str | None = field(default=None, repr=False)
     _body: str | None = field(default=None, repr=False)
-    _context: dict[str, object] | None = field(default=None, repr=False)
 
     @property
     def json(self) -> str:
@@ -47,13 +46,6 @@ class CachedReport:
         if self._body is None:
             self._body = render_body(self.report)
         return self._body
-
-    @property
-    def body_context(self) -> dict[str, object]:
-        """The template context of the report body (the dashboard page adds per-request values), built once."""
-        if self._context is None:
-            self._context = body_context(self.report)
-        return self._context
 
 
 class ReportCache:
