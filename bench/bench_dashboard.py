@@ -3,7 +3,8 @@
 The server is uvicorn in a subprocess pinned to one CPU (synthetic demo provider, report cached for an hour); the
 load generator is a second process pinned to another CPU (``os.sched_setaffinity``), so the figure is the server's,
 not the client's share of a core they would otherwise fight over. Each endpoint gets ``--runs`` rounds of
-``--seconds`` seconds with ``--concurrency`` workers issuing requests back to back; the table gives min / median /
+``--seconds`` seconds with ``--concurrency`` keep-alive connections issuing requests back to back (a minimal
+asyncio-streams HTTP/1.1 client: cheaper per request than the server); the table gives min / median /
 max requests per second over the rounds, the p50 / p99 latency of all requests, and the CPU share each process used
 (server near 100 %: the server is the limit; client near 100 %: the figure is a lower bound set by the client;
 both low: the machine's other load is the limit) and requests served per CPU-second of the server, the figure that
@@ -62,24 +63,40 @@ def _proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, int]:
+    """One keep-alive HTTP/1.1 GET: (status, body bytes). The server sends Content-Length (uvicorn does)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = next(int(v) for k, _, v in (h.partition(":") for h in lines[1:]) if k.strip().lower() == "content-length")
+    await reader.readexactly(length)
+    return status, length
+
+
 async def _load(url: str, path: str, seconds: float, concurrency: int) -> dict[str, object]:
+    """``concurrency`` keep-alive connections issuing GETs back to back on asyncio streams: a minimal client, so
+    that the load generator costs far less per request than the server (httpx cost about as much as the server)."""
+    host, port = url.removeprefix("http://").split(":")
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        size = len((await client.get(path)).content)  # warm-up (and the one build for the report)
-        end = time.perf_counter() + seconds
+    conns = [await asyncio.open_connection(host, int(port)) for _ in range(concurrency)]
+    _, size = await _get(*conns[0], request)  # warm-up (and the one build for the report)
+    end = time.perf_counter() + seconds
 
-        async def worker() -> None:
-            while time.perf_counter() < end:
-                t0 = time.perf_counter()
-                r = await client.get(path)
-                latencies.append(time.perf_counter() - t0)
-                if r.status_code != 200:
-                    raise RuntimeError(f"{path}: HTTP {r.status_code}")
+    async def worker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            status, _ = await _get(reader, writer, request)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200:
+                raise RuntimeError(f"{path}: HTTP {status}")
 
-        cpu0 = time.process_time()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        client_cpu = time.process_time() - cpu0
+    cpu0 = time.process_time()
+    await asyncio.gather(*(worker(r, w) for r, w in conns))
+    client_cpu = time.process_time() - cpu0
+    for _, w in conns:
+        w.close()
     return {"n": len(latencies), "latencies": latencies, "size": size, "client_cpu_s": client_cpu}
 
 
