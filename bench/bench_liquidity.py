@@ -7,11 +7,11 @@ low/central/high range (three parameter sets, one direction) < 5 ms.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from benchutil import cpu_times, ratio, spread
 from derivintel.analytics.liquidity import (
     DEFAULT_IMPACT_RANGE,
     LiquidationMapParams,
@@ -32,22 +32,23 @@ TIERS = (3.0, 5.0, 10.0, 20.0, 25.0, 40.0, 50.0, 100.0)
 WEIGHTS = (0.05, 0.12, 0.22, 0.2, 0.14, 0.1, 0.1, 0.07)
 
 
-def _inputs(seed: int = 7):
+def _inputs(seed: int = 7, n: int = N):
+    """Synthetic 5-minute candles and OI for each venue, ``n`` bars from 2024-01-01 (bench_scaling grows ``n``)."""
     rng = np.random.default_rng(seed)
-    ts = (np.datetime64("2024-01-01T00:00", "ms") + np.arange(N) * np.timedelta64(300_000, "ms")).astype(
+    ts = (np.datetime64("2024-01-01T00:00", "ms") + np.arange(n) * np.timedelta64(300_000, "ms")).astype(
         "datetime64[ms]"
     )
-    close = 40_000 * np.exp(np.cumsum(rng.normal(0, 0.0015, N)))
-    high = close * (1 + rng.uniform(0, 0.002, N))
-    low = close * (1 - rng.uniform(0, 0.002, N))
+    close = 40_000 * np.exp(np.cumsum(rng.normal(0, 0.0015, n)))
+    high = close * (1 + rng.uniform(0, 0.002, n))
+    low = close * (1 - rng.uniform(0, 0.002, n))
     oi_list, candles = [], {}
     for v in VENUES:
         src = Source(v, "synthetic", T0, T0, synthetic=True)
-        vol = rng.uniform(50, 500, N)
+        vol = rng.uniform(50, 500, n)
         candles[v] = CandleSeries(
-            v, "BTC", "perp", 300, ts, close, high, low, close, vol, vol * rng.uniform(0.3, 0.7, N), src
+            v, "BTC", "perp", 300, ts, close, high, low, close, vol, vol * rng.uniform(0.3, 0.7, n), src
         )
-        oi = 80_000 + np.cumsum(rng.normal(0, 40, N))
+        oi = 80_000 + np.cumsum(rng.normal(0, 40, n))
         oi_list.append(OpenInterestSeries(v, "BTC", 300, ts, oi, oi * close, src))
     return oi_list, candles, float(close[-1])
 
@@ -121,15 +122,6 @@ def _cascade_loop(centers, long_usd, price, shock, activity: MarketActivity, max
     return moves
 
 
-def _best_ms(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best * 1e3
-
-
 def main() -> None:
     oi_list, candles, ref = _inputs()
     as_of = T0 + timedelta(days=31)
@@ -137,13 +129,14 @@ def main() -> None:
     build = lambda: build_liquidation_map(oi_list, candles, as_of=as_of, reference_price_usd=ref, params=params)  # noqa: E731
     m = build().value
     assert m is not None
-    fast_ms = _best_ms(build, 5)
-    t = time.perf_counter()
+    fast = cpu_times(build, 5)
+    base = cpu_times(lambda: _loop_baseline(oi_list, candles, ref, params), 3, warmup=0)
     base_open = _loop_baseline(oi_list, candles, ref, params)
-    base_ms = (time.perf_counter() - t) * 1e3
-    print(f"liquidation map: {len(VENUES)} venues x {N} 5-min OI steps x {len(TIERS)} tiers")
-    print(f"  vectorised  {fast_ms:8.1f} ms   (target < 200 ms)")
-    print(f"  loop        {base_ms:8.1f} ms   ratio loop/vectorised = {base_ms / fast_ms:.1f}x")
+    print(
+        f"CPU time, min / median / max. Liquidation map: {len(VENUES)} venues x {N} 5-min OI steps x {len(TIERS)} tiers"
+    )
+    print(f"  vectorised (5 runs)       {spread(fast)}   (target < 200 ms)")
+    print(f"  per-bar loop (3 runs)     {spread(base)}   ratio loop / vectorised {ratio(base, fast):.1f}x")
     print(f"  open notional: vectorised {m.open_usd / 1e9:.3f} B USD, binned loop {base_open / 1e9:.3f} B USD")
 
     book = _book(ref)
@@ -154,18 +147,18 @@ def main() -> None:
     sim = lambda: simulate_cascade(lm, depth, activity, price_usd=ref, shock_fraction=0.02, direction="down")  # noqa: E731
     rng = sim().value
     assert rng is not None
-    fast_c = _best_ms(sim, 50)
+    fast_c = cpu_times(sim, 50)
     loop = lambda: _cascade_loop(lm.bin_centers_usd.tolist(), lm.long_notional_usd.tolist(), ref, 0.02, activity)  # noqa: E731
     loop_moves = loop()
-    base_c = _best_ms(loop, 5)
+    base_c = cpu_times(loop, 5)
     print(f"cascade: 2 % shock down, low/central/high parameter sets, {len(lm.bin_centers_usd)} bins")
     print(
-        f"  vectorised  {fast_c:8.3f} ms   (target < 5 ms); moves "
+        f"  vectorised (50 runs)      {spread(fast_c)}   (target < 5 ms); moves "
         + " / ".join(f"{p.terminal_move_fraction:+.2%}" for p in rng.paths)
         + f", central waves {rng.central.n_waves}"
     )
     print(
-        f"  loop        {base_c:8.3f} ms   ratio loop/vectorised = {base_c / fast_c:.1f}x;"
+        f"  loop (5 runs)             {spread(base_c)}   ratio loop / vectorised {ratio(base_c, fast_c):.1f}x;"
         f" loop moves " + " / ".join(f"{v:+.2%}" for v in loop_moves)
     )
 

@@ -1,18 +1,21 @@
 """Benchmark: Black-76 greeks + 60-level zero-gamma flip sweep on a real BTC chain (svcj snapshot, ~880 options).
 
-Vectorised (numpy) vs a per-option scalar loop with the math module, measured in the same run on the same chain.
-Run: ``python bench/bench_options.py``. Prints milliseconds (best of N) and the speed-up; checks both agree.
+Ours (numpy, one flip level at a time) against, in the same run on the same chain and checked to agree:
+- the strongest simple alternative: vollib (the reference Black-76 library) for the greeks, one call per option as
+  its API takes, and the flip sweep as one (levels × options) numpy matrix;
+- a per-option scalar loop with the math module (what a first version would be).
+CPU time, min / median / max. Run: ``python bench/bench_options.py`` (vollib: the ``dev`` extra).
 """
 
 from __future__ import annotations
 
 import math
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchutil import cpu_times, ratio, spread
 from derivintel.analytics.options.gex import DealerScenario, gamma_flip
 from derivintel.analytics.options.greeks import black76_greeks, years_to_expiry
 from derivintel.sources.files.deribit_chain import read_chain_file
@@ -55,13 +58,22 @@ def scalar_loop(f, k, t, iv, oi, call, spot):
     return delta, gamma, vega, totals
 
 
-def best_ms(fn, *args, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return best * 1e3, out
+def vollib_and_matrix(f, k, t, iv, oi, call, spot):
+    """vollib per option for delta, gamma, vega; the flip sweep as a (levels × options) numpy matrix."""
+    from vollib.black.greeks import analytical as vg
+
+    rows = zip(f.tolist(), k.tolist(), t.tolist(), iv.tolist(), call.tolist(), strict=True)
+    greeks = [
+        (vg.delta(flag, fi, ki, ti, 0.0, si), vg.gamma(flag, fi, ki, ti, 0.0, si), vg.vega(flag, fi, ki, ti, 0.0, si))
+        for fi, ki, ti, si, flag in ((fi, ki, ti, si, "c" if ci else "p") for fi, ki, ti, si, ci in rows)
+    ]
+    scale = np.linspace(0.8, 1.2, 60)
+    v = iv * np.sqrt(t)
+    d1 = (np.log(f / k)[None, :] + np.log(scale)[:, None] + 0.5 * (v * v)[None, :]) / v[None, :]
+    pdf = np.exp(-0.5 * d1 * d1) / np.sqrt(2 * np.pi)
+    sign = np.where(call, 1.0, -1.0)
+    totals = (pdf * (sign * oi * f * 0.01 / v)[None, :]).sum(axis=1) * scale
+    return greeks, totals
 
 
 def main() -> int:
@@ -76,16 +88,27 @@ def main() -> int:
     t = years_to_expiry(chain.expiry, chain.source.as_of)
     args = (chain.underlying_price_usd, chain.strike, t, chain.mark_iv, chain.oi_base, chain.is_call)
     spot = float(chain.index_price_usd)
-    vec_ms, (g, flip) = best_ms(vectorised, *args, spot, repeat=20)
+    g, flip = vectorised(*args, spot)
+    ours = cpu_times(lambda: vectorised(*args, spot), 20)
     lists = [a.tolist() for a in args]
-    loop_ms, (d_ref, g_ref, _, totals) = best_ms(scalar_loop, *lists, spot, repeat=3)
+    d_ref, g_ref, _, totals = scalar_loop(*lists, spot)
+    loop = cpu_times(lambda: scalar_loop(*lists, spot), 3, warmup=0)
     np.testing.assert_allclose(g.delta, d_ref, atol=1e-12)
     np.testing.assert_allclose(g.gamma_per_usd, g_ref, rtol=1e-10)
     np.testing.assert_allclose(flip.gex_usd_per_1pct, totals, rtol=1e-9)
     print(f"chain: {SNAPSHOT} BTC, {len(chain)} options, {len(chain.expiries)} expiries, spot {spot:,.0f}")
-    print(f"vectorised greeks + 60-level flip sweep: {vec_ms:.2f} ms (best of 20)")
-    print(f"scalar math loop (baseline, same run):   {loop_ms:.2f} ms (best of 3)")
-    print(f"speed-up: {loop_ms / vec_ms:.1f}x   flip: {flip.flip_usd}")
+    print(f"CPU time, min / median / max; flip {flip.flip_usd}")
+    print(f"ours, greeks + 60-level flip sweep (20 runs):          {spread(ours)}")
+    try:
+        vollib_greeks, matrix_totals = vollib_and_matrix(*args, spot)
+    except ImportError:
+        print("vollib not installed (pip install -e '.[dev]'): strongest baseline skipped")
+    else:
+        np.testing.assert_allclose(g.delta, [x[0] for x in vollib_greeks], atol=1e-10)
+        np.testing.assert_allclose(flip.gex_usd_per_1pct, matrix_totals, rtol=1e-9)
+        strong = cpu_times(lambda: vollib_and_matrix(*args, spot), 5, warmup=0)
+        print(f"baseline vollib greeks + numpy matrix sweep (5 runs):  {spread(strong)}  -> {ratio(strong, ours):.1f}x")
+    print(f"baseline scalar math loop (3 runs):                    {spread(loop)}  -> {ratio(loop, ours):.1f}x")
     return 0
 
 

@@ -173,3 +173,26 @@ def test_implied_vol_inverts_price(x) -> None:
 def test_implied_vol_nan_below_intrinsic() -> None:
     # call K=90, F=100: intrinsic 10; a price of 9 has no implied vol
     assert np.isnan(implied_vol(np.array([9.0]), 100.0, 90.0, 0.1, True))[0]
+
+
+def test_norm_cdf_agrees_with_scipy_ndtr_to_an_ulp():
+    special = pytest.importorskip("scipy.special")
+    from derivintel.analytics.options.greeks import norm_cdf
+
+    x = np.concatenate(
+        [np.random.default_rng(0).standard_normal(200_000) * 5, np.linspace(-40, 40, 8001), [0.0, -0.0, 38.5, -38.5]]
+    )
+    # both are ½·erfc(−x/√2) from correctly-rounded-to-an-ulp erfc implementations: |Δ| ≤ ulp(1) = 2.2e-16
+    np.testing.assert_allclose(norm_cdf(x), special.ndtr(x), rtol=0, atol=np.finfo(float).eps)
+
+
+def test_norm_cdf_shapes_and_special_values():
+    from derivintel.analytics.options.greeks import norm_cdf
+
+    assert norm_cdf(0.0) == 0.5
+    assert np.ndim(norm_cdf(1.0)) == 0
+    assert norm_cdf(np.zeros((2, 3))).shape == (2, 3)
+    out = norm_cdf(np.array([np.inf, -np.inf, np.nan]))
+    assert out[0] == 1.0
+    assert out[1] == 0.0
+    assert np.isnan(out[2])

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-import pandas as pd
+import numpy as np
 
 from derivintel.analytics.liquidity import (
     LiquidationMapParams,
@@ -22,6 +22,7 @@ from derivintel.analytics.liquidity.map_accuracy import current_map_accuracy
 from derivintel.analytics.liquidity.observed_map import NOT_COLLECTED, analyze_observed
 from derivintel.analytics.liquidity.realised import realised_liquidations
 from derivintel.analytics.macro import analyze_macro
+from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import DealerScenario, analyze_chain
 from derivintel.analytics.options.surface import SmileInput, build_surface
 from derivintel.analytics.positioning import analyze_positioning
@@ -29,7 +30,7 @@ from derivintel.analytics.price import PriceReference, reference_price
 from derivintel.analytics.realised_vol import realised_vol
 from derivintel.analytics.structure import analyze_structure
 from derivintel.core.result import Result
-from derivintel.core.timeutil import HOUR_S
+from derivintel.core.timeutil import DAY_S, HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
@@ -271,18 +272,23 @@ def _observed(data: AssetData, spot: float | None, hourly, as_of) -> tuple[Resul
     )
 
 
-def _btc_daily_close(snapshot: MarketSnapshot) -> pd.Series | None:
+def _btc_daily_close(snapshot: MarketSnapshot) -> DailySeries | None:
+    """Last close (USD) of the BTC bars (spot, else perp) closing in each UTC day ``(D, D + 1]``, keyed by ``D``:
+    pandas' ``resample("1D", label="left", closed="right").last()`` without the empty days."""
     btc = snapshot.assets.get("BTC")
     candles = None if btc is None else (btc.candles_for(market="spot") or btc.candles_for(market="perp"))
     if candles is None:
         return None
     known = candles.until(snapshot.as_of)
-    frame = known.to_frame()
-    if frame.empty:
+    close = np.asarray(known.close, dtype=float)
+    close_ms = known.ts.astype("datetime64[ms]").astype(np.int64) + known.interval_s * 1000
+    ok = ~np.isnan(close)
+    if not ok.any():
         return None
-    close_time = frame.index + timedelta(seconds=known.interval_s)
-    daily = pd.Series(frame["close"].to_numpy(), index=close_time).resample("1D", label="left", closed="right").last()
-    return daily.dropna()
+    day_ms = DAY_S * 1000
+    day = (close_ms[ok] - 1) // day_ms  # closed on the right: a close at midnight belongs to the day before
+    last = np.flatnonzero(np.append(day[1:] != day[:-1], True))  # bars are sorted: the last bar of each day
+    return DailySeries((day[last] * day_ms).astype("datetime64[ms]"), close[ok][last])
 
 
 def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:

@@ -13,13 +13,7 @@ import typer
 from rich.console import Console
 from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
-from derivintel.app import history_cmd, positions_cmd
-from derivintel.app.alerts_cmd import check as check_command
-from derivintel.app.alerts_cmd import watch as watch_command
-from derivintel.app.doctor_cmd import doctor as doctor_command  # light module: the checks load when it runs
-from derivintel.app.liquidations_cmd import collect_liquidations
-from derivintel.app.options_cmd import options as options_command
-from derivintel.app.serve_cmd import serve as serve_command
+from derivintel.app.lazy_group import LazyCommand, LazyTyperGroup
 from derivintel.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_CODES_HELP,
@@ -29,9 +23,94 @@ from derivintel.core.errors import (
     NoPriceSourceError,
     UserInputError,
 )
-from derivintel.core.timeutil import parse_utc
+
+# Sub-commands imported only when they run, so ``--help`` and ``report`` do not load duckdb, websockets, the store or
+# the options stack (issue 18). Listed after the commands defined in this module, in this order.
+LAZY_COMMANDS: dict[str, LazyCommand] = {
+    "options": LazyCommand(
+        "derivintel.app.options_cmd",
+        "options",
+        "Per-expiry options analysis of Deribit chain files (JSON or UI CSV export).",
+        own_help=True,
+    ),
+    "watch": LazyCommand(
+        "derivintel.app.alerts_cmd",
+        "watch",
+        "Watch SYMBOLS: build a report every --every, evaluate --rules, notify when a rule fires.",
+    ),
+    "check": LazyCommand(
+        "derivintel.app.alerts_cmd",
+        "check",
+        "Evaluate --rules once for SYMBOLS (for cron). Exit 0: nothing fired; 1: a rule fired; 2: bad rules;\n"
+        "3: no report could be built.",
+    ),
+    "import": LazyCommand(
+        "derivintel.app.history_cmd",
+        "import_app",
+        "Import public data dumps and dated CSVs into the history store.",
+    ),
+    "backfill": LazyCommand(
+        "derivintel.app.history_cmd",
+        "backfill",
+        "Store what the venues' history endpoints give for SYMBOL over the last N days.",
+    ),
+    "collect": LazyCommand(
+        "derivintel.app.history_cmd",
+        "collect",
+        "Poll sources into the store, one status line per round; failures are reported and polling goes on.",
+    ),
+    "collect-liquidations": LazyCommand(
+        "derivintel.app.liquidations_cmd",
+        "collect_liquidations",
+        "Record realised liquidations (Binance, Bybit, OKX websockets) into the history store.",
+    ),
+    "collect-positions": LazyCommand(
+        "derivintel.app.positions_cmd",
+        "collect_positions",
+        "Discover Hyperliquid addresses from trades and poll their positions into the store, within rate limits.",
+    ),
+    "positions": LazyCommand(
+        "derivintel.app.positions_cmd",
+        "positions",
+        "The observed Hyperliquid liquidation map of COIN from the history store (aggregates only).",
+    ),
+    "study": LazyCommand(
+        "derivintel.app.history_cmd",
+        "study",
+        "Event study of the default signals on stored history: table on stdout, JSON on request.",
+    ),
+    "store": LazyCommand(
+        "derivintel.app.history_cmd",
+        "store_info",
+        "Print the store's location, row counts per table and its content (real, synthetic, mixed or empty).",
+    ),
+    "serve": LazyCommand(
+        "derivintel.app.serve_cmd",
+        "serve",
+        "Local web dashboard (FastAPI) over the report model.",
+        own_help=True,
+    ),
+    "doctor": LazyCommand(
+        "derivintel.app.doctor_cmd",
+        "doctor",
+        "Check the venue conventions we rely on (OI sidedness, funding intervals, timestamp units, contract sizes,\n"
+        "envelopes) on one response per endpoint; exit 1 when one no longer holds.",
+    ),
+}
+
+
+class _Commands(LazyTyperGroup):
+    lazy_commands = LAZY_COMMANDS
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _with_exit_codes(command)  # a lazily loaded command's --help ends with the exit-code table too
+        return name, command, rest
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="derivintel",
     help="Crypto derivatives intelligence: a ten-phase report where every number is computed, sourced and timestamped.",
     epilog=EXIT_CODES_HELP,
@@ -163,6 +242,7 @@ def report(
     """Build the ten-phase report for SYMBOL from live venues (default), the demo, or a saved snapshot."""
     from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.core.timeutil import parse_utc
     from derivintel.report.json_render import render_json
     from derivintel.report.markdown import render_markdown
 
@@ -254,24 +334,6 @@ def schema() -> None:
     from derivintel.report.json_render import report_json_schema
 
     sys.stdout.write(report_json_schema())
-
-
-app.command("options", help="Per-expiry options analysis of Deribit chain files (JSON or UI CSV export).")(
-    options_command
-)
-app.command("watch")(watch_command)
-app.command("check")(check_command)
-app.add_typer(history_cmd.import_app, name="import")
-app.command("backfill")(history_cmd.backfill)
-app.command("collect")(history_cmd.collect)
-app.command("collect-liquidations")(collect_liquidations)
-app.command("collect-positions")(positions_cmd.collect_positions)
-app.command("positions")(positions_cmd.positions)
-history_cmd.import_app.command("hl-trades")(positions_cmd.import_hl_trades)
-app.command("study")(history_cmd.study)
-app.command("store")(history_cmd.store_info)
-app.command("serve", help="Local web dashboard (FastAPI) over the report model.")(serve_command)
-app.command("doctor")(doctor_command)
 
 
 def _aliases(argv: list[str]) -> list[str]:

@@ -355,3 +355,13 @@ def store_info(store: StoreOpt = None) -> None:
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")
         sys.stdout.write(f"{'content':16s} {st.content_kind()}\n")  # empty, real, synthetic or mixed
+
+
+def _register_hl_trades() -> None:
+    """``import hl-trades`` lives with the positions commands; it joins the import group here."""
+    from derivintel.app.positions_cmd import import_hl_trades
+
+    import_app.command("hl-trades")(import_hl_trades)
+
+
+_register_hl_trades()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -66,6 +65,8 @@ def fetch_live(
     from derivintel.sources.live import fetch_snapshot
 
     config = SourceConfig.load(config_path)
+    import asyncio  # here, not at module level: the demo, --from and --asof paths never start an event loop
+
     return asyncio.run(fetch_snapshot(primary, secondary, config=config, progress=progress))
 
 
@@ -170,7 +171,8 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             Result.missing("no track record: no stored history (synthetic demo)"),
             Result.missing("no measured record: no stored history (synthetic demo)"),
         )
-    from derivintel.research import bias_track_record, squeeze_base_rates
+    from derivintel.research import bias_track_record
+    from derivintel.research.calibration import squeeze_calibration
     from derivintel.research.dealer_regime import dealer_regime_record_at
     from derivintel.store import HistoryStore, resolve_store_path
 
@@ -185,8 +187,7 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
         )
     with HistoryStore(path, read_only=True) as st:
         return Calibration(
-            squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="short_squeeze"),
-            squeeze_base_rates(st, snapshot.primary, snapshot.as_of, side="long_squeeze"),
+            *squeeze_calibration(st, snapshot.primary, snapshot.as_of),
             bias_track_record(st, snapshot.primary, snapshot.as_of),
             dealer_regime_record_at(st, snapshot.primary, snapshot.as_of),
         )

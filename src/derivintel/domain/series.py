@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_datetime64
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _check_columns(obj: object, names: tuple[str, ...]) -> None:
@@ -43,7 +46,10 @@ class _SeriesMixin:
         return len(self.ts)
 
     def to_frame(self) -> pd.DataFrame:
-        """DataFrame with a UTC ``DatetimeIndex`` named ``ts`` and one column per value array."""
+        """DataFrame with a UTC ``DatetimeIndex`` named ``ts`` and one column per value array (pandas is imported
+        here, not with the module: the report path does not need it)."""
+        import pandas as pd
+
         data = {name: getattr(self, name) for name in self._value_columns if getattr(self, name) is not None}
         index = pd.DatetimeIndex(self.ts, name="ts").tz_localize("UTC")
         return pd.DataFrame(data, index=index)

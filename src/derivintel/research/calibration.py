@@ -8,13 +8,17 @@ are excluded), non-overlapping events where the setup held and how many reached 
 
 The probability comes with N, hits, a Wilson score interval and the unconditional rate of the same move. With fewer
 than ``min_events`` events the result is missing: "uncalibrated: insufficient history (N=…)".
+
+Only decision times within ``lookback_days`` (default 5 years) before ``as_of`` count, and the store is read from
+``as_of − lookback − FEATURE_WARMUP_MS`` on, so the features of the first counted decision time see the same history
+they would with the whole store: the cost of a point-in-time report is flat in the store's size, not linear.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import numpy as np
@@ -22,10 +26,12 @@ import numpy as np
 from derivintel.core.result import Result
 from derivintel.core.timeutil import dt64_to_datetime, to_datetime64, utc
 from derivintel.research.event_study import forward_extremes, non_overlapping
-from derivintel.research.features import DAY_MS, FeatureFrame, build_features
+from derivintel.research.features import DAY_MS, FEATURE_WARMUP_MS, FeatureFrame, build_features
 from derivintel.store.history_store import HistoryStore
 
 Side = Literal["short_squeeze", "long_squeeze"]
+DEFAULT_LOOKBACK_DAYS = 1826.0  # five years of decision times
+CALIBRATION_FEATURES = ("funding_zscore_30d", "oi_change_24h", "price_change_24h")
 
 
 def wilson_interval(hits: int, n: int, confidence: float = 0.9) -> tuple[float, float]:
@@ -76,8 +82,10 @@ def base_rate_from_frame(
     funding_z: float = 2.0,
     min_events: int = 20,
     confidence: float = 0.9,
+    lookback_days: float | None = None,
 ) -> Result[SqueezeBaseRate]:
-    """The base rate on a feature frame (pure). See the module doc for the definitions."""
+    """The base rate on a feature frame (pure). See the module doc for the definitions; ``lookback_days`` (None: no
+    bound) limits the decision times counted to those within it before ``as_of``."""
     params = {
         "side": side,
         "move_fraction": move_fraction,
@@ -86,11 +94,15 @@ def base_rate_from_frame(
         "min_events": min_events,
         "confidence": confidence,
     }
+    if lookback_days is not None:
+        params["lookback_days"] = lookback_days
     ts = frame.ts.astype(np.int64)
     h_ms = horizon_days * DAY_MS
     cutoff = int(to_datetime64(as_of).astype(np.int64))
     up, down = forward_extremes(ts, frame.close, frame.high, frame.low, h_ms)
     known = (ts + h_ms <= cutoff) & np.isfinite(up)
+    if lookback_days is not None:
+        known &= ts >= cutoff - round(lookback_days * DAY_MS)
     z = frame.features["funding_zscore_30d"]
     oi = frame.features["oi_change_24h"]
     covered = known & np.isfinite(z) & np.isfinite(oi)
@@ -139,6 +151,20 @@ def base_rate_from_frame(
     return Result.of(value, sources=sources, params=params)
 
 
+def calibration_frame(
+    store: HistoryStore,
+    asset: str,
+    as_of: datetime,
+    *,
+    lookback_days: float = DEFAULT_LOOKBACK_DAYS,
+    interval_s: int = 14_400,
+) -> FeatureFrame | None:
+    """The features the base rates need, read once from ``as_of − lookback − warm-up`` to ``as_of``."""
+    as_of = utc(as_of)
+    since = as_of - timedelta(milliseconds=round(lookback_days * DAY_MS) + FEATURE_WARMUP_MS)
+    return build_features(store, asset, interval_s=interval_s, until=as_of, since=since, features=CALIBRATION_FEATURES)
+
+
 def squeeze_base_rates(
     store: HistoryStore,
     asset: str,
@@ -151,16 +177,14 @@ def squeeze_base_rates(
     min_events: int = 20,
     confidence: float = 0.9,
     interval_s: int = 14_400,
+    lookback_days: float = DEFAULT_LOOKBACK_DAYS,
+    frame: FeatureFrame | None = None,
 ) -> Result[SqueezeBaseRate]:
-    """Measured squeeze probability for ``asset`` from the store, using only history known at ``as_of``."""
+    """Measured squeeze probability for ``asset`` from the store, using only history known at ``as_of`` and decision
+    times within ``lookback_days``. Pass ``frame`` (from ``calibration_frame``) to reuse one read for both sides."""
     as_of = utc(as_of)
-    frame = build_features(
-        store,
-        asset,
-        interval_s=interval_s,
-        until=as_of,
-        features=("funding_zscore_30d", "oi_change_24h", "price_change_24h"),
-    )
+    if frame is None:
+        frame = calibration_frame(store, asset, as_of, lookback_days=lookback_days, interval_s=interval_s)
     if frame is None:
         return Result.missing(
             f"uncalibrated: insufficient history (N=0; no {interval_s // 3600} h candles for {asset})"
@@ -174,7 +198,26 @@ def squeeze_base_rates(
         funding_z=funding_z,
         min_events=min_events,
         confidence=confidence,
+        lookback_days=lookback_days,
     )
 
 
-__all__ = ["SqueezeBaseRate", "base_rate_from_frame", "squeeze_base_rates", "wilson_interval"]
+def squeeze_calibration(
+    store: HistoryStore, asset: str, as_of: datetime, *, lookback_days: float = DEFAULT_LOOKBACK_DAYS
+) -> tuple[Result[SqueezeBaseRate], Result[SqueezeBaseRate]]:
+    """(short squeeze, long squeeze) base rates with default settings from ONE bounded read of the store."""
+    frame = calibration_frame(store, asset, as_of, lookback_days=lookback_days)
+    return (
+        squeeze_base_rates(store, asset, as_of, side="short_squeeze", lookback_days=lookback_days, frame=frame),
+        squeeze_base_rates(store, asset, as_of, side="long_squeeze", lookback_days=lookback_days, frame=frame),
+    )
+
+
+__all__ = [
+    "SqueezeBaseRate",
+    "base_rate_from_frame",
+    "calibration_frame",
+    "squeeze_base_rates",
+    "squeeze_calibration",
+    "wilson_interval",
+]

@@ -36,6 +36,7 @@ from derivintel.store.history_store import HistoryStore
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
+FEATURE_WARMUP_MS = 31 * DAY_MS  # the longest look-back of a feature: the 30-day funding z-score window, plus a day
 NUMERIC_FEATURES = (
     "price_change_24h",
     "funding_1h",
@@ -189,15 +190,18 @@ def build_features(
     *,
     interval_s: int = 14_400,
     until: datetime | None = None,
+    since: datetime | None = None,
     features: Iterable[str] = ALL_FEATURES,
 ) -> FeatureFrame | None:
     """Features for ``asset`` on the close times of its ``interval_s`` candles (perp, else spot), with data known by
-    ``until`` (all stored data when None). None when no such candles are stored."""
+    ``until`` (all stored data when None) and stamped at or after ``since`` (all when None: the read, and so the
+    cost, then grows with the store). A feature at a decision time less than ``FEATURE_WARMUP_MS`` after ``since``
+    may lack history it would otherwise use. None when no such candles are stored."""
     wanted = set(features)
     unknown = wanted - set(ALL_FEATURES)
     if unknown:
         raise ValueError(f"unknown features: {sorted(unknown)}")
-    candles = store.candle_series(asset, until=until)
+    candles = store.candle_series(asset, until=until, since=since)
     grid = _pick_grid(candles, interval_s)
     if grid is None or len(grid) == 0:
         return None
@@ -205,14 +209,14 @@ def build_features(
     out: dict[str, np.ndarray] = {}
     sources: dict[str, tuple[Source, ...]] = {"price": (grid.source,)}
     out["price_change_24h"] = price_change_vector(grid, at)
-    funding = store.funding_series(asset, until=until)
+    funding = store.funding_series(asset, until=until, since=since)
     f = max(funding, key=len) if funding else None
     if f is not None:
         out["funding_1h"], out["funding_zscore_30d"] = funding_zscore_vector(f, at)
         sources["funding"] = (f.source,)
     else:
         out["funding_1h"] = out["funding_zscore_30d"] = np.full(len(at), np.nan)
-    ois = store.open_interest_series(asset, until=until)
+    ois = store.open_interest_series(asset, until=until, since=since)
     o = max(ois, key=len) if ois else None
     if o is not None:
         out["oi_change_24h"] = oi_change_vector(o, at)
@@ -231,7 +235,8 @@ def build_features(
         sources["basis"] = (grid.source, s.source)
     for kind in ("global_accounts", "top_accounts", "top_positions"):
         out[f"long_share_{kind}"] = np.full(len(at), np.nan)
-    for ls in store.long_short_series(asset, until=until):
+    wanted_shares = any(name.startswith("long_share_") for name in wanted)
+    for ls in store.long_short_series(asset, until=until, since=since) if wanted_shares else ():
         name = f"long_share_{ls.kind.value}"
         idx = asof_index(_ms(ls.ts), at, max(2 * HOUR_MS, ls.interval_s * 1000))
         vals = np.where(idx >= 0, ls.long_share[np.maximum(idx, 0)], np.nan)

@@ -22,13 +22,14 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from derivintel.core.errors import NoPriceSourceError, UserInputError
 from derivintel.domain.assets import KNOWN_ASSETS, normalise_asset
 from derivintel.report.html import asset_text as report_asset
-from derivintel.report.html import body_context, plotly_js, render_body, render_html, safe_json
+from derivintel.report.html import plotly_js, render_html, safe_json
 from derivintel.report.model import Report
 from derivintel.web.archive import ReportArchive, ReportHistory
 from derivintel.web.auth import TOKEN_QUERY, TokenAuthMiddleware
@@ -234,13 +235,13 @@ def create_app(
     async def report_file(symbol: str) -> HTMLResponse:
         """The current report as one self-contained HTML file."""
         entry = await cached(symbol_of(symbol))
-        return HTMLResponse(render_html(entry.report))
+        return HTMLResponse(entry.html)
 
     @app.get("/fragment/{symbol}", response_class=HTMLResponse, include_in_schema=False)
     async def fragment(symbol: str) -> HTMLResponse:
         """The report body for the dashboard's in-place refresh."""
         entry = await cached(symbol_of(symbol))
-        return HTMLResponse(render_body(entry.report), headers=JSON_HEADERS)
+        return HTMLResponse(entry.body, headers=JSON_HEADERS)
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:
@@ -264,7 +265,7 @@ def create_app(
             _environment()
             .get_template("dashboard.html.j2")
             .render(
-                **body_context(entry.report),
+                report_body=Markup(entry.body),  # rendered once per cached report; uses none of the page's values
                 symbols=list(served),
                 symbol=sym,
                 refresh_s=refresh_s,

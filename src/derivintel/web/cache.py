@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from anyio import to_thread
 
+from derivintel.report.html import render_body, render_html
 from derivintel.report.json_render import render_json
 from derivintel.report.model import Report
 
@@ -17,9 +18,13 @@ ReportProvider = Callable[[str], Report]
 
 @dataclass(slots=True)
 class CachedReport:
+    """A built report and its renderings, each made on first use and then served as is until the report expires."""
+
     report: Report
     built_at_s: float  # monotonic clock
     _json: str | None = field(default=None, repr=False)
+    _html: str | None = field(default=None, repr=False)
+    _body: str | None = field(default=None, repr=False)
 
     @property
     def json(self) -> str:
@@ -27,6 +32,20 @@ class CachedReport:
         if self._json is None:
             self._json = render_json(self.report)
         return self._json
+
+    @property
+    def html(self) -> str:
+        """The self-contained HTML report, rendered once per cached report."""
+        if self._html is None:
+            self._html = render_html(self.report)
+        return self._html
+
+    @property
+    def body(self) -> str:
+        """The report body (the dashboard's refresh fragment), rendered once per cached report."""
+        if self._body is None:
+            self._body = render_body(self.report)
+        return self._body
 
 
 class ReportCache:

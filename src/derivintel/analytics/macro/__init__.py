@@ -1,6 +1,11 @@
 """Macro regime (report phase 3): VIX, NASDAQ and BTC correlation, dollar, oil, stablecoin supply, dominance."""
 
-from derivintel.analytics.macro.correlation import Correlation, aligned_log_returns, log_return_correlation
+from derivintel.analytics.macro.correlation import (
+    Correlation,
+    DailySeries,
+    aligned_log_returns,
+    log_return_correlation,
+)
 from derivintel.analytics.macro.regime import (
     DEFAULT_RULES,
     DEFAULT_SPECS,
@@ -19,6 +24,7 @@ __all__ = [
     "DEFAULT_SPECS",
     "ComponentSpec",
     "Correlation",
+    "DailySeries",
     "MacroComponent",
     "MacroParams",
     "MacroRegime",

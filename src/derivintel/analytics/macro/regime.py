@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import numpy as np
-import pandas as pd
 
-from derivintel.analytics.macro.correlation import log_return_correlation, series_from_macro
+from derivintel.analytics.macro.correlation import DailySeries, log_return_correlation, series_from_macro
 from derivintel.core.compare import INEQUALITIES, comparison
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
@@ -205,14 +204,15 @@ def regime_score(components: Mapping[str, MacroComponent], rules: tuple[Rule, ..
 
 def analyze_macro(
     macro: Mapping[str, MacroSeries],
-    btc_daily_close_usd: pd.Series | None,
+    btc_daily_close_usd: DailySeries | None,
     *,
     as_of: datetime,
     params: MacroParams = MacroParams(),
 ) -> Result[MacroRegime]:
     """Macro components and regime as known at ``as_of`` (series cut with ``MacroSeries.until``).
 
-    ``btc_daily_close_usd`` is indexed by the UTC date of each daily bar; see ``log_return_correlation``.
+    ``btc_daily_close_usd`` is keyed by the UTC date of each daily bar (a ``DailySeries``, or a pandas Series
+    indexed by those dates); see ``log_return_correlation``.
     """
     as_of = utc(as_of)
     comps: dict[str, MacroComponent] = {}

@@ -92,6 +92,9 @@ def walls(by_strike: GexByStrike, spot_usd: float) -> tuple[float | None, float 
     return call_wall, put_wall
 
 
+SWEEP_BLOCK_ELEMENTS = 1 << 16  # levels × options values per block of the flip sweep (512 KiB per temporary)
+
+
 @dataclass(frozen=True, eq=False)
 class FlipSweep:
     """Total signed GEX (USD per 1% move) at each swept spot level, and the interpolated flip (None if no sign
@@ -105,8 +108,10 @@ class FlipSweep:
 def sweep_total_gex(
     forward_usd, strike_usd, t_years, iv, oi_base, is_call, spot_usd: float, scenario: DealerScenario, spots_usd
 ) -> np.ndarray:
-    """Total signed GEX at each level of ``spots_usd`` (forwards scaled by level/spot), as a (levels × options)
-    computation. Options without IV are skipped."""
+    """Total signed GEX at each level of ``spots_usd`` (forwards scaled by level/spot). Options without IV are
+    skipped. Levels go in blocks of at most ``SWEEP_BLOCK_ELEMENTS`` (levels × options) values, so memory is
+    O(options) and the temporaries stay in cache (all 60 levels of 100k options would be 48 MB per temporary);
+    each level's sum is the same contiguous row reduction whatever the block, so the totals do not depend on it."""
     f = np.asarray(forward_usd, dtype=float)
     sigma = np.asarray(iv, dtype=float)
     t = np.asarray(t_years, dtype=float)
@@ -117,10 +122,17 @@ def sweep_total_gex(
     v = sigma * np.sqrt(t)
     scale = np.asarray(spots_usd, dtype=float) / spot_usd
     log_fk = np.log(f / k)
-    d1 = (log_fk[None, :] + np.log(scale)[:, None] + 0.5 * (v * v)[None, :]) / v[None, :]
-    # Γ_F · F'^2 = φ(d1)·F'/(σ√T) with F' = F·scale
-    per_option = norm_pdf(d1) * (f * w / v)[None, :]
-    return per_option.sum(axis=1) * scale
+    half_var = 0.5 * (v * v)
+    weight = (f * w / v)[None, :]
+    log_scale = np.log(scale)
+    total = np.empty(len(scale))
+    step = max(1, SWEEP_BLOCK_ELEMENTS // max(len(v), 1))
+    for start in range(0, len(scale), step):
+        block = slice(start, start + step)
+        d1 = (log_fk[None, :] + log_scale[block, None] + half_var[None, :]) / v[None, :]
+        # Γ_F · F'^2 = φ(d1)·F'/(σ√T) with F' = F·scale
+        total[block] = (norm_pdf(d1) * weight).sum(axis=1)
+    return total * scale
 
 
 def _flip_from_sweep(spots: np.ndarray, gex: np.ndarray, spot_usd: float) -> float | None:

@@ -21,9 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
-from derivintel.analytics.options.greeks import black76_d1
+from derivintel.analytics.options.greeks import black76_d1, norm_cdf
 from derivintel.core.result import Result
 
 
@@ -47,19 +46,23 @@ class Skew:
 
 
 def otm_smile(strike_usd: np.ndarray, is_call: np.ndarray, iv: np.ndarray, forward_usd: float) -> Smile:
-    """One IV per strike, from the OTM option (see module doc). Strikes without any finite positive IV are dropped."""
+    """One IV per strike, from the OTM option (see module doc). Strikes without any finite positive IV are dropped.
+
+    Several rows of the preferred kind at one strike are averaged; grouping by ``np.unique`` keeps it O(n log n)."""
     k = np.asarray(strike_usd, dtype=float)
     c = np.asarray(is_call, dtype=bool)
     v = np.asarray(iv, dtype=float)
     good = np.isfinite(v) & (v > 0)
-    strikes = np.unique(k[good])
-    out = np.full(strikes.shape, np.nan)
-    for i, strike in enumerate(strikes):
-        at = good & (k == strike)
-        prefer_call = strike >= forward_usd
-        preferred = at & (c == prefer_call)
-        chosen = preferred if preferred.any() else at
-        out[i] = float(v[chosen].mean())
+    k, c, v = k[good], c[good], v[good]
+    strikes, at = np.unique(k, return_inverse=True)
+    m = len(strikes)
+    preferred = c == (k >= forward_usd)  # call at or above the forward, put below
+    n_pref = np.bincount(at, weights=preferred.astype(float), minlength=m)
+    sum_pref = np.bincount(at, weights=np.where(preferred, v, 0.0), minlength=m)
+    n_all = np.bincount(at, minlength=m).astype(float)
+    sum_all = np.bincount(at, weights=v, minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(n_pref > 0, sum_pref / n_pref, sum_all / n_all)
     return Smile(strikes_usd=strikes, iv=out)
 
 
@@ -92,7 +95,7 @@ def expiry_skew(smile: Smile, forward_usd: float, t_years: float) -> Result[Skew
         return Result.missing("fewer than two strikes with a mark IV, or no forward")
     log_m = np.log(smile.strikes_usd / forward_usd)
     atm = _interp_inside(0.0, log_m, smile.iv)
-    call_delta = ndtr(black76_d1(forward_usd, smile.strikes_usd, t_years, smile.iv))
+    call_delta = norm_cdf(black76_d1(forward_usd, smile.strikes_usd, t_years, smile.iv))
     iv25c, gap_c = _interp_one_side(0.25, call_delta, smile.iv, smile.strikes_usd >= forward_usd)
     iv25p, gap_p = _interp_one_side(0.75, call_delta, smile.iv, smile.strikes_usd <= forward_usd)
     rr = iv25c - iv25p if iv25c is not None and iv25p is not None else None

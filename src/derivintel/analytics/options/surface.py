@@ -27,9 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
-from derivintel.analytics.options.greeks import black76_d1, black76_price, norm_pdf
+from derivintel.analytics.options.greeks import black76_d1, black76_price, norm_cdf, norm_pdf
 from derivintel.analytics.options.skew import constant_maturity_iv
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
@@ -112,7 +111,7 @@ def iv_at_call_delta(smile: SmileInput, call_delta: float) -> float | None:
     if k.size < 2:
         return None
     t = max(smile.days, 1e-9) / 365.0
-    delta = ndtr(black76_d1(f, k, t, v))
+    delta = norm_cdf(black76_d1(f, k, t, v))
     order = np.argsort(delta, kind="stable")
     d, iv_o, k_o = delta[order], v[order], k[order]
     if call_delta < d[0] or call_delta > d[-1]:

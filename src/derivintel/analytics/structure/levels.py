@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 import numpy as np
-from scipy.signal import lfilter
 
 from derivintel.analytics.structure.swings import Swing
+from derivintel.core.recursive_filter import first_order_filter
 from derivintel.core.result import Result
 from derivintel.core.timeutil import from_ms, to_ms, utc
 from derivintel.domain.series import CandleSeries
@@ -39,8 +39,7 @@ def wilder_atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int
     if len(rest) == 0:
         return seed
     a = 1.0 / period
-    y, _ = lfilter([a], [1.0, a - 1.0], rest, zi=[(1.0 - a) * seed])
-    return float(y[-1])
+    return float(first_order_filter(rest, a, 1.0 - a, seed)[-1])
 
 
 def atr(candles: CandleSeries, *, as_of: datetime, period: int = 14) -> Result[float]:

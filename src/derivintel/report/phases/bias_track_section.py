@@ -6,11 +6,15 @@ Stable keys: ``decision.track_record.n`` (calls at the headline horizon, 3 d) an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from derivintel.core.result import Result
 from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import Table
 from derivintel.report.phases.context import row
-from derivintel.research.bias_track import TrackRecord
+
+if TYPE_CHECKING:  # the record's type only: importing research would load pandas and duckdb on the report path
+    from derivintel.research.bias_track import TrackRecord
 
 HEADLINE_DAYS = 3
 

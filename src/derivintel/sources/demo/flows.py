@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
+from derivintel.core.recursive_filter import first_order_filter
 from derivintel.sources.demo.price_path import PricePath
 from derivintel.sources.demo.timeline import HOUR_MS, Timeline
 
@@ -61,7 +61,7 @@ def simulate_flows(timeline: Timeline, path: PricePath, asset_code: int) -> Mark
     sentiment = np.tanh(trailing_log_return(log_close, 72) / 0.05)
 
     phi = 0.9
-    noise = lfilter([0.00012 * np.sqrt(1 - phi**2)], [1.0, -phi], rng.standard_normal(n))
+    noise = first_order_filter(rng.standard_normal(n), 0.00012 * np.sqrt(1 - phi**2), phi)
     premium = 0.0001 + 0.0012 * sentiment + noise
     p8 = _rolling_mean(premium, 8)
     funding_1h = (p8 + np.clip(0.0001 - p8, -0.0005, 0.0005)) / 8.0

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.signal import lfilter
 
+from derivintel.core.recursive_filter import first_order_filter
 from derivintel.core.timeutil import DAY_S, dt64_to_datetime, to_ms
 from derivintel.domain.macro import MACRO_UNITS, MacroSeries
 from derivintel.sources.demo.price_path import PricePath
@@ -39,7 +39,7 @@ _DATASET = {
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
-    return lfilter([sd], [1.0, -phi], rng.standard_normal(n))
+    return first_order_filter(rng.standard_normal(n), sd, phi)
 
 
 def _price_at(path: PricePath, timeline: Timeline, t_ms: np.ndarray) -> np.ndarray:
@@ -71,7 +71,7 @@ def build_macro(timeline: Timeline, paths: Mapping[str, PricePath]) -> dict[str,
     nq_ret = 0.0004 + 0.012 * z
     nasdaq = np.exp(np.cumsum(nq_ret))
     nasdaq *= rng.uniform(19_500, 21_500) / nasdaq[-1]
-    vix_dev = lfilter([1.0], [1.0, -0.93], -3.5 * nq_ret + 0.06 * rng.standard_normal(nb))
+    vix_dev = first_order_filter(-3.5 * nq_ret + 0.06 * rng.standard_normal(nb), 1.0, 0.93)
     log_vix = np.log(16.0) + vix_dev
     ramp = np.clip((np.arange(nb) - (nb - 9)) / 8.0, 0.0, 1.0)  # last 8 business days: drift up to the end level
     log_vix += ramp * (np.log(rng.uniform(19.5, 23.5)) - log_vix[-1])

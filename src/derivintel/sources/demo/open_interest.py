@@ -10,8 +10,8 @@ its share × a slow venue-specific wobble. ``oi_usd = oi_base × the venue's per
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
+from derivintel.core.recursive_filter import first_order_filter
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.series import OpenInterestSeries
 from derivintel.sources.demo.candles import VenuePrices
@@ -34,7 +34,7 @@ def simulate_oi_base(
     r = path.log_return_1h[window]
     z = flows.z[window]
     u = 0.4 * r + 0.0015 * np.abs(z) - 0.004 * np.maximum(0.0, -z - 1.5) - 0.0012 + 0.0015 * rng.standard_normal(len(r))
-    x = lfilter([1.0], [1.0, -0.99], u)[-m:]
+    x = first_order_filter(u, 1.0, 0.99)[-m:]
     k = SELLOFF_HOURS
     target = float(rng.uniform(-0.07, -0.04))
     x[-k:] += (target - (x[-1] - x[-1 - k])) * (np.arange(1, k + 1) / k)
@@ -42,7 +42,7 @@ def simulate_oi_base(
     out: dict[str, np.ndarray] = {}
     phi = 0.5 ** (1 / 48)
     for venue in PERP_VENUES:
-        wobble = lfilter([0.015 * np.sqrt(1 - phi**2)], [1.0, -phi], rng.standard_normal(m))
+        wobble = first_order_filter(rng.standard_normal(m), 0.015 * np.sqrt(1 - phi**2), phi)
         out[venue] = VENUES[venue].oi_share * total * np.exp(wobble - wobble[-1])
     return out
 

@@ -17,8 +17,8 @@ import calendar
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from scipy.special import ndtr
 
+from derivintel.analytics.options.greeks import norm_cdf
 from derivintel.domain.options import OptionChain
 from derivintel.sources.demo.profiles import ASSETS, demo_source
 from derivintel.sources.demo.timeline import Timeline, ms_to_dt64
@@ -80,7 +80,7 @@ def black76_coin_price(forward: np.ndarray, strike: np.ndarray, t_years: np.ndar
     d1 = (np.log(forward / strike) + 0.5 * sd**2) / sd
     d2 = d1 - sd
     k = strike / forward
-    return np.where(is_call, ndtr(d1) - k * ndtr(d2), k * ndtr(-d2) - ndtr(-d1))
+    return np.where(is_call, norm_cdf(d1) - k * norm_cdf(d2), k * norm_cdf(-d2) - norm_cdf(-d1))
 
 
 def _strikes(asset: str, spot: float, forward: float, atm_iv: float, t: float) -> np.ndarray:

@@ -8,8 +8,8 @@ spot log returns. Ratios are rounded to 4 decimals like the venues publish them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
+from derivintel.core.recursive_filter import first_order_filter
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.series import LongShortKind, LongShortSeries, TakerVolumeSeries
 from derivintel.sources.demo.flows import MarketFlows, trailing_log_return
@@ -38,7 +38,7 @@ def build_long_short(timeline: Timeline, asset: str, asset_code: int, path: Pric
     out = []
     for venue, kind, dataset, base, coef, hours in _RATIOS:
         ret = trailing_log_return(log_close, hours)[-m:]
-        noise = lfilter([0.06 * np.sqrt(1 - phi**2)], [1.0, -phi], rng.standard_normal(m))
+        noise = first_order_filter(rng.standard_normal(m), 0.06 * np.sqrt(1 - phi**2), phi)
         ratio = np.round(base * np.exp(coef * ret + noise), 4)
         out.append(
             LongShortSeries(

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
+from derivintel.core.recursive_filter import first_order_filter
 from derivintel.sources.demo.profiles import ASSET_CODE, ASSETS
 from derivintel.sources.demo.timeline import STEPS_PER_HOUR, Timeline
 
@@ -122,13 +122,13 @@ def _skeleton(rng: np.random.Generator, n_days: int) -> _Skeleton:
 def _stochastic_vol(rng: np.random.Generator, n: int, half_life_steps: float, sd: float) -> np.ndarray:
     """exp of a stationary AR(1) with the given half-life and sd, normalised to mean ≈ 1."""
     phi = 0.5 ** (1.0 / half_life_steps)
-    h = lfilter([sd * np.sqrt(1.0 - phi**2)], [1.0, -phi], rng.standard_normal(n))
+    h = first_order_filter(rng.standard_normal(n), sd * np.sqrt(1.0 - phi**2), phi)
     return np.exp(h - 0.5 * sd**2)
 
 
 def _ou(shocks: np.ndarray, half_life_steps: float) -> np.ndarray:
     phi = 0.5 ** (1.0 / half_life_steps)
-    return lfilter([1.0], [1.0, -phi], shocks)
+    return first_order_filter(shocks, 1.0, phi)
 
 
 def _bend_final(log_price: np.ndarray, target_change: float, n_steps: int, power: float = 1.3) -> np.ndarray:
