@@ -126,8 +126,38 @@ class VenueLiquidationContribution:
     unpriced_steps: int
 
 
+class BinnedLiquidity:
+    """What a modelled and an observed liquidation map share: clusters nearest first per side, and the notional in
+    the bins plus what lies outside the range (USD). Subclasses are dataclasses with those fields."""
+
+    long_notional_usd: np.ndarray
+    short_notional_usd: np.ndarray
+    long_outside_range_usd: float
+    short_outside_range_usd: float
+    long_clusters: tuple[LiquidationCluster, ...]
+    short_clusters: tuple[LiquidationCluster, ...]
+
+    @property
+    def nearest_long_cluster(self) -> LiquidationCluster | None:
+        return self.long_clusters[0] if self.long_clusters else None
+
+    @property
+    def nearest_short_cluster(self) -> LiquidationCluster | None:
+        return self.short_clusters[0] if self.short_clusters else None
+
+    @property
+    def binned_total_usd(self) -> float:
+        """Long and short notional in the bins and outside the range (USD)."""
+        return float(
+            self.long_notional_usd.sum()
+            + self.short_notional_usd.sum()
+            + self.long_outside_range_usd
+            + self.short_outside_range_usd
+        )
+
+
 @dataclass(frozen=True, eq=False)
-class LiquidationMap:
+class LiquidationMap(BinnedLiquidity):
     """Modelled liquidation notional per price bin, summed over venues (USD).
 
     ``bin_edges_usd`` has one more element than ``bin_centers_usd``; the reference price is an edge. Long
@@ -157,22 +187,9 @@ class LiquidationMap:
     label: str = MODEL_LABEL
 
     @property
-    def nearest_long_cluster(self) -> LiquidationCluster | None:
-        return self.long_clusters[0] if self.long_clusters else None
-
-    @property
-    def nearest_short_cluster(self) -> LiquidationCluster | None:
-        return self.short_clusters[0] if self.short_clusters else None
-
-    @property
     def open_usd(self) -> float:
         """All open modelled notional, in range or not."""
-        return float(
-            self.long_notional_usd.sum()
-            + self.short_notional_usd.sum()
-            + self.long_outside_range_usd
-            + self.short_outside_range_usd
-        )
+        return self.binned_total_usd
 
 
 @dataclass(frozen=True, eq=False)

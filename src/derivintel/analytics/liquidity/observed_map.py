@@ -29,6 +29,7 @@ from datetime import datetime
 import numpy as np
 
 from derivintel.analytics.liquidity.liquidation_map import (
+    BinnedLiquidity,
     LiquidationCluster,
     LiquidationMap,
     LiquidationMapParams,
@@ -82,7 +83,7 @@ class LeverageDistribution:
 
 
 @dataclass(frozen=True, eq=False)
-class ObservedLiquidationMap:
+class ObservedLiquidationMap(BinnedLiquidity):
     """Observed liquidation notional per price bin for one coin (USD), with what it covers.
 
     ``coverage_frac`` is None when the venue's OI is unknown. ``oldest_observation_age_s`` is ``as_of`` minus the
@@ -116,22 +117,9 @@ class ObservedLiquidationMap:
     label: str = OBSERVED_LABEL
 
     @property
-    def nearest_long_cluster(self) -> LiquidationCluster | None:
-        return self.long_clusters[0] if self.long_clusters else None
-
-    @property
-    def nearest_short_cluster(self) -> LiquidationCluster | None:
-        return self.short_clusters[0] if self.short_clusters else None
-
-    @property
     def mapped_usd(self) -> float:
         """Notional with a liquidation price on the right side of the reference, in range or not."""
-        return float(
-            self.long_notional_usd.sum()
-            + self.short_notional_usd.sum()
-            + self.long_outside_range_usd
-            + self.short_outside_range_usd
-        )
+        return self.binned_total_usd
 
 
 def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> list[float]:
