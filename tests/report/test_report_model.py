@@ -213,3 +213,15 @@ def test_aggregator_oi_is_a_cross_check_not_summed(demo_snapshot):
     missing = base.metric("positioning.aggregate.oi_usd")
     assert missing.value is None
     assert "Coinglass key" in missing.note
+
+
+def test_every_decision_rule_states_its_record_or_that_it_has_none(demo_report):
+    # bias (8), dealer regime (7), squeeze (8), clusters (4) carry measured records or their absence; the macro regime
+    # (1), the market phase (2) and the trade plan (10) have none and must say so, not imply one
+    text = {p.number: " ".join([p.summary, p.reasoning]) for p in demo_report.phases}
+    assert "no measured record" in text[1]
+    assert "no measured record" in text[2]
+    assert "no measured record" in text[10]
+    assert "measured record" in text[7]
+    assert demo_report.metric("decision.track_record.n").note  # the demo has none, and the metric says why
+    assert demo_report.metric("liquidity.map_accuracy.top_decile_share").value is not None

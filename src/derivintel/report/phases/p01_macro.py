@@ -92,6 +92,8 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning = (
             "Each factor votes risk-on or risk-off only past its threshold; the score is the weighted mean of votes."
             + (f" Missing factors are excluded, not counted as neutral: {missing}." if missing else "")
+            + " The regime rule has no measured record on history in this report: it is a reading of the factors, "
+            "not a forecast with a hit rate."
         )
     return make_phase(
         ctx,

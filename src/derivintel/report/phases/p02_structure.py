@@ -119,8 +119,10 @@ def build(ctx: PhaseContext) -> Phase:
         )
         evidence = "; ".join(e.reading for e in call.evidence) if call else ""
         missing = ", ".join(call.missing) if call else ""
-        reasoning = (f"Phase call from explicit evidence: {evidence}." if evidence else "No phase evidence.") + (
-            f" Missing evidence, not counted: {missing}." if missing else ""
+        reasoning = (
+            (f"Phase call from explicit evidence: {evidence}." if evidence else "No phase evidence.")
+            + (f" Missing evidence, not counted: {missing}." if missing else "")
+            + " The phase is a heuristic with no measured record on history."
         )
     return make_phase(
         ctx,

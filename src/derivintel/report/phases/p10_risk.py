@@ -186,7 +186,9 @@ def build(ctx: PhaseContext) -> Phase:
         "(over) the entry. Targets come from the side's own ladder: resting stops at untouched highs (lows) and "
         "modelled liquidation clusters in its direction. Reward/risk is to the first target after a taker fee of "
         "{risk.taker_fee} and slippage of {risk.slippage} on each fill; below {risk.min_reward_risk} the side is no "
-        "trade. Size = account risk / loss at the stop, capped at the maximum leverage."
+        "trade. Size = account risk / loss at the stop, capped at the maximum leverage. The plan has no measured "
+        "record on history yet: its levels follow these rules, and how often such plans reached their target first "
+        "is not measured."
     )
     return make_phase(
         ctx,
