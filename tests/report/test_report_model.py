@@ -219,7 +219,7 @@ def test_every_decision_rule_states_its_record_or_that_it_has_none(demo_report):
     # bias (8), dealer regime (7), squeeze (8), clusters (4) carry measured records or their absence; the macro regime
     # (1), the market phase (2) and the trade plan (10) have none and must say so, not imply one
     text = {p.number: " ".join([p.summary, p.reasoning]) for p in demo_report.phases}
-    assert "no measured record" in text[1]
+    assert "no measured record" in text[1]  # the demo has no store: the macro record is absent and says so
     assert "no measured record" in text[2]
     assert "no measured record" in text[10]
     assert "measured record" in text[7]

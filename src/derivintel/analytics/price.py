@@ -7,8 +7,10 @@ from datetime import datetime
 
 import numpy as np
 
+from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.core.result import Result
-from derivintel.core.timeutil import dt64_to_datetime
+from derivintel.core.timeutil import DAY_S, dt64_to_datetime
+from derivintel.domain.series import CandleSeries
 from derivintel.domain.snapshot import AssetData
 
 
@@ -46,3 +48,19 @@ def reference_price(data: AssetData, *, as_of: datetime) -> Result[PriceReferenc
                 partial=True,
             )
     return Result.missing("no mark price and no candles for this asset")
+
+
+def daily_closes(candles: CandleSeries, *, until: datetime) -> DailySeries | None:
+    """Last close (USD) of the bars closing in each UTC day ``(D, D + 1]``, keyed by ``D``, for the bars closed by
+    ``until`` (pandas' ``resample("1D", label="left", closed="right").last()`` without the empty days); None when
+    no bar has a close."""
+    known = candles.until(until)
+    close = np.asarray(known.close, dtype=float)
+    close_ms = known.ts.astype("datetime64[ms]").astype(np.int64) + known.interval_s * 1000
+    ok = ~np.isnan(close)
+    if not ok.any():
+        return None
+    day_ms = DAY_S * 1000
+    day = (close_ms[ok] - 1) // day_ms  # closed on the right: a close at midnight belongs to the day before
+    last = np.flatnonzero(np.append(day[1:] != day[:-1], True))  # bars are sorted: the last bar of each day
+    return DailySeries((day[last] * day_ms).astype("datetime64[ms]"), close[ok][last])

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-import numpy as np
-
 from derivintel.analytics.liquidity import (
     LiquidationMapParams,
     ReferenceLevel,
@@ -26,11 +24,11 @@ from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import DealerScenario, analyze_chain
 from derivintel.analytics.options.surface import SmileInput, build_surface
 from derivintel.analytics.positioning import analyze_positioning
-from derivintel.analytics.price import PriceReference, reference_price
+from derivintel.analytics.price import PriceReference, daily_closes, reference_price
 from derivintel.analytics.realised_vol import realised_vol
 from derivintel.analytics.structure import analyze_structure
 from derivintel.core.result import Result
-from derivintel.core.timeutil import DAY_S, HOUR_S
+from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
@@ -50,6 +48,7 @@ class AnalysisOptions:
 
 NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
 NO_REGIME_RECORD: Result = Result.missing("no measured record: no stored option chains and candles")
+NO_MACRO_RECORD: Result = Result.missing("no measured record: no stored macro series and BTC closes")
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +59,7 @@ class Calibration:
     long_squeeze: Result
     bias_track_record: Result = NO_TRACK_RECORD
     dealer_regime_record: Result = NO_REGIME_RECORD
+    macro_regime_record: Result = NO_MACRO_RECORD
 
 
 UNCALIBRATED = Calibration(
@@ -279,16 +279,7 @@ def _btc_daily_close(snapshot: MarketSnapshot) -> DailySeries | None:
     candles = None if btc is None else (btc.candles_for(market="spot") or btc.candles_for(market="perp"))
     if candles is None:
         return None
-    known = candles.until(snapshot.as_of)
-    close = np.asarray(known.close, dtype=float)
-    close_ms = known.ts.astype("datetime64[ms]").astype(np.int64) + known.interval_s * 1000
-    ok = ~np.isnan(close)
-    if not ok.any():
-        return None
-    day_ms = DAY_S * 1000
-    day = (close_ms[ok] - 1) // day_ms  # closed on the right: a close at midnight belongs to the day before
-    last = np.flatnonzero(np.append(day[1:] != day[:-1], True))  # bars are sorted: the last bar of each day
-    return DailySeries((day[last] * day_ms).astype("datetime64[ms]"), close[ok][last])
+    return daily_closes(candles, until=snapshot.as_of)
 
 
 def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:

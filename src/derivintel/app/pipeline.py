@@ -170,10 +170,12 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             missing,
             Result.missing("no track record: no stored history (synthetic demo)"),
             Result.missing("no measured record: no stored history (synthetic demo)"),
+            Result.missing("no measured record: no stored history (synthetic demo)"),
         )
     from derivintel.research import bias_track_record
     from derivintel.research.calibration import squeeze_calibration
     from derivintel.research.dealer_regime import dealer_regime_record_at
+    from derivintel.research.macro_record import macro_regime_record_at
     from derivintel.store import HistoryStore, resolve_store_path
 
     path = resolve_store_path(store)
@@ -184,10 +186,12 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             missing,
             Result.missing(f"no track record: no stored history (no store at {path})"),
             Result.missing(f"no measured record: no stored history (no store at {path})"),
+            Result.missing(f"no measured record: no stored history (no store at {path})"),
         )
     with HistoryStore(path, read_only=True) as st:
         return Calibration(
             *squeeze_calibration(st, snapshot.primary, snapshot.as_of),
             bias_track_record(st, snapshot.primary, snapshot.as_of),
             dealer_regime_record_at(st, snapshot.primary, snapshot.as_of),
+            macro_regime_record_at(st, snapshot.primary, snapshot.as_of),
         )

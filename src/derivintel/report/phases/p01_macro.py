@@ -77,6 +77,17 @@ def build(ctx: PhaseContext) -> Phase:
             keys.append(b.add(key, label, None, unit, note="exchange flows need a CryptoQuant key; none configured"))
         rows.append(row(label, b.cell(key), "", "not in the regime score"))
     table = Table(columns=["Factor", "Current", "Change", "Signal"], rows=rows)
+    keys += _record_metrics(ctx)
+    record_table = Table(
+        columns=["Measured record, weekly calls", "Value", "Note"],
+        rows=[
+            row("Calls: risk on / risk off", b.cell("macro.record.n_risk_on"), b.cell("macro.record.n_risk_off")),
+            row("Mean next-week BTC return after risk on", b.cell("macro.record.return_risk_on"), ""),
+            row("Mean next-week BTC return after risk off", b.cell("macro.record.return_risk_off"), ""),
+            row("Mean next-week return, every call", b.cell("macro.record.return_base"), ""),
+            row("Risk on minus risk off", b.cell("macro.record.difference"), "bootstrap interval in the note"),
+        ],
+    )
     if m is None:
         headline = "Assessment: not available."
         summary = "Macro regime could not be assessed: " + "; ".join(res.reasons)
@@ -92,8 +103,8 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning = (
             "Each factor votes risk-on or risk-off only past its threshold; the score is the weighted mean of votes."
             + (f" Missing factors are excluded, not counted as neutral: {missing}." if missing else "")
-            + " The regime rule has no measured record on history in this report: it is a reading of the factors, "
-            "not a forecast with a hit rate."
+            + " "
+            + _record_sentence(ctx)
         )
     return make_phase(
         ctx,
@@ -101,7 +112,79 @@ def build(ctx: PhaseContext) -> Phase:
         title="Macro Risk Environment",
         headline=headline,
         summary=summary,
-        tables=[table],
+        tables=[table, record_table],
         reasoning=reasoning,
         keys=keys,
+    )
+
+
+def _record_metrics(ctx: PhaseContext) -> list[str]:
+    """The macro regime call's measured record (research/macro_record.py), or its absence with the reason."""
+    b = ctx.book
+    rec = ctx.analyses.calibration.macro_regime_record
+    v = rec.value
+    interval = None
+    if v is not None and v.difference is not None:
+        interval = (
+            f"{v.ci_level:.0%} interval {v.ci_low:+.2%} to {v.ci_high:+.2%}; weekly calls {v.first_call} to "
+            f"{v.last_call}; {v.n_neutral} neutral calls not compared"
+        )
+    return [
+        b.add_result("macro.record.n_risk_on", "Macro record: risk-on calls", rec, v.n_risk_on if v else None, "count"),
+        b.add_result(
+            "macro.record.n_risk_off", "Macro record: risk-off calls", rec, v.n_risk_off if v else None, "count"
+        ),
+        b.add_result(
+            "macro.record.return_risk_on",
+            "Mean next-week BTC log return after risk on",
+            rec,
+            v.mean_return_risk_on if v else None,
+            "fraction",
+        ),
+        b.add_result(
+            "macro.record.return_risk_off",
+            "Mean next-week BTC log return after risk off",
+            rec,
+            v.mean_return_risk_off if v else None,
+            "fraction",
+        ),
+        b.add_result(
+            "macro.record.return_base",
+            "Mean next-week BTC log return, every call",
+            rec,
+            v.base_mean_return if v else None,
+            "fraction",
+        ),
+        b.add(
+            "macro.record.difference",
+            "Risk on minus risk off, mean next-week BTC log return",
+            v.difference if v else None,
+            "fraction",
+            sources=rec.sources if v is not None and v.difference is not None else (),
+            note=interval or "; ".join(rec.reasons) or None,
+        ),
+    ]
+
+
+def _record_sentence(ctx: PhaseContext) -> str:
+    rec = ctx.analyses.calibration.macro_regime_record
+    v = rec.value
+    if v is None:
+        return "The regime rule has no measured record in this report (" + "; ".join(rec.reasons) + ")."
+    if v.difference is None:
+        return "The regime rule's record is too thin to measure (" + "; ".join(rec.reasons) + ")."
+    verdict = (
+        "risk-on weeks were followed by better BTC returns than risk-off weeks"
+        if v.ci_low > 0
+        else "the record does not separate the regimes: the interval includes zero, so the regime is a reading of "
+        "the factors, not a forecast"
+    )
+    return (
+        ctx.book.text(
+            "Measured record: {macro.record.n_risk_on} risk-on and {macro.record.n_risk_off} risk-off weekly "
+            "calls; mean next-week BTC return {macro.record.return_risk_on} after risk on, "
+            "{macro.record.return_risk_off} after risk off (difference {macro.record.difference}); "
+        )
+        + verdict
+        + "."
     )
