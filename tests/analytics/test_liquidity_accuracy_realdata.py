@@ -1,6 +1,6 @@
 """Issue 11 real-data figures: map accuracy on OKX 2026-10-02..05 and the square-root fit on its liquidations.
 
-Runs ``scripts/issue11_real_figures.py``'s loaders on ``../shared/data/real`` (skipped when absent). Figures are
+Runs ``scripts/liquidity_real_figures.py``'s loaders on ``../shared/data/real`` (skipped when absent). Figures are
 printed; the assertions check accounting and one falsifiable property of the data (impact is concave in Q), never a
 tuned value.
 """
@@ -20,14 +20,14 @@ from derivintel.domain.liquidations import LiquidatedSide
 from derivintel.research.cascade_fit import fit_sqrt_impact, liquidation_windows
 from tests.realdata import REAL_DATA_DIR, real_path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "issue11_real_figures.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "liquidity_real_figures.py"
 
 
 @pytest.fixture(scope="module")
 def figures():
     real_path("liquidations", "gmre_okx_liquidations_2026-10-02_05_full.csv")
     real_path("perp_history", "gmre_binance_oi_hourly_2026-09-28_2026-10-02.csv")
-    spec = importlib.util.spec_from_file_location("issue11_real_figures", SCRIPT)
+    spec = importlib.util.spec_from_file_location("liquidity_real_figures", SCRIPT)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -1,4 +1,4 @@
-"""``scripts/issue11_real_figures.py --store``: the walk-forward ledger over a history store (temporary store)."""
+"""``scripts/liquidity_real_figures.py --store``: the walk-forward ledger over a history store (temporary store)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
 from derivintel.store import HistoryStore
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "issue11_real_figures.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "liquidity_real_figures.py"
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("issue11_real_figures_store", SCRIPT)
+    spec = importlib.util.spec_from_file_location("liquidity_real_figures_store", SCRIPT)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -10,8 +10,8 @@
 3. With ``--store [PATH] --asset BTC``: the walk-forward ledger on the history store's collections (OI, perp
    candles, realised liquidations from ``collect-liquidations``): non-overlapping 7-day windows, first half training.
 
-Run: ``python scripts/issue11_real_figures.py`` (set ``DERIVINTEL_REAL_DATA`` to point elsewhere), or
-``python scripts/issue11_real_figures.py --store [PATH] --asset BTC``. Bad input: one line on stderr, exit code 2.
+Run: ``python scripts/liquidity_real_figures.py`` (set ``DERIVINTEL_REAL_DATA`` to point elsewhere), or
+``python scripts/liquidity_real_figures.py --store [PATH] --asset BTC``. Bad input: one line on stderr, exit code 2.
 """
 
 from __future__ import annotations
