@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from derivintel.analytics.macro import analyze_macro
-from derivintel.app.analysis import AnalysisOptions, analyze_asset, bias_signals
+from derivintel.assessment.analyze import AnalysisOptions, analyze_asset, bias_signals
 from derivintel.core.timeutil import to_ms
 from derivintel.research.bias_track import INCLUDED, bias_columns, bias_track_record, history_rules
 from derivintel.store import HistoryStore

@@ -15,7 +15,6 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,23 +96,6 @@ class KnownMetrics:
     def suggest(self, key: str) -> str | None:
         close = difflib.get_close_matches(normalise_key(key), list(self.units), n=1, cutoff=0.6)
         return close[0] if close else None
-
-
-@lru_cache(maxsize=1)
-def demo_known_metrics() -> KnownMetrics:
-    """Keys of the offline demo report (BTC with ETH secondary), plus the dynamic patterns via ``normalise_key``."""
-    from derivintel.app.analysis import AnalysisOptions
-    from derivintel.app.pipeline import SnapshotRequest, build_report_for
-    from derivintel.sources.demo import DEMO_AS_OF
-
-    report = build_report_for(
-        "BTC",
-        secondary=("ETH",),
-        request=SnapshotRequest(demo=True, seed=7),
-        options=AnalysisOptions(),
-        generated_at=DEMO_AS_OF,
-    )
-    return KnownMetrics.from_report(report)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +228,9 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def parse_rules(text: str, *, path: str = "<rules>", known: KnownMetrics | None = None) -> RuleSet:
-    """Parse TOML ``text`` into a ``RuleSet``; ``known`` defaults to the demo report's metric keys."""
+def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>") -> RuleSet:
+    """Parse TOML ``text`` into a ``RuleSet``, checking metric keys and units against ``known`` (the app layer passes
+    the demo report's, ``derivintel.app.report_providers.demo_known_metrics``)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -259,7 +242,6 @@ def parse_rules(text: str, *, path: str = "<rules>", known: KnownMetrics | None 
         raise RulesError(f"{path}:{line}: TOML syntax error: {detail}{col}") from exc
     layout = _layout(text)
     ctx = _Ctx(path, layout)
-    known = known if known is not None else demo_known_metrics()
 
     unknown_top = sorted(set(data) - {"rule", "defaults"})
     if unknown_top:
@@ -288,7 +270,7 @@ def parse_rules(text: str, *, path: str = "<rules>", known: KnownMetrics | None 
     return RuleSet(path=path, rules=tuple(rules))
 
 
-def load_rules(path: str | Path, *, known: KnownMetrics | None = None) -> RuleSet:
+def load_rules(path: str | Path, *, known: KnownMetrics) -> RuleSet:
     """Read and parse a rules file; ``RulesError`` naming the file and line on any problem."""
     p = Path(path)
     try:

@@ -240,8 +240,8 @@ def report(
     quiet: QuietOpt = False,
 ) -> None:
     """Build the ten-phase report for SYMBOL from live venues (default), the demo, or a saved snapshot."""
-    from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.assessment.analyze import AnalysisOptions
     from derivintel.core.timeutil import parse_utc
     from derivintel.report.json_render import render_json
     from derivintel.report.markdown import render_markdown

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from derivintel.app.analysis import AnalysisOptions, Calibration, analyze_snapshot
+from derivintel.assessment.analyze import AnalysisOptions, Calibration, analyze_snapshot
 from derivintel.core.errors import UserInputError
 from derivintel.core.result import Result
 from derivintel.domain.assets import normalise_asset

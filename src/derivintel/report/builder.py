@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from derivintel.app.analysis import Analyses
+from derivintel.assessment.analyze import Analyses
 from derivintel.core.result import Status
 from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.report.charts import build_charts

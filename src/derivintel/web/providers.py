@@ -1,37 +1,7 @@
-"""Report providers for the dashboard: ``symbol → Report``. The app layer owns the clock (``generated_at``)."""
+"""What the dashboard can serve. The report providers themselves (``symbol → Report``) are wired by the app layer
+(``derivintel.app.report_providers``) and passed to ``create_app``."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import UTC, datetime
-
-from derivintel.report.model import Report
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def pipeline_provider(*, demo: bool, seed: int = 7, clock: Clock = _now) -> Callable[[str], Report]:
-    """Reports through the same pipeline as ``derivintel report``: live venues, or the synthetic demo."""
-    from derivintel.app.analysis import AnalysisOptions
-    from derivintel.app.pipeline import SnapshotRequest, build_report_for
-
-    request = SnapshotRequest(demo=demo, seed=seed)
-
-    def provide(symbol: str) -> Report:
-        return build_report_for(
-            symbol, secondary=None, request=request, options=AnalysisOptions(), generated_at=clock()
-        )
-
-    return provide
-
-
-def demo_provider(*, seed: int = 7, clock: Clock = _now) -> Callable[[str], Report]:
-    """Synthetic demo reports (offline; for tests and trying the dashboard)."""
-    return pipeline_provider(demo=True, seed=seed, clock=clock)
 
 
 def served_symbols(*, demo: bool) -> tuple[str, ...]:
