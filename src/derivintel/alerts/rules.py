@@ -137,9 +137,6 @@ class RuleSet:
     path: str
     rules: tuple[Rule, ...]
 
-    def for_asset(self, asset: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.applies_to(asset))
-
 
 def parse_duration(text: object) -> int:
     """``"30m"``, ``"4h"``, ``"1h30m"``, ``"90s"``, ``"2d"``, ``"1w"`` → seconds. ``ValueError`` otherwise."""

@@ -123,9 +123,6 @@ class MetricBook:
     def take(self, keys: Iterable[str]) -> list[Metric]:
         return [self._metrics[k] for k in keys]
 
-    def with_prefix(self, *prefixes: str) -> list[Metric]:
-        return [m for k, m in self._metrics.items() if k.startswith(prefixes)]
-
     def all(self) -> list[Metric]:
         return list(self._metrics.values())
 

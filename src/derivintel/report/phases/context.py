@@ -59,8 +59,3 @@ def make_phase(
         metrics=ctx.book.take(keys),
         status=status_of(ctx.book, keys),
     )
-
-
-def missing_note(result) -> str:
-    """The reasons of a missing result, for a metric note."""
-    return "; ".join(result.reasons) or "insufficient data"
