@@ -1,5 +1,6 @@
-"""Report providers wired by the app layer and passed down: ``symbol → Report`` for the dashboard, and the demo
-report's metric keys for alert-rule validation. The app layer owns the clock (``generated_at``)."""
+"""Report providers wired by the app layer and passed down: ``symbol → Report`` and the symbols it serves for the
+dashboard, and the demo report's metric keys for alert-rule validation. The app layer owns the clock
+(``generated_at``)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,14 @@ def demo_known_metrics() -> KnownMetrics:
         generated_at=DEMO_AS_OF,
     )
     return KnownMetrics.from_report(report)
+
+
+def served_symbols(*, demo: bool) -> tuple[str, ...]:
+    """The assets a provider can serve: the demo scenario's (BTC, ETH) or every known asset live."""
+    if demo:
+        from derivintel.sources.demo.profiles import DEMO_ASSETS
+
+        return tuple(DEMO_ASSETS)
+    from derivintel.domain.assets import KNOWN_ASSETS
+
+    return tuple(sorted(KNOWN_ASSETS))

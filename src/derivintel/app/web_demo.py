@@ -9,9 +9,8 @@ import os
 
 from fastapi import FastAPI
 
-from derivintel.app.report_providers import demo_provider
+from derivintel.app.report_providers import demo_provider, served_symbols
 from derivintel.web.app import create_app
-from derivintel.web.providers import served_symbols
 
 REFRESH_ENV = "DERIVINTEL_DEMO_REFRESH_S"
 
