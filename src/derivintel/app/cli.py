@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
-from derivintel.app.lazy_group import LazyCommand, LazyTyperGroup
+from derivintel.app.lazy_group import LazyCommand, LazyTyperGroup, UsageError
 from derivintel.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_CODES_HELP,
@@ -362,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         result = command.main(args=args, prog_name="derivintel", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
-    except click_exceptions.UsageError as exc:
+    except UsageError as exc:
         print(f"derivintel: error: {exc.format_message()}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (typer.Abort, KeyboardInterrupt):
