@@ -43,7 +43,7 @@ def _cpus() -> tuple[set[int], set[int]]:
 
 
 def start_server(port: int, cpus: set[int]) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "derivintel.web.demo:create_demo_app",
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "derivintel.app.web_demo:create_demo_app",
            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
     env = {**os.environ, "DERIVINTEL_DEMO_REFRESH_S": "3600"}
     proc = subprocess.Popen(cmd, env=env, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
@@ -157,7 +157,7 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    from derivintel.web.providers import demo_provider
+    from derivintel.app.report_providers import demo_provider
 
     provide = demo_provider()
     builds = cpu_times(lambda: provide("BTC"), 5)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench_startup import cpu_seconds
 from benchutil import cpu_times, spread
-from derivintel.app.analysis import analyze_snapshot
+from derivintel.assessment.analyze import analyze_snapshot
 from derivintel.report.builder import build_report
 from derivintel.report.markdown import render_markdown
 from derivintel.sources.demo import build_demo_snapshot

@@ -122,8 +122,8 @@ def study_case(scale: int, frame) -> tuple[str, Callable[[], object]]:
 
 
 def asof_case(scale: int, workdir: Path) -> tuple[str, Callable[[], object]]:
-    from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.assessment.analyze import AnalysisOptions
 
     path = workdir / f"store_{scale}x.duckdb"
     store = _real_store(path)

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from derivintel.alerts.evaluate import evaluate, in_cooldown
 from derivintel.alerts.rules import parse_rules
 from derivintel.alerts.state import AlertState, RuleState
+from derivintel.app.report_providers import demo_known_metrics
 from tests.alerts.alert_fixtures import T0, make_report, minutes
 
 
 def rules(text: str):
-    return parse_rules(text, path="r.toml")
+    return parse_rules(text, path="r.toml", known=demo_known_metrics())
 
 
 def threshold_rule(op: str, threshold: str, *, metric="positioning.funding.oi_weighted_1h", cooldown="0s", extra=""):

@@ -10,19 +10,19 @@ from derivintel.alerts.rules import (
     RuleKind,
     RulesError,
     Severity,
-    demo_known_metrics,
     load_rules,
     normalise_key,
     parse_duration,
     parse_rules,
 )
+from derivintel.app.report_providers import demo_known_metrics
 from derivintel.core.errors import UserInputError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rules.toml"
 
 
 def parse(text: str):
-    return parse_rules(text, path="r.toml")
+    return parse_rules(text, path="r.toml", known=demo_known_metrics())
 
 
 def error_of(text: str) -> str:
@@ -33,7 +33,7 @@ def error_of(text: str) -> str:
 
 def test_example_file_parses_with_header_lines():
     text = EXAMPLE.read_text()
-    rules = load_rules(EXAMPLE).rules
+    rules = load_rules(EXAMPLE, known=demo_known_metrics()).rules
     header_lines = [i for i, ln in enumerate(text.splitlines(), start=1) if ln.strip() == "[[rule]]"]
     assert [r.line for r in rules] == header_lines
     kinds = {r.kind for r in rules}
@@ -120,13 +120,6 @@ def test_normalise_key_placeholders():
     assert normalise_key("price.last") == "price.last"
 
 
-def test_demo_known_metrics_cover_report_keys():
-    known = demo_known_metrics()
-    for key in ("price.last", "options.gamma_flip", "decision.bias", "macro.regime", "positioning.quadrant"):
-        assert known.unit_of(key) is not None
-    assert known.unit_of("positioning.funding.oi_weighted_1h") == "fraction_per_hour"
-
-
 def test_structural_errors():
     assert "r.toml:1: no rules" in error_of("[defaults]\ncooldown = '1h'\n")
     assert "duplicate rule name 'a' (first defined at line 1)" in error_of(
@@ -151,7 +144,7 @@ def test_structural_errors():
 def test_rules_error_is_a_user_input_error(tmp_path):
     missing = tmp_path / "nope.toml"
     with pytest.raises(UserInputError, match=r"nope.toml: cannot read rules file"):
-        load_rules(missing)
+        load_rules(missing, known=demo_known_metrics())
 
 
 @given(st.lists(st.tuples(st.integers(0, 500), st.sampled_from("smhdw")), min_size=1, max_size=4))

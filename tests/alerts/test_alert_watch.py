@@ -9,6 +9,7 @@ from derivintel.alerts.notify import AppriseTarget
 from derivintel.alerts.rules import parse_rules
 from derivintel.alerts.state import load_state
 from derivintel.alerts.watch import WatchConfig, run_watch
+from derivintel.app.report_providers import demo_known_metrics
 from derivintel.core.errors import NoPriceSourceError
 from tests.alerts.alert_fixtures import T0, FakeTime, closed_port_url, make_report, minutes, webhook_receiver
 
@@ -29,7 +30,7 @@ def provider(symbol, now):
 def config(tmp_path, targets, *, every_s=1800, max_cycles=4, retries=3):
     return WatchConfig(
         symbols=("BTC",),
-        rules=parse_rules(RULES, path="r.toml"),
+        rules=parse_rules(RULES, path="r.toml", known=demo_known_metrics()),
         every_s=every_s,
         state_path=tmp_path / "state.json",
         report_dir=tmp_path / "reports",
@@ -146,7 +147,7 @@ def test_report_failure_is_recorded_and_next_symbol_and_cycle_run(tmp_path):
 
     cfg = WatchConfig(
         symbols=("ETH", "BTC"),
-        rules=parse_rules(RULES, path="r.toml"),
+        rules=parse_rules(RULES, path="r.toml", known=demo_known_metrics()),
         every_s=60,
         state_path=tmp_path / "state.json",
         report_dir=tmp_path / "reports",

@@ -189,7 +189,7 @@ def test_real_binance_2026_03_14_replay_lists_traded_through_levels_as_swept() -
     import pandas as pd
 
     from derivintel.analytics.structure import analyze_structure
-    from derivintel.app.analysis import _reference_levels
+    from derivintel.assessment.analyze import _reference_levels
     from tests.realdata import real_path
 
     path = real_path("perp_history", "binance_btcusdt_um", "futures_BTCUSDT_4h.csv")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from derivintel.analytics.macro.correlation import DailySeries, aligned_log_returns, daily_points
-from derivintel.app.analysis import _btc_daily_close
+from derivintel.assessment.analyze import _btc_daily_close
 from derivintel.sources.demo import build_demo_snapshot
 
 

@@ -17,7 +17,7 @@ from derivintel.analytics.options.gex import (
     sweep_total_gex,
     walls,
 )
-from derivintel.analytics.options.greeks import years_to_expiry
+from derivintel.core.black76 import years_to_expiry
 from derivintel.sources.files.deribit_chain import read_chain_file
 from tests.realdata import real_path
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from derivintel.analytics.options.gex import DealerScenario, sweep_total_gex
-from derivintel.analytics.options.greeks import norm_pdf
 from derivintel.analytics.options.maxpain import max_pain, pain_curve
 from derivintel.analytics.options.skew import otm_smile
+from derivintel.core.black76 import norm_pdf
 from derivintel.sources.files.deribit_chain import read_chain_file
 from tests.realdata import real_path
 

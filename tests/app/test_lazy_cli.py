@@ -78,3 +78,11 @@ def test_demo_report_imports_neither_pandas_nor_scipy_nor_the_network_stack(tmp_
 def test_typos_suggest_lazy_and_eager_commands(typo, suggestion, capsys):
     assert main([typo]) == 2
     assert f"Did you mean {suggestion}" in capsys.readouterr().err
+
+
+def test_usage_error_is_typers_vendored_click_usage_error():
+    from derivintel.app.lazy_group import UsageError
+
+    assert UsageError.__name__ == "UsageError"
+    assert issubclass(typer.BadParameter, UsageError)
+    assert main(["report", "BTC", "--no-such-option"]) == 2  # a usage error: one line, exit 2

@@ -61,7 +61,7 @@ def test_mixed_file_analyses_each_currency(capsys) -> None:
     captured = capsys.readouterr()
     data = json.loads(captured.out)
     assert [c["currency"] for c in data["chains"]] == ["BTC", "ETH"]
-    assert "BTC and ETH analysed separately" in captured.err
+    assert "BTC and ETH analyzed separately" in captured.err
     assert main(["options", str(real_path(*SNAPSHOT)), "--format", "json", "--currency", "eth"]) == 0
     assert json.loads(capsys.readouterr().out)["currency"] == "ETH"
     assert main(["options", str(real_path(*SNAPSHOT)), "--currency", "SOL"]) == 2
@@ -89,7 +89,7 @@ def test_a_chain_too_large_for_memory_is_one_line(monkeypatch, capsys) -> None:
     assert main(["options", str(real_path(*SNAPSHOT)), "--currency", "BTC"]) == 2
     errors, _ = _errors(capsys)
     assert len(errors) == 1
-    assert "too large to analyse in this machine's memory" in errors[0]
+    assert "too large to analyze in this machine's memory" in errors[0]
 
 
 def test_import_deribit_chain_refuses_damaged_files_and_stores_nothing(tmp_path: Path, capsys) -> None:

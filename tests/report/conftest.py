@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from derivintel.app.analysis import AnalysisOptions, analyze_snapshot
+from derivintel.assessment.analyze import AnalysisOptions, analyze_snapshot
 from derivintel.report.builder import build_report
 from derivintel.sources.demo import build_demo_snapshot
 

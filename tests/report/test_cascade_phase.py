@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derivintel.app.analysis import AnalysisOptions, analyze_snapshot
+from derivintel.assessment.analyze import AnalysisOptions, analyze_snapshot
 from derivintel.report.builder import build_report
 from tests.report.conftest import GENERATED_AT
 

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivintel.app.analysis import analyze_snapshot
+from derivintel.assessment.analyze import analyze_snapshot
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_datetime64
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from derivintel.app.analysis import AnalysisOptions, analyze_snapshot
+from derivintel.assessment.analyze import AnalysisOptions, analyze_snapshot
 from derivintel.core.timeutil import dt64_to_datetime as to_datetime
 from derivintel.core.timeutil import to_datetime64
 from derivintel.report.builder import build_report

@@ -32,7 +32,7 @@ def test_demo_says_no_track_record_with_stable_keys(demo_report):
 def test_track_record_line_and_table_from_a_measured_record(demo_snapshot):
     from datetime import UTC, datetime
 
-    from derivintel.app.analysis import UNCALIBRATED, AnalysisOptions, Calibration, analyze_snapshot
+    from derivintel.assessment.analyze import UNCALIBRATED, AnalysisOptions, Calibration, analyze_snapshot
     from derivintel.report.builder import build_report
     from derivintel.research.bias_track import track_record_from_series
     from tests.research.test_bias_track import synthetic_candles, synthetic_funding
@@ -60,7 +60,7 @@ def test_no_call_still_shows_the_readings_that_exist(demo_snapshot):
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from derivintel.app.analysis import analyze_snapshot
+    from derivintel.assessment.analyze import analyze_snapshot
     from derivintel.core.result import Result
     from derivintel.report.builder import build_report
 

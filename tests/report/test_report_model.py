@@ -2,7 +2,7 @@ import json
 import re
 from datetime import UTC, datetime
 
-from derivintel.app.analysis import analyze_snapshot
+from derivintel.assessment.analyze import analyze_snapshot
 from derivintel.report.builder import build_report
 from derivintel.report.format import format_metric
 from derivintel.report.json_render import SCHEMA_PATH, render_json, report_json_schema

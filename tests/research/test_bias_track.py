@@ -13,18 +13,15 @@ from derivintel.analytics.structure.avwap import calendar_vwap
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms
 from derivintel.domain.series import CandleSeries, FundingSeries
-from derivintel.research.bias_track import (
+from derivintel.research.bias_inputs import (
     EXCLUDED,
     INCLUDED,
-    _horizon_record,
     bias_columns,
-    block_sums,
     cvd_usd_vector,
     history_rules,
     quarter_avwap_vector,
-    stationary_blocks,
-    track_record_from_series,
 )
+from derivintel.research.bias_track import _horizon_record, block_sums, stationary_blocks, track_record_from_series
 from derivintel.synthesis.bias import DEFAULT_BIAS_RULES, bias_series
 
 T0 = datetime(2025, 12, 20, tzinfo=UTC)  # crosses the 2026-01-01 quarter anchor

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from derivintel.analytics.macro import analyze_macro
-from derivintel.app.analysis import AnalysisOptions, analyze_asset, bias_signals
+from derivintel.assessment.analyze import AnalysisOptions, analyze_asset, bias_signals
 from derivintel.core.timeutil import to_ms
-from derivintel.research.bias_track import INCLUDED, bias_columns, bias_track_record, history_rules
+from derivintel.research.bias_inputs import INCLUDED, bias_columns, history_rules
+from derivintel.research.bias_track import bias_track_record
 from derivintel.store import HistoryStore
 from derivintel.store.importers import import_binance_vision, import_oi_csv
 from derivintel.store.snapshot_at import build_snapshot_at

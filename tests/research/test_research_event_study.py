@@ -23,15 +23,15 @@ from derivintel.research.event_study import (
     non_overlapping,
     study_frame,
 )
-from derivintel.research.features import (
+from derivintel.research.features import FeatureFrame
+from derivintel.research.signals import SignalSpec
+from derivintel.research.vectors import (
     DAY_MS,
-    FeatureFrame,
     funding_zscore_vector,
     oi_change_vector,
     price_change_vector,
     quadrant_labels,
 )
-from derivintel.research.signals import SignalSpec
 
 SRC = Source("t", "t", datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC))
 H = 3_600_000

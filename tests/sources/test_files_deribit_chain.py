@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from derivintel.analytics.options.greeks import black76_greeks, black76_price, years_to_expiry
+from derivintel.core.black76 import black76_greeks, black76_price, years_to_expiry
 from derivintel.core.errors import UserInputError
 from derivintel.sources.files.deribit_chain import (
     merge_chains,

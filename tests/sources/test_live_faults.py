@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from derivintel.app.analysis import analyze_snapshot
+from derivintel.assessment.analyze import analyze_snapshot
 from derivintel.core.errors import NoPriceSourceError
 from derivintel.core.provenance import GapKind
 from derivintel.domain.snapshot import MarketSnapshot

@@ -103,7 +103,7 @@ def test_point_in_time_snapshot_has_no_look_ahead(real_store) -> None:
 
 
 def test_analyze_snapshot_runs_on_a_historical_snapshot(real_store) -> None:
-    from derivintel.app.analysis import analyze_snapshot
+    from derivintel.assessment.analyze import analyze_snapshot
 
     store, _ = real_store
     snap = build_snapshot_at(store, "BTC", (), AS_OF)

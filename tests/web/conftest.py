@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from derivintel.web.providers import demo_provider
+from derivintel.app.report_providers import demo_provider
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 

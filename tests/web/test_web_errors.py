@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from derivintel.app.report_providers import served_symbols
 from derivintel.core.errors import NoPriceSourceError
 from derivintel.web.app import create_app
-from derivintel.web.providers import served_symbols
 from tests.web.conftest import CountingProvider
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

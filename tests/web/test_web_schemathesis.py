@@ -8,8 +8,8 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from derivintel.app.report_providers import served_symbols
 from derivintel.web.app import create_app
-from derivintel.web.providers import served_symbols
 from tests.web.conftest import CountingProvider
 
 MAX_EXAMPLES = 25  # per API operation; bounded so the suite stays fast and deterministic in size

@@ -15,7 +15,6 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,23 +98,6 @@ class KnownMetrics:
         return close[0] if close else None
 
 
-@lru_cache(maxsize=1)
-def demo_known_metrics() -> KnownMetrics:
-    """Keys of the offline demo report (BTC with ETH secondary), plus the dynamic patterns via ``normalise_key``."""
-    from derivintel.app.analysis import AnalysisOptions
-    from derivintel.app.pipeline import SnapshotRequest, build_report_for
-    from derivintel.sources.demo import DEMO_AS_OF
-
-    report = build_report_for(
-        "BTC",
-        secondary=("ETH",),
-        request=SnapshotRequest(demo=True, seed=7),
-        options=AnalysisOptions(),
-        generated_at=DEMO_AS_OF,
-    )
-    return KnownMetrics.from_report(report)
-
-
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One alert rule. Numbers are in the metric's own units (fractions, not percent).
@@ -154,9 +136,6 @@ class Rule:
 class RuleSet:
     path: str
     rules: tuple[Rule, ...]
-
-    def for_asset(self, asset: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.applies_to(asset))
 
 
 def parse_duration(text: object) -> int:
@@ -246,8 +225,9 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def parse_rules(text: str, *, path: str = "<rules>", known: KnownMetrics | None = None) -> RuleSet:
-    """Parse TOML ``text`` into a ``RuleSet``; ``known`` defaults to the demo report's metric keys."""
+def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>") -> RuleSet:
+    """Parse TOML ``text`` into a ``RuleSet``, checking metric keys and units against ``known`` (the app layer passes
+    the demo report's, ``derivintel.app.report_providers.demo_known_metrics``)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -259,7 +239,6 @@ def parse_rules(text: str, *, path: str = "<rules>", known: KnownMetrics | None 
         raise RulesError(f"{path}:{line}: TOML syntax error: {detail}{col}") from exc
     layout = _layout(text)
     ctx = _Ctx(path, layout)
-    known = known if known is not None else demo_known_metrics()
 
     unknown_top = sorted(set(data) - {"rule", "defaults"})
     if unknown_top:
@@ -288,7 +267,7 @@ def parse_rules(text: str, *, path: str = "<rules>", known: KnownMetrics | None 
     return RuleSet(path=path, rules=tuple(rules))
 
 
-def load_rules(path: str | Path, *, known: KnownMetrics | None = None) -> RuleSet:
+def load_rules(path: str | Path, *, known: KnownMetrics) -> RuleSet:
     """Read and parse a rules file; ``RulesError`` naming the file and line on any problem."""
     p = Path(path)
     try:

@@ -36,8 +36,8 @@ def default_state_path() -> Path:
 def make_report_provider(demo: bool, seed: int = 7, config_path: Path | None = None) -> ReportProvider:
     """Reports through the same pipeline as ``derivintel report`` (no secondary assets). A ``config_path`` is
     validated here, once, also with ``demo`` (a bad config is one line and exit 2 before the first cycle)."""
-    from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.assessment.analyze import AnalysisOptions
     from derivintel.sources.config import SourceConfig
 
     if config_path is not None:
@@ -79,7 +79,9 @@ def _config(
         raise UserInputError(f"--max-cycles must be at least 1, got {max_cycles}")
     if not 1 <= retries <= 10:
         raise UserInputError(f"--retries must be between 1 and 10, got {retries}")
-    ruleset = load_rules(rules)
+    from derivintel.app.report_providers import demo_known_metrics
+
+    ruleset = load_rules(rules, known=demo_known_metrics())
     state_path = state or default_state_path()
     return WatchConfig(
         symbols=assets,

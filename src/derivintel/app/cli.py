@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from typer._click import exceptions as click_exceptions  # typer ≥0.2x vendors click; pinned in pyproject
 
-from derivintel.app.lazy_group import LazyCommand, LazyTyperGroup
+from derivintel.app.lazy_group import LazyCommand, LazyTyperGroup, UsageError
 from derivintel.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_CODES_HELP,
@@ -240,8 +239,8 @@ def report(
     quiet: QuietOpt = False,
 ) -> None:
     """Build the ten-phase report for SYMBOL from live venues (default), the demo, or a saved snapshot."""
-    from derivintel.app.analysis import AnalysisOptions
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
+    from derivintel.assessment.analyze import AnalysisOptions
     from derivintel.core.timeutil import parse_utc
     from derivintel.report.json_render import render_json
     from derivintel.report.markdown import render_markdown
@@ -362,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         result = command.main(args=args, prog_name="derivintel", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
-    except click_exceptions.UsageError as exc:
+    except UsageError as exc:
         print(f"derivintel: error: {exc.format_message()}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (typer.Abort, KeyboardInterrupt):

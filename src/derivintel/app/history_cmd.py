@@ -11,7 +11,6 @@ Every command takes ``--store PATH`` (default: ``$DERIVINTEL_HOME`` / ``$XDG_DAT
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -23,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derivintel.app.cli_args import parse_every
 from derivintel.app.destinations import check_writable
 from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import iso, parse_utc
@@ -181,14 +181,6 @@ def live_history_fetch() -> HistoryFetch:
     from derivintel.sources.history_fetch import live_history_fetch as paged
 
     return paged(SourceConfig.load(None), on_gap=lambda g: err.print(f"[yellow]{g.label}: {g.reason}[/yellow]"))
-
-
-def parse_every(text: str) -> float:
-    """``30s``, ``5m``, ``1h`` → seconds."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh])\s*", text)
-    if not m:
-        raise UserInputError(f"--every must look like 30s, 5m or 1h, got {text!r}")
-    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
 def backfill(

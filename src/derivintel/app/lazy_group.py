@@ -13,9 +13,13 @@ from difflib import get_close_matches
 from typing import ClassVar
 
 import typer
-from typer._click import Command, Context
-from typer._click.exceptions import UsageError
+from typer import Context
 from typer.core import TyperCommand, TyperGroup
+
+# typer vendors click privately (``typer._click``): reach the usage error through typer's public ``BadParameter``,
+# its subclass, instead of importing the private package (tests/app/test_lazy_cli.py checks the class).
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+Command = TyperCommand | TyperGroup
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,9 @@
 Files: Deribit ``get_book_summary_by_currency`` JSON, web-UI option-chain CSV exports (one per expiry; several are
 merged) or svcj snapshot CSVs. ``as_of`` is the chain's own time from the file(s), never the clock.
 
-Damaged input is refused in one line (exit 2) rather than analysed: a CSV cut short (no final newline, or a last
+Damaged input is refused in one line (exit 2) rather than analyzed: a CSV cut short (no final newline, or a last
 row with fewer fields than the header), an instrument listed twice in one file (rows would be summed), negative open
-interest. A file holding several currencies (svcj snapshots hold BTC and ETH) is analysed per currency unless
+interest. A file holding several currencies (svcj snapshots hold BTC and ETH) is analyzed per currency unless
 ``--currency`` picks one; ``--spot`` more than 5% from the chain's index is warned about on stderr. A chain too large
 for memory is one line, exit 2, never a crash.
 """
@@ -253,15 +253,15 @@ def read_chains(files: list[Path], *, spot: float | None, currency: str | None) 
     return {cur: merge_chains(chains) for cur, chains in sorted(by_currency.items())}
 
 
-def _analyse(chain: OptionChain, spot: float | None, files: list[Path]) -> Result[ChainAnalysis]:
+def _analyze(chain: OptionChain, spot: float | None, files: list[Path]) -> Result[ChainAnalysis]:
     try:
         result = analyze_chain(chain, as_of=chain.source.as_of, spot_usd=spot)
     except MemoryError as exc:
         raise UserInputError(
-            f"{chain.currency} chain of {len(chain):,} options is too large to analyse in this machine's memory"
+            f"{chain.currency} chain of {len(chain):,} options is too large to analyze in this machine's memory"
         ) from exc
     if not result.ok:
-        raise UserInputError(f"cannot analyse {', '.join(map(str, files))}: {'; '.join(result.reasons)}")
+        raise UserInputError(f"cannot analyze {', '.join(map(str, files))}: {'; '.join(result.reasons)}")
     return result
 
 
@@ -290,9 +290,9 @@ def options(
         warning = spot_warning(chain, spot)
         if warning:
             print(f"derivintel: {warning}", file=sys.stderr)
-        results[cur] = _analyse(chain, spot, files)
+        results[cur] = _analyze(chain, spot, files)
     if len(chains) > 1:
-        print(f"derivintel: note: {' and '.join(chains)} analysed separately (--currency picks one)", file=sys.stderr)
+        print(f"derivintel: note: {' and '.join(chains)} analyzed separately (--currency picks one)", file=sys.stderr)
     if fmt == "json":
         payloads = [analysis_json(r) for r in results.values()]
         typer.echo(json.dumps(payloads[0] if len(payloads) == 1 else {"chains": payloads}, indent=2))

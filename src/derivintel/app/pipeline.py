@@ -1,4 +1,4 @@
-"""Wiring: obtain a snapshot (demo, live or a saved raw archive), analyse it, build the report model."""
+"""Wiring: obtain a snapshot (demo, live or a saved raw archive), analyze it, build the report model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from derivintel.app.analysis import AnalysisOptions, Calibration, analyze_snapshot
+from derivintel.assessment.analyze import AnalysisOptions, Calibration, analyze_snapshot
 from derivintel.core.errors import UserInputError
 from derivintel.core.result import Result
 from derivintel.domain.assets import normalise_asset
@@ -150,7 +150,7 @@ def build_report_for(
     say: Say | None = None,
     progress: SourceProgress | None = None,
 ) -> Report:
-    """Resolve symbols, get the snapshot, analyse and build the report."""
+    """Resolve symbols, get the snapshot, analyze and build the report."""
     primary, others = resolve_assets(symbol, secondary)
     say = say or (lambda _msg: None)
     snapshot = get_snapshot(primary, others, request, say=say, progress=progress)

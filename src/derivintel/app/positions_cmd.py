@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derivintel.app.cli_args import parse_every
 from derivintel.core.errors import NoPriceSourceError, UserInputError
 from derivintel.core.result import Result
 from derivintel.core.timeutil import iso, parse_utc
@@ -168,8 +169,6 @@ def _print_table(doc: dict[str, Any]) -> None:
 
 
 def _duration(text: str, what: str) -> float:
-    from derivintel.app.history_cmd import parse_every
-
     try:
         return parse_every(text)
     except UserInputError:

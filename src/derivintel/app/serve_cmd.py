@@ -45,9 +45,9 @@ def serve(
         raise UserInputError(f"--every must be a positive number of seconds, got {every}")
     import uvicorn
 
+    from derivintel.app.report_providers import pipeline_provider, served_symbols
     from derivintel.web.app import create_app
     from derivintel.web.archive import ReportArchive
-    from derivintel.web.providers import pipeline_provider, served_symbols
 
     app = create_app(
         pipeline_provider(demo=demo),

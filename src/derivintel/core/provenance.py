@@ -59,12 +59,14 @@ class GapKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """Something the snapshot lacks: ``source`` and ``dataset`` name it, ``reason`` says why in words."""
+    """Something the snapshot lacks: ``source`` and ``dataset`` name it, ``reason`` says why in words, ``asset`` scopes
+    it to one asset (None: every asset, or not asset-specific). The report prints the scope as ``[asset]``."""
 
     source: str
     dataset: str
     kind: GapKind
     reason: str
+    asset: str | None = None
 
     @property
     def label(self) -> str:

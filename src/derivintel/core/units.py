@@ -25,10 +25,3 @@ def long_share_from_ratio(long_short_ratio: float) -> float:
     if long_short_ratio < 0:
         raise ValueError("long/short ratio cannot be negative")
     return long_short_ratio / (1.0 + long_short_ratio)
-
-
-def pct_change(new: float, old: float) -> float:
-    """Relative change as a fraction: ``new / old − 1``."""
-    if old == 0:
-        raise ZeroDivisionError("relative change from zero")
-    return new / old - 1.0

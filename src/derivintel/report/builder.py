@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from derivintel.app.analysis import Analyses
-from derivintel.core.result import Status
+from derivintel.assessment.analyze import Analyses
+from derivintel.core.result import Result, Status
 from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.report.charts import build_charts
 from derivintel.report.freshness import collect_freshness
 from derivintel.report.metric_book import MetricBook
-from derivintel.report.model import GapEntry, Report
+from derivintel.report.model import GapEntry, Metric, Phase, Report
 from derivintel.report.phases import (
     p01_macro,
     p02_structure,
@@ -26,8 +26,9 @@ from derivintel.report.phases import (
 from derivintel.report.phases.context import PhaseContext
 
 SYNTHETIC_BANNER = "SYNTHETIC DEMO DATA: generated offline by a seeded model, not market data. Do not trade on it."
-# Phases are built in dependency order (later phases reference earlier metrics in their text); printed by number.
-BUILD_ORDER = (
+# The phases, printed by number. Their order of building does not matter: every phase registers its metrics first, and
+# the text templates citing metrics (of any phase) are rendered after all phases are built (``_render``).
+PHASES = (
     p01_macro,
     p02_structure,
     p03_positioning,
@@ -60,7 +61,7 @@ def _limitations(snapshot: MarketSnapshot, analyses: Analyses) -> list[str]:
     if snapshot.synthetic:
         items.append(SYNTHETIC_BANNER)
     for gap in snapshot.gaps:
-        scope = f" [{gap.asset}]" if getattr(gap, "asset", None) else ""
+        scope = f" [{gap.asset}]" if gap.asset else ""
         items.append(f"Missing{scope}: {gap.label} ({gap.kind.value}): {gap.reason}")
     named = {
         "macro regime": analyses.macro,
@@ -70,18 +71,18 @@ def _limitations(snapshot: MarketSnapshot, analyses: Analyses) -> list[str]:
         "trade plan": analyses.plan,
     }
     for a in (analyses.primary, *analyses.secondary):
-        for name in (
-            "price",
-            "positioning",
-            "structure",
-            "options",
-            "liquidation_map",
-            "depth",
-            "stops",
-            "cascade_down",
-            "cascade_up",
-        ):
-            named[f"{a.asset} {name.replace('_', ' ')}"] = getattr(a, name)
+        per_asset: dict[str, Result] = {
+            "price": a.price,
+            "positioning": a.positioning,
+            "structure": a.structure,
+            "options": a.options,
+            "liquidation map": a.liquidation_map,
+            "depth": a.depth,
+            "stops": a.stops,
+            "cascade down": a.cascade_down,
+            "cascade up": a.cascade_up,
+        }
+        named.update({f"{a.asset} {name}": result for name, result in per_asset.items()})
     for name, result in named.items():
         if result.status is not Status.OK and result.reasons:
             items.append(f"{name} ({result.status.value}): {'; '.join(result.reasons)}")
@@ -93,6 +94,31 @@ def _limitations(snapshot: MarketSnapshot, analyses: Analyses) -> list[str]:
     return items
 
 
+def _render(book: MetricBook, phase: Phase) -> Phase:
+    """``phase`` with the templates of its headline, summary and reasoning filled in from the complete book; every
+    metric its tables cite must exist (``KeyError`` otherwise)."""
+    for table in phase.tables:
+        for c in (c for cells in table.rows for c in cells):
+            if c.text is not None and book.has_template(c.text):
+                raise ValueError(f"phase {phase.number}: a table cell holds a metric template; cite the metric")
+            if c.metric is not None and c.metric not in book:
+                raise KeyError(c.metric)
+    return phase.model_copy(
+        update={
+            "headline": book.render(phase.headline),
+            "summary": book.render(phase.summary),
+            "reasoning": book.render(phase.reasoning),
+        }
+    )
+
+
+def _by_phase(metrics: list[Metric], phases: list[Phase]) -> list[Metric]:
+    """``metrics`` grouped by the number of the phase that owns them, in registration order within a phase (the
+    same order whatever order the phases were built in)."""
+    number = {m.key: p.number for p in phases for m in p.metrics}
+    return sorted(metrics, key=lambda m: number.get(m.key, len(phases) + 1))
+
+
 def build_report(
     snapshot: MarketSnapshot,
     analyses: Analyses,
@@ -102,8 +128,9 @@ def build_report(
     """Assemble the ten phases, TL;DR, limitations, gaps and freshness into a ``Report``."""
     book = MetricBook(snapshot.primary, snapshot.as_of)
     ctx = PhaseContext(snapshot=snapshot, analyses=analyses, book=book)
-    phases = sorted((module.build(ctx) for module in BUILD_ORDER), key=lambda p: p.number)
-    tldr = book.text(TLDR.replace("{symbol}", snapshot.primary))
+    drafts = [module.build(ctx) for module in PHASES]  # every metric is registered once all phases are built
+    phases = sorted((_render(book, p) for p in drafts), key=lambda p: p.number)
+    tldr = book.render(book.text(TLDR.replace("{symbol}", snapshot.primary)))
     return Report(
         symbol=snapshot.primary,
         secondary=list(snapshot.secondary),
@@ -114,15 +141,12 @@ def build_report(
         tldr=tldr,
         phases=phases,
         data_limitations=_limitations(snapshot, analyses),
-        gaps=[
-            GapEntry(source=g.label, kind=g.kind.value, reason=g.reason, asset=getattr(g, "asset", None))
-            for g in snapshot.gaps
-        ],
+        gaps=[GapEntry(source=g.label, kind=g.kind.value, reason=g.reason, asset=g.asset) for g in snapshot.gaps],
         freshness=collect_freshness(snapshot),
         parameters={
             "dealer_scenario": analyses.settings.dealer_scenario.value,
             "risk_fraction": analyses.settings.risk_fraction,
             "cascade_shock_fraction": analyses.settings.cascade_shock_fraction,
         },
-        charts=build_charts(snapshot, analyses, book.all()),
+        charts=build_charts(snapshot, analyses, _by_phase(book.all(), phases)),
     )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from derivintel.app.analysis import Analyses
+from derivintel.assessment.analyze import Analyses
 from derivintel.core.result import Result
 from derivintel.core.timeutil import dt64_to_datetime, to_datetime64
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries

@@ -18,6 +18,9 @@ from derivintel.report.format import format_metric
 from derivintel.report.model import Cell, Metric, MetricValue, StatusName, Unit
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+(?:\.[a-z0-9_]+)+)\}")
+# ``text`` marks a template with these private-use characters until ``render`` fills it in.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_TEMPLATE = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
 
 
 def _clean(value: object) -> MetricValue:
@@ -112,19 +115,27 @@ class MetricBook:
         return format_metric(self._metrics[key], asset=self.asset)
 
     def text(self, template: str) -> str:
-        """Replace ``{key}`` placeholders with formatted metric values; unknown keys raise ``KeyError``."""
-        return _PLACEHOLDER.sub(lambda m: self.formatted(m.group(1)), template)
+        """``template`` marked for ``render``, which replaces its ``{key}`` placeholders with formatted metric values
+        once every phase has registered its metrics: a phase may cite any phase's metrics whatever the build order.
+        The marked string concatenates like any string."""
+        return f"{_OPEN}{template}{_CLOSE}"
+
+    def render(self, text: str) -> str:
+        """``text`` with each template marked by ``text`` filled in; unknown keys raise ``KeyError``."""
+        return _TEMPLATE.sub(lambda t: _PLACEHOLDER.sub(lambda m: self.formatted(m.group(1)), t.group(1)), text)
+
+    @staticmethod
+    def has_template(text: str) -> bool:
+        """Whether ``text`` still holds a template marked by ``text`` (not yet rendered)."""
+        return _OPEN in text or _CLOSE in text
 
     def cell(self, key: str) -> Cell:
-        if key not in self._metrics:
-            raise KeyError(key)
+        """A table cell citing metric ``key``, which may be registered later by another phase (the builder checks
+        every cited key once all phases are built)."""
         return Cell(metric=key)
 
     def take(self, keys: Iterable[str]) -> list[Metric]:
         return [self._metrics[k] for k in keys]
-
-    def with_prefix(self, *prefixes: str) -> list[Metric]:
-        return [m for k, m in self._metrics.items() if k.startswith(prefixes)]
 
     def all(self) -> list[Metric]:
         return list(self._metrics.values())

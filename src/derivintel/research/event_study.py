@@ -390,12 +390,6 @@ def study_frame(
     )
 
 
-def _flag(s: EventStats, superior: set[str], tested: list[str]) -> bool | None:
-    if s.signal not in tested or s.p_value is None:
-        return None
-    return s.signal in superior
-
-
 def _replace(s: EventStats, **changes: object) -> EventStats:
     from dataclasses import replace
 

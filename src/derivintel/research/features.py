@@ -13,7 +13,7 @@ feature uses only data known at ``t`` (bars closed by ``t``, settlements and sam
 - ``basis``: perp close / spot close − 1 on bars of the same interval closing at t (fraction).
 - ``long_share_<kind>``: latest long/short ratio as a long share, within max(2 h, interval) of t.
 - ``bias``: the report's bias label (bullish / bearish / neutral, None where not computable) from the live rules on
-  the evidence history provides (``research.bias_track``; perp grid only).
+  the evidence history provides (``research.bias_inputs``; perp grid only).
 - ``rr25_30d``: 30-day constant-maturity 25-delta risk reversal (IV fraction) of the latest stored option chain within
   1 day of t, from ``analytics.options.analyze_chain`` (computed only when asked for).
 
@@ -28,14 +28,22 @@ from datetime import datetime
 
 import numpy as np
 
-from derivintel.analytics.positioning.quadrant import classify_quadrant
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import dt64_to_datetime
-from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
+from derivintel.domain.series import CandleSeries
+from derivintel.research.bias_inputs import bias_labels
+from derivintel.research.vectors import (
+    DAY_MS,
+    HOUR_MS,
+    asof_index,
+    funding_zscore_vector,
+    oi_change_vector,
+    price_change_vector,
+    quadrant_labels,
+)
+from derivintel.research.vectors import epoch_ms as _ms
 from derivintel.store.history_store import HistoryStore
 
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
 FEATURE_WARMUP_MS = 31 * DAY_MS  # the longest look-back of a feature: the 30-day funding z-score window, plus a day
 NUMERIC_FEATURES = (
     "price_change_24h",
@@ -73,80 +81,6 @@ class FeatureFrame:
             return None
         idx = np.flatnonzero(ok)
         return dt64_to_datetime(self.ts[idx[0]]), dt64_to_datetime(self.ts[idx[-1]])
-
-
-def _ms(a: np.ndarray) -> np.ndarray:
-    return a.astype("datetime64[ms]").astype(np.int64)
-
-
-def asof_index(sample_ms: np.ndarray, at_ms: np.ndarray, tolerance_ms: float) -> np.ndarray:
-    """Per ``at``: index of the last sample ≤ at, or −1 when none lies within ``tolerance_ms``."""
-    i = np.searchsorted(sample_ms, at_ms, side="right") - 1
-    ok = i >= 0
-    ok[ok] = (at_ms[ok] - sample_ms[i[ok]]) <= tolerance_ms
-    return np.where(ok, i, -1)
-
-
-def funding_zscore_vector(
-    funding: FundingSeries, at_ms: np.ndarray, *, lookback_ms: int = 30 * DAY_MS, min_obs: int = 10
-) -> tuple[np.ndarray, np.ndarray]:
-    """(last settled per-hour rate, z-score vs settlements in (at − lookback, at]) per decision time; NaN when fewer
-    than ``min_obs`` settlements or zero spread. Sample std (ddof=1)."""
-    ts = _ms(funding.ts)
-    r = funding.rate_1h.astype(float)
-    fin = np.isfinite(r)
-    ts, r = ts[fin], r[fin]
-    cs = np.concatenate([[0.0], np.cumsum(r)])
-    cs2 = np.concatenate([[0.0], np.cumsum(r * r)])
-    end = np.searchsorted(ts, at_ms, side="right")
-    start = np.searchsorted(ts, at_ms - lookback_ms, side="right")
-    n = end - start
-    cur = np.where(end > 0, r[np.maximum(end - 1, 0)], np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (cs[end] - cs[start]) / n
-        var = (cs2[end] - cs2[start] - n * mean * mean) / (n - 1)
-        sd = np.sqrt(np.maximum(var, 0.0))
-        z = (cur - mean) / sd
-    spread_ok = sd > 1e-12 * np.maximum(np.abs(mean), 1e-12)
-    z = np.where((n >= min_obs) & spread_ok & (n >= 2), z, np.nan)
-    cur = np.where(n >= 1, cur, np.nan)
-    return cur, z
-
-
-def oi_change_vector(
-    oi: OpenInterestSeries, at_ms: np.ndarray, *, window_ms: int = 24 * HOUR_MS, max_lag_ms: int = 2 * HOUR_MS
-) -> np.ndarray:
-    """Coin-OI change (fraction) between the samples at or before ``at − window`` and ``at``; NaN when either end
-    has no sample within max(max_lag, sampling interval) or both ends are the same sample."""
-    ts = _ms(oi.ts)
-    tol = max(max_lag_ms, oi.interval_s * 1000)
-    j = asof_index(ts, at_ms, tol)
-    i = asof_index(ts, at_ms - window_ms, tol)
-    ok = (i >= 0) & (j >= 0) & (i != j)
-    out = np.full(len(at_ms), np.nan)
-    start = oi.oi_base[i[ok]]
-    out[ok] = np.where(start > 0, oi.oi_base[j[ok]] / start - 1.0, np.nan)
-    return out
-
-
-def price_change_vector(candles: CandleSeries, at_ms: np.ndarray, *, window_ms: int = 24 * HOUR_MS) -> np.ndarray:
-    """Close-to-close change over ``window`` using bar close times, tolerance max(2 h, bar length)."""
-    close_ms = _ms(candles.ts) + candles.interval_s * 1000
-    tol = max(2 * HOUR_MS, candles.interval_s * 1000)
-    j = asof_index(close_ms, at_ms, tol)
-    i = asof_index(close_ms, at_ms - window_ms, tol)
-    ok = (i >= 0) & (j >= 0) & (i != j)
-    out = np.full(len(at_ms), np.nan)
-    out[ok] = candles.close[j[ok]] / candles.close[i[ok]] - 1.0
-    return out
-
-
-def quadrant_labels(price_change: np.ndarray, oi_change: np.ndarray) -> np.ndarray:
-    """``classify_quadrant`` per row (object array of labels; None where either change is unknown)."""
-    out = np.full(len(price_change), None, dtype=object)
-    for k in np.flatnonzero(np.isfinite(price_change) & np.isfinite(oi_change)):
-        out[k] = classify_quadrant(float(price_change[k]), float(oi_change[k])).value
-    return out
 
 
 def _pick_grid(candles: list[CandleSeries], interval_s: int) -> CandleSeries | None:
@@ -243,8 +177,6 @@ def build_features(
         out[name] = np.where(np.isfinite(out[name]), out[name], vals)
     out["bias"] = np.full(len(at), None, dtype=object)
     if "bias" in wanted and grid.market == "perp":
-        from derivintel.research.bias_track import bias_labels  # bias_track builds on this module
-
         out["bias"] = bias_labels(grid, f, o)
     out["rr25_30d"] = _rr25_vector(store, asset, at, until) if "rr25_30d" in wanted else np.full(len(at), np.nan)
     return FeatureFrame(

@@ -337,6 +337,14 @@ def model_overlap(
 NOT_COLLECTED = "no observed positions: Hyperliquid accounts are not collected for this report"
 
 
+@dataclass(frozen=True, slots=True)
+class ObservedReading:
+    """The observed map and its overlap with the model run on the same venue, each missing with its own reason."""
+
+    observed_map: Result[ObservedLiquidationMap]
+    model_overlap: Result[ModelOverlap]
+
+
 def analyze_observed(
     observed: ObservedPositions | None,
     *,
@@ -345,22 +353,22 @@ def analyze_observed(
     oi_base: float | None,
     modelled_venue_map: Result[LiquidationMap],
     params: ObservedMapParams | None = None,
-) -> tuple[Result[ObservedLiquidationMap], Result[ModelOverlap]]:
+) -> ObservedReading:
     """The observed map and its overlap with ``modelled_venue_map`` (the model run on the SAME venue only), each
     missing with a reason when its inputs are."""
     params = params or ObservedMapParams()
     if observed is None:
-        return Result.missing(NOT_COLLECTED), Result.missing(NOT_COLLECTED)
+        return ObservedReading(Result.missing(NOT_COLLECTED), Result.missing(NOT_COLLECTED))
     if reference_price_usd is None:
-        return Result.missing("no reference price"), Result.missing("no reference price")
+        return ObservedReading(Result.missing("no reference price"), Result.missing("no reference price"))
     obs = build_observed_map(
         observed, as_of=as_of, reference_price_usd=reference_price_usd, oi_base=oi_base, params=params
     )
     if obs.value is None:
-        return obs, Result.missing(*obs.reasons)
+        return ObservedReading(obs, Result.missing(*obs.reasons))
     if modelled_venue_map.value is None:
         why = "; ".join(modelled_venue_map.reasons) or "no modelled map"
-        return obs, Result.missing(f"no modelled {observed.venue} map to compare: {why}")
+        return ObservedReading(obs, Result.missing(f"no modelled {observed.venue} map to compare: {why}"))
     overlap = model_overlap(obs.value, modelled_venue_map.value, tolerance_fraction=params.overlap_tolerance_fraction)
     sources = (*obs.sources, *modelled_venue_map.sources)
-    return obs, Result(overlap.value, overlap.status, overlap.reasons, overlap.params, sources)
+    return ObservedReading(obs, Result(overlap.value, overlap.status, overlap.reasons, overlap.params, sources))

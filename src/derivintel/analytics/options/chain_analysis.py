@@ -30,10 +30,10 @@ from derivintel.analytics.options.gex import (
     signed_gex,
     walls,
 )
-from derivintel.analytics.options.greeks import years_to_expiry
 from derivintel.analytics.options.maxpain import max_pain
 from derivintel.analytics.options.putcall import put_call
 from derivintel.analytics.options.skew import constant_maturity_iv, expiry_skew, otm_smile
+from derivintel.core.black76 import years_to_expiry
 from derivintel.core.result import Result
 from derivintel.core.timeutil import DAY_S, dt64_to_datetime, to_datetime64, utc
 from derivintel.domain.options import OptionChain

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from derivintel.analytics.options.greeks import norm_pdf
+from derivintel.core.black76 import norm_pdf
 from derivintel.core.result import Result
 
 FLIP_LEVELS = 60

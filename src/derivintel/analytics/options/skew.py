@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derivintel.analytics.options.greeks import black76_d1, norm_cdf
+from derivintel.core.black76 import black76_d1, norm_cdf
 from derivintel.core.result import Result
 
 

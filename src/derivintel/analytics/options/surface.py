@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derivintel.analytics.options.greeks import black76_d1, black76_price, norm_cdf, norm_pdf
 from derivintel.analytics.options.skew import constant_maturity_iv
+from derivintel.core.black76 import black76_d1, black76_price, norm_cdf, norm_pdf
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from derivintel.analytics.options.greeks import black76_greeks, years_to_expiry
+from derivintel.core.black76 import black76_greeks, years_to_expiry
 from derivintel.core.result import Result
 from derivintel.core.timeutil import DAY_S, to_datetime64, utc
 from derivintel.domain.option_trades import OptionTrades

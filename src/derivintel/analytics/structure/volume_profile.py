@@ -49,10 +49,6 @@ class VolumeProfile:
     lvn_usd: tuple[float, ...]
     smoothing_bins: int
 
-    @property
-    def bin_centres_usd(self) -> np.ndarray:
-        return 0.5 * (self.bin_edges_usd[:-1] + self.bin_edges_usd[1:])
-
 
 def distribute_volume(low: np.ndarray, high: np.ndarray, volume: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Volume per bin (``len(edges) − 1`` bins) with each bar's volume uniform in price over ``[low, high]``.

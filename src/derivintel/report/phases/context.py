@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from derivintel.app.analysis import Analyses
+from derivintel.assessment.analyze import Analyses
 from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.report.metric_book import MetricBook, text_cell
 from derivintel.report.model import Cell, Phase, StatusName, Table
@@ -59,8 +59,3 @@ def make_phase(
         metrics=ctx.book.take(keys),
         status=status_of(ctx.book, keys),
     )
-
-
-def missing_note(result) -> str:
-    """The reasons of a missing result, for a metric note."""
-    return "; ".join(result.reasons) or "insufficient data"

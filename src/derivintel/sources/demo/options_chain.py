@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from derivintel.analytics.options.greeks import norm_cdf
+from derivintel.core.black76 import norm_cdf
 from derivintel.domain.options import OptionChain
 from derivintel.sources.demo.profiles import ASSETS, demo_source
 from derivintel.sources.demo.timeline import Timeline, ms_to_dt64

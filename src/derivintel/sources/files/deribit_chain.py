@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from derivintel.analytics.options.greeks import SECONDS_PER_YEAR, implied_vol, norm_pdf
+from derivintel.core.black76 import SECONDS_PER_YEAR, implied_vol, norm_pdf
 from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms, to_datetime64, utc

@@ -7,8 +7,13 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from derivintel.analytics.liquidity import (
+    CascadeExposure,
+    CascadeRange,
+    DepthMap,
+    LiquidationMap,
     LiquidationMapParams,
     ReferenceLevel,
+    StopClusterMap,
     book_depth,
     build_liquidation_map,
     cascade_exposure,
@@ -16,17 +21,23 @@ from derivintel.analytics.liquidity import (
     simulate_cascade,
     stop_clusters,
 )
-from derivintel.analytics.liquidity.map_accuracy import current_map_accuracy
-from derivintel.analytics.liquidity.observed_map import NOT_COLLECTED, analyze_observed
-from derivintel.analytics.liquidity.realised import realised_liquidations
-from derivintel.analytics.macro import analyze_macro
+from derivintel.analytics.liquidity.map_accuracy import MapAccuracy, current_map_accuracy
+from derivintel.analytics.liquidity.observed_map import (
+    NOT_COLLECTED,
+    ModelOverlap,
+    ObservedLiquidationMap,
+    ObservedReading,
+    analyze_observed,
+)
+from derivintel.analytics.liquidity.realised import RealisedLiquidations, realised_liquidations
+from derivintel.analytics.macro import MacroRegime, analyze_macro
 from derivintel.analytics.macro.correlation import DailySeries
-from derivintel.analytics.options import DealerScenario, analyze_chain
-from derivintel.analytics.options.surface import SmileInput, build_surface
-from derivintel.analytics.positioning import analyze_positioning
+from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
+from derivintel.analytics.options.surface import SmileInput, VolSurface, build_surface
+from derivintel.analytics.positioning import Positioning, analyze_positioning
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
-from derivintel.analytics.realised_vol import realised_vol
-from derivintel.analytics.structure import analyze_structure
+from derivintel.analytics.realised_vol import RealisedVol, realised_vol
+from derivintel.analytics.structure import StructureAnalysis, analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
@@ -67,31 +78,32 @@ UNCALIBRATED = Calibration(
 )
 
 
-OBSERVED_NOT_COLLECTED: Result = Result.missing(NOT_COLLECTED)
+OBSERVED_NOT_COLLECTED: Result[ObservedLiquidationMap] = Result.missing(NOT_COLLECTED)
+OVERLAP_NOT_COLLECTED: Result[ModelOverlap] = Result.missing(NOT_COLLECTED)
 
 
 @dataclass(frozen=True, eq=False)
 class AssetAnalyses:
-    """Every analytic result for one asset."""
+    """Every analytic result for one asset, each typed by the analytic that produced it."""
 
     asset: str
     price: Result[PriceReference]
-    positioning: Result
-    structure: Result
-    options: Result
-    liquidation_map: Result
-    depth: Result
-    stops: Result
-    exposure: Result
-    cascade_down: Result
-    cascade_up: Result
-    realised: Result
-    surface: Result
-    realised_vol_7d: Result
-    realised_vol_30d: Result
-    map_accuracy: Result = field(default=Result.missing("map accuracy not computed"))
-    observed_map: Result = OBSERVED_NOT_COLLECTED
-    model_overlap: Result = OBSERVED_NOT_COLLECTED
+    positioning: Result[Positioning]
+    structure: Result[StructureAnalysis]
+    options: Result[ChainAnalysis]
+    liquidation_map: Result[LiquidationMap]
+    depth: Result[DepthMap]
+    stops: Result[StopClusterMap]
+    exposure: Result[CascadeExposure]
+    cascade_down: Result[CascadeRange]
+    cascade_up: Result[CascadeRange]
+    realised: Result[RealisedLiquidations]
+    surface: Result[VolSurface]
+    realised_vol_7d: Result[RealisedVol]
+    realised_vol_30d: Result[RealisedVol]
+    map_accuracy: Result[MapAccuracy] = field(default=Result.missing("map accuracy not computed"))
+    observed_map: Result[ObservedLiquidationMap] = OBSERVED_NOT_COLLECTED
+    model_overlap: Result[ModelOverlap] = OVERLAP_NOT_COLLECTED
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +112,7 @@ class Analyses:
 
     primary: AssetAnalyses
     secondary: tuple[AssetAnalyses, ...]
-    macro: Result
+    macro: Result[MacroRegime]
     bias: Result[BiasCall]
     crowding: Result[CrowdingCall]
     squeeze: Result[SqueezeHeuristic]
@@ -122,10 +134,6 @@ def _with_reasons(result: Result, extra: Result) -> Result:
         reasons=(*result.reasons, *extra.reasons),
         partial=bool(result.reasons or extra.reasons),
     )
-
-
-def _value(result: Result, attr: str):
-    return getattr(result.value, attr, None) if result.value is not None else None
 
 
 def _band(depth, band: float):
@@ -151,6 +159,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     as_of = snapshot.as_of
     price = reference_price(data, as_of=as_of)
     positioning = analyze_positioning(data, as_of=as_of)
+    pos = positioning.value
     hourly = data.candles_for(market="perp", interval_s=HOUR_S) or data.candles_for(market="perp")
     if hourly is None:
         structure = Result.missing("no perp candles for this asset")
@@ -158,10 +167,10 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         structure = analyze_structure(
             hourly,
             as_of=as_of,
-            oi_change_7d_fraction=_value(positioning, "oi_change_7d_fraction"),
-            funding_1h=_value(positioning, "funding_oi_weighted_1h"),
-            perp_cvd_7d_base=_value(positioning, "cvd_perp_7d_base"),
-            spot_cvd_7d_base=_value(positioning, "cvd_spot_7d_base"),
+            oi_change_7d_fraction=pos.oi_change_7d_fraction if pos is not None else None,
+            funding_1h=pos.funding_oi_weighted_1h if pos is not None else None,
+            perp_cvd_7d_base=pos.cvd_perp_7d_base if pos is not None else None,
+            spot_cvd_7d_base=pos.cvd_spot_7d_base if pos is not None else None,
         )
     spot = price.value.price_usd if price.value else None
     if data.options is None:
@@ -231,14 +240,14 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     no_candles = Result.missing("no perp candles for this asset")
     rv7 = realised_vol(hourly, as_of=as_of, window=timedelta(days=7)) if hourly is not None else no_candles
     rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
-    observed, overlap = _observed(data, spot, hourly, as_of)
+    observed = _observed(data, spot, hourly, as_of)
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
-        surface, rv7, rv30, accuracy, observed_map=observed, model_overlap=overlap,
+        surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
     )  # fmt: skip
 
 
-def _observed(data: AssetData, spot: float | None, hourly, as_of) -> tuple[Result, Result]:
+def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedReading:
     """Observed Hyperliquid liquidation levels, and their overlap with the model run on Hyperliquid alone."""
     if data.observed_positions is None or spot is None:
         return analyze_observed(
@@ -282,8 +291,16 @@ def _btc_daily_close(snapshot: MarketSnapshot) -> DailySeries | None:
     return daily_closes(candles, until=snapshot.as_of)
 
 
-def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
-    """``(entry levels, target levels)`` for the trade plan, named, USD.
+@dataclass(frozen=True, slots=True)
+class PlanLevels:
+    """The trade plan's candidate levels, named, USD."""
+
+    entries: list[Level]
+    targets: list[Level]
+
+
+def _plan_levels(a: AssetAnalyses) -> PlanLevels:
+    """Entry and target levels for the trade plan, named, USD.
 
     Entries are support/resistance a side trades against: AVWAPs, value area (POC, VAH, VAL), options walls.
     Targets are liquidity in a side's direction: untouched highs/lows with resting stops (phase 4) and the nearest
@@ -316,20 +333,20 @@ def _plan_levels(a: AssetAnalyses) -> tuple[list[Level], list[Level]]:
         for cluster, words in ((lmap.nearest_long_cluster, "long"), (lmap.nearest_short_cluster, "short")):
             if cluster is not None:
                 targets.append(Level(cluster.price_usd, f"modelled {words}-liquidation cluster"))
-    return entries, targets
+    return PlanLevels(entries, targets)
 
 
-def bias_signals(primary: AssetAnalyses, macro: Result) -> dict[str, float | str | None]:
+def bias_signals(primary: AssetAnalyses, macro: Result[MacroRegime]) -> dict[str, float | str | None]:
     """The bias inputs (``synthesis.bias`` signal names) read from the primary asset's analytics and macro."""
     pos = primary.positioning.value
     quarter = primary.structure.value.avwap.get("quarter") if primary.structure.value else None
     price = primary.price.value.price_usd if primary.price.value else None
     opts = primary.options.value
     return {
-        "macro.regime": _value(macro, "regime"),
+        "macro.regime": macro.value.regime if macro.value is not None else None,
         "positioning.quadrant": pos.quadrant.quadrant.value if pos and pos.quadrant else None,
-        "positioning.funding_zscore": _value(primary.positioning, "funding_zscore_30d"),
-        "positioning.cvd_perp_24h_usd": _value(primary.positioning, "cvd_perp_24h_usd"),
+        "positioning.funding_zscore": pos.funding_zscore_30d if pos is not None else None,
+        "positioning.cvd_perp_24h_usd": pos.cvd_perp_24h_usd if pos is not None else None,
         "structure.price_vs_avwap_quarter": (price / quarter.vwap_usd - 1.0) if (price and quarter) else None,
         AVWAP_QUARTER_BARS: quarter.bars_used if quarter else None,
         "options.rr25": opts.all_expiries.rr25_30d if opts else None,
@@ -351,14 +368,14 @@ def analyze_snapshot(
     bias = decide_bias(signals)
     ls = {(r.venue, r.kind.value): r.long_share for r in pos.long_short} if pos else {}
     crowding = crowded_side(
-        funding_zscore=_value(primary.positioning, "funding_zscore_30d"),
-        funding_1h=_value(primary.positioning, "funding_oi_weighted_1h"),
+        funding_zscore=pos.funding_zscore_30d if pos is not None else None,
+        funding_1h=pos.funding_oi_weighted_1h if pos is not None else None,
         long_share_accounts=ls.get(("binance-usdm", "global_accounts")),
         long_share_top_positions=ls.get(("binance-usdm", "top_positions")),
     )
     exposure = primary.exposure.value
     squeeze = squeeze_heuristic(
-        crowding_score=_value(crowding, "score"),
+        crowding_score=crowding.value.score if crowding.value is not None else None,
         long_liq_within_2pct_usd=exposure.long_below_usd.get(0.02) if exposure else None,
         short_liq_within_2pct_usd=exposure.short_above_usd.get(0.02) if exposure else None,
     )
@@ -380,15 +397,15 @@ def analyze_snapshot(
         if price
         else Result.missing("no reference price")
     )
-    entry_levels, target_levels = _plan_levels(primary)
+    levels = _plan_levels(primary)
     atr = primary.structure.value.atr_usd if primary.structure.value else None
     plan = (
         build_trade_plan(
             price_usd=price,
             atr_usd=atr,
-            entry_levels=entry_levels,
-            target_levels=target_levels,
-            bias=_value(bias, "bias"),
+            entry_levels=levels.entries,
+            target_levels=levels.targets,
+            bias=bias.value.bias if bias.value is not None else None,
             params=replace(options.plan, risk_fraction=options.risk_fraction),
         )
         if price

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivintel.analytics.options.greeks import (
+from derivintel.core.black76 import (
     MIN_T_YEARS,
     SECONDS_PER_YEAR,
     black76_greeks,
@@ -177,7 +177,7 @@ def test_implied_vol_nan_below_intrinsic() -> None:
 
 def test_norm_cdf_agrees_with_scipy_ndtr_to_an_ulp():
     special = pytest.importorskip("scipy.special")
-    from derivintel.analytics.options.greeks import norm_cdf
+    from derivintel.core.black76 import norm_cdf
 
     x = np.concatenate(
         [np.random.default_rng(0).standard_normal(200_000) * 5, np.linspace(-40, 40, 8001), [0.0, -0.0, 38.5, -38.5]]
@@ -187,7 +187,7 @@ def test_norm_cdf_agrees_with_scipy_ndtr_to_an_ulp():
 
 
 def test_norm_cdf_shapes_and_special_values():
-    from derivintel.analytics.options.greeks import norm_cdf
+    from derivintel.core.black76 import norm_cdf
 
     assert norm_cdf(0.0) == 0.5
     assert np.ndim(norm_cdf(1.0)) == 0

@@ -69,13 +69,6 @@ def black76_d1(forward_usd, strike_usd, t_years, iv) -> np.ndarray:
     return (np.log(np.divide(forward_usd, strike_usd)) + 0.5 * sig_sqrt_t * sig_sqrt_t) / sig_sqrt_t
 
 
-def black76_gamma(forward_usd, strike_usd, t_years, iv) -> np.ndarray:
-    """Gamma per USD of forward: ``φ(d1)/(F σ √T)`` (the same for calls and puts)."""
-    sig_sqrt_t = np.asarray(iv, dtype=float) * np.sqrt(t_years)
-    d1 = (np.log(np.divide(forward_usd, strike_usd)) + 0.5 * sig_sqrt_t * sig_sqrt_t) / sig_sqrt_t
-    return norm_pdf(d1) / (np.asarray(forward_usd, dtype=float) * sig_sqrt_t)
-
-
 def black76_price(forward_usd, strike_usd, t_years, iv, is_call) -> np.ndarray:
     """Black-76 option value in USD with r = 0 (call ``F N(d1) − K N(d2)``, put ``K N(−d2) − F N(−d1)``)."""
     f = np.asarray(forward_usd, dtype=float)

@@ -1,4 +1,7 @@
-"""A ready-made demo dashboard app (synthetic data), e.g. ``uvicorn --factory derivintel.web.demo:create_demo_app``."""
+"""A ready-made demo dashboard app (synthetic data).
+
+Run it with ``uvicorn --factory derivintel.app.web_demo:create_demo_app``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ import os
 
 from fastapi import FastAPI
 
+from derivintel.app.report_providers import demo_provider, served_symbols
 from derivintel.web.app import create_app
-from derivintel.web.providers import demo_provider, served_symbols
 
 REFRESH_ENV = "DERIVINTEL_DEMO_REFRESH_S"
 
