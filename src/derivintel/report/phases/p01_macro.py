@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.report.phases.record_section import RecordRow, record_metrics, record_sentence
 
 # (component, metric key, label, value unit, change unit)
 COMPONENTS = (
@@ -120,71 +121,44 @@ def build(ctx: PhaseContext) -> Phase:
 
 def _record_metrics(ctx: PhaseContext) -> list[str]:
     """The macro regime call's measured record (research/macro_record.py), or its absence with the reason."""
-    b = ctx.book
-    rec = ctx.analyses.calibration.macro_regime_record
-    v = rec.value
-    interval = None
-    if v is not None and v.difference is not None:
-        interval = (
-            f"{v.ci_level:.0%} interval {v.ci_low:+.2%} to {v.ci_high:+.2%}; weekly calls {v.first_call} to "
-            f"{v.last_call}; {v.n_neutral} neutral calls not compared"
-        )
-    return [
-        b.add_result("macro.record.n_risk_on", "Macro record: risk-on calls", rec, v.n_risk_on if v else None, "count"),
-        b.add_result(
-            "macro.record.n_risk_off", "Macro record: risk-off calls", rec, v.n_risk_off if v else None, "count"
-        ),
-        b.add_result(
+    rows = (
+        RecordRow("macro.record.n_risk_on", "Macro record: risk-on calls", lambda v: v.n_risk_on, "count"),
+        RecordRow("macro.record.n_risk_off", "Macro record: risk-off calls", lambda v: v.n_risk_off, "count"),
+        RecordRow(
             "macro.record.return_risk_on",
             "Mean next-week BTC log return after risk on",
-            rec,
-            v.mean_return_risk_on if v else None,
+            lambda v: v.mean_return_risk_on,
             "fraction",
         ),
-        b.add_result(
+        RecordRow(
             "macro.record.return_risk_off",
             "Mean next-week BTC log return after risk off",
-            rec,
-            v.mean_return_risk_off if v else None,
+            lambda v: v.mean_return_risk_off,
             "fraction",
         ),
-        b.add_result(
+        RecordRow(
             "macro.record.return_base",
             "Mean next-week BTC log return, every call",
-            rec,
-            v.base_mean_return if v else None,
+            lambda v: v.base_mean_return,
             "fraction",
         ),
-        b.add(
-            "macro.record.difference",
-            "Risk on minus risk off, mean next-week BTC log return",
-            v.difference if v else None,
-            "fraction",
-            sources=rec.sources if v is not None and v.difference is not None else (),
-            note=interval or "; ".join(rec.reasons) or None,
-        ),
-    ]
+    )
+    difference = RecordRow(
+        "macro.record.difference",
+        "Risk on minus risk off, mean next-week BTC log return",
+        lambda v: v.difference,
+        "fraction",
+    )
+    return record_metrics(ctx.book, ctx.analyses.calibration.macro_regime_record, rows, difference)
 
 
 def _record_sentence(ctx: PhaseContext) -> str:
-    rec = ctx.analyses.calibration.macro_regime_record
-    v = rec.value
-    if v is None:
-        return "The regime rule has no measured record in this report (" + "; ".join(rec.reasons) + ")."
-    if v.difference is None:
-        return "The regime rule's record is too thin to measure (" + "; ".join(rec.reasons) + ")."
-    verdict = (
-        "risk-on weeks were followed by better BTC returns than risk-off weeks"
-        if v.ci_low > 0
-        else "the record does not separate the regimes: the interval includes zero, so the regime is a reading of "
-        "the factors, not a forecast"
-    )
-    return (
-        ctx.book.text(
-            "Measured record: {macro.record.n_risk_on} risk-on and {macro.record.n_risk_off} risk-off weekly "
-            "calls; mean next-week BTC return {macro.record.return_risk_on} after risk on, "
-            "{macro.record.return_risk_off} after risk off (difference {macro.record.difference}); "
-        )
-        + verdict
-        + "."
+    return record_sentence(
+        ctx.book,
+        ctx.analyses.calibration.macro_regime_record,
+        "regime rule",
+        "Measured record: {macro.record.n_risk_on} risk-on and {macro.record.n_risk_off} risk-off weekly calls; mean "
+        "next-week BTC return {macro.record.return_risk_on} after risk on, {macro.record.return_risk_off} after risk "
+        "off (difference {macro.record.difference}); ",
+        "risk-on weeks were followed by better BTC returns than risk-off weeks",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.report.phases.record_section import RecordRow, record_metrics, record_sentence
 
 
 def build(ctx: PhaseContext) -> Phase:
@@ -70,75 +71,43 @@ def build(ctx: PhaseContext) -> Phase:
 
 def _regime_record(ctx: PhaseContext) -> list[str]:
     """The regime call's measured record (research/dealer_regime.py), or its absence with the reason."""
-    b = ctx.book
-    rec = ctx.analyses.calibration.dealer_regime_record
-    v = rec.value
-    interval = None
-    if v is not None and v.difference is not None:
-        interval = (
-            f"{v.ci_level:.0%} interval {v.ci_low:+.2%} to {v.ci_high:+.2%}; calls {v.first_call} to {v.last_call}"
-        )
-    return [
-        b.add_result(
-            "mm.regime_record.n_dampening", "Regime record: dampening calls", rec, v.n_dampening if v else None, "count"
+    rows = (
+        RecordRow("mm.regime_record.n_dampening", "Regime record: dampening calls", lambda v: v.n_dampening, "count"),
+        RecordRow(
+            "mm.regime_record.n_amplifying", "Regime record: amplifying calls", lambda v: v.n_amplifying, "count"
         ),
-        b.add_result(
-            "mm.regime_record.n_amplifying",
-            "Regime record: amplifying calls",
-            rec,
-            v.n_amplifying if v else None,
-            "count",
-        ),
-        b.add_result(
+        RecordRow(
             "mm.regime_record.move_dampening",
             "Mean 3d absolute move after dampening",
-            rec,
-            v.mean_abs_move_dampening if v else None,
+            lambda v: v.mean_abs_move_dampening,
             "share",
         ),
-        b.add_result(
+        RecordRow(
             "mm.regime_record.move_amplifying",
             "Mean 3d absolute move after amplifying",
-            rec,
-            v.mean_abs_move_amplifying if v else None,
+            lambda v: v.mean_abs_move_amplifying,
             "share",
         ),
-        b.add_result(
-            "mm.regime_record.move_base",
-            "Mean 3d absolute move, all windows",
-            rec,
-            v.base_mean_abs_move if v else None,
-            "share",
+        RecordRow(
+            "mm.regime_record.move_base", "Mean 3d absolute move, all windows", lambda v: v.base_mean_abs_move, "share"
         ),
-        b.add(
-            "mm.regime_record.difference",
-            "Amplifying minus dampening, mean 3d absolute move",
-            v.difference if v else None,
-            "fraction",
-            sources=rec.sources if v is not None and v.difference is not None else (),
-            note=interval or "; ".join(rec.reasons) or None,
-        ),
-    ]
+    )
+    difference = RecordRow(
+        "mm.regime_record.difference",
+        "Amplifying minus dampening, mean 3d absolute move",
+        lambda v: v.difference,
+        "fraction",
+    )
+    return record_metrics(ctx.book, ctx.analyses.calibration.dealer_regime_record, rows, difference)
 
 
 def _record_sentence(ctx: PhaseContext) -> str:
-    rec = ctx.analyses.calibration.dealer_regime_record
-    v = rec.value
-    if v is None:
-        return "The regime call has no measured record in this report (" + "; ".join(rec.reasons) + ")."
-    if v.difference is None:
-        return "The regime call's record is too thin to measure (" + "; ".join(rec.reasons) + ")."
-    verdict = (
-        "dampening calls were followed by smaller moves than amplifying calls"
-        if v.ci_low > 0
-        else "the record does not separate the regimes: the interval includes zero"
-    )
-    return (
-        ctx.book.text(
-            "Measured record: {mm.regime_record.n_dampening} dampening and {mm.regime_record.n_amplifying} amplifying "
-            "calls; mean 3d absolute move {mm.regime_record.move_dampening} after dampening, "
-            "{mm.regime_record.move_amplifying} after amplifying (difference {mm.regime_record.difference}); "
-        )
-        + verdict
-        + "."
+    return record_sentence(
+        ctx.book,
+        ctx.analyses.calibration.dealer_regime_record,
+        "regime call",
+        "Measured record: {mm.regime_record.n_dampening} dampening and {mm.regime_record.n_amplifying} amplifying "
+        "calls; mean 3d absolute move {mm.regime_record.move_dampening} after dampening, "
+        "{mm.regime_record.move_amplifying} after amplifying (difference {mm.regime_record.difference}); ",
+        "dampening calls were followed by smaller moves than amplifying calls",
     )
