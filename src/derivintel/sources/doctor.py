@@ -28,10 +28,10 @@ from derivintel.core.errors import SourceError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.snapshot import AssetData
 from derivintel.sources import registry
-from derivintel.sources.http import RawResponse
 from derivintel.sources.live import Key, assemble_partial
 from derivintel.sources.okx import endpoints as okx_ep
 from derivintel.sources.payload import Where, load_json, to_float
+from derivintel.sources.wire import RawResponse
 
 # Relative tolerance between two figures of the SAME payload and instant (rounding only).
 SAME_PAYLOAD_RTOL = 0.01

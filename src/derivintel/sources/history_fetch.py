@@ -33,15 +33,18 @@ from derivintel.core.timeutil import to_ms
 from derivintel.domain.assets import normalise_asset
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
 from derivintel.sources import registry
+from derivintel.sources.assembly import gap_kind
 from derivintel.sources.binance import endpoints as binance_ep
 from derivintel.sources.binance import parse as binance
 from derivintel.sources.bybit import parse as bybit
 from derivintel.sources.config import SourceConfig
 from derivintel.sources.declarations import Endpoint
-from derivintel.sources.http import HttpFetcher, RawResponse, RequestSpec
+from derivintel.sources.http import HttpFetcher
 from derivintel.sources.okx import endpoints as okx_ep
 from derivintel.sources.okx import parse as okx
 from derivintel.sources.payload import spacing_intervals_hours
+from derivintel.sources.plan import build_request
+from derivintel.sources.wire import RawResponse, RequestSpec
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
@@ -281,16 +284,13 @@ async def fetch_history(
         binance_interval: float | None = None
         if any(p.dataset == "fundingRate" and p.provider == "binance-usdm" for p in todo):
             try:
-                raw = await fetcher.fetch(
-                    registry.build_request(("binance-usdm", "fundingInfo", None), config, end=end)
-                )
+                raw = await fetcher.fetch(build_request(("binance-usdm", "fundingInfo", None), config, end=end))
                 intervals = binance.parse_funding_intervals(raw.body)
                 binance_interval = binance.funding_interval_hours(intervals, binance_ep.USDM.symbol(asset))
             except SourceError as exc:
-                kind = {"blocked": GapKind.BLOCKED, "bad_payload": GapKind.BAD_PAYLOAD}.get(
-                    exc.kind, GapKind.UNAVAILABLE
+                gaps.append(
+                    Gap("binance-usdm", "fundingRate", gap_kind(exc), f"{asset}: fundingInfo failed: {exc.message}")
                 )
-                gaps.append(Gap("binance-usdm", "fundingRate", kind, f"{asset}: fundingInfo failed: {exc.message}"))
                 todo = [p for p in todo if not (p.provider == "binance-usdm" and p.dataset == "fundingRate")]
 
         async def one(spec: RequestSpec, parse: Callable[[RawResponse], HistorySeries]) -> HistorySeries | str | None:
