@@ -41,7 +41,7 @@ def _fetcher(client: httpx.AsyncClient, config, *, limited: bool) -> HttpFetcher
         client=client,
         config=config,
         rate_limits={n: p.rate_limit if limited else UNLIMITED for n, p in registry.PROVIDERS.items()},
-        retry_markers={n: p.retry_markers for n, p in registry.PROVIDERS.items()},
+        error_codes={n: p.error_codes for n, p in registry.PROVIDERS.items()},
     )
 
 

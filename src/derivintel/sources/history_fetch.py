@@ -279,7 +279,7 @@ async def fetch_history(
             client=client,
             config=config,
             rate_limits={n: p.rate_limit for n, p in registry.PROVIDERS.items()},
-            retry_markers={n: p.retry_markers for n, p in registry.PROVIDERS.items()},
+            error_codes={n: p.error_codes for n, p in registry.PROVIDERS.items()},
         )
         binance_interval: float | None = None
         if any(p.dataset == "fundingRate" and p.provider == "binance-usdm" for p in todo):

@@ -1,10 +1,11 @@
 """Fetch layer: asyncio + httpx with per-request timeouts, jittered retries, ``Retry-After``, per-provider rate
 limits and error classification. Every HTTP response (including failed attempts) is recorded as a ``RawResponse``.
 
-Classification (``core/errors.py``): timeouts, transport errors, 429, 5xx and declared rate-limit bodies are
-retried, then raise ``RetryableSourceError``; a keyed provider's 401/403 raises ``RejectedKeyError`` and
-451/403/418 raise ``BlockedSourceError`` at once; other non-2xx raise ``SourceError``. Every error carries its
-provider, dataset, HTTP status and Retry-After as fields.
+Classification (``core/errors.py``): timeouts, transport errors, 429, 5xx and a venue's retryable error codes
+(``Provider.error_codes``) are retried, then raise ``RetryableSourceError``; a keyed provider's 401/403 raises
+``RejectedKeyError`` and 451/403/418 raise ``BlockedSourceError`` at once; a venue error code mapped to another
+class raises that class; other non-2xx raise ``SourceError``. Every error carries its provider, dataset, HTTP
+status and Retry-After as fields.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import httpx
 
 from derivintel.core.errors import BlockedSourceError, RejectedKeyError, RetryableSourceError, SourceError
 from derivintel.sources.config import SourceConfig
-from derivintel.sources.declarations import RateLimit
+from derivintel.sources.declarations import ErrorCodes, RateLimit
 from derivintel.sources.wire import BLOCKED_STATUS, REJECTED_KEY_STATUS, RawResponse, RequestSpec
 
 
@@ -76,13 +77,6 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, seconds)
 
 
-def _has_marker(body: bytes, markers: tuple[str, ...]) -> bool:
-    if not markers:
-        return False
-    head = body[:512].decode("utf-8", "replace").replace(" ", "")
-    return any(m in head for m in markers)
-
-
 @dataclass
 class HttpFetcher:
     """Performs ``RequestSpec``s with retries and rate limits; ``responses`` collects every HTTP answer."""
@@ -90,7 +84,7 @@ class HttpFetcher:
     client: httpx.AsyncClient
     config: SourceConfig
     rate_limits: Mapping[str, RateLimit]
-    retry_markers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    error_codes: Mapping[str, ErrorCodes | None] = field(default_factory=dict)
     # Keyed providers → the env var holding the key: their 401/403 raises ``RejectedKeyError`` (named in the message).
     key_env: Mapping[str, str] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
@@ -169,13 +163,13 @@ class HttpFetcher:
                 if raw.status in BLOCKED_STATUS:
                     message = f"HTTP {raw.status}: blocked from this location (not retried)"
                     raise BlockedSourceError(source, message, **fields)
-                if raw.ok and not _has_marker(raw.body, self.retry_markers.get(spec.provider, ())):
+                codes = self.error_codes.get(spec.provider)
+                hit = None if codes is None else codes.classify(raw.body)
+                if hit is not None and not issubclass(hit[1], RetryableSourceError):
+                    raise hit[1](source, f"HTTP {raw.status}: venue error code {hit[0]} (not retried)", **fields)
+                if raw.ok and hit is None:
                     return raw
-                if (
-                    raw.status == 429
-                    or raw.status >= 500
-                    or _has_marker(raw.body, self.retry_markers.get(spec.provider, ()))
-                ):
+                if raw.status == 429 or raw.status >= 500 or hit is not None:
                     last_reason = f"HTTP {raw.status}" + (" (rate limited)" if raw.status == 429 else "")
                     last_status = raw.status
                     after = retry_after_seconds(raw.headers)

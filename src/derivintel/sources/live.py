@@ -181,7 +181,7 @@ async def fetch_raw(
             client=client,
             config=config,
             rate_limits={n: p.rate_limit for n, p in registry.ALL_PROVIDERS.items()},
-            retry_markers={n: p.retry_markers for n, p in registry.ALL_PROVIDERS.items()},
+            error_codes={n: p.error_codes for n, p in registry.ALL_PROVIDERS.items()},
             key_env=registry.KEYED_SOURCES,
         )
 

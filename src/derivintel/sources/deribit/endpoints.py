@@ -6,8 +6,11 @@ option prices in coin; perpetual/inverse-future ``open_interest`` in USD, option
 
 from __future__ import annotations
 
+from derivintel.core.errors import RetryableSourceError
 from derivintel.domain.assets import OPTION_ASSETS
-from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+from derivintel.sources.declarations import Endpoint, ErrorCodes, Provider, RateLimit
+
+RATE_LIMIT_ERROR_CODE = 10028
 
 PROVIDER = Provider(
     name="deribit",
@@ -18,10 +21,9 @@ PROVIDER = Provider(
     coin_template="{asset}",
     funding_interval_hours=8.0,  # funding_8h is an 8h-equivalent rate
     doc_url="https://docs.deribit.com/",
-    retry_markers=('"code":10028',),
+    error_codes=ErrorCodes("code", {str(RATE_LIMIT_ERROR_CODE): RetryableSourceError}),  # too_many_requests
 )
 
-RATE_LIMIT_ERROR_CODE = 10028
 DVOL_RESOLUTION_S = 3600
 _OPT = frozenset(OPTION_ASSETS)
 
