@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,3 +134,45 @@ def literal_items(template: Mapping[str, Any] | None) -> dict[str, Any]:
         elif not (isinstance(value, str) and "{" in value):
             out[key] = value
     return out
+
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """How one history dataset pages, and how its pages parse (declared per venue in ``<venue>/history.py``).
+
+    ``page_size`` rows per request at most ``min_step_ms`` apart give the window width. ``lo_param``/``hi_param``
+    carry the window bounds; ``exclusive`` bounds (OKX ``before``/``after``) are sent as ``lo − 1`` / ``hi + 1``.
+    ``max_age_ms`` clamps the start (Binance keeps OI history for 30 days only). ``parser(asset, interval_h)``
+    returns the page parser (``RawResponse → series``); ``interval_h`` is what ``needs`` read (None without).
+    ``needs`` names a prerequisite fetched once per provider (Binance funding needs ``fundingInfo``); if it fails,
+    this dataset is a gap of the same kind. ``intervals_h`` are the funding intervals the venue uses (hours).
+    """
+
+    provider: str
+    dataset: str
+    page_size: int
+    min_step_ms: int
+    lo_param: str
+    hi_param: str
+    exclusive: bool = False
+    max_age_ms: int | None = None
+    parser: Callable[[str, float | None], Callable[[Any], Any]] | None = field(default=None, compare=False)
+    needs: Prerequisite | None = None
+    intervals_h: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+
+    @property
+    def window_ms(self) -> int:
+        return self.page_size * self.min_step_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Prerequisite:
+    """A keyless market-wide request a history dataset cannot be parsed without: ``dataset`` of the same provider,
+    read by ``interval_h(body, asset)`` into the funding interval in hours (None when the venue does not say)."""
+
+    dataset: str
+    interval_h: Callable[[bytes, str], float | None] = field(compare=False)

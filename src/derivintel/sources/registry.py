@@ -7,15 +7,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from derivintel.sources.assembly import Assembly
 from derivintel.sources.binance import assemble as binance_asm
 from derivintel.sources.binance import endpoints as binance
+from derivintel.sources.binance import history as binance_hist
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import endpoints as bybit
+from derivintel.sources.bybit import history as bybit_hist
 from derivintel.sources.coingecko import assemble as coingecko_asm
 from derivintel.sources.coingecko import endpoints as coingecko
 from derivintel.sources.coinglass import assemble as coinglass_asm
 from derivintel.sources.coinglass import endpoints as coinglass
 from derivintel.sources.cryptoquant import assemble as cryptoquant_asm
 from derivintel.sources.cryptoquant import endpoints as cryptoquant
-from derivintel.sources.declarations import Endpoint, Provider
+from derivintel.sources.declarations import Endpoint, Paging, Provider
 from derivintel.sources.defillama import assemble as defillama_asm
 from derivintel.sources.defillama import endpoints as defillama
 from derivintel.sources.deribit import assemble as deribit_asm
@@ -26,6 +28,7 @@ from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
 from derivintel.sources.okx import assemble as okx_asm
 from derivintel.sources.okx import endpoints as okx
+from derivintel.sources.okx import history as okx_hist
 
 PROVIDERS: Mapping[str, Provider] = {
     p.name: p
@@ -86,6 +89,10 @@ ASSEMBLY: tuple[Assembly, ...] = (
     Assembly(defillama.PROVIDER.name, market=defillama_asm.assemble),
     Assembly(cryptoquant.PROVIDER.name, market=cryptoquant_asm.assemble),
 )
+
+# Paged history (backfill): each dataset's windows, bounds and page parser; endpoints only history uses.
+HISTORY_PAGINGS: tuple[Paging, ...] = (*binance_hist.PAGINGS, *bybit_hist.PAGINGS, *okx_hist.PAGINGS)
+HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
 
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 
