@@ -8,9 +8,11 @@ from derivintel.sources.assembly import Assembly
 from derivintel.sources.binance import assemble as binance_asm
 from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
+from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.bybit import history as bybit_hist
+from derivintel.sources.bybit import ws as bybit_ws
 from derivintel.sources.coingecko import assemble as coingecko_asm
 from derivintel.sources.coingecko import endpoints as coingecko
 from derivintel.sources.coinglass import assemble as coinglass_asm
@@ -29,6 +31,8 @@ from derivintel.sources.hyperliquid import endpoints as hyperliquid
 from derivintel.sources.okx import assemble as okx_asm
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
+from derivintel.sources.okx import ws as okx_ws
+from derivintel.sources.ws.common import VenueStream
 
 PROVIDERS: Mapping[str, Provider] = {
     p.name: p
@@ -93,6 +97,9 @@ ASSEMBLY: tuple[Assembly, ...] = (
 # Paged history (backfill): each dataset's windows, bounds and page parser; endpoints only history uses.
 HISTORY_PAGINGS: tuple[Paging, ...] = (*binance_hist.PAGINGS, *bybit_hist.PAGINGS, *okx_hist.PAGINGS)
 HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
+
+# Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
+LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM)
 
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 
