@@ -6,13 +6,17 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from derivintel.sources.assembly import Assembly
 from derivintel.sources.binance import assemble as binance_asm
+from derivintel.sources.binance import checks as binance_checks
 from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
+from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bybit import assemble as bybit_asm
+from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.bybit import history as bybit_hist
 from derivintel.sources.bybit import ws as bybit_ws
+from derivintel.sources.checks import FundingCheck, VenueChecks
 from derivintel.sources.coingecko import assemble as coingecko_asm
 from derivintel.sources.coingecko import endpoints as coingecko
 from derivintel.sources.coinglass import assemble as coinglass_asm
@@ -24,11 +28,14 @@ from derivintel.sources.defillama import assemble as defillama_asm
 from derivintel.sources.defillama import endpoints as defillama
 from derivintel.sources.deribit import assemble as deribit_asm
 from derivintel.sources.deribit import endpoints as deribit
+from derivintel.sources.deribit import parse as deribit_parse
 from derivintel.sources.fred import assemble as fred_asm
 from derivintel.sources.fred import endpoints as fred
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
+from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
 from derivintel.sources.okx import assemble as okx_asm
+from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
 from derivintel.sources.okx import ws as okx_ws
@@ -100,6 +107,19 @@ HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
 
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
 LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM)
+
+# ``derivintel doctor``: each venue's own convention checks (run per asset in this order), the venues whose
+# declared funding interval is checked, and the OI cross-check's reference venue and the venues it leaves out
+# (Deribit's inverse perp is not comparable).
+DOCTOR_CHECKS: tuple[VenueChecks, ...] = (bybit_checks.oi_checks, okx_checks.oi_checks, binance_checks.oi_checks)
+FUNDING_CHECKS: tuple[FundingCheck, ...] = (
+    binance_checks.FUNDING,
+    bybit_checks.FUNDING,
+    okx_checks.FUNDING,
+    hyperliquid_checks.FUNDING,
+)
+OI_REFERENCE_VENUE: str = binance_parse.VENUE
+OI_CROSS_CHECK_EXCLUDED: frozenset[str] = frozenset({deribit_parse.VENUE})
 
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 
