@@ -36,12 +36,3 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         asset,
         lambda r: coinglass.parse_funding_oi_weighted(r.body, asset=asset, ts_recv=r.ts_received),
     )
-    exchanges = tuple(coinglass_ep.LIQUIDATION_EXCHANGES.split(","))
-    a.parse(
-        name,
-        "liquidation-aggregated",
-        asset,
-        lambda r: coinglass.parse_liquidation_aggregated(
-            r.body, asset=asset, interval_s=interval_s, exchanges=exchanges, ts_recv=r.ts_received
-        ),
-    )

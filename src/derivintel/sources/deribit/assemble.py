@@ -34,7 +34,6 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         asset,
         lambda r: deribit.parse_option_chain(r.body, asset=asset, ts_recv=r.ts_received, index_price_usd=index),
     )
-    a.parse(name, "book_summary_future", asset, lambda r: deribit.parse_future_summary(r.body))
     dvol = a.parse(name, "dvol", asset, lambda r: deribit.parse_dvol(r.body, asset=asset, ts_recv=r.ts_received))
     if dvol is not None:
         macro[dvol.name] = dvol

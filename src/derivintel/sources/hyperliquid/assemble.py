@@ -43,10 +43,3 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             ),
         ),
     )
-    # predictedFundings is validated here; MarketSnapshot has no slot for cross-venue predictions yet.
-    a.parse(
-        name,
-        "predictedFundings",
-        None,
-        lambda r: hyperliquid.parse_predicted_fundings(r.body, asset=asset, ts_recv=r.ts_received),
-    )
