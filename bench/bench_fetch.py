@@ -26,6 +26,7 @@ from derivintel.sources import registry
 from derivintel.sources.declarations import RateLimit
 from derivintel.sources.http import HttpFetcher
 from derivintel.sources.live import fetch_snapshot
+from derivintel.sources.plan import plan
 
 LATENCY_S = 0.3
 ASSETS = ("BTC", "ETH")
@@ -40,7 +41,7 @@ def _fetcher(client: httpx.AsyncClient, config, *, limited: bool) -> HttpFetcher
         client=client,
         config=config,
         rate_limits={n: p.rate_limit if limited else UNLIMITED for n, p in registry.PROVIDERS.items()},
-        retry_markers={n: p.retry_markers for n, p in registry.PROVIDERS.items()},
+        error_codes={n: p.error_codes for n, p in registry.PROVIDERS.items()},
     )
 
 
@@ -51,7 +52,7 @@ async def _one(fetcher: HttpFetcher, spec) -> None:
 
 async def sequential(config) -> int:
     """The same endpoints, one request at a time (fetch only, no parsing)."""
-    specs = registry.plan(list(ASSETS), config, end=datetime.now(UTC))
+    specs = plan(list(ASSETS), config, end=datetime.now(UTC))
     async with httpx.AsyncClient() as client:
         fetcher = _fetcher(client, config, limited=True)
         for spec in specs:
@@ -61,7 +62,7 @@ async def sequential(config) -> int:
 
 async def gather_unlimited(config) -> int:
     """Every endpoint at once, no rate limit (fetch only, no parsing)."""
-    specs = registry.plan(list(ASSETS), config, end=datetime.now(UTC))
+    specs = plan(list(ASSETS), config, end=datetime.now(UTC))
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=None)) as client:
         fetcher = _fetcher(client, config, limited=False)
         await asyncio.gather(*(_one(fetcher, spec) for spec in specs))

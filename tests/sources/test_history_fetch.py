@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from derivintel.core.provenance import GapKind
 from derivintel.domain.series import FundingSeries, OpenInterestSeries
-from derivintel.sources.history_fetch import HOUR_MS, PAGINGS, fetch_history, live_history_fetch, windows
+from derivintel.sources.declarations import HOUR_MS
+from derivintel.sources.history_fetch import PAGINGS, fetch_history, live_history_fetch, windows
 from tests.sources.fakeserver import FakeVenues
 
 H = HOUR_MS

@@ -1,4 +1,5 @@
-"""Fetch layer: retries, Retry-After, blocked statuses, rate-limit markers, token bucket, config loading."""
+"""Fetch layer: retries, Retry-After, blocked statuses, venue error codes, typed error fields, token bucket,
+config loading."""
 
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derivintel.core.errors import BlockedSourceError, RetryableSourceError, SourceError, UserInputError
+from derivintel.core.errors import (
+    BadPayloadError,
+    BlockedSourceError,
+    RejectedKeyError,
+    RetryableSourceError,
+    SourceError,
+    UserInputError,
+)
+from derivintel.core.provenance import GapKind
+from derivintel.sources.assembly import gap_kind
+from derivintel.sources.bybit import endpoints as bybit_ep
 from derivintel.sources.config import SourceConfig, env_key
-from derivintel.sources.declarations import RateLimit
+from derivintel.sources.declarations import ErrorCodes, RateLimit
 from derivintel.sources.http import HttpFetcher, RequestSpec, TokenBucket, backoff_delay, retry_after_seconds
 
 SPEC = RequestSpec("bybit", "tickers", "BTC", "GET", "http://venue.test/v5/market/tickers", (("symbol", "BTCUSDT"),))
@@ -21,7 +32,10 @@ CONFIG = SourceConfig(max_retries=2, backoff_base_s=0.5, backoff_max_s=4.0, retr
 
 
 def run(
-    answers: list[Callable[[httpx.Request], httpx.Response]], *, markers: tuple[str, ...] = ()
+    answers: list[Callable[[httpx.Request], httpx.Response]],
+    *,
+    codes: ErrorCodes | None = None,
+    key_env: dict[str, str] | None = None,
 ) -> tuple[object, list[float], int, HttpFetcher]:
     """Run one fetch against a transport replaying ``answers`` in order; returns (result or error, sleeps, calls)."""
     calls = 0
@@ -41,7 +55,8 @@ def run(
                 client,
                 CONFIG,
                 {"bybit": RateLimit(1000, 100, 10)},
-                {"bybit": markers},
+                {"bybit": codes},
+                key_env=key_env or {},
                 rng=random.Random(1),
                 sleep=fake_sleep,
             )
@@ -113,9 +128,57 @@ def test_other_4xx_fails_without_retry() -> None:
 
 def test_rate_limit_marker_in_200_body_is_retried() -> None:
     limited = lambda _: httpx.Response(200, content=b'{"retCode": 10006, "retMsg": "Too many visits!"}')  # noqa: E731
-    raw, _, calls, _ = run([limited, ok], markers=('"retCode":10006',))
+    raw, _, calls, _ = run([limited, ok], codes=bybit_ep.PROVIDER.error_codes)
     assert calls == 2
     assert raw.body == b'{"retCode":0}'
+
+
+def test_errors_carry_their_fields() -> None:
+    err, _, _, _ = run([status(429, {"Retry-After": "2"})])
+    assert isinstance(err, RetryableSourceError)
+    assert (err.provider, err.dataset, err.status, err.retry_after_s) == ("bybit", "tickers", 429, 2.0)
+    err, _, _, _ = run([status(404)])
+    assert (err.provider, err.dataset, err.status, err.retry_after_s) == ("bybit", "tickers", 404, None)
+    err, _, _, _ = run([timeout])
+    assert err.status is None
+
+
+@pytest.mark.parametrize("code", [401, 403])
+def test_keyed_provider_rejected_key_is_raised_where_it_happens(code: int) -> None:
+    err, sleeps, calls, _ = run([status(code), ok], key_env={"bybit": "BYBIT_KEY"})
+    assert type(err) is RejectedKeyError
+    assert (calls, sleeps, err.status) == (1, [], code)
+    assert err.message == (
+        f"rejected key (HTTP {code}: invalid key or endpoint not in the plan; not retried); check BYBIT_KEY"
+    )
+    assert gap_kind(err) is GapKind.NOT_CONFIGURED
+
+
+def test_venue_code_mapped_to_a_non_retryable_class_raises_it_at_once() -> None:
+    codes = ErrorCodes("retCode", {"10006": RetryableSourceError, "10001": BadPayloadError})
+    answer = lambda _: httpx.Response(200, content=b'{"retCode":10001,"retMsg":"params error"}')  # noqa: E731
+    err, sleeps, calls, _ = run([answer, ok], codes=codes)
+    assert type(err) is BadPayloadError
+    assert (calls, sleeps) == (1, [])
+    assert "venue error code 10001" in err.message
+    unknown = lambda _: httpx.Response(200, content=b'{"retCode":12345}')  # noqa: E731
+    raw, _, calls, _ = run([unknown], codes=codes)  # a code outside the table is left to the parser
+    assert calls == 1
+    assert raw.status == 200
+
+
+def test_one_gap_kind_per_error_class() -> None:
+    kinds = {
+        cls: gap_kind(cls("p/d", "m"))
+        for cls in (SourceError, RetryableSourceError, BlockedSourceError, RejectedKeyError, BadPayloadError)
+    }
+    assert kinds == {
+        SourceError: GapKind.UNAVAILABLE,
+        RetryableSourceError: GapKind.UNAVAILABLE,
+        BlockedSourceError: GapKind.BLOCKED,
+        RejectedKeyError: GapKind.NOT_CONFIGURED,
+        BadPayloadError: GapKind.BAD_PAYLOAD,
+    }
 
 
 @given(attempt=st.integers(0, 12), base=st.floats(0.0, 5.0), cap=st.floats(0.0, 60.0), seed=st.integers(0, 10**6))

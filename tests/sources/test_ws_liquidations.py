@@ -12,6 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivintel.domain.liquidations import LiquidatedSide
+from derivintel.sources.binance import ws as binance_ws
+from derivintel.sources.bybit import ws as bybit_ws
+from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.ws import liquidations as wl
 from tests.realdata import real_path
 
@@ -26,7 +29,7 @@ def fx(name: str) -> str:
 
 # --- Binance -----------------------------------------------------------------------------------------------
 def test_binance_sell_is_long_liquidated_with_avg_price_and_filled_qty() -> None:
-    p = wl.parse_binance(fx("binance_forceOrder_btc.json"), ASSETS, RECV)
+    p = binance_ws.parse(fx("binance_forceOrder_btc.json"), ASSETS, RECV)
     assert (p.bad, p.skipped, p.control) == (0, 0, False)
     (e,) = p.events
     assert (e.venue, e.asset, e.side) == ("binance-usdm", "BTC", LiquidatedSide.LONG)
@@ -41,7 +44,7 @@ def test_binance_sell_is_long_liquidated_with_avg_price_and_filled_qty() -> None
 
 
 def test_binance_combined_stream_wrapper_buy_is_short_partial_fill() -> None:
-    (e,) = wl.parse_binance(fx("binance_forceOrder_eth.json"), ASSETS, RECV).events
+    (e,) = binance_ws.parse(fx("binance_forceOrder_eth.json"), ASSETS, RECV).events
     # S = BUY ⇒ short liquidated; filled z = 4 of q = 10 at ap 3805.5 → 3805.5 × 4 = 15,222 USD
     assert (e.asset, e.side, e.size_base, e.price_usd) == ("ETH", LiquidatedSide.SHORT, 4.0, 3805.5)
     assert e.notional_usd == pytest.approx(15_222.0)
@@ -50,21 +53,21 @@ def test_binance_combined_stream_wrapper_buy_is_short_partial_fill() -> None:
 def test_binance_falls_back_to_order_price_and_qty_when_avg_and_filled_are_zero() -> None:
     msg = json.loads(fx("binance_forceOrder_btc.json"))
     msg["o"].update(ap="0", z="0")
-    (e,) = wl.parse_binance(json.dumps(msg), ASSETS, RECV).events
+    (e,) = binance_ws.parse(json.dumps(msg), ASSETS, RECV).events
     assert (e.price_usd, e.size_base) == (67000.0, 0.5)  # p and q
 
 
 def test_binance_other_symbol_is_skipped_not_bad() -> None:
-    p = wl.parse_binance(fx("binance_forceOrder_other.json"), ASSETS, RECV)
+    p = binance_ws.parse(fx("binance_forceOrder_other.json"), ASSETS, RECV)
     assert (p.events, p.skipped, p.bad) == ((), 1, 0)
     # ...but collected when asked for
-    (e,) = wl.parse_binance(fx("binance_forceOrder_other.json"), ("DOGE",), RECV).events
+    (e,) = binance_ws.parse(fx("binance_forceOrder_other.json"), ("DOGE",), RECV).events
     assert e.notional_usd == pytest.approx(0.161 * 1000)
 
 
 def test_binance_recorded_docs_example() -> None:
     raw = real_path("liquidations", "nautilus_binance_futures_liquidation_stream.json").read_bytes()
-    p = wl.parse_binance(raw, ASSETS, RECV)
+    p = binance_ws.parse(raw, ASSETS, RECV)
     assert p.bad == 0
     (e,) = p.events
     # o: s BTCUSDT, S SELL, ap 9910.12345678, z 0.014, T 1568014460893 → long, 9910.12345678 × 0.014 USD
@@ -78,7 +81,7 @@ def test_binance_recorded_docs_example() -> None:
 
 # --- Bybit -------------------------------------------------------------------------------------------------
 def test_bybit_batch_buy_is_long_sell_is_short() -> None:
-    p = wl.parse_bybit(fx("bybit_allLiquidation.json"), ASSETS, RECV)
+    p = bybit_ws.parse(fx("bybit_allLiquidation.json"), ASSETS, RECV)
     assert (p.bad, p.skipped) == (0, 0)
     a, b = p.events
     # Buy: long liquidated, 0.25 BTC at bankruptcy price 66900 → 16,725 USD
@@ -93,11 +96,11 @@ def test_bybit_batch_buy_is_long_sell_is_short() -> None:
 
 def test_bybit_op_replies_are_control() -> None:
     for name in ("bybit_subscribe_ack.json", "bybit_pong.json"):
-        p = wl.parse_bybit(fx(name), ASSETS, RECV)
+        p = bybit_ws.parse(fx(name), ASSETS, RECV)
         assert p.control
         assert not p.events
         assert p.bad == 0
-    refused = wl.parse_bybit('{"success":false,"ret_msg":"error:handler not found","op":"subscribe"}', ASSETS, RECV)
+    refused = bybit_ws.parse('{"success":false,"ret_msg":"error:handler not found","op":"subscribe"}', ASSETS, RECV)
     assert refused.control
     assert "refused" in refused.reasons[0]
 
@@ -107,14 +110,14 @@ def test_bybit_one_bad_entry_keeps_the_good_ones() -> None:
     msg["data"].append({"T": 1717225200599, "s": "BTCUSDT", "S": "Hold", "v": "1", "p": "1"})  # unknown side
     msg["data"].append({"T": 1717225200599, "s": "BTCUSDT", "S": "Buy", "v": "-1", "p": "67000"})  # negative size
     msg["data"].append({"T": 1717225200599, "s": "SOLUSDT", "S": "Buy", "v": "3", "p": "150"})  # not collected
-    p = wl.parse_bybit(json.dumps(msg), ASSETS, RECV)
+    p = bybit_ws.parse(json.dumps(msg), ASSETS, RECV)
     assert (len(p.events), p.bad, p.skipped) == (2, 2, 1)
     assert len(p.reasons) == 2
 
 
 # --- OKX ---------------------------------------------------------------------------------------------------
 def test_okx_contracts_to_coins_and_sides() -> None:
-    p = wl.parse_okx(fx("okx_liquidation-orders.json"), ASSETS, RECV)
+    p = okx_ws.parse(fx("okx_liquidation-orders.json"), ASSETS, RECV)
     assert (p.bad, p.skipped) == (0, 1)  # MINA-USDT-SWAP is not collected
     btc, eth = p.events
     # BTC: posSide long; 120 contracts × 0.01 BTC = 1.2 BTC at bkPx 67000.5 → 80,400.6 USD
@@ -131,15 +134,15 @@ def test_okx_contracts_to_coins_and_sides() -> None:
 
 
 def test_okx_pong_ack_and_error_are_control() -> None:
-    assert wl.parse_okx("pong", ASSETS, RECV).control
-    assert wl.parse_okx(fx("okx_subscribe_ack.json"), ASSETS, RECV).control
-    err = wl.parse_okx(fx("okx_error.json"), ASSETS, RECV)
+    assert okx_ws.parse("pong", ASSETS, RECV).control
+    assert okx_ws.parse(fx("okx_subscribe_ack.json"), ASSETS, RECV).control
+    err = okx_ws.parse(fx("okx_error.json"), ASSETS, RECV)
     assert err.control
     assert "60018" in err.reasons[0]
 
 
 def test_okx_unknown_contract_value_is_bad_not_guessed() -> None:
-    p = wl.parse_okx(fx("okx_liquidation-orders.json"), ("BTC", "ETH"), RECV, contract_value_base={"BTC": 0.01})
+    p = okx_ws.parse(fx("okx_liquidation-orders.json"), ("BTC", "ETH"), RECV, contract_value_base={"BTC": 0.01})
     assert len(p.events) == 1
     assert p.bad == 1
 
@@ -165,7 +168,7 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("raw", MALFORMED)
-@pytest.mark.parametrize("parse", [wl.parse_binance, wl.parse_bybit, wl.parse_okx])
+@pytest.mark.parametrize("parse", [binance_ws.parse, bybit_ws.parse, okx_ws.parse])
 def test_malformed_messages_are_counted_bad_never_raised(parse, raw) -> None:
     p = parse(raw, ASSETS, RECV)
     assert p.events == ()
@@ -213,7 +216,7 @@ def test_malformed_messages_are_counted_bad_never_raised(parse, raw) -> None:
     )
 )
 def test_parsers_never_raise(raw) -> None:
-    for parse in (wl.parse_binance, wl.parse_bybit, wl.parse_okx):
+    for parse in (binance_ws.parse, bybit_ws.parse, okx_ws.parse):
         p = parse(raw, ASSETS, RECV)
         assert all(e.price_usd > 0 and e.size_base > 0 for e in p.events)
 
@@ -233,7 +236,7 @@ def test_bybit_notional_is_price_times_size(price, size, side, t_ms) -> None:
             "data": [{"T": t_ms, "s": "ETHUSDT", "S": side, "v": str(size), "p": str(price)}],
         }
     )
-    (e,) = wl.parse_bybit(raw, ASSETS, RECV).events
+    (e,) = bybit_ws.parse(raw, ASSETS, RECV).events
     assert e.notional_usd == pytest.approx(float(price) * float(size), rel=1e-12)
     assert e.side == (LiquidatedSide.LONG if side == "Buy" else LiquidatedSide.SHORT)
     assert round(e.source.as_of.timestamp() * 1000) == t_ms
@@ -252,7 +255,7 @@ def test_okx_size_is_contracts_times_contract_value(price, contracts, asset, pos
     raw = json.dumps(
         {"arg": {"channel": "liquidation-orders"}, "data": [{"instId": f"{asset}-USDT-SWAP", "details": [detail]}]}
     )
-    (e,) = wl.parse_okx(raw, ASSETS, RECV).events
+    (e,) = okx_ws.parse(raw, ASSETS, RECV).events
     ct = {"BTC": 0.01, "ETH": 0.1}[asset]
     assert e.size_base == pytest.approx(contracts * ct, rel=1e-12)
     assert e.side.value == pos_side
@@ -260,20 +263,20 @@ def test_okx_size_is_contracts_times_contract_value(price, contracts, asset, pos
 
 # --- subscribe messages and declarations -------------------------------------------------------------------
 def test_subscribe_messages() -> None:
-    assert wl.binance_subscribe(ASSETS) == []
-    assert [json.loads(m) for m in wl.bybit_subscribe(ASSETS)] == [
+    assert binance_ws.subscribe(ASSETS) == []
+    assert [json.loads(m) for m in bybit_ws.subscribe(ASSETS)] == [
         {"op": "subscribe", "args": ["allLiquidation.BTCUSDT", "allLiquidation.ETHUSDT"]}
     ]
     eleven = [f"A{i}" for i in range(11)]
-    assert [len(json.loads(m)["args"]) for m in wl.bybit_subscribe(eleven)] == [10, 1]
-    assert [json.loads(m) for m in wl.okx_subscribe(ASSETS)] == [
+    assert [len(json.loads(m)["args"]) for m in bybit_ws.subscribe(eleven)] == [10, 1]
+    assert [json.loads(m) for m in okx_ws.subscribe(ASSETS)] == [
         {"op": "subscribe", "args": [{"channel": "liquidation-orders", "instType": "SWAP"}]}
     ]
 
 
 def test_streams_for_overrides_urls_and_rejects_unknown_venues() -> None:
     got = wl.streams_for(["bybit", "okx"], {"okx": "ws://127.0.0.1:1/okx"})
-    assert [s.url for s in got] == [wl.BYBIT_URL, "ws://127.0.0.1:1/okx"]
+    assert [s.url for s in got] == [bybit_ws.URL, "ws://127.0.0.1:1/okx"]
     assert got[0].ping_text == '{"op": "ping"}'
     assert got[0].ping_interval_s == 20.0
     assert got[1].ping_text == "ping"
@@ -298,7 +301,7 @@ def test_event_time_units_and_bounds_follow_the_payload_rule(t, expected_ms) -> 
     raw = json.dumps(
         {"topic": "allLiquidation.BTCUSDT", "data": [{"T": t, "s": "BTCUSDT", "S": "Buy", "v": "1", "p": "65000"}]}
     )
-    parsed = wl.parse_bybit(raw, ASSETS, RECV)
+    parsed = bybit_ws.parse(raw, ASSETS, RECV)
     if expected_ms is None:
         assert parsed.events == ()
         assert parsed.bad == 1

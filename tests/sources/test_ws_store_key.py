@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from derivintel.sources.ws.liquidations import parse_bybit
+from derivintel.sources.bybit.ws import parse as parse_bybit
 from derivintel.store import HistoryStore
 
 RECV = datetime(2024, 6, 1, 7, 0, 1, tzinfo=UTC)

@@ -62,29 +62,55 @@ class NoStreamError(NoDataError):
 
 
 class SourceError(DerivintelError):
-    """A data source failed. ``kind`` tells the caller what to do (see subclasses)."""
+    """A data source failed. Typed fields say what failed and how: ``provider``, ``dataset``, the HTTP ``status``
+    (None when no answer came) and the server's ``retry_after_s``. ``gap_kind`` is the kind of gap the failure
+    becomes (one per class; a value of ``core.provenance.GapKind``); ``kind`` is the legacy short name."""
 
     kind: str = "error"
+    gap_kind: str = "unavailable"
 
-    def __init__(self, source: str, message: str) -> None:
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        provider: str | None = None,
+        dataset: str | None = None,
+        status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
+        self.provider = provider
+        self.dataset = dataset
+        self.status = status
+        self.retry_after_s = retry_after_s
 
 
 class RetryableSourceError(SourceError):
-    """Timeout, HTTP 429 or 5xx: retry with backoff."""
+    """Timeout, HTTP 429 or 5xx, or a venue's rate-limit error code: retry with backoff."""
 
     kind = "retryable"
 
 
 class BlockedSourceError(SourceError):
-    """HTTP 451/403: blocked from this location; do not retry."""
+    """HTTP 451/403/418: blocked from this location; do not retry."""
 
     kind = "blocked"
+    gap_kind = "blocked"
+
+
+class RejectedKeyError(SourceError):
+    """A keyed provider refused its API key (HTTP 401/403: invalid key or endpoint not in the plan); not retried.
+    The gap is "not configured": the fix is the key, not the network."""
+
+    kind = "rejected_key"
+    gap_kind = "not_configured"
 
 
 class BadPayloadError(SourceError):
     """The payload did not match the expected schema (drift, truncation, nulls)."""
 
     kind = "bad_payload"
+    gap_kind = "bad_payload"

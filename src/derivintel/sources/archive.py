@@ -16,7 +16,7 @@ from pathlib import Path
 
 from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import utc
-from derivintel.sources.http import RawResponse
+from derivintel.sources.wire import RawResponse
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1

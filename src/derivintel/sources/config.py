@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from derivintel.core.errors import UserInputError
+from derivintel.sources.registry import ALL_PROVIDERS, KEY_ENV
 
 
 def env_key(provider: str) -> str:
@@ -123,7 +124,6 @@ class SourceConfig:
         environment overrides for every known provider, and the keyed providers' key variables (``registry.KEY_ENV``,
         e.g. ``DERIVINTEL_COINGLASS_KEY`` or ``COINGLASS_API_KEY``) over the file's ``[sources.api_keys]``."""
         from derivintel.sources.config_schema import check_url
-        from derivintel.sources.registry import ALL_PROVIDERS, KEY_ENV  # registry imports this module
 
         data: dict[str, Any] = {}
         if path is not None:

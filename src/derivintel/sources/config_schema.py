@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from derivintel.core.errors import UserInputError
+from derivintel.sources.registry import ALL_PROVIDERS, KEY_ENV
 
 _SECRET_KEYS = ("api_keys",)
 
@@ -61,15 +62,11 @@ class SourceConfigFile(BaseModel):
     @field_validator("api_keys")
     @classmethod
     def _keys(cls, v: dict[str, str]) -> dict[str, str]:
-        from derivintel.sources.registry import KEY_ENV
-
         _known(v, "api_keys", sorted(KEY_ENV))
         return v
 
 
 def _providers() -> list[str]:
-    from derivintel.sources.registry import ALL_PROVIDERS  # registry imports config, which imports this module
-
     return sorted(ALL_PROVIDERS)
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from derivintel.core.errors import SourceError
+
+# An error envelope sits at the start of a venue's answer; reading the head only keeps a multi-megabyte body from
+# being decoded twice (its parser decodes it once, with the venue's own error wording).
+ERROR_HEAD_BYTES = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,13 +25,34 @@ class RateLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class ErrorCodes:
+    """A venue's own error codes → error classes (the model is ccxt's ``exceptions["exact"]``).
+
+    ``field`` names the envelope key holding the code (``retCode``, ``code``; for Deribit the ``code`` inside
+    ``error``); ``exact`` maps the code, as text, to the ``SourceError`` subclass it means. The fetch layer retries
+    a ``RetryableSourceError`` code even under HTTP 200/400 and raises any other class at once.
+    """
+
+    field: str
+    exact: Mapping[str, type[SourceError]]
+
+    def classify(self, body: bytes) -> tuple[str, type[SourceError]] | None:
+        """``(code, error class)`` when the head of ``body`` carries a code of the table, else None."""
+        head = body[:ERROR_HEAD_BYTES].decode("utf-8", "replace")
+        match = re.search(rf'"{re.escape(self.field)}"\s*:\s*"?(-?\w+)"?', head)
+        if match is None or match[1] not in self.exact:
+            return None
+        return match[1], self.exact[match[1]]
+
+
+@dataclass(frozen=True, slots=True)
 class Provider:
     """One provider (venue or data vendor): default base URL, limits and symbol formats.
 
     ``symbol_template`` turns an asset into the venue symbol (``{asset}USDT``); ``coin_template`` into the
     venue's coin/currency parameter. ``funding_interval_hours`` is the default funding interval (None for
-    non-perp providers). ``retry_markers`` are body substrings that mean "rate limited, retry" even under
-    HTTP 200/400 (Bybit ``retCode`` 10006, OKX ``code`` 50011, Deribit error 10028).
+    non-perp providers). ``error_codes`` maps the venue's own error codes to error classes (Bybit ``retCode``
+    10006, OKX ``code`` 50011, Deribit error 10028: rate limited, retry even under HTTP 200/400).
     """
 
     name: str
@@ -34,7 +62,7 @@ class Provider:
     coin_template: str = "{asset}"
     funding_interval_hours: float | None = None
     doc_url: str = ""
-    retry_markers: tuple[str, ...] = ()
+    error_codes: ErrorCodes | None = None
 
     def symbol(self, asset: str) -> str:
         return self.symbol_template.format(asset=asset)
@@ -106,3 +134,45 @@ def literal_items(template: Mapping[str, Any] | None) -> dict[str, Any]:
         elif not (isinstance(value, str) and "{" in value):
             out[key] = value
     return out
+
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """How one history dataset pages, and how its pages parse (declared per venue in ``<venue>/history.py``).
+
+    ``page_size`` rows per request at most ``min_step_ms`` apart give the window width. ``lo_param``/``hi_param``
+    carry the window bounds; ``exclusive`` bounds (OKX ``before``/``after``) are sent as ``lo − 1`` / ``hi + 1``.
+    ``max_age_ms`` clamps the start (Binance keeps OI history for 30 days only). ``parser(asset, interval_h)``
+    returns the page parser (``RawResponse → series``); ``interval_h`` is what ``needs`` read (None without).
+    ``needs`` names a prerequisite fetched once per provider (Binance funding needs ``fundingInfo``); if it fails,
+    this dataset is a gap of the same kind. ``intervals_h`` are the funding intervals the venue uses (hours).
+    """
+
+    provider: str
+    dataset: str
+    page_size: int
+    min_step_ms: int
+    lo_param: str
+    hi_param: str
+    exclusive: bool = False
+    max_age_ms: int | None = None
+    parser: Callable[[str, float | None], Callable[[Any], Any]] | None = field(default=None, compare=False)
+    needs: Prerequisite | None = None
+    intervals_h: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+
+    @property
+    def window_ms(self) -> int:
+        return self.page_size * self.min_step_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Prerequisite:
+    """A keyless market-wide request a history dataset cannot be parsed without: ``dataset`` of the same provider,
+    read by ``interval_h(body, asset)`` into the funding interval in hours (None when the venue does not say)."""
+
+    dataset: str
+    interval_h: Callable[[bytes, str], float | None] = field(compare=False)

@@ -1,4 +1,5 @@
-"""Paged history for backfill: Binance USD-M, Bybit and OKX klines, funding and (Binance) OI history.
+"""Paged history for backfill: klines, funding and OI history of the venues that declare ``PAGINGS``
+(``<venue>/history.py``, listed in ``registry.HISTORY_PAGINGS``).
 
 Every history endpoint is paged by WINDOWS declared as data (``PAGINGS``): the span ``[start, end]`` is cut into
 windows of ``page_size × min_step`` milliseconds and each window is asked with both bounds, so a page can never
@@ -33,57 +34,18 @@ from derivintel.core.timeutil import to_ms
 from derivintel.domain.assets import normalise_asset
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
 from derivintel.sources import registry
-from derivintel.sources.binance import endpoints as binance_ep
-from derivintel.sources.binance import parse as binance
-from derivintel.sources.bybit import parse as bybit
+from derivintel.sources.assembly import gap_kind
 from derivintel.sources.config import SourceConfig
-from derivintel.sources.declarations import Endpoint
-from derivintel.sources.http import HttpFetcher, RawResponse, RequestSpec
-from derivintel.sources.okx import endpoints as okx_ep
-from derivintel.sources.okx import parse as okx
+from derivintel.sources.declarations import Endpoint, Paging
+from derivintel.sources.http import HttpFetcher
 from derivintel.sources.payload import spacing_intervals_hours
+from derivintel.sources.plan import build_request
+from derivintel.sources.wire import RawResponse, RequestSpec
 
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
-HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx_ep.HISTORY_ENDPOINTS,)
+HISTORY_ENDPOINTS: tuple[Endpoint, ...] = registry.HISTORY_ENDPOINTS
+PAGINGS: tuple[Paging, ...] = registry.HISTORY_PAGINGS  # declared per venue in ``<venue>/history.py``
 HistorySeries = CandleSeries | FundingSeries | OpenInterestSeries
-
-
-@dataclass(frozen=True, slots=True)
-class Paging:
-    """How one history dataset pages (as data).
-
-    ``page_size`` rows per request at most ``min_step_ms`` apart give the window width. ``lo_param``/``hi_param``
-    carry the window bounds; ``exclusive`` bounds (OKX ``before``/``after``) are sent as ``lo − 1`` / ``hi + 1``.
-    ``max_age_ms`` clamps the start (Binance keeps OI history for 30 days only).
-    """
-
-    provider: str
-    dataset: str
-    page_size: int
-    min_step_ms: int
-    lo_param: str
-    hi_param: str
-    exclusive: bool = False
-    max_age_ms: int | None = None
-
-    @property
-    def window_ms(self) -> int:
-        return self.page_size * self.min_step_ms
-
-
-# Funding windows assume the shortest interval any venue uses (1h), so a window never exceeds the page limit.
-PAGINGS: tuple[Paging, ...] = (
-    Paging("binance-usdm", "klines_1h", 1500, HOUR_MS, "startTime", "endTime"),
-    Paging("binance-usdm", "fundingRate", 1000, HOUR_MS, "startTime", "endTime"),
-    Paging("binance-usdm", "openInterestHist", 500, HOUR_MS, "startTime", "endTime", max_age_ms=30 * DAY_MS),
-    Paging("bybit", "kline", 1000, HOUR_MS, "start", "end"),
-    Paging("bybit", "funding-history", 200, HOUR_MS, "startTime", "endTime"),
-    Paging("okx", "history-candles", 100, HOUR_MS, "before", "after", exclusive=True),
-    Paging("okx", "funding-rate-history", 100, HOUR_MS, "before", "after", exclusive=True),
-)
-BINANCE_INTERVALS_H = binance.BINANCE_INTERVALS_H
-BYBIT_INTERVALS_H = bybit.BYBIT_INTERVALS_H
+DEFAULT_FUNDING_INTERVAL_H = 8.0  # when a venue's settlements and its prerequisite leave the interval unstated
 
 
 def windows(start_ms: int, end_ms: int, window_ms: int) -> list[tuple[int, int]]:
@@ -199,54 +161,39 @@ class HistoryBundle:
         return (*self.candles, *self.funding, *self.open_interest)
 
 
-def _parser(paging: Paging, asset: str, binance_interval_h: float | None) -> Callable[[RawResponse], HistorySeries]:
-    usdm = binance_ep.USDM.symbol(asset)
-    key = (paging.provider, paging.dataset)
-    if key == ("binance-usdm", "klines_1h"):
-        return lambda r: binance.parse_klines(
-            r.body,
-            provider="binance-usdm",
-            dataset="klines_1h",
-            asset=asset,
-            market="perp",
-            interval_s=3600,
-            ts_recv=r.ts_received,
-        )
-    if key == ("binance-usdm", "fundingRate"):
-        interval = binance_interval_h or binance.DEFAULT_FUNDING_INTERVAL_H
-        return lambda r: binance.parse_funding_history(
-            r.body, asset=asset, symbol=usdm, ts_recv=r.ts_received, interval_hours=interval
-        )
-    if key == ("binance-usdm", "openInterestHist"):
-        return lambda r: binance.parse_open_interest_hist(
-            r.body, asset=asset, symbol=usdm, ts_recv=r.ts_received, period_s=3600
-        )
-    if key == ("bybit", "kline"):
-        return lambda r: bybit.parse_kline(r.body, asset=asset, ts_recv=r.ts_received, interval_s=3600)
-    if key == ("bybit", "funding-history"):
-        sym = registry.PROVIDERS["bybit"].symbol(asset)
-        return lambda r: bybit.parse_funding_history(
-            r.body, asset=asset, symbol=sym, ts_recv=r.ts_received, interval_hours=bybit.DEFAULT_FUNDING_INTERVAL_H
-        )
-    if key == ("okx", "history-candles"):
-        return lambda r: okx.parse_candles(
-            r.body, asset=asset, ts_recv=r.ts_received, interval_s=3600, dataset="history-candles"
-        )
-    if key == ("okx", "funding-rate-history"):
-        sym = registry.PROVIDERS["okx"].symbol(asset)
-        return lambda r: okx.parse_funding_history(r.body, asset=asset, symbol=sym, ts_recv=r.ts_received)
-    raise KeyError(f"no history parser for {paging.provider}/{paging.dataset}")
-
-
 def _reinterval(series: HistorySeries, paging: Paging, default_h: float) -> HistorySeries:
     """Funding intervals read from the spacing of the merged settlements (pages alone cannot see it)."""
     if not isinstance(series, FundingSeries):
         return series
-    allowed = {"binance-usdm": BINANCE_INTERVALS_H, "bybit": BYBIT_INTERVALS_H}.get(
-        paging.provider, okx.OKX_INTERVALS_H
-    )
-    hours = spacing_intervals_hours(series.ts.astype(np.int64), allowed, default_h)
+    hours = spacing_intervals_hours(series.ts.astype(np.int64), paging.intervals_h, default_h)
     return replace(series, interval_hours=hours)
+
+
+async def _prerequisites(
+    fetcher: HttpFetcher, todo: Sequence[Paging], asset: str, config: SourceConfig, end: datetime
+) -> tuple[dict[str, float | None], list[Paging], list[Gap]]:
+    """Fetch each provider's prerequisite once (``Paging.needs``): the interval read per provider, the pagings
+    still to do, and a gap (of the prerequisite's failure kind) for each dataset that cannot be parsed without."""
+    interval: dict[str, float | None] = {}
+    failed: set[tuple[str, str]] = set()
+    gaps: list[Gap] = []
+    for paging in todo:
+        need = paging.needs
+        if need is None or paging.provider in interval or (paging.provider, need.dataset) in failed:
+            continue
+        try:
+            raw = await fetcher.fetch(build_request((paging.provider, need.dataset, None), config, end=end))
+            interval[paging.provider] = need.interval_h(raw.body, asset)
+        except SourceError as exc:
+            failed.add((paging.provider, need.dataset))
+            reason = f"{asset}: {need.dataset} failed: {exc.message}"
+            gaps += [
+                Gap(p.provider, p.dataset, gap_kind(exc), reason)
+                for p in todo
+                if p.provider == paging.provider and p.needs is not None and p.needs.dataset == need.dataset
+            ]
+    keep = [p for p in todo if p.needs is None or (p.provider, p.needs.dataset) not in failed]
+    return interval, keep, gaps
 
 
 async def fetch_history(
@@ -260,15 +207,15 @@ async def fetch_history(
 ) -> HistoryBundle:
     """Page every dataset of ``pagings`` over ``[start, end]`` (providers in ``config.disabled`` skipped).
 
-    Binance funding needs ``fundingInfo`` (the symbol's interval; absent = 8h): if it fails, Binance funding is a
-    gap of the same kind, as in the live snapshot. Rates are per the interval read from the settlement spacing.
+    A dataset whose declaration ``needs`` a prerequisite (Binance funding: ``fundingInfo``, the symbol's interval;
+    absent = 8h) is a gap of the same kind when that fails, as in the live snapshot.
+    Rates are per the interval read from the settlement spacing.
     """
     asset = normalise_asset(asset)
     if end <= start:
         raise ValueError("fetch_history: end must be after start")
     start_ms, end_ms = to_ms(start), to_ms(end)
     todo = [p for p in pagings if p.provider not in config.disabled]
-    gaps: list[Gap] = []
     async with httpx.AsyncClient(
         headers={"User-Agent": config.user_agent}, transport=transport, follow_redirects=True
     ) as client:
@@ -276,22 +223,9 @@ async def fetch_history(
             client=client,
             config=config,
             rate_limits={n: p.rate_limit for n, p in registry.PROVIDERS.items()},
-            retry_markers={n: p.retry_markers for n, p in registry.PROVIDERS.items()},
+            error_codes={n: p.error_codes for n, p in registry.PROVIDERS.items()},
         )
-        binance_interval: float | None = None
-        if any(p.dataset == "fundingRate" and p.provider == "binance-usdm" for p in todo):
-            try:
-                raw = await fetcher.fetch(
-                    registry.build_request(("binance-usdm", "fundingInfo", None), config, end=end)
-                )
-                intervals = binance.parse_funding_intervals(raw.body)
-                binance_interval = binance.funding_interval_hours(intervals, binance_ep.USDM.symbol(asset))
-            except SourceError as exc:
-                kind = {"blocked": GapKind.BLOCKED, "bad_payload": GapKind.BAD_PAYLOAD}.get(
-                    exc.kind, GapKind.UNAVAILABLE
-                )
-                gaps.append(Gap("binance-usdm", "fundingRate", kind, f"{asset}: fundingInfo failed: {exc.message}"))
-                todo = [p for p in todo if not (p.provider == "binance-usdm" and p.dataset == "fundingRate")]
+        interval, todo, gaps = await _prerequisites(fetcher, todo, asset, config, end)
 
         async def one(spec: RequestSpec, parse: Callable[[RawResponse], HistorySeries]) -> HistorySeries | str | None:
             try:
@@ -306,7 +240,9 @@ async def fetch_history(
 
         jobs = []
         for paging in todo:
-            parse = _parser(paging, asset, binance_interval)
+            if paging.parser is None:
+                raise KeyError(f"no history parser declared for {paging.provider}/{paging.dataset}")
+            parse = paging.parser(asset, interval.get(paging.provider))
             specs = page_requests(paging, asset, start_ms, end_ms, config)
             jobs.append((paging, specs, asyncio.gather(*(one(s, parse) for s in specs))))
         results = [(paging, specs, await job) for paging, specs, job in jobs]
@@ -326,8 +262,8 @@ async def fetch_history(
             if not failed:
                 gaps.append(Gap(paging.provider, paging.dataset, GapKind.INSUFFICIENT_HISTORY, f"{asset}: no rows"))
             continue
-        default_h = binance_interval if paging.provider == "binance-usdm" else 8.0
-        merged = cut(_reinterval(merged, paging, default_h or 8.0), start, end)
+        default_h = interval.get(paging.provider) or DEFAULT_FUNDING_INTERVAL_H
+        merged = cut(_reinterval(merged, paging, default_h), start, end)
         if len(merged) == 0:
             gaps.append(Gap(paging.provider, paging.dataset, GapKind.INSUFFICIENT_HISTORY, f"{asset}: no rows in span"))
             continue

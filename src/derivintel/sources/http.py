@@ -1,9 +1,11 @@
 """Fetch layer: asyncio + httpx with per-request timeouts, jittered retries, ``Retry-After``, per-provider rate
 limits and error classification. Every HTTP response (including failed attempts) is recorded as a ``RawResponse``.
 
-Classification (``core/errors.py``): timeouts, transport errors, 429, 5xx and declared rate-limit bodies are
-retried, then raise ``RetryableSourceError``; 451/403/418 raise ``BlockedSourceError`` at once; other non-2xx
-raise ``SourceError``.
+Classification (``core/errors.py``): timeouts, transport errors, 429, 5xx and a venue's retryable error codes
+(``Provider.error_codes``) are retried, then raise ``RetryableSourceError``; a keyed provider's 401/403 raises
+``RejectedKeyError`` and 451/403/418 raise ``BlockedSourceError`` at once; a venue error code mapped to another
+class raises that class; other non-2xx raise ``SourceError``. Every error carries its provider, dataset, HTTP
+status and Retry-After as fields.
 """
 
 from __future__ import annotations
@@ -14,70 +16,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import MappingProxyType
-from typing import Any
 
 import httpx
 
-from derivintel.core.errors import BlockedSourceError, RetryableSourceError, SourceError
+from derivintel.core.errors import BlockedSourceError, RejectedKeyError, RetryableSourceError, SourceError
 from derivintel.sources.config import SourceConfig
-from derivintel.sources.declarations import RateLimit
-
-BLOCKED_STATUS = frozenset({403, 418, 451})
-
-
-@dataclass(frozen=True, slots=True)
-class RequestSpec:
-    """A concrete request: ``provider``/``dataset`` for ``asset`` (None for market-wide data)."""
-
-    provider: str
-    dataset: str
-    asset: str | None
-    method: str
-    url: str
-    params: tuple[tuple[str, str], ...] = ()
-    json_body: Any = None
-
-    @property
-    def key(self) -> tuple[str, str, str | None]:
-        return (self.provider, self.dataset, self.asset)
-
-    @property
-    def label(self) -> str:
-        suffix = f" [{self.asset}]" if self.asset else ""
-        return f"{self.provider}/{self.dataset}{suffix}"
-
-
-@dataclass(frozen=True)
-class RawResponse:
-    """One HTTP exchange, byte for byte: the request (``method``, ``url``, ``params``, ``request_body``), the
-    answer (``status``, ``headers``, ``body``) and the times it was sent and received (UTC)."""
-
-    provider: str
-    dataset: str
-    asset: str | None
-    method: str
-    url: str
-    params: Mapping[str, str]
-    request_body: bytes | None
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    ts_sent: datetime
-    ts_received: datetime
-    attempt: int = 1
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
-
-    @property
-    def key(self) -> tuple[str, str, str | None]:
-        return (self.provider, self.dataset, self.asset)
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
+from derivintel.sources.declarations import ErrorCodes, RateLimit
+from derivintel.sources.wire import BLOCKED_STATUS, REJECTED_KEY_STATUS, RawResponse, RequestSpec
 
 
 class TokenBucket:
@@ -132,13 +77,6 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, seconds)
 
 
-def _has_marker(body: bytes, markers: tuple[str, ...]) -> bool:
-    if not markers:
-        return False
-    head = body[:512].decode("utf-8", "replace").replace(" ", "")
-    return any(m in head for m in markers)
-
-
 @dataclass
 class HttpFetcher:
     """Performs ``RequestSpec``s with retries and rate limits; ``responses`` collects every HTTP answer."""
@@ -146,7 +84,9 @@ class HttpFetcher:
     client: httpx.AsyncClient
     config: SourceConfig
     rate_limits: Mapping[str, RateLimit]
-    retry_markers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    error_codes: Mapping[str, ErrorCodes | None] = field(default_factory=dict)
+    # Keyed providers → the env var holding the key: their 401/403 raises ``RejectedKeyError`` (named in the message).
+    key_env: Mapping[str, str] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     responses: list[RawResponse] = field(default_factory=list)
@@ -198,6 +138,8 @@ class HttpFetcher:
         attempts = 1 + self.config.max_retries
         last_reason = ""
         connect_failures = 0
+        last_status: int | None = None
+        last_retry_after: float | None = None
         for attempt in range(attempts):
             wait: float | None = None
             try:
@@ -213,21 +155,37 @@ class HttpFetcher:
                 last_reason = f"network error: {type(exc).__name__}: {exc}"
             else:
                 self.responses.append(raw)
+                fields = {"provider": spec.provider, "dataset": spec.dataset, "status": raw.status}
+                if spec.provider in self.key_env and raw.status in REJECTED_KEY_STATUS:
+                    var = self.key_env[spec.provider]
+                    reason = f"rejected key (HTTP {raw.status}: invalid key or endpoint not in the plan; not retried)"
+                    raise RejectedKeyError(source, f"{reason}; check {var}", **fields)
                 if raw.status in BLOCKED_STATUS:
-                    raise BlockedSourceError(source, f"HTTP {raw.status}: blocked from this location (not retried)")
-                if raw.ok and not _has_marker(raw.body, self.retry_markers.get(spec.provider, ())):
+                    message = f"HTTP {raw.status}: blocked from this location (not retried)"
+                    raise BlockedSourceError(source, message, **fields)
+                codes = self.error_codes.get(spec.provider)
+                hit = None if codes is None else codes.classify(raw.body)
+                if hit is not None and not issubclass(hit[1], RetryableSourceError):
+                    raise hit[1](source, f"HTTP {raw.status}: venue error code {hit[0]} (not retried)", **fields)
+                if raw.ok and hit is None:
                     return raw
-                if (
-                    raw.status == 429
-                    or raw.status >= 500
-                    or _has_marker(raw.body, self.retry_markers.get(spec.provider, ()))
-                ):
+                if raw.status == 429 or raw.status >= 500 or hit is not None:
                     last_reason = f"HTTP {raw.status}" + (" (rate limited)" if raw.status == 429 else "")
+                    last_status = raw.status
                     after = retry_after_seconds(raw.headers)
+                    last_retry_after = after
                     if after is not None:
                         wait = min(after, self.config.retry_after_cap_s)
                 else:
-                    raise SourceError(source, f"HTTP {raw.status}: {raw.body[:200].decode('utf-8', 'replace')}")
+                    message = f"HTTP {raw.status}: {raw.body[:200].decode('utf-8', 'replace')}"
+                    raise SourceError(source, message, **fields)
             if attempt + 1 < attempts:
                 await self.sleep(wait if wait is not None else backoff_delay(attempt, self.config, self.rng))
-        raise RetryableSourceError(source, f"{last_reason}; gave up after {attempt + 1} attempt(s)")
+        raise RetryableSourceError(
+            source,
+            f"{last_reason}; gave up after {attempt + 1} attempt(s)",
+            provider=spec.provider,
+            dataset=spec.dataset,
+            status=last_status,
+            retry_after_s=last_retry_after,
+        )

@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 
-from derivintel.core.timeutil import to_ms
+from derivintel.sources.assembly import Assembly
+from derivintel.sources.binance import assemble as binance_asm
+from derivintel.sources.binance import checks as binance_checks
 from derivintel.sources.binance import endpoints as binance
+from derivintel.sources.binance import history as binance_hist
+from derivintel.sources.binance import parse as binance_parse
+from derivintel.sources.binance import ws as binance_ws
+from derivintel.sources.bybit import assemble as bybit_asm
+from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
+from derivintel.sources.bybit import history as bybit_hist
+from derivintel.sources.bybit import ws as bybit_ws
+from derivintel.sources.checks import FundingCheck, VenueChecks
+from derivintel.sources.coingecko import assemble as coingecko_asm
 from derivintel.sources.coingecko import endpoints as coingecko
+from derivintel.sources.coinglass import assemble as coinglass_asm
 from derivintel.sources.coinglass import endpoints as coinglass
-from derivintel.sources.config import SourceConfig
+from derivintel.sources.cryptoquant import assemble as cryptoquant_asm
 from derivintel.sources.cryptoquant import endpoints as cryptoquant
-from derivintel.sources.declarations import Endpoint, Provider, fill
+from derivintel.sources.declarations import Endpoint, Paging, Provider
+from derivintel.sources.defillama import assemble as defillama_asm
 from derivintel.sources.defillama import endpoints as defillama
+from derivintel.sources.deribit import assemble as deribit_asm
 from derivintel.sources.deribit import endpoints as deribit
+from derivintel.sources.deribit import parse as deribit_parse
+from derivintel.sources.fred import assemble as fred_asm
 from derivintel.sources.fred import endpoints as fred
-from derivintel.sources.http import RequestSpec
+from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
+from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
+from derivintel.sources.okx import assemble as okx_asm
+from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
+from derivintel.sources.okx import history as okx_hist
+from derivintel.sources.okx import ws as okx_ws
+from derivintel.sources.ws.common import VenueStream
 
 PROVIDERS: Mapping[str, Provider] = {
     p.name: p
@@ -64,6 +85,42 @@ AUTH: Mapping[str, tuple[str, str]] = {
     "cryptoquant": (cryptoquant.AUTH_HEADER, cryptoquant.AUTH_TEMPLATE),
 }
 
+# What each provider contributes to a snapshot, in assembly order (per-asset steps per asset in this order, then
+# the market-wide steps). A keyed provider's steps run only when its key is in use.
+ASSEMBLY: tuple[Assembly, ...] = (
+    Assembly(binance.USDM.name, per_asset=binance_asm.assemble_usdm),
+    Assembly(binance.SPOT.name, per_asset=binance_asm.assemble_spot),
+    Assembly(bybit.PROVIDER.name, per_asset=bybit_asm.assemble),
+    Assembly(okx.PROVIDER.name, per_asset=okx_asm.assemble),
+    Assembly(hyperliquid.PROVIDER.name, per_asset=hyperliquid_asm.assemble),
+    Assembly(deribit.PROVIDER.name, per_asset=deribit_asm.assemble),
+    Assembly(coinglass.PROVIDER.name, per_asset=coinglass_asm.assemble),
+    Assembly(fred.PROVIDER.name, market=fred_asm.assemble),
+    Assembly(coingecko.PROVIDER.name, market=coingecko_asm.assemble),
+    Assembly(defillama.PROVIDER.name, market=defillama_asm.assemble),
+    Assembly(cryptoquant.PROVIDER.name, market=cryptoquant_asm.assemble),
+)
+
+# Paged history (backfill): each dataset's windows, bounds and page parser; endpoints only history uses.
+HISTORY_PAGINGS: tuple[Paging, ...] = (*binance_hist.PAGINGS, *bybit_hist.PAGINGS, *okx_hist.PAGINGS)
+HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
+
+# Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
+LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM)
+
+# ``derivintel doctor``: each venue's own convention checks (run per asset in this order), the venues whose
+# declared funding interval is checked, and the OI cross-check's reference venue and the venues it leaves out
+# (Deribit's inverse perp is not comparable).
+DOCTOR_CHECKS: tuple[VenueChecks, ...] = (bybit_checks.oi_checks, okx_checks.oi_checks, binance_checks.oi_checks)
+FUNDING_CHECKS: tuple[FundingCheck, ...] = (
+    binance_checks.FUNDING,
+    bybit_checks.FUNDING,
+    okx_checks.FUNDING,
+    hyperliquid_checks.FUNDING,
+)
+OI_REFERENCE_VENUE: str = binance_parse.VENUE
+OI_CROSS_CHECK_EXCLUDED: frozenset[str] = frozenset({deribit_parse.VENUE})
+
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 
 
@@ -91,41 +148,3 @@ def expected_keys(
         else:
             keys.extend((ep.provider, ep.dataset, a) for a in assets if ep.applies_to(a))
     return keys
-
-
-def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> RequestSpec:
-    """Fill the endpoint templates of ``key`` into a concrete request (times relative to ``end``)."""
-    provider_name, dataset, asset = key
-    ep = endpoint(provider_name, dataset)
-    provider = ALL_PROVIDERS[provider_name]
-    end_ms = to_ms(end)
-    values = {
-        "start_ms": str(end_ms - ep.lookback_hours * 3_600_000),
-        "end_ms": str(end_ms),
-    }
-    if asset is not None:
-        values |= {
-            "asset": asset,
-            "asset_lower": asset.lower(),
-            "symbol": provider.symbol(asset),
-            "coin": provider.coin(asset),
-        }
-    params = tuple((k, str(fill(v, values))) for k, v in ep.params.items())
-    body = fill(dict(ep.body), values) if ep.body is not None else None
-    url = config.base_url(provider_name, provider.base_url) + ep.path
-    return RequestSpec(
-        provider=provider_name,
-        dataset=dataset,
-        asset=asset,
-        method=ep.method,
-        url=url,
-        params=params,
-        json_body=body,
-    )
-
-
-def plan(assets: Sequence[str], config: SourceConfig, *, end: datetime, keyed: Iterable[str] = ()) -> list[RequestSpec]:
-    """All requests for a snapshot of ``assets`` (providers in ``config.disabled`` left out; keyed providers only
-    when named in ``keyed``). Keys never enter a ``RequestSpec``: they are added by the client's auth."""
-    keys = expected_keys(assets, disabled=config.disabled, keyed=keyed)
-    return [build_request(k, config, end=end) for k in keys]

@@ -6,7 +6,8 @@ history lists come newest first. Bybit answers HTTP 403 from some regions: optio
 
 from __future__ import annotations
 
-from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+from derivintel.core.errors import RetryableSourceError
+from derivintel.sources.declarations import Endpoint, ErrorCodes, Provider, RateLimit
 
 PROVIDER = Provider(
     name="bybit",
@@ -17,7 +18,13 @@ PROVIDER = Provider(
     # Per symbol 1/2/4/8h: tickers carry fundingIntervalHour, else instruments-info fundingInterval (minutes).
     funding_interval_hours=8.0,
     doc_url="https://bybit-exchange.github.io/docs/v5/intro",
-    retry_markers=('"retCode":10006',),
+    error_codes=ErrorCodes(
+        "retCode",
+        {
+            "10006": RetryableSourceError,  # Too many visits (per-UID/IP rate limit)
+            "10018": RetryableSourceError,  # Exceeded the IP rate limit
+        },
+    ),
 )
 
 _LIN = {"category": "linear", "symbol": "{symbol}"}

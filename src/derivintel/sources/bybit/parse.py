@@ -8,6 +8,7 @@ both fields has ``openInterest`` = 2 × ``singleOpenInterest`` exactly (evidence
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -73,18 +74,38 @@ def parse_instruments_info(body: bytes, *, symbol: str, ts_recv: datetime) -> fl
     return hours
 
 
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The v5 response envelope, decoded once at the edge: ``retCode`` 0 checked, ``result`` present.
+
+    ``top`` keeps the decoded top-level object for the fields an endpoint reads beside ``result`` (``time``)."""
+
+    result: Any
+    top: Mapping[str, Any]
+
+    @classmethod
+    def decode(cls, body: bytes, where: Where) -> Envelope:
+        """Decode ``body``; a non-zero ``retCode`` is a bad payload (``retCode <code>: <retMsg>``)."""
+        obj = load_json(body, where)
+        code = field(obj, "retCode", where)
+        if str(code) != "0":  # a number in the docs; "0" read the same
+            raise where.fail(f"retCode {code}: {obj.get('retMsg', '')}")
+        return cls(field(obj, "result", where), obj)
+
+    def rows(self, where: Where) -> list[Any]:
+        """``result.list``, non-empty."""
+        return non_empty(field(self.result, "list", where), where, "result.list")
+
+
 def _result(body: bytes, where: Where) -> tuple[Any, Any]:
     """Check the envelope; returns ``(result, top-level object)``. A non-zero ``retCode`` is a bad payload."""
-    obj = load_json(body, where)
-    code = field(obj, "retCode", where)
-    if str(code) != "0":  # a number in the docs; "0" read the same
-        raise where.fail(f"retCode {code}: {obj.get('retMsg', '')}")
-    return field(obj, "result", where), obj
+    env = Envelope.decode(body, where)
+    return env.result, env.top
 
 
 def _list(body: bytes, where: Where) -> tuple[list[Any], Any]:
-    result, obj = _result(body, where)
-    return non_empty(field(result, "list", where), where, "result.list"), obj
+    env = Envelope.decode(body, where)
+    return env.rows(where), env.top
 
 
 def ticker_interval_hours(body: bytes, *, symbol: str, ts_recv: datetime) -> float | None:

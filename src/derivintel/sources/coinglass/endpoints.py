@@ -62,6 +62,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="OHLC of the OI-weighted funding rate, PERCENT per 8h (verify live)",
         fixture="funding-oi-weighted.json",
     ),
+)
+
+# History (backfill) variants: paged by start_time/end_time, 1000 rows per page.
+HISTORY_PAGE_LIMIT = 1000
+
+# Declared and parsed (tests/fixtures) but NOT fetched: the snapshot has no slot for aggregated liquidations
+# (realised liquidations come from the venues' own streams), so the answer was validated and thrown away.
+# Move into ENDPOINTS with the assembly step once the snapshot has a slot for it.
+NOT_FETCHED: tuple[Endpoint, ...] = (
     Endpoint(
         "coinglass",
         "liquidation-aggregated",
@@ -72,6 +81,3 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         fixture="liquidation-aggregated.json",
     ),
 )
-
-# History (backfill) variants: paged by start_time/end_time, 1000 rows per page.
-HISTORY_PAGE_LIMIT = 1000

@@ -6,8 +6,11 @@ option prices in coin; perpetual/inverse-future ``open_interest`` in USD, option
 
 from __future__ import annotations
 
+from derivintel.core.errors import RetryableSourceError
 from derivintel.domain.assets import OPTION_ASSETS
-from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+from derivintel.sources.declarations import Endpoint, ErrorCodes, Provider, RateLimit
+
+RATE_LIMIT_ERROR_CODE = 10028
 
 PROVIDER = Provider(
     name="deribit",
@@ -18,10 +21,9 @@ PROVIDER = Provider(
     coin_template="{asset}",
     funding_interval_hours=8.0,  # funding_8h is an 8h-equivalent rate
     doc_url="https://docs.deribit.com/",
-    retry_markers=('"code":10028',),
+    error_codes=ErrorCodes("code", {str(RATE_LIMIT_ERROR_CODE): RetryableSourceError}),  # too_many_requests
 )
 
-RATE_LIMIT_ERROR_CODE = 10028
 DVOL_RESOLUTION_S = 3600
 _OPT = frozenset(OPTION_ASSETS)
 
@@ -34,15 +36,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         assets=_OPT,
         kind="options",
         units="mark_iv percent; mark_price coin; open_interest/volume coins; underlying_price USD forward",
-    ),
-    Endpoint(
-        "deribit",
-        "book_summary_future",
-        "/public/get_book_summary_by_currency",
-        {"currency": "{coin}", "kind": "future"},
-        assets=_OPT,
-        kind="price",
-        units="inverse futures/perpetual: open_interest USD; mark_price USD; funding_8h fraction per 8h",
     ),
     Endpoint(
         "deribit",
@@ -76,5 +69,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         assets=_OPT,
         kind="funding",
         units="BTC-PERPETUAL: mark/index USD, funding_8h fraction per 8h, open_interest USD",
+    ),
+)
+
+# Declared and parsed (tests/fixtures) but NOT fetched: the snapshot has no slot for Deribit futures (the perp
+# comes from ``ticker``), so the answer was validated and thrown away.
+# Move into ENDPOINTS with the assembly step once the snapshot has a slot for it.
+NOT_FETCHED: tuple[Endpoint, ...] = (
+    Endpoint(
+        "deribit",
+        "book_summary_future",
+        "/public/get_book_summary_by_currency",
+        {"currency": "{coin}", "kind": "future"},
+        assets=_OPT,
+        kind="price",
+        units="inverse futures/perpetual: open_interest USD; mark_price USD; funding_8h fraction per 8h",
     ),
 )

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from derivintel.core.errors import SourceError, UserInputError
+from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.sources.files import deribit_chain
 from derivintel.sources.payload import (
     Where,
     check_ms,
@@ -32,12 +33,6 @@ from derivintel.sources.payload import (
 PROVIDER = "deribit"
 VENUE = "deribit"
 FUNDING_INTERVAL_H = 8.0
-
-
-class ParserUnavailableError(SourceError):
-    """A parser this connector delegates to is not installed; the dataset is reported as not covered."""
-
-    kind = "not_covered"
 
 
 def _result(body: bytes, where: Where) -> Any:
@@ -147,20 +142,9 @@ def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_pric
     index from ``get_index_price`` when known. Rows without finite strike, OI or forward are a bad payload.
     """
     where = Where(PROVIDER, "book_summary_option", ts_recv)
-    try:
-        from derivintel.sources.files import deribit_chain
-    except ImportError as exc:
-        raise ParserUnavailableError(
-            where.provider + "/" + where.dataset, "sources.files.deribit_chain missing"
-        ) from exc
-    parser = getattr(deribit_chain, "parse_book_summary_json", None) or getattr(
-        deribit_chain, "parse_book_summary", None
-    )
-    if parser is None:
-        raise ParserUnavailableError(f"{PROVIDER}/book_summary_option", "no book-summary parser in deribit_chain")
     _result(body, where)  # envelope, error and truncation checks with this connector's messages
     try:
-        chain = parser(body, file=f"{PROVIDER}/book_summary_option")
+        chain = deribit_chain.parse_book_summary(body, file=f"{PROVIDER}/book_summary_option")
     except UserInputError as exc:
         raise where.fail(str(exc)) from exc
     if chain.currency != asset:

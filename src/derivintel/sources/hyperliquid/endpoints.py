@@ -44,16 +44,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "hyperliquid",
-        "predictedFundings",
-        "/info",
-        method="POST",
-        body={"type": "predictedFundings"},
-        per_asset=False,
-        kind="funding",
-        units="[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours}]]]]; per venue interval",
-    ),
-    Endpoint(
-        "hyperliquid",
         "l2Book",
         "/info",
         method="POST",
@@ -73,5 +63,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lookback_hours=1000,
         kind="candles",
         units="{t, T, o, h, l, c, v coin, n}; last 5000 candles only",
+    ),
+)
+
+# Declared and parsed (tests/fixtures) but NOT fetched: the snapshot has no slot for cross-venue predicted
+# funding, so the answer was validated and thrown away.
+# Move into ENDPOINTS with the assembly step once the snapshot has a slot for it.
+NOT_FETCHED: tuple[Endpoint, ...] = (
+    Endpoint(
+        "hyperliquid",
+        "predictedFundings",
+        "/info",
+        method="POST",
+        body={"type": "predictedFundings"},
+        per_asset=False,
+        kind="funding",
+        units="[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours}]]]]; per venue interval",
     ),
 )

@@ -154,7 +154,7 @@ def http_reader(
                 client=client,
                 config=config,
                 rate_limits={PROVIDER.name: limits.rate_limit()},
-                retry_markers={PROVIDER.name: PROVIDER.retry_markers},
+                error_codes={PROVIDER.name: PROVIDER.error_codes},
             )
 
             async def one(address: str) -> AccountState | SourceError:
@@ -196,7 +196,7 @@ async def fetch_discovery(
             client=client,
             config=config,
             rate_limits={PROVIDER.name: PROVIDER.rate_limit},
-            retry_markers={PROVIDER.name: PROVIDER.retry_markers},
+            error_codes={PROVIDER.name: PROVIDER.error_codes},
         )
         for coin in coins:
             body = fill(dict(RECENT_TRADES.body or {}), {"symbol": PROVIDER.symbol(coin)})

@@ -6,7 +6,8 @@ lists come newest first. Book and candle sizes are in contracts of ``CONTRACT_VA
 
 from __future__ import annotations
 
-from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+from derivintel.core.errors import RetryableSourceError
+from derivintel.sources.declarations import Endpoint, ErrorCodes, Provider, RateLimit
 
 PROVIDER = Provider(
     name="okx",
@@ -19,7 +20,13 @@ PROVIDER = Provider(
     # Interval = nextFundingTime − fundingTime of /public/funding-rate; 8h only when that cannot be read.
     funding_interval_hours=8.0,
     doc_url="https://www.okx.com/docs-v5/en/",
-    retry_markers=('"code":"50011"',),
+    error_codes=ErrorCodes(
+        "code",
+        {
+            "50011": RetryableSourceError,  # Rate limit reached
+            "50013": RetryableSourceError,  # Systems are busy, try again later
+        },
+    ),
 )
 
 # Contract value (ctVal, coins per contract) of the {asset}-USDT-SWAP instruments (verify live via

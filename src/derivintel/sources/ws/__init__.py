@@ -1,26 +1,3 @@
-"""Websocket streams: realised liquidations from Binance USD-M, Bybit and OKX (pure parsers + async collector)."""
-
-from derivintel.sources.ws.collector import Backoff, CollectorStatus, LiquidationCollector, VenueStatus
-from derivintel.sources.ws.liquidations import (
-    STREAMS,
-    ParsedMessage,
-    VenueStream,
-    parse_binance,
-    parse_bybit,
-    parse_okx,
-    streams_for,
-)
-
-__all__ = [
-    "STREAMS",
-    "Backoff",
-    "CollectorStatus",
-    "LiquidationCollector",
-    "ParsedMessage",
-    "VenueStatus",
-    "VenueStream",
-    "parse_binance",
-    "parse_bybit",
-    "parse_okx",
-    "streams_for",
-]
+"""Websocket streams: realised liquidations. The venue-neutral model is ``ws/common.py``, each venue's stream
+``sources/<venue>/ws.py`` (listed by ``registry.LIQUIDATION_STREAMS``), the selection ``ws/liquidations.py`` and
+the async collector ``ws/collector.py``. Nothing is imported here, so the registry can import ``ws.common``."""

@@ -1,0 +1,39 @@
+"""Deribit perps and options: their part of a snapshot (ticker, option chain, DVOL into the macro series).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from derivintel.sources.assembly import Assembler, Macro, Parts, add
+from derivintel.sources.deribit import endpoints as deribit_ep
+from derivintel.sources.deribit import parse as deribit
+
+_TICKER = next(ep for ep in deribit_ep.ENDPOINTS if ep.dataset == "ticker")
+
+
+def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
+    """Deribit ticker and option chain of ``asset`` into ``parts``; its DVOL index into ``macro``."""
+    name = deribit_ep.PROVIDER.name
+    if not _TICKER.applies_to(asset):
+        return
+    symbol = deribit_ep.PROVIDER.symbol(asset)
+    add(
+        parts.perps,
+        a.parse(
+            name,
+            "ticker",
+            asset,
+            lambda r: deribit.parse_ticker(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received),
+        ),
+    )
+    index = a.parse(name, "index_price", asset, lambda r: deribit.parse_index_price(r.body))
+    parts.options = a.parse(
+        name,
+        "book_summary_option",
+        asset,
+        lambda r: deribit.parse_option_chain(r.body, asset=asset, ts_recv=r.ts_received, index_price_usd=index),
+    )
+    dvol = a.parse(name, "dvol", asset, lambda r: deribit.parse_dvol(r.body, asset=asset, ts_recv=r.ts_received))
+    if dvol is not None:
+        macro[dvol.name] = dvol

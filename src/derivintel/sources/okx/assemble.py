@@ -1,0 +1,91 @@
+"""OKX USDT swaps: their part of a snapshot. Pure: no I/O."""
+
+from __future__ import annotations
+
+from derivintel.sources.assembly import Assembler, Macro, Parts, add
+from derivintel.sources.okx import endpoints as okx_ep
+from derivintel.sources.okx import parse as okx
+
+
+def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
+    """OKX swap datasets of ``asset`` into ``parts``."""
+    name = okx_ep.PROVIDER.name
+    symbol = okx_ep.PROVIDER.symbol(asset)
+    oi = a.parse(
+        name, "open-interest", asset, lambda r: okx.parse_open_interest(r.body, symbol=symbol, ts_recv=r.ts_received)
+    )
+    mark = a.parse(
+        name, "mark-price", asset, lambda r: okx.parse_mark_price(r.body, symbol=symbol, ts_recv=r.ts_received)
+    )
+    index = a.parse(name, "index-tickers", asset, lambda r: okx.parse_index_price(r.body, index_id=f"{asset}-USDT"))
+    perp = None
+    if mark is not None:
+        perp = a.parse(
+            name,
+            "funding-rate",
+            asset,
+            lambda r: okx.parse_funding_rate(
+                r.body,
+                asset=asset,
+                symbol=symbol,
+                ts_recv=r.ts_received,
+                mark_price_usd=mark[0],
+                index_price_usd=index,
+                oi_base=None if oi is None else oi[0],
+            ),
+        )
+        add(parts.perps, perp)
+    else:
+        a.dependent(name, "funding-rate", asset, needs=(name, "mark-price", asset))
+    add(
+        parts.funding,
+        a.parse(
+            name,
+            "funding-rate-history",
+            asset,
+            lambda r: okx.parse_funding_history(
+                r.body,
+                asset=asset,
+                symbol=symbol,
+                ts_recv=r.ts_received,
+                interval_hours=None if perp is None else perp.funding_interval_hours,
+            ),
+        ),
+    )
+    add(
+        parts.long_short,
+        a.parse(
+            name,
+            "long-short-account-ratio",
+            asset,
+            lambda r: okx.parse_long_short_ratio(r.body, asset=asset, ts_recv=r.ts_received, period_s=okx_ep.PERIOD_S),
+        ),
+    )
+    add(
+        parts.taker_volume,
+        a.parse(
+            name,
+            "taker-volume",
+            asset,
+            lambda r: okx.parse_taker_volume(r.body, asset=asset, ts_recv=r.ts_received, period_s=okx_ep.PERIOD_S),
+        ),
+    )
+    add(
+        parts.candles,
+        a.parse(
+            name,
+            "candles",
+            asset,
+            lambda r: okx.parse_candles(r.body, asset=asset, ts_recv=r.ts_received, interval_s=okx_ep.PERIOD_S),
+        ),
+    )
+    ct_val = oi[1] if oi is not None and oi[1] > 0 else okx_ep.CONTRACT_VALUE_BASE.get(asset, float("nan"))
+    add(
+        parts.books,
+        a.parse(
+            name,
+            "books",
+            asset,
+            lambda r: okx.parse_books(r.body, asset=asset, ts_recv=r.ts_received, contract_value_base=ct_val),
+        ),
+    )
