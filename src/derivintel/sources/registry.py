@@ -39,7 +39,7 @@ from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
 from derivintel.sources.okx import ws as okx_ws
-from derivintel.sources.ws.common import VenueStream
+from derivintel.sources.stream_model import VenueStream
 
 PROVIDERS: Mapping[str, Provider] = {
     p.name: p

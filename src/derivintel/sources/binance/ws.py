@@ -13,7 +13,7 @@ from typing import Any
 
 from derivintel.domain.liquidations import LiquidatedSide
 from derivintel.sources.binance.endpoints import USDM
-from derivintel.sources.ws.common import (
+from derivintel.sources.stream_model import (
     CONTROL,
     ParsedMessage,
     VenueStream,

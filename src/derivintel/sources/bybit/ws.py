@@ -13,7 +13,7 @@ from datetime import datetime
 
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.sources.bybit.endpoints import PROVIDER
-from derivintel.sources.ws.common import (
+from derivintel.sources.stream_model import (
     CONTROL,
     ParsedMessage,
     VenueStream,

@@ -16,13 +16,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
 from derivintel.core.errors import SourceError
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.positions import AccountState, AddressSighting
-from derivintel.sources.config import SourceConfig
 from derivintel.sources.declarations import RateLimit, fill
 from derivintel.sources.http import HttpFetcher, RequestSpec
 from derivintel.sources.hyperliquid import parse as hl_parse
@@ -34,6 +34,9 @@ from derivintel.sources.hyperliquid.positions import (
     parse_clearinghouse_state,
     parse_recent_trades,
 )
+
+if TYPE_CHECKING:  # the config's type only: importing it would tie this venue folder to config at run time
+    from derivintel.sources.config import SourceConfig
 
 
 @dataclass(frozen=True, slots=True)

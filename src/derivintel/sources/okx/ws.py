@@ -14,7 +14,7 @@ from typing import Any
 
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.sources.okx.endpoints import CONTRACT_VALUE_BASE, PROVIDER
-from derivintel.sources.ws.common import (
+from derivintel.sources.stream_model import (
     CONTROL,
     ParsedMessage,
     VenueStream,

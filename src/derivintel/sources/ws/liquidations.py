@@ -1,6 +1,6 @@
 """Realised-liquidation websocket streams: the declared streams (one per venue, in ``sources/<venue>/ws.py``,
 listed by ``registry.LIQUIDATION_STREAMS``) and their selection. Docs URLs in ``docs/liquidations.md`` and
-``tests/fixtures/ws/SOURCES.md``; the shared message model is in ``ws/common.py``.
+``tests/fixtures/ws/SOURCES.md``; the shared message model is in ``sources/stream_model.py``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from derivintel.sources.registry import LIQUIDATION_STREAMS
-from derivintel.sources.ws.common import ParsedMessage, VenueStream
+from derivintel.sources.stream_model import ParsedMessage, VenueStream
 
 __all__ = ["STREAMS", "ParsedMessage", "VenueStream", "streams_for"]
 
