@@ -44,6 +44,14 @@ def _open(store: Path | None):  # -> HistoryStore
     return HistoryStore(store)
 
 
+def _open_read(store: Path | None):  # -> HistoryStore
+    """Open for reading only (read-only connections share DuckDB's lock with other readers); a store that does not
+    exist yet is created empty, as before."""
+    from derivintel.store import HistoryStore, resolve_store_path
+
+    return HistoryStore(store, read_only=resolve_store_path(store).exists())
+
+
 def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
     """Open the store a collector writes to. Synthetic (``--demo``) rows go to their own store
     (``demo-history.duckdb`` beside the default one) unless ``--store`` is given; a store holding the other kind of
@@ -327,7 +335,7 @@ def study(
         raise UserInputError("--horizons must be positive integers")
     if json_out is not None:
         check_writable(json_out, "--json")  # before the study, so the JSON is never lost after the table
-    with _open(store) as st:
+    with _open_read(store) as st:
         res = run_study(
             st,
             normalise_asset(symbol),
@@ -350,7 +358,7 @@ def study(
 
 def store_info(store: StoreOpt = None) -> None:
     """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
-    with _open(store) as st:
+    with _open_read(store) as st:
         sys.stdout.write(f"{st.path}\n")
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")

@@ -2,8 +2,12 @@
 
 Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
 (each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
-mid-batch loses only that batch: the database reopens and replays the log). One process writes at a time (DuckDB
-takes a file lock). Importers write with ``replace=True``: a stored row whose values differ from the new one is
+mid-batch loses only that batch: the database reopens and replays the log). Many processes share one store: no
+connection is held between operations. Each write batch, and each read (or ``with store.session():`` group of reads),
+opens a short-lived DuckDB connection, read-write for writers and read-only for readers, and closes it; DuckDB's file
+lock is therefore held for one batch or one read at a time, and a process that finds it taken retries with a bounded
+back-off (``LOCK_TIMEOUT_S``) instead of failing (docs/history.md, "Many writers and readers"). Importers write with
+``replace=True``: a stored row whose values differ from the new one is
 replaced (counted in ``Written.replaced``), so re-importing a corrected file repairs the store.
 
 Opening checks the file: a database shorter than its own block count says (a file cut by a crash or a copy) is
@@ -16,7 +20,10 @@ version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivinte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import random
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,8 +113,9 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     row = con.execute("PRAGMA database_size").fetchone()
     if row is None:
         return
-    block_size, total_blocks = int(row[2]), int(row[3])
-    expected = _HEADER_BYTES + block_size * total_blocks
+    # used blocks, not total: a checkpoint killed mid-way leaves free blocks past the file's end (harmless)
+    block_size, used_blocks = int(row[2]), int(row[4])
+    expected = _HEADER_BYTES + block_size * used_blocks
     size = path.stat().st_size
     if size < expected:
         raise CorruptStoreError(
@@ -116,12 +124,55 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
+LOCK_TIMEOUT_S = 60.0
+"""How long an operation retries a store whose file lock another process holds before giving up (seconds)."""
+
+_LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in _LOCK_MARKERS)
+
+
+def connect_with_retry(
+    path: Path, *, read_only: bool, timeout_s: float = LOCK_TIMEOUT_S, sleep=time.sleep, clock=time.monotonic
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``; while another process holds the file lock, retry with a jittered exponential back-off
+    (1 ms doubling to 50 ms) for up to ``timeout_s`` seconds, then raise ``UserInputError`` (the store is busy).
+    Any other open error is ``CorruptStoreError``."""
+    deadline = clock() + timeout_s
+    delay = 0.001
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise CorruptStoreError(f"cannot open history store {path}: {first}") from exc
+            if clock() >= deadline:
+                raise UserInputError(
+                    f"history store {path} stayed locked by another process for {timeout_s:.0f} s; "
+                    "is a process stuck holding it?"
+                ) from exc
+        sleep(delay * (0.5 + random.random()))  # jitter: two waiting processes do not retry in lock-step
+        delay = min(delay * 2, 0.05)
+
+
 class HistoryStore:
     """The history database. Open with ``HistoryStore(path)`` (created with its tables when absent) and use as a
-    context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``."""
+    context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``.
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+    No DuckDB connection is held between operations (see the module docstring): ``session()`` groups several reads
+    (or writes) under one connection; ``con`` gives the connection of the current session, or pins one until
+    ``close()`` for callers that use DuckDB directly (holding the file lock meanwhile)."""
+
+    def __init__(
+        self, path: Path | str | None = None, *, read_only: bool = False, lock_timeout_s: float = LOCK_TIMEOUT_S
+    ) -> None:
         self.path = resolve_store_path(path)
+        self.read_only = read_only
+        self.lock_timeout_s = lock_timeout_s
         if read_only and not self.path.exists():
             raise UserInputError(f"no history store at {self.path} (import or collect data first)")
         try:
@@ -130,26 +181,53 @@ class HistoryStore:
             raise UserInputError(f"cannot create the store directory {self.path.parent}: {exc.strerror}") from exc
         existed = self.path.exists()
         self._kind: str | None = None
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise CorruptStoreError(f"cannot open history store {self.path}: {first}") from exc
-        try:
-            if existed:
-                _check_complete(self.con, self.path)
-            if not read_only:
-                for table in TABLES:
-                    self._exec(table.ddl())
-        except (CorruptStoreError, duckdb.Error) as exc:
-            self.con.close()
-            if isinstance(exc, CorruptStoreError):
-                raise
-            raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+        self._pinned = False
+        with self.session():
+            try:
+                if existed:
+                    _check_complete(self.con, self.path)
+                if not read_only:
+                    for table in TABLES:
+                        self._exec(table.ddl())
+            except duckdb.Error as exc:
+                raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
     # --- lifecycle -------------------------------------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One connection for the operations inside (re-entrant); opened with bounded lock retry, closed at the
+        outermost exit (unless pinned). Read-only stores open read-only connections, which share the lock."""
+        if self._con is None:
+            self._con = connect_with_retry(self.path, read_only=self.read_only, timeout_s=self.lock_timeout_s)
+        self._depth += 1
+        try:
+            yield self._con
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and not self._pinned:
+                self._release()
+
+    def _release(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            con.close()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The current session's connection; outside a session, a connection pinned until ``close()``."""
+        if self._con is None:
+            self._con = connect_with_retry(self.path, read_only=self.read_only, timeout_s=self.lock_timeout_s)
+            self._pinned = True
+        elif self._depth == 0:
+            self._pinned = True
+        return self._con
+
     def close(self) -> None:
-        self.con.close()
+        self._pinned = False
+        if self._depth == 0:
+            self._release()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -164,16 +242,20 @@ class HistoryStore:
         newly inserted, with ``.replaced``."""
         if frame.empty:
             return Written(0)
-        self._check_kind(frame)
         frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
+        with self.session() as con:  # one connection (one lock hold) for the check and the batch
+            self._check_kind(frame)
+            return self._insert(con, table, frame, replace)
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool) -> Written:
         cols = ", ".join(table.column_names)
         self._exec("BEGIN TRANSACTION")
         try:
             before = self._count(table.name)
-            self.con.register("_batch", frame)
+            con.register("_batch", frame)
             replaced = self._delete_differing(table) if replace else 0
             self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
-            self.con.unregister("_batch")
+            con.unregister("_batch")
             after = self._count(table.name)
             self._exec("COMMIT")
         except BaseException:
@@ -223,19 +305,22 @@ class HistoryStore:
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
-        return self.con.execute(sql, list(params)).fetchall()
+        with self.session() as con:
+            return con.execute(sql, list(params)).fetchall()
 
     def _count(self, name: str) -> int:
-        rows = self.con.execute(f"SELECT count(*) FROM {name}").fetchall()
+        rows = self._exec(f"SELECT count(*) FROM {name}")
         return int(rows[0][0]) if rows else 0
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {t.name: self._count(t.name) for t in TABLES}
+        with self.session():
+            return {t.name: self._count(t.name) for t in TABLES}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
-        return self.con.execute(sql, list(params)).df()
+        with self.session() as con:
+            return con.execute(sql, list(params)).df()
 
     # --- writers ---------------------------------------------------------------------------------------------
     def _write_venue_series(
@@ -401,7 +486,8 @@ class HistoryStore:
         return writer(s, ts_recv=ts_recv, replace=replace)  # type: ignore[operator]
 
     def write_snapshot(self, snap: MarketSnapshot, *, ts_recv: datetime | None = None) -> dict[str, int]:
-        """Write every observation of a snapshot; each series is its own transaction. Returns rows per table."""
+        """Write every observation of a snapshot; each series is its own transaction and its own lock hold (readers
+        get in between batches). Returns rows per table."""
         added = {t.name: 0 for t in TABLES}
         for data in snap.assets.values():
             added[PERP_SNAPSHOTS.name] += self.write_perps(data.perps, ts_recv=ts_recv)
