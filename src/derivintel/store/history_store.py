@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ import pandas as pd
 
 from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
-from derivintel.core.timeutil import to_ms, utc
+from derivintel.core.timeutil import utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
@@ -42,12 +42,15 @@ from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
-    LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.store.codecs import CODEC_OF_KIND, CODEC_OF_TYPE, as_utc, rows_source
+from derivintel.store.codecs import dt64_ms as _as_dt64_ms
+from derivintel.store.codecs import provenance as _prov
+from derivintel.store.codecs import ts_col as _ts_col
 from derivintel.store.location import resolve_store_path
 from derivintel.store.schema import (
     CANDLES,
@@ -64,28 +67,6 @@ from derivintel.store.schema import (
 )
 
 Series = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | MacroSeries
-
-
-def _ts_col(values: np.ndarray | Sequence[datetime | None]) -> pd.Series:
-    """``datetime64[ms]`` array (UTC, naive) or aware datetimes → a naive-UTC pandas datetime column."""
-    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
-        return pd.Series(values.astype("datetime64[ms]"))
-    ms = [np.datetime64("NaT") if v is None else np.datetime64(to_ms(v), "ms") for v in values]
-    return pd.Series(np.array(ms, dtype="datetime64[ms]"))
-
-
-def _as_dt64_ms(col: pd.Series) -> np.ndarray:
-    return col.to_numpy().astype("datetime64[ms]")
-
-
-def _prov(source: Source, ts_recv: datetime | None, n: int) -> dict[str, Any]:
-    recv = utc(ts_recv) if ts_recv is not None else source.fetched_at
-    return {
-        "ts_recv": _ts_col([recv] * n) if n else pd.Series([], dtype="datetime64[ms]"),
-        "source": [source.name] * n,
-        "dataset": [source.dataset] * n,
-        "synthetic": [bool(source.synthetic)] * n,
-    }
 
 
 def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
@@ -323,66 +304,42 @@ class HistoryStore:
             return con.execute(sql, list(params)).df()
 
     # --- writers ---------------------------------------------------------------------------------------------
-    def _write_venue_series(
-        self, table: Table, s: Series, ts_recv: datetime | None, replace: bool = False, **values: Any
-    ) -> Written:
-        """Insert a per-venue series: the shared key/provenance columns plus ``values`` (arrays of len(s))."""
-        n = len(s)
-        frame = pd.DataFrame(
-            {
-                "venue": [s.venue] * n,
-                "asset": [s.asset] * n,
-                "ts_event": _ts_col(s.ts),
-                **values,
-                **_prov(s.source, ts_recv, n),
-            }
-        )
-        return self.insert_frame(table, frame, replace=replace)
+    def write(self, obj: Any, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
+        """Write one observation batch of any stored kind (a series, a macro series, an option chain, a list of
+        perps or of liquidation events) in one transaction: its codec (``store/codecs.py``) makes the rows."""
+        codec = CODEC_OF_TYPE.get(type(obj))
+        if codec is not None:
+            return self.insert_frame(codec.table, codec.encode(obj, ts_recv), replace=replace)
+        if isinstance(obj, MacroSeries):
+            return self.write_macro(obj, ts_recv=ts_recv, replace=replace)
+        if isinstance(obj, OptionChain):
+            return self.write_option_chain(obj, ts_recv=ts_recv, replace=replace)
+        if isinstance(obj, list | tuple) and all(isinstance(x, PerpMetrics) for x in obj):
+            return Written(self.write_perps(obj, ts_recv=ts_recv))
+        if isinstance(obj, list | tuple) and all(isinstance(x, LiquidationEvent) for x in obj):
+            return Written(self.write_liquidations(obj, ts_recv=ts_recv))
+        raise TypeError(f"cannot store a {type(obj).__name__}")
 
     def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        return self._write_venue_series(
-            CANDLES,
-            s,
-            ts_recv,
-            replace,
-            market=[s.market] * len(s),
-            interval_s=np.full(len(s), s.interval_s, dtype=np.int32),
-            open=s.open,
-            high=s.high,
-            low=s.low,
-            close=s.close,
-            volume_base=s.volume_base,
-            taker_buy_base=_opt(s.taker_buy_base, len(s)),
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_open_interest(
         self, s: OpenInterestSeries, *, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        interval = np.full(len(s), s.interval_s, dtype=np.int32)
-        return self._write_venue_series(
-            OPEN_INTEREST, s, ts_recv, replace, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        return self._write_venue_series(
-            FUNDING, s, ts_recv, replace, rate_interval=s.rate_interval, interval_hours=s.interval_hours
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_long_short(
         self, s: LongShortSeries, *, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        interval = np.full(len(s), s.interval_s, dtype=np.int32)
-        return self._write_venue_series(
-            LONG_SHORT, s, ts_recv, replace, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_taker_volume(
         self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        interval = np.full(len(s), s.interval_s, dtype=np.int32)
-        return self._write_venue_series(
-            TAKER_VOLUME, s, ts_recv, replace, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         n = len(s)
@@ -470,20 +427,11 @@ class HistoryStore:
         return self.insert_frame(PERP_SNAPSHOTS, frame)
 
     def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        """Write any domain series (dispatch on its type). Returns rows inserted (``.replaced``: rows overwritten
-        because their values differed, with ``replace=True``)."""
-        writers = {
-            CandleSeries: self.write_candles,
-            OpenInterestSeries: self.write_open_interest,
-            FundingSeries: self.write_funding,
-            LongShortSeries: self.write_long_short,
-            TakerVolumeSeries: self.write_taker_volume,
-            MacroSeries: self.write_macro,
-        }
-        writer = writers.get(type(s))
-        if writer is None:
+        """Write any domain series (``write``). Returns rows inserted (``.replaced``: rows overwritten because
+        their values differed, with ``replace=True``)."""
+        if type(s) not in _TABLE_OF:
             raise TypeError(f"cannot store a {type(s).__name__}")
-        return writer(s, ts_recv=ts_recv, replace=replace)  # type: ignore[operator]
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_snapshot(self, snap: MarketSnapshot, *, ts_recv: datetime | None = None) -> dict[str, int]:
         """Write every observation of a snapshot; each series is its own transaction and its own lock hold (readers
@@ -505,126 +453,50 @@ class HistoryStore:
     def _rows(self, table: Table, where: str, params: Sequence[Any], order: str = "ts_event") -> pd.DataFrame:
         return self.query(f"SELECT * FROM {table.name} WHERE {where} ORDER BY {order}", params)
 
-    @staticmethod
-    def _source(rows: pd.DataFrame, as_of: datetime) -> Source:
-        last = rows.iloc[-1]
-        recv = rows["ts_recv"].max()
-        fetched = as_of if pd.isna(recv) else pd.Timestamp(recv).to_pydatetime().replace(tzinfo=UTC)
-        return Source(
-            name=str(last["source"]),
-            dataset=str(last["dataset"]),
-            as_of=as_of,
-            fetched_at=fetched,
-            synthetic=bool(rows["synthetic"].any()),
-        )
+    _source = staticmethod(rows_source)
+    _dt = staticmethod(as_utc)
 
-    @staticmethod
-    def _dt(value: Any) -> datetime:
-        return pd.Timestamp(value).to_pydatetime().replace(tzinfo=UTC)
+    def read(
+        self, kind: str, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[Series]:
+        """Every stored series of ``kind`` (``candles``, ``open_interest``, ``funding``, ``long_short``,
+        ``taker_volume``) of ``asset``, one per venue and key: rows with ``ts_event ≥ since`` and known by
+        ``until`` (``ts_event ≤ until``; for bars ``ts_event + interval_s ≤ until``, the point-in-time rule)."""
+        codec = CODEC_OF_KIND.get(kind)
+        if codec is None:
+            raise ValueError(f"no series kind {kind!r} (one of {', '.join(CODEC_OF_KIND)})")
+        where, params = _window("asset = ?", [asset], None if codec.bars else until, since)
+        if codec.bars:
+            where, params = _closed_by(where, params, until)
+        order = ", ".join(["venue", *(k for k, _ in codec.keys), "ts_event"])
+        return codec.decode(self._rows(codec.table, where, params, order), asset)  # type: ignore[return-value]
 
     def candle_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[CandleSeries]:
-        """Every stored candle series of ``asset`` (one per venue, market, interval): bars opened at or after
-        ``since`` and CLOSED by ``until`` (``ts_event + interval_s ≤ until``, the point-in-time rule for bars)."""
-        where, params = _window("asset = ?", [asset], None, since)
-        where, params = _closed_by(where, params, until)
-        rows = self._rows(CANDLES, where, params, "venue, market, interval_s, ts_event")
-        out = []
-        for (venue, market, interval_s), g in rows.groupby(["venue", "market", "interval_s"], sort=True):
-            ts = _as_dt64_ms(g["ts_event"])
-            close_at = self._dt(g["ts_event"].iloc[-1]) + pd.Timedelta(seconds=int(interval_s)).to_pytimedelta()
-            taker = g["taker_buy_base"].to_numpy(dtype=float)
-            out.append(
-                CandleSeries(
-                    venue=str(venue),
-                    asset=asset,
-                    market=str(market),
-                    interval_s=int(interval_s),
-                    ts=ts,
-                    open=g["open"].to_numpy(dtype=float),
-                    high=g["high"].to_numpy(dtype=float),
-                    low=g["low"].to_numpy(dtype=float),
-                    close=g["close"].to_numpy(dtype=float),
-                    volume_base=g["volume_base"].to_numpy(dtype=float),
-                    taker_buy_base=None if np.isnan(taker).all() else taker,
-                    source=self._source(g, close_at),
-                )
-            )
-        return out
+        """Candle series of ``asset`` (one per venue, market, interval): bars closed by ``until``."""
+        return self.read("candles", asset, until=until, since=since)  # type: ignore[return-value]
 
     def open_interest_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[OpenInterestSeries]:
-        where, params = _window("asset = ?", [asset], until, since)
-        rows = self._rows(OPEN_INTEREST, where, params, "venue, interval_s, ts_event")
-        return [
-            OpenInterestSeries(
-                venue=str(venue),
-                asset=asset,
-                interval_s=int(interval_s),
-                ts=_as_dt64_ms(g["ts_event"]),
-                oi_base=g["oi_base"].to_numpy(dtype=float),
-                oi_usd=g["oi_usd"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
-            )
-            for (venue, interval_s), g in rows.groupby(["venue", "interval_s"], sort=True)
-        ]
+        return self.read("open_interest", asset, until=until, since=since)  # type: ignore[return-value]
 
     def funding_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[FundingSeries]:
-        where, params = _window("asset = ?", [asset], until, since)
-        rows = self._rows(FUNDING, where, params, "venue, ts_event")
-        return [
-            FundingSeries(
-                venue=str(venue),
-                asset=asset,
-                ts=_as_dt64_ms(g["ts_event"]),
-                rate_interval=g["rate_interval"].to_numpy(dtype=float),
-                interval_hours=g["interval_hours"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
-            )
-            for venue, g in rows.groupby("venue", sort=True)
-        ]
+        return self.read("funding", asset, until=until, since=since)  # type: ignore[return-value]
 
     def long_short_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[LongShortSeries]:
-        where, params = _window("asset = ?", [asset], until, since)
-        rows = self._rows(LONG_SHORT, where, params, "venue, kind, interval_s, ts_event")
-        return [
-            LongShortSeries(
-                venue=str(venue),
-                asset=asset,
-                kind=LongShortKind(str(kind)),
-                interval_s=int(interval_s),
-                ts=_as_dt64_ms(g["ts_event"]),
-                ratio=g["ratio"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
-            )
-            for (venue, kind, interval_s), g in rows.groupby(["venue", "kind", "interval_s"], sort=True)
-        ]
+        return self.read("long_short", asset, until=until, since=since)  # type: ignore[return-value]
 
     def taker_volume_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[TakerVolumeSeries]:
         """Taker volume bars opened at or after ``since`` and closed by ``until``."""
-        where, params = _window("asset = ?", [asset], None, since)
-        where, params = _closed_by(where, params, until)
-        rows = self._rows(TAKER_VOLUME, where, params, "venue, interval_s, ts_event")
-        return [
-            TakerVolumeSeries(
-                venue=str(venue),
-                asset=asset,
-                interval_s=int(interval_s),
-                ts=_as_dt64_ms(g["ts_event"]),
-                buy_base=g["buy_base"].to_numpy(dtype=float),
-                sell_base=g["sell_base"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1]) + pd.Timedelta(seconds=int(interval_s))),
-            )
-            for (venue, interval_s), g in rows.groupby(["venue", "interval_s"], sort=True)
-        ]
+        return self.read("taker_volume", asset, until=until, since=since)  # type: ignore[return-value]
 
     def macro_series(self, name: str, *, available_by: datetime | None = None) -> MacroSeries | None:
         """The stored series ``name`` with only the values whose ``available_ts ≤ available_by`` (all when None)."""
