@@ -357,12 +357,20 @@ def study(
 
 
 def store_info(store: StoreOpt = None) -> None:
-    """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
-    with _open_read(store) as st:
+    """Print the store's location, row counts per table, its content (real, synthetic, mixed or empty) and, per
+    table and series, the covered span, observation times and gaps."""
+    with _open_read(store) as st, st.session():
         sys.stdout.write(f"{st.path}\n")
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")
         sys.stdout.write(f"{'content':16s} {st.content_kind()}\n")  # empty, real, synthetic or mixed
+        coverage = st.coverage()
+    if coverage:
+        sys.stdout.write("\ncoverage (table, series, first .. last UTC, times, gaps > 2x the median step)\n")
+    for c in coverage:
+        gaps = "-" if c.gaps is None else str(c.gaps)
+        span = f"{c.first:%Y-%m-%d %H:%M} .. {c.last:%Y-%m-%d %H:%M}"
+        sys.stdout.write(f"{c.table:16s} {c.series:40s} {span} {c.times:>9d} {gaps:>6s}\n")
 
 
 def _register_hl_trades() -> None:

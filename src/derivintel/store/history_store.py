@@ -24,6 +24,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,19 @@ Series = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | T
 
 def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
     return np.full(n, np.nan) if arr is None else np.asarray(arr, dtype=float)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What the store holds of one series: its table, key values joined by ``/``, first and last ``ts_event``
+    (aware UTC), distinct observation times, and gaps (None where the series has no regular step)."""
+
+    table: str
+    series: str
+    first: datetime
+    last: datetime
+    times: int
+    gaps: int | None
 
 
 class Written(int):
@@ -545,6 +559,29 @@ class HistoryStore:
         )
         return [str(r[0]) for r in rows]
 
+    def coverage(self) -> list[Coverage]:
+        """Per table and series (its key columns without ``ts_event``): first and last ``ts_event``, rows, and
+        gaps: steps longer than twice the series' median step (liquidations, irregular by nature, have none)."""
+        out: list[Coverage] = []
+        with self.session():
+            for table in TABLES:
+                group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
+                cols = ", ".join(group)
+                rows = self._exec(
+                    f"WITH t AS (SELECT DISTINCT {cols}, ts_event FROM {table.name}), "
+                    f"d AS (SELECT {cols}, ts_event, epoch(ts_event) - epoch(lag(ts_event) OVER "
+                    f"(PARTITION BY {cols} ORDER BY ts_event)) AS step FROM t), "
+                    f"m AS (SELECT *, median(step) OVER (PARTITION BY {cols}) AS typical FROM d) "
+                    f"SELECT {cols}, min(ts_event), max(ts_event), count(*), "
+                    f"count(*) FILTER (WHERE step > 2 * typical) FROM m GROUP BY {cols} ORDER BY {cols}"
+                )
+                for r in rows:
+                    k = len(group)
+                    series = "/".join(str(x) for x in r[:k])
+                    gaps = None if table.name == LIQUIDATIONS.name else int(r[k + 3])
+                    out.append(Coverage(table.name, series, self._dt(r[k]), self._dt(r[k + 1]), int(r[k + 2]), gaps))
+        return out
+
     def macro_names(self) -> list[str]:
         return [str(r[0]) for r in self._exec("SELECT DISTINCT name FROM macro ORDER BY name")]
 
@@ -635,6 +672,11 @@ class HistoryStore:
             )
         return tuple(out)
 
+
+_COVERAGE_GROUP: dict[str, list[str]] = {
+    LIQUIDATIONS.name: ["venue", "asset"],
+    OPTION_ROWS.name: ["currency"],
+}
 
 _TABLE_OF: dict[type, str] = {
     CandleSeries: CANDLES.name,
