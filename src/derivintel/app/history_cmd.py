@@ -112,6 +112,20 @@ def import_deribit(
         _print_import(import_deribit_chain(files, st, currency=currency.upper(), spot_usd=spot, check=check))
 
 
+@import_app.command("tardis-options-chain")
+def import_tardis_options_chain_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Tardis.dev options_chain CSV files (.csv or .csv.gz).")],
+    every: Annotated[str, typer.Option("--every", help="Snapshot period: 1m, 5m, 1h.")] = "1h",
+    store: StoreOpt = None,
+) -> None:
+    """Import Tardis.dev options_chain CSVs as chain snapshots, one per period (idempotent, no look-ahead)."""
+    from derivintel.store.importers.tardis import import_tardis_options_chain
+
+    every_s = int(parse_every(every))
+    with _open(store) as st:
+        _print_import(import_tardis_options_chain(files, st, every_s=every_s))
+
+
 @import_app.command("series")
 def import_series_cmd(
     name: Annotated[str, typer.Argument(help="vix, nasdaq, wti, dxy, stablecoin_supply, btc_dominance, eth_btc")],
@@ -357,8 +371,8 @@ def study(
 
 
 def store_info(store: StoreOpt = None) -> None:
-    """Print the store's location, row counts per table, its content (real, synthetic, mixed or empty) and, per
-    table and series, the covered span, observation times and gaps."""
+    """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
+    # then, per table and series, the covered span, observation times and gaps (HistoryStore.coverage)
     with _open_read(store) as st, st.session():
         sys.stdout.write(f"{st.path}\n")
         for table, n in st.row_counts().items():
