@@ -102,6 +102,61 @@ def _first_of_each_gap(ts_ms: np.ndarray, fired: np.ndarray, gap_ms: int) -> np.
     return np.asarray(kept, dtype=np.int64)
 
 
+_PRESSURE_WRITER = """
+import sys, time
+from datetime import UTC, datetime
+import numpy as np
+from derivintel.core.provenance import Source
+from derivintel.domain.series import CandleSeries
+from derivintel.store import HistoryStore
+src = Source("bench", "pressure", datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC))
+store = HistoryStore(sys.argv[1])
+b, stop = 0, time.monotonic() + float(sys.argv[2])
+while time.monotonic() < stop:
+    ts = (np.arange(500) + b * 500).astype("int64") * 60_000
+    x = np.full(500, float(b))
+    store.write(CandleSeries("w", "XRP", "perp", 60, ts.astype("datetime64[ms]"), x, x, x, x, x, None, src))
+    b += 1
+print(b, flush=True)
+"""
+
+
+def concurrency(seconds: float = 8.0) -> None:
+    """Readers against a store one writer process keeps writing 500-row batches to: the wall time of each read
+    session (open with lock retry + a point-in-time candle read), against the same reads with no writer."""
+    import subprocess
+    import time
+
+    def reads(path: Path, n: int) -> list[float]:
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            with HistoryStore(path, read_only=True) as st, st.session():
+                st.candle_series("BTC")
+            out.append(time.perf_counter() - t)
+        return out
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.duckdb"
+        with HistoryStore(path) as s:
+            import_binance_vision(FILES, s)
+        idle = reads(path, 20)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _PRESSURE_WRITER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+        )
+        busy: list[float] = []
+        while writer.poll() is None:
+            busy += reads(path, 1)
+        batches = int(writer.communicate()[0].split()[-1])
+        with HistoryStore(path, read_only=True) as st:
+            stored = st._exec("SELECT count(DISTINCT open) FROM candles WHERE venue = 'w'")[0][0]
+    print(f"concurrency: {len(busy)} read sessions while one process wrote {batches} batches in {seconds:.0f} s")
+    print(f"  batches committed / stored: {batches} / {stored} (none lost: {batches == stored})")
+    print(f"  read session wall time, no writer:   median {np.median(idle) * 1e3:.0f} ms, max {max(idle) * 1e3:.0f} ms")
+    print(f"  read session wall time, with writer: median {np.median(busy) * 1e3:.0f} ms, max {max(busy) * 1e3:.0f} ms")
+    print(f"  ratio with / without writer (medians): {np.median(busy) / np.median(idle):.2f}x")
+
+
 def main() -> int:
     if not all(f.exists() for f in FILES):
         print(f"real data not found under {DIR}; set DERIVINTEL_REAL_DATA", file=sys.stderr)
@@ -154,6 +209,7 @@ def main() -> int:
     print(f"  baseline vectorised pandas (features + study):      {spread(t_pd_study, 's')}")
     print(f"  ratio ours without multiple testing / baseline (medians): {ratio(without_mt, t_pd_study):.2f}x")
     print(f"multiple testing: {res.multiple_testing}; SPA p {dict(res.spa_pvalues)}")
+    concurrency()
     return 0
 
 

@@ -44,6 +44,14 @@ def _open(store: Path | None):  # -> HistoryStore
     return HistoryStore(store)
 
 
+def _open_read(store: Path | None):  # -> HistoryStore
+    """Open for reading only (read-only connections share DuckDB's lock with other readers); a store that does not
+    exist yet is created empty, as before."""
+    from derivintel.store import HistoryStore, resolve_store_path
+
+    return HistoryStore(store, read_only=resolve_store_path(store).exists())
+
+
 def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
     """Open the store a collector writes to. Synthetic (``--demo``) rows go to their own store
     (``demo-history.duckdb`` beside the default one) unless ``--store`` is given; a store holding the other kind of
@@ -102,6 +110,20 @@ def import_deribit(
 
     with _open(store) as st:
         _print_import(import_deribit_chain(files, st, currency=currency.upper(), spot_usd=spot, check=check))
+
+
+@import_app.command("tardis-options-chain")
+def import_tardis_options_chain_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Tardis.dev options_chain CSV files (.csv or .csv.gz).")],
+    every: Annotated[str, typer.Option("--every", help="Snapshot period: 1m, 5m, 1h.")] = "1h",
+    store: StoreOpt = None,
+) -> None:
+    """Import Tardis.dev options_chain CSVs as chain snapshots, one per period (idempotent, no look-ahead)."""
+    from derivintel.store.importers.tardis import import_tardis_options_chain
+
+    every_s = int(parse_every(every))
+    with _open(store) as st:
+        _print_import(import_tardis_options_chain(files, st, every_s=every_s))
 
 
 @import_app.command("series")
@@ -319,7 +341,7 @@ def study(
         raise UserInputError("--horizons must be positive integers")
     if json_out is not None:
         check_writable(json_out, "--json")  # before the study, so the JSON is never lost after the table
-    with _open(store) as st:
+    with _open_read(store) as st:
         res = run_study(
             st,
             normalise_asset(symbol),
@@ -342,11 +364,19 @@ def study(
 
 def store_info(store: StoreOpt = None) -> None:
     """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
-    with _open(store) as st:
+    # then, per table and series, the covered span, observation times and gaps (HistoryStore.coverage)
+    with _open_read(store) as st, st.session():
         sys.stdout.write(f"{st.path}\n")
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")
         sys.stdout.write(f"{'content':16s} {st.content_kind()}\n")  # empty, real, synthetic or mixed
+        coverage = st.coverage()
+    if coverage:
+        sys.stdout.write("\ncoverage (table, series, first .. last UTC, times, gaps > 2x the median step)\n")
+    for c in coverage:
+        gaps = "-" if c.gaps is None else str(c.gaps)
+        span = f"{c.first:%Y-%m-%d %H:%M} .. {c.last:%Y-%m-%d %H:%M}"
+        sys.stdout.write(f"{c.table:16s} {c.series:40s} {span} {c.times:>9d} {gaps:>6s}\n")
 
 
 def _register_hl_trades() -> None:

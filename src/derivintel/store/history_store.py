@@ -2,8 +2,12 @@
 
 Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
 (each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
-mid-batch loses only that batch: the database reopens and replays the log). One process writes at a time (DuckDB
-takes a file lock). Importers write with ``replace=True``: a stored row whose values differ from the new one is
+mid-batch loses only that batch: the database reopens and replays the log). Many processes share one store: no
+connection is held between operations. Each write batch, and each read (or ``with store.session():`` group of reads),
+opens a short-lived DuckDB connection, read-write for writers and read-only for readers, and closes it; DuckDB's file
+lock is therefore held for one batch or one read at a time, and a process that finds it taken retries with a bounded
+back-off (``LOCK_TIMEOUT_S``) instead of failing (docs/history.md, "Many writers and readers"). Importers write with
+``replace=True``: a stored row whose values differ from the new one is
 replaced (counted in ``Written.replaced``), so re-importing a corrected file repairs the store.
 
 Opening checks the file: a database shorter than its own block count says (a file cut by a crash or a copy) is
@@ -16,8 +20,12 @@ version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivinte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+import random
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +35,7 @@ import pandas as pd
 
 from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
-from derivintel.core.timeutil import to_ms, utc
+from derivintel.core.timeutil import utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
@@ -35,12 +43,15 @@ from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
-    LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.store.codecs import CODEC_OF_KIND, CODEC_OF_TYPE, as_utc, rows_source
+from derivintel.store.codecs import dt64_ms as _as_dt64_ms
+from derivintel.store.codecs import provenance as _prov
+from derivintel.store.codecs import ts_col as _ts_col
 from derivintel.store.location import resolve_store_path
 from derivintel.store.schema import (
     CANDLES,
@@ -59,30 +70,21 @@ from derivintel.store.schema import (
 Series = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | MacroSeries
 
 
-def _ts_col(values: np.ndarray | Sequence[datetime | None]) -> pd.Series:
-    """``datetime64[ms]`` array (UTC, naive) or aware datetimes → a naive-UTC pandas datetime column."""
-    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
-        return pd.Series(values.astype("datetime64[ms]"))
-    ms = [np.datetime64("NaT") if v is None else np.datetime64(to_ms(v), "ms") for v in values]
-    return pd.Series(np.array(ms, dtype="datetime64[ms]"))
-
-
-def _as_dt64_ms(col: pd.Series) -> np.ndarray:
-    return col.to_numpy().astype("datetime64[ms]")
-
-
-def _prov(source: Source, ts_recv: datetime | None, n: int) -> dict[str, Any]:
-    recv = utc(ts_recv) if ts_recv is not None else source.fetched_at
-    return {
-        "ts_recv": _ts_col([recv] * n) if n else pd.Series([], dtype="datetime64[ms]"),
-        "source": [source.name] * n,
-        "dataset": [source.dataset] * n,
-        "synthetic": [bool(source.synthetic)] * n,
-    }
-
-
 def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
     return np.full(n, np.nan) if arr is None else np.asarray(arr, dtype=float)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What the store holds of one series: its table, key values joined by ``/``, first and last ``ts_event``
+    (aware UTC), distinct observation times, and gaps (None where the series has no regular step)."""
+
+    table: str
+    series: str
+    first: datetime
+    last: datetime
+    times: int
+    gaps: int | None
 
 
 class Written(int):
@@ -106,8 +108,9 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     row = con.execute("PRAGMA database_size").fetchone()
     if row is None:
         return
-    block_size, total_blocks = int(row[2]), int(row[3])
-    expected = _HEADER_BYTES + block_size * total_blocks
+    # used blocks, not total: a checkpoint killed mid-way leaves free blocks past the file's end (harmless)
+    block_size, used_blocks = int(row[2]), int(row[4])
+    expected = _HEADER_BYTES + block_size * used_blocks
     size = path.stat().st_size
     if size < expected:
         raise CorruptStoreError(
@@ -116,12 +119,55 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
+LOCK_TIMEOUT_S = 60.0
+"""How long an operation retries a store whose file lock another process holds before giving up (seconds)."""
+
+_LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in _LOCK_MARKERS)
+
+
+def connect_with_retry(
+    path: Path, *, read_only: bool, timeout_s: float = LOCK_TIMEOUT_S, sleep=time.sleep, clock=time.monotonic
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``; while another process holds the file lock, retry with a jittered exponential back-off
+    (1 ms doubling to 50 ms) for up to ``timeout_s`` seconds, then raise ``UserInputError`` (the store is busy).
+    Any other open error is ``CorruptStoreError``."""
+    deadline = clock() + timeout_s
+    delay = 0.001
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise CorruptStoreError(f"cannot open history store {path}: {first}") from exc
+            if clock() >= deadline:
+                raise UserInputError(
+                    f"history store {path} stayed locked by another process for {timeout_s:.0f} s; "
+                    "is a process stuck holding it?"
+                ) from exc
+        sleep(delay * (0.5 + random.random()))  # jitter: two waiting processes do not retry in lock-step
+        delay = min(delay * 2, 0.05)
+
+
 class HistoryStore:
     """The history database. Open with ``HistoryStore(path)`` (created with its tables when absent) and use as a
-    context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``."""
+    context manager or call ``close()``. ``path=None`` uses ``resolve_store_path()``.
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+    No DuckDB connection is held between operations (see the module docstring): ``session()`` groups several reads
+    (or writes) under one connection; ``con`` gives the connection of the current session, or pins one until
+    ``close()`` for callers that use DuckDB directly (holding the file lock meanwhile)."""
+
+    def __init__(
+        self, path: Path | str | None = None, *, read_only: bool = False, lock_timeout_s: float = LOCK_TIMEOUT_S
+    ) -> None:
         self.path = resolve_store_path(path)
+        self.read_only = read_only
+        self.lock_timeout_s = lock_timeout_s
         if read_only and not self.path.exists():
             raise UserInputError(f"no history store at {self.path} (import or collect data first)")
         try:
@@ -130,26 +176,53 @@ class HistoryStore:
             raise UserInputError(f"cannot create the store directory {self.path.parent}: {exc.strerror}") from exc
         existed = self.path.exists()
         self._kind: str | None = None
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise CorruptStoreError(f"cannot open history store {self.path}: {first}") from exc
-        try:
-            if existed:
-                _check_complete(self.con, self.path)
-            if not read_only:
-                for table in TABLES:
-                    self._exec(table.ddl())
-        except (CorruptStoreError, duckdb.Error) as exc:
-            self.con.close()
-            if isinstance(exc, CorruptStoreError):
-                raise
-            raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+        self._pinned = False
+        with self.session():
+            try:
+                if existed:
+                    _check_complete(self.con, self.path)
+                if not read_only:
+                    for table in TABLES:
+                        self._exec(table.ddl())
+            except duckdb.Error as exc:
+                raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
     # --- lifecycle -------------------------------------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One connection for the operations inside (re-entrant); opened with bounded lock retry, closed at the
+        outermost exit (unless pinned). Read-only stores open read-only connections, which share the lock."""
+        if self._con is None:
+            self._con = connect_with_retry(self.path, read_only=self.read_only, timeout_s=self.lock_timeout_s)
+        self._depth += 1
+        try:
+            yield self._con
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and not self._pinned:
+                self._release()
+
+    def _release(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            con.close()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The current session's connection; outside a session, a connection pinned until ``close()``."""
+        if self._con is None:
+            self._con = connect_with_retry(self.path, read_only=self.read_only, timeout_s=self.lock_timeout_s)
+            self._pinned = True
+        elif self._depth == 0:
+            self._pinned = True
+        return self._con
+
     def close(self) -> None:
-        self.con.close()
+        self._pinned = False
+        if self._depth == 0:
+            self._release()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -164,16 +237,20 @@ class HistoryStore:
         newly inserted, with ``.replaced``."""
         if frame.empty:
             return Written(0)
-        self._check_kind(frame)
         frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
+        with self.session() as con:  # one connection (one lock hold) for the check and the batch
+            self._check_kind(frame)
+            return self._insert(con, table, frame, replace)
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool) -> Written:
         cols = ", ".join(table.column_names)
         self._exec("BEGIN TRANSACTION")
         try:
             before = self._count(table.name)
-            self.con.register("_batch", frame)
+            con.register("_batch", frame)
             replaced = self._delete_differing(table) if replace else 0
             self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
-            self.con.unregister("_batch")
+            con.unregister("_batch")
             after = self._count(table.name)
             self._exec("COMMIT")
         except BaseException:
@@ -223,81 +300,60 @@ class HistoryStore:
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
-        return self.con.execute(sql, list(params)).fetchall()
+        with self.session() as con:
+            return con.execute(sql, list(params)).fetchall()
 
     def _count(self, name: str) -> int:
-        rows = self.con.execute(f"SELECT count(*) FROM {name}").fetchall()
+        rows = self._exec(f"SELECT count(*) FROM {name}")
         return int(rows[0][0]) if rows else 0
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {t.name: self._count(t.name) for t in TABLES}
+        with self.session():
+            return {t.name: self._count(t.name) for t in TABLES}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
-        return self.con.execute(sql, list(params)).df()
+        with self.session() as con:
+            return con.execute(sql, list(params)).df()
 
     # --- writers ---------------------------------------------------------------------------------------------
-    def _write_venue_series(
-        self, table: Table, s: Series, ts_recv: datetime | None, replace: bool = False, **values: Any
-    ) -> Written:
-        """Insert a per-venue series: the shared key/provenance columns plus ``values`` (arrays of len(s))."""
-        n = len(s)
-        frame = pd.DataFrame(
-            {
-                "venue": [s.venue] * n,
-                "asset": [s.asset] * n,
-                "ts_event": _ts_col(s.ts),
-                **values,
-                **_prov(s.source, ts_recv, n),
-            }
-        )
-        return self.insert_frame(table, frame, replace=replace)
+    def write(self, obj: Any, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
+        """Write one observation batch of any stored kind (a series, a macro series, an option chain, a list of
+        perps or of liquidation events) in one transaction: its codec (``store/codecs.py``) makes the rows."""
+        codec = CODEC_OF_TYPE.get(type(obj))
+        if codec is not None:
+            return self.insert_frame(codec.table, codec.encode(obj, ts_recv), replace=replace)
+        if isinstance(obj, MacroSeries):
+            return self.write_macro(obj, ts_recv=ts_recv, replace=replace)
+        if isinstance(obj, OptionChain):
+            return self.write_option_chain(obj, ts_recv=ts_recv, replace=replace)
+        if isinstance(obj, list | tuple) and all(isinstance(x, PerpMetrics) for x in obj):
+            return Written(self.write_perps(obj, ts_recv=ts_recv))
+        if isinstance(obj, list | tuple) and all(isinstance(x, LiquidationEvent) for x in obj):
+            return Written(self.write_liquidations(obj, ts_recv=ts_recv))
+        raise TypeError(f"cannot store a {type(obj).__name__}")
 
     def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        return self._write_venue_series(
-            CANDLES,
-            s,
-            ts_recv,
-            replace,
-            market=[s.market] * len(s),
-            interval_s=np.full(len(s), s.interval_s, dtype=np.int32),
-            open=s.open,
-            high=s.high,
-            low=s.low,
-            close=s.close,
-            volume_base=s.volume_base,
-            taker_buy_base=_opt(s.taker_buy_base, len(s)),
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_open_interest(
         self, s: OpenInterestSeries, *, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        interval = np.full(len(s), s.interval_s, dtype=np.int32)
-        return self._write_venue_series(
-            OPEN_INTEREST, s, ts_recv, replace, interval_s=interval, oi_base=s.oi_base, oi_usd=s.oi_usd
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_funding(self, s: FundingSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        return self._write_venue_series(
-            FUNDING, s, ts_recv, replace, rate_interval=s.rate_interval, interval_hours=s.interval_hours
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_long_short(
         self, s: LongShortSeries, *, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        interval = np.full(len(s), s.interval_s, dtype=np.int32)
-        return self._write_venue_series(
-            LONG_SHORT, s, ts_recv, replace, kind=[s.kind.value] * len(s), interval_s=interval, ratio=s.ratio
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_taker_volume(
         self, s: TakerVolumeSeries, *, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        interval = np.full(len(s), s.interval_s, dtype=np.int32)
-        return self._write_venue_series(
-            TAKER_VOLUME, s, ts_recv, replace, interval_s=interval, buy_base=s.buy_base, sell_base=s.sell_base
-        )
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_macro(self, s: MacroSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         n = len(s)
@@ -385,23 +441,15 @@ class HistoryStore:
         return self.insert_frame(PERP_SNAPSHOTS, frame)
 
     def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        """Write any domain series (dispatch on its type). Returns rows inserted (``.replaced``: rows overwritten
-        because their values differed, with ``replace=True``)."""
-        writers = {
-            CandleSeries: self.write_candles,
-            OpenInterestSeries: self.write_open_interest,
-            FundingSeries: self.write_funding,
-            LongShortSeries: self.write_long_short,
-            TakerVolumeSeries: self.write_taker_volume,
-            MacroSeries: self.write_macro,
-        }
-        writer = writers.get(type(s))
-        if writer is None:
+        """Write any domain series (``write``). Returns rows inserted (``.replaced``: rows overwritten because
+        their values differed, with ``replace=True``)."""
+        if type(s) not in _TABLE_OF:
             raise TypeError(f"cannot store a {type(s).__name__}")
-        return writer(s, ts_recv=ts_recv, replace=replace)  # type: ignore[operator]
+        return self.write(s, ts_recv=ts_recv, replace=replace)
 
     def write_snapshot(self, snap: MarketSnapshot, *, ts_recv: datetime | None = None) -> dict[str, int]:
-        """Write every observation of a snapshot; each series is its own transaction. Returns rows per table."""
+        """Write every observation of a snapshot; each series is its own transaction and its own lock hold (readers
+        get in between batches). Returns rows per table."""
         added = {t.name: 0 for t in TABLES}
         for data in snap.assets.values():
             added[PERP_SNAPSHOTS.name] += self.write_perps(data.perps, ts_recv=ts_recv)
@@ -419,126 +467,50 @@ class HistoryStore:
     def _rows(self, table: Table, where: str, params: Sequence[Any], order: str = "ts_event") -> pd.DataFrame:
         return self.query(f"SELECT * FROM {table.name} WHERE {where} ORDER BY {order}", params)
 
-    @staticmethod
-    def _source(rows: pd.DataFrame, as_of: datetime) -> Source:
-        last = rows.iloc[-1]
-        recv = rows["ts_recv"].max()
-        fetched = as_of if pd.isna(recv) else pd.Timestamp(recv).to_pydatetime().replace(tzinfo=UTC)
-        return Source(
-            name=str(last["source"]),
-            dataset=str(last["dataset"]),
-            as_of=as_of,
-            fetched_at=fetched,
-            synthetic=bool(rows["synthetic"].any()),
-        )
+    _source = staticmethod(rows_source)
+    _dt = staticmethod(as_utc)
 
-    @staticmethod
-    def _dt(value: Any) -> datetime:
-        return pd.Timestamp(value).to_pydatetime().replace(tzinfo=UTC)
+    def read(
+        self, kind: str, asset: str, *, until: datetime | None = None, since: datetime | None = None
+    ) -> list[Series]:
+        """Every stored series of ``kind`` (``candles``, ``open_interest``, ``funding``, ``long_short``,
+        ``taker_volume``) of ``asset``, one per venue and key: rows with ``ts_event ≥ since`` and known by
+        ``until`` (``ts_event ≤ until``; for bars ``ts_event + interval_s ≤ until``, the point-in-time rule)."""
+        codec = CODEC_OF_KIND.get(kind)
+        if codec is None:
+            raise ValueError(f"no series kind {kind!r} (one of {', '.join(CODEC_OF_KIND)})")
+        where, params = _window("asset = ?", [asset], None if codec.bars else until, since)
+        if codec.bars:
+            where, params = _closed_by(where, params, until)
+        order = ", ".join(["venue", *(k for k, _ in codec.keys), "ts_event"])
+        return codec.decode(self._rows(codec.table, where, params, order), asset)  # type: ignore[return-value]
 
     def candle_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[CandleSeries]:
-        """Every stored candle series of ``asset`` (one per venue, market, interval): bars opened at or after
-        ``since`` and CLOSED by ``until`` (``ts_event + interval_s ≤ until``, the point-in-time rule for bars)."""
-        where, params = _window("asset = ?", [asset], None, since)
-        where, params = _closed_by(where, params, until)
-        rows = self._rows(CANDLES, where, params, "venue, market, interval_s, ts_event")
-        out = []
-        for (venue, market, interval_s), g in rows.groupby(["venue", "market", "interval_s"], sort=True):
-            ts = _as_dt64_ms(g["ts_event"])
-            close_at = self._dt(g["ts_event"].iloc[-1]) + pd.Timedelta(seconds=int(interval_s)).to_pytimedelta()
-            taker = g["taker_buy_base"].to_numpy(dtype=float)
-            out.append(
-                CandleSeries(
-                    venue=str(venue),
-                    asset=asset,
-                    market=str(market),
-                    interval_s=int(interval_s),
-                    ts=ts,
-                    open=g["open"].to_numpy(dtype=float),
-                    high=g["high"].to_numpy(dtype=float),
-                    low=g["low"].to_numpy(dtype=float),
-                    close=g["close"].to_numpy(dtype=float),
-                    volume_base=g["volume_base"].to_numpy(dtype=float),
-                    taker_buy_base=None if np.isnan(taker).all() else taker,
-                    source=self._source(g, close_at),
-                )
-            )
-        return out
+        """Candle series of ``asset`` (one per venue, market, interval): bars closed by ``until``."""
+        return self.read("candles", asset, until=until, since=since)  # type: ignore[return-value]
 
     def open_interest_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[OpenInterestSeries]:
-        where, params = _window("asset = ?", [asset], until, since)
-        rows = self._rows(OPEN_INTEREST, where, params, "venue, interval_s, ts_event")
-        return [
-            OpenInterestSeries(
-                venue=str(venue),
-                asset=asset,
-                interval_s=int(interval_s),
-                ts=_as_dt64_ms(g["ts_event"]),
-                oi_base=g["oi_base"].to_numpy(dtype=float),
-                oi_usd=g["oi_usd"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
-            )
-            for (venue, interval_s), g in rows.groupby(["venue", "interval_s"], sort=True)
-        ]
+        return self.read("open_interest", asset, until=until, since=since)  # type: ignore[return-value]
 
     def funding_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[FundingSeries]:
-        where, params = _window("asset = ?", [asset], until, since)
-        rows = self._rows(FUNDING, where, params, "venue, ts_event")
-        return [
-            FundingSeries(
-                venue=str(venue),
-                asset=asset,
-                ts=_as_dt64_ms(g["ts_event"]),
-                rate_interval=g["rate_interval"].to_numpy(dtype=float),
-                interval_hours=g["interval_hours"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
-            )
-            for venue, g in rows.groupby("venue", sort=True)
-        ]
+        return self.read("funding", asset, until=until, since=since)  # type: ignore[return-value]
 
     def long_short_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[LongShortSeries]:
-        where, params = _window("asset = ?", [asset], until, since)
-        rows = self._rows(LONG_SHORT, where, params, "venue, kind, interval_s, ts_event")
-        return [
-            LongShortSeries(
-                venue=str(venue),
-                asset=asset,
-                kind=LongShortKind(str(kind)),
-                interval_s=int(interval_s),
-                ts=_as_dt64_ms(g["ts_event"]),
-                ratio=g["ratio"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1])),
-            )
-            for (venue, kind, interval_s), g in rows.groupby(["venue", "kind", "interval_s"], sort=True)
-        ]
+        return self.read("long_short", asset, until=until, since=since)  # type: ignore[return-value]
 
     def taker_volume_series(
         self, asset: str, *, until: datetime | None = None, since: datetime | None = None
     ) -> list[TakerVolumeSeries]:
         """Taker volume bars opened at or after ``since`` and closed by ``until``."""
-        where, params = _window("asset = ?", [asset], None, since)
-        where, params = _closed_by(where, params, until)
-        rows = self._rows(TAKER_VOLUME, where, params, "venue, interval_s, ts_event")
-        return [
-            TakerVolumeSeries(
-                venue=str(venue),
-                asset=asset,
-                interval_s=int(interval_s),
-                ts=_as_dt64_ms(g["ts_event"]),
-                buy_base=g["buy_base"].to_numpy(dtype=float),
-                sell_base=g["sell_base"].to_numpy(dtype=float),
-                source=self._source(g, self._dt(g["ts_event"].iloc[-1]) + pd.Timedelta(seconds=int(interval_s))),
-            )
-            for (venue, interval_s), g in rows.groupby(["venue", "interval_s"], sort=True)
-        ]
+        return self.read("taker_volume", asset, until=until, since=since)  # type: ignore[return-value]
 
     def macro_series(self, name: str, *, available_by: datetime | None = None) -> MacroSeries | None:
         """The stored series ``name`` with only the values whose ``available_ts ≤ available_by`` (all when None)."""
@@ -586,6 +558,29 @@ class HistoryStore:
             "ORDER BY asset"
         )
         return [str(r[0]) for r in rows]
+
+    def coverage(self) -> list[Coverage]:
+        """Per table and series (its key columns without ``ts_event``): first and last ``ts_event``, rows, and
+        gaps: steps longer than twice the series' median step (liquidations, irregular by nature, have none)."""
+        out: list[Coverage] = []
+        with self.session():
+            for table in TABLES:
+                group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
+                cols = ", ".join(group)
+                rows = self._exec(
+                    f"WITH t AS (SELECT DISTINCT {cols}, ts_event FROM {table.name}), "
+                    f"d AS (SELECT {cols}, ts_event, epoch(ts_event) - epoch(lag(ts_event) OVER "
+                    f"(PARTITION BY {cols} ORDER BY ts_event)) AS step FROM t), "
+                    f"m AS (SELECT *, median(step) OVER (PARTITION BY {cols}) AS typical FROM d) "
+                    f"SELECT {cols}, min(ts_event), max(ts_event), count(*), "
+                    f"count(*) FILTER (WHERE step > 2 * typical) FROM m GROUP BY {cols} ORDER BY {cols}"
+                )
+                for r in rows:
+                    k = len(group)
+                    series = "/".join(str(x) for x in r[:k])
+                    gaps = None if table.name == LIQUIDATIONS.name else int(r[k + 3])
+                    out.append(Coverage(table.name, series, self._dt(r[k]), self._dt(r[k + 1]), int(r[k + 2]), gaps))
+        return out
 
     def macro_names(self) -> list[str]:
         return [str(r[0]) for r in self._exec("SELECT DISTINCT name FROM macro ORDER BY name")]
@@ -677,6 +672,11 @@ class HistoryStore:
             )
         return tuple(out)
 
+
+_COVERAGE_GROUP: dict[str, list[str]] = {
+    LIQUIDATIONS.name: ["venue", "asset"],
+    OPTION_ROWS.name: ["currency"],
+}
 
 _TABLE_OF: dict[type, str] = {
     CandleSeries: CANDLES.name,

@@ -118,11 +118,12 @@ class PositionsStore:
     def __init__(self, store: HistoryStore, *, create: bool = True) -> None:
         self.store = store
         if create:
-            for table in POSITION_TABLES:
-                store.con.execute(table.ddl())
+            with store.session() as con:
+                for table in POSITION_TABLES:
+                    con.execute(table.ddl())
 
     def _exec(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        return self.store.con.execute(sql, list(params)).fetchall()
+        return self.store._exec(sql, params)
 
     # --- addresses -------------------------------------------------------------------------------------------
     def record_sightings(self, sightings: Iterable[AddressSighting]) -> int:
@@ -141,26 +142,26 @@ class PositionsStore:
         if not rows:
             return 0
         frame = pd.DataFrame(rows, columns=list(SIGHTINGS.column_names))
-        self.store.insert_frame(SIGHTINGS, frame)
-        con = self.store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            before = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
-            con.register("_touched", frame[["address"]].drop_duplicates())
-            con.execute(
-                "INSERT INTO hl_addresses (address, first_seen, last_seen, trades, notional_usd) "
-                "SELECT address, min(seen_at), max(seen_at), count(*), sum(notional_usd) FROM hl_sightings "
-                "WHERE address IN (SELECT address FROM _touched) GROUP BY address "
-                "ON CONFLICT (address) DO UPDATE SET first_seen = excluded.first_seen, "
-                "last_seen = excluded.last_seen, trades = excluded.trades, notional_usd = excluded.notional_usd"
-            )
-            con.unregister("_touched")
-            after = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        return int(after - before)
+        with self.store.session() as con:  # one lock hold for the sightings and the aggregates
+            self.store.insert_frame(SIGHTINGS, frame)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                before = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
+                con.register("_touched", frame[["address"]].drop_duplicates())
+                con.execute(
+                    "INSERT INTO hl_addresses (address, first_seen, last_seen, trades, notional_usd) "
+                    "SELECT address, min(seen_at), max(seen_at), count(*), sum(notional_usd) FROM hl_sightings "
+                    "WHERE address IN (SELECT address FROM _touched) GROUP BY address "
+                    "ON CONFLICT (address) DO UPDATE SET first_seen = excluded.first_seen, "
+                    "last_seen = excluded.last_seen, trades = excluded.trades, notional_usd = excluded.notional_usd"
+                )
+                con.unregister("_touched")
+                after = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return int(after - before)
 
     def addresses(self) -> list[KnownAddress]:
         """Known addresses in polling priority: largest last account notional, then most traded notional, then
@@ -294,9 +295,7 @@ def stored_observed_positions(
     store: HistoryStore, coin: str, *, as_of: datetime, max_age: timedelta
 ) -> ObservedPositions | None:
     """``observed_positions`` on any store, read-only ones included; None when positions were never collected."""
-    found = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [ACCOUNT_SNAPSHOTS.name]
-    ).fetchall()
+    found = store._exec("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [ACCOUNT_SNAPSHOTS.name])
     if not found[0][0]:
         return None
     return PositionsStore(store, create=False).observed_positions(coin, as_of=as_of, max_age=max_age)

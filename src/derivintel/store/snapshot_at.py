@@ -56,10 +56,22 @@ def build_snapshot_at(
     windows: SnapshotWindows = SnapshotWindows(),
     require_price: bool = False,
 ) -> MarketSnapshot:
-    """The snapshot of ``primary`` (and ``secondary``) as known at ``as_of`` (aware UTC; naive = UTC)."""
+    """The snapshot of ``primary`` (and ``secondary``) as known at ``as_of`` (aware UTC; naive = UTC). Its reads
+    share one store connection (one shared-lock hold, released when the snapshot is built)."""
     if as_of is None:
         raise ValueError("build_snapshot_at needs an explicit as_of")
-    as_of = utc(as_of)
+    with store.session():
+        return _build(store, primary, secondary, utc(as_of), windows, require_price)
+
+
+def _build(
+    store: HistoryStore,
+    primary: str,
+    secondary: Sequence[str],
+    as_of: datetime,
+    windows: SnapshotWindows,
+    require_price: bool,
+) -> MarketSnapshot:
     assets = [normalise_asset(primary), *(normalise_asset(s) for s in secondary)]
     assets = list(dict.fromkeys(assets))
     if require_price:
