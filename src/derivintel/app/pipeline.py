@@ -188,7 +188,7 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             Result.missing(f"no measured record: no stored history (no store at {path})"),
             Result.missing(f"no measured record: no stored history (no store at {path})"),
         )
-    with HistoryStore(path, read_only=True) as st:
+    with HistoryStore(path, read_only=True) as st, st.session():  # one read connection for every record
         return Calibration(
             *squeeze_calibration(st, snapshot.primary, snapshot.as_of),
             bias_track_record(st, snapshot.primary, snapshot.as_of),

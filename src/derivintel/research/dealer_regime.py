@@ -169,7 +169,13 @@ def record_from_calls(
 def dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) -> Result[RegimeRecord]:
     """The record known at ``as_of`` from a history store: chains stored in the ``RECORD_LOOKBACK`` before
     ``as_of − RECORD_HORIZON`` (so every outcome closed by ``as_of``: no look-ahead) and the finest perp candles
-    closed by ``as_of``. Bounded by the lookback, so its cost does not grow with the store."""
+    closed by ``as_of``. Bounded by the lookback, so its cost does not grow with the store; its reads share one
+    connection."""
+    with store.session():
+        return _dealer_regime_record_at(store, asset, as_of)
+
+
+def _dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) -> Result[RegimeRecord]:
     as_of = utc(as_of)
     since = as_of - RECORD_LOOKBACK
     found = store.query(
