@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
@@ -86,21 +86,35 @@ def run_collector(
     on_status: Callable[[RoundStatus], None] = lambda s: None,
 ) -> CollectorState:
     """Poll forever (or ``rounds`` times), one round every ``every_s`` seconds aligned to multiples of ``every_s``."""
-    if every_s <= 0:
-        raise ValueError("every_s must be positive")
     state = CollectorState()
-    while rounds is None or state.rounds < rounds:
-        status = collect_once(fetch, assets, store, now=clock())
+    for now in aligned_rounds(every_s, rounds=rounds, clock=clock, sleep=sleep):
+        status = collect_once(fetch, assets, store, now=now)
         state.rounds += 1
         state.failed_rounds += bool(status.failures)
         state.inserted += sum(status.inserted.values())
         state.history.append(status)
         on_status(status)
-        if rounds is not None and state.rounds >= rounds:
-            break
-        ts = clock().timestamp()
-        sleep(max(0.0, every_s - ts % every_s))
     return state
+
+
+def aligned_rounds(
+    every_s: float,
+    *,
+    rounds: int | None,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> Iterator[datetime]:
+    """The start time of each round, forever or ``rounds`` times; between rounds, sleep to the next multiple of
+    ``every_s`` seconds (so rounds stay on the clock's grid however long each one takes)."""
+    if every_s <= 0:
+        raise ValueError("every_s must be positive")
+    done = 0
+    while rounds is None or done < rounds:
+        yield clock()
+        done += 1
+        if rounds is not None and done >= rounds:
+            return
+        sleep(max(0.0, every_s - clock().timestamp() % every_s))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from derivintel.sources.hyperliquid.poller import AccountRead, Discovery, PollLimits, PollRound, poll_round
+from derivintel.store.collect import aligned_rounds
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.positions_store import KnownAddress, PositionsStore
 
@@ -106,19 +107,11 @@ def run_positions_collector(
     on_status: Callable[[PositionsRoundStatus], None] = lambda s: None,
 ) -> PositionsCollectorState:
     """Rounds every ``every_s`` seconds (aligned to the clock), forever or ``rounds`` times."""
-    if every_s <= 0:
-        raise ValueError("every_s must be positive")
     limits = limits or PollLimits()
     state = PositionsCollectorState()
-    while rounds is None or state.rounds < rounds:
-        status = collect_positions_once(
-            store, discover=discover, read=read, limits=limits, period_s=every_s, now=clock()
-        )
+    for now in aligned_rounds(every_s, rounds=rounds, clock=clock, sleep=sleep):
+        status = collect_positions_once(store, discover=discover, read=read, limits=limits, period_s=every_s, now=now)
         state.rounds += 1
         state.history.append(status)
         on_status(status)
-        if rounds is not None and state.rounds >= rounds:
-            break
-        ts = clock().timestamp()
-        sleep(max(0.0, every_s - ts % every_s))
     return state
