@@ -15,7 +15,7 @@ def build(ctx: PhaseContext) -> Phase:
     b = ctx.book
     a = ctx.analyses.primary
     ex_res = a.exposure
-    model_sources = (*a.liquidation_map.sources, *a.depth.sources)
+    model_sources = (*a.liquidation_map.sources, *a.depth.sources, *a.cascade_levels.sources)
     ex = ex_res.value
     keys: list[str] = []
     rows = []
@@ -59,6 +59,8 @@ def build(ctx: PhaseContext) -> Phase:
         keys += _cascade_metrics(ctx, direction, res, model_sources, sim_rows, range_rows, wave_rows)
     param_keys, param_rows = _parameter_rows(ctx)
     keys += param_keys
+    levels_keys, levels_sentence = _levels_metrics(ctx)
+    keys += levels_keys
     real_res = a.realised
     real = real_res.value
     keys.append(
@@ -124,6 +126,7 @@ def build(ctx: PhaseContext) -> Phase:
     )
     for direction in ("down", "up"):
         summary += " " + _cascade_sentence(ctx, direction)
+    summary += " " + levels_sentence
     reasoning = (
         "Realised liquidations are observed forced orders; the levels are modelled (relative intensity, not "
         "positions), so only a fraction of them is forced. Each wave's forced orders move price by the square-root "
@@ -141,6 +144,39 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning=reasoning,
         keys=keys,
     )
+
+
+def _levels_metrics(ctx: PhaseContext) -> tuple[list[str], str]:
+    """Which levels the exposure bands and the cascade ran on: the model alone, or the model with the observed
+    venue's covered share replaced by its observed positions (``observed_blend``)."""
+    b = ctx.book
+    res = ctx.analyses.primary.cascade_levels
+    blend = res.value
+    k_cov = b.add_result(
+        "cascade.observed_levels.coverage",
+        "Share of the observed venue's OI whose modelled levels were replaced by observed positions",
+        res,
+        blend.coverage_frac if blend else None,
+        "share",
+    )
+    used = f"model with observed {blend.venue} positions" if blend else "model only"
+    k_used = b.add(
+        "cascade.observed_levels.used",
+        "Levels the cascade ran on",
+        used,
+        "label",
+        sources=res.sources,
+        note=None if blend else "; ".join(res.reasons) or None,
+    )
+    if blend is None:
+        why = "; ".join(res.reasons) or "no observed positions"
+        return [k_cov, k_used], f"The cascade runs on modelled levels only ({why})."
+    sentence = b.text(
+        f"For {blend.venue}, observed positions replace {{cascade.observed_levels.coverage}} of its modelled levels "
+        f"(coverage at least {blend.min_coverage_frac:.0%} required); the rest of its OI and the other venues stay "
+        "modelled."
+    )
+    return [k_cov, k_used], sentence
 
 
 def _waves(n: int) -> str:
