@@ -119,7 +119,8 @@ def test_blend_equals_brute_force_binning_of_all_levels(seed: int) -> None:
     coverage = rng.uniform(0.3, 0.9)
     oi_base = observed_base / (2 * coverage)
     obs = build_observed_map(pos, as_of=AS_OF, reference_price_usd=REF, oi_base=oi_base).value
-    assert obs is not None and obs.coverage_frac == pytest.approx(coverage)
+    assert obs is not None
+    assert obs.coverage_frac == pytest.approx(coverage)
 
     res = blend_observed_levels(as_map(venue_a + venue_b), as_map(venue_b), obs)
     assert res.value is not None, res.reasons
@@ -137,7 +138,9 @@ def test_blend_equals_brute_force_binning_of_all_levels(seed: int) -> None:
     assert got.long_outside_range_usd == pytest.approx(lo, rel=1e-9)
     assert got.short_outside_range_usd == pytest.approx(so, rel=1e-9)
     # clusters are recomputed on the blended bins, nearest first
-    assert [cl.distance_fraction for cl in got.long_clusters] == sorted(cl.distance_fraction for cl in got.long_clusters)
+    assert [cl.distance_fraction for cl in got.long_clusters] == sorted(
+        cl.distance_fraction for cl in got.long_clusters
+    )
     assert "observed positions" in got.label
     assert res.value.coverage_frac == pytest.approx(coverage)
 
@@ -145,7 +148,8 @@ def test_blend_equals_brute_force_binning_of_all_levels(seed: int) -> None:
 def test_coverage_below_threshold_keeps_the_model_and_says_why() -> None:
     pos, _ = observed([(1.0, 95.0), (-1.0, 105.0)], 0.0)
     obs = build_observed_map(pos, as_of=AS_OF, reference_price_usd=REF, oi_base=10.0).value  # coverage 10 %
-    assert obs is not None and obs.coverage_frac == pytest.approx(0.1)
+    assert obs is not None
+    assert obs.coverage_frac == pytest.approx(0.1)
     m = as_map([(95.0, 10.0, True)])
     res = blend_observed_levels(m, m, obs)
     assert res.value is None
@@ -156,10 +160,12 @@ def test_coverage_below_threshold_keeps_the_model_and_says_why() -> None:
 def test_unknown_coverage_keeps_the_model() -> None:
     pos, _ = observed([(1.0, 95.0)], 0.0)
     obs = build_observed_map(pos, as_of=AS_OF, reference_price_usd=REF, oi_base=None).value
-    assert obs is not None and obs.coverage_frac is None
+    assert obs is not None
+    assert obs.coverage_frac is None
     m = as_map([(95.0, 10.0, True)])
     res = blend_observed_levels(m, m, obs)
-    assert res.value is None and "coverage unknown" in res.reasons[0]
+    assert res.value is None
+    assert "coverage unknown" in res.reasons[0]
 
 
 def test_different_grids_are_refused() -> None:
@@ -167,7 +173,8 @@ def test_different_grids_are_refused() -> None:
     obs = build_observed_map(pos, as_of=AS_OF, reference_price_usd=REF + 1.0, oi_base=2.0).value
     m = as_map([(95.0, 10.0, True)])
     res = blend_observed_levels(m, m, obs)
-    assert res.value is None and "different grids" in res.reasons[0]
+    assert res.value is None
+    assert "different grids" in res.reasons[0]
 
 
 def test_coverage_above_one_removes_at_most_the_venue_model() -> None:
@@ -178,4 +185,5 @@ def test_coverage_above_one_removes_at_most_the_venue_model() -> None:
     got = blend_observed_levels(total, venue, obs).value
     assert got is not None
     assert got.map.long_notional_usd.sum() == pytest.approx(30.0 + 2.0 * REF)  # venue model fully replaced
-    assert (got.map.long_notional_usd >= 0).all() and (got.map.short_notional_usd >= 0).all()
+    assert (got.map.long_notional_usd >= 0).all()
+    assert (got.map.short_notional_usd >= 0).all()
