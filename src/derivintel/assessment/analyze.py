@@ -42,10 +42,14 @@ from derivintel.analytics.structure import StructureAnalysis, analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.trade_plan import Level, PlanParams, TradePlan, build_trade_plan
+
+# The modelled map's parameters: defaults, with every venue's declared maintenance margins.
+MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +195,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             as_of=as_of,
             reference_price_usd=spot,
             reference_candles=hourly,
-            params=LiquidationMapParams(),
+            params=MAP_PARAMS,
         )
         depth = book_depth(data.books, mid_usd=spot) if data.books else Result.missing("no order books")
         stops = (
@@ -211,7 +215,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             data.liquidations,
             as_of=as_of,
             reference_candles=hourly,
-            params=LiquidationMapParams(),
+            params=MAP_PARAMS,
         )
         activity = market_activity(data.candles, as_of=as_of, sigma_candles=hourly)
         if cascade_map is None or depth.value is None:
@@ -292,7 +296,7 @@ def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedRea
             as_of=as_of,
             reference_price_usd=spot,
             reference_candles=hourly,
-            params=LiquidationMapParams(),
+            params=MAP_PARAMS,
         )
         if oi
         else Result.missing(f"no {venue} open-interest history")

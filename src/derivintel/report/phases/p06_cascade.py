@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from derivintel.analytics.liquidity import DEFAULT_IMPACT_RANGE, CascadeRange
+from derivintel.analytics.liquidity.observed_blend import MIN_OBSERVED_COVERAGE_FRAC
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.report.model import Phase, Table
@@ -168,15 +169,21 @@ def _levels_metrics(ctx: PhaseContext) -> tuple[list[str], str]:
         sources=res.sources,
         note=None if blend else "; ".join(res.reasons) or None,
     )
-    if blend is None:
-        why = "; ".join(res.reasons) or "no observed positions"
-        return [k_cov, k_used], f"The cascade runs on modelled levels only ({why})."
+    k_min = b.add(
+        "cascade.observed_levels.min_coverage",
+        "Coverage of the venue's OI needed before observed positions replace modelled levels",
+        MIN_OBSERVED_COVERAGE_FRAC,
+        "share",
+        source="parameter",
+    )
+    if blend is None:  # the reason is the note of cascade.observed_levels.used
+        return [k_cov, k_used, k_min], "The cascade runs on modelled levels only (no observed levels used)."
     sentence = b.text(
         f"For {blend.venue}, observed positions replace {{cascade.observed_levels.coverage}} of its modelled levels "
-        f"(coverage at least {blend.min_coverage_frac:.0%} required); the rest of its OI and the other venues stay "
-        "modelled."
+        "(coverage of at least {cascade.observed_levels.min_coverage} required); the rest of its OI and the other "
+        "venues stay modelled."
     )
-    return [k_cov, k_used], sentence
+    return [k_cov, k_used, k_min], sentence
 
 
 def _waves(n: int) -> str:
