@@ -125,7 +125,9 @@ def _cascade_loop(centers, long_usd, price, shock, activity: MarketActivity, max
 def main() -> None:
     oi_list, candles, ref = _inputs()
     as_of = T0 + timedelta(days=31)
-    params = LiquidationMapParams(leverage_tiers=TIERS, leverage_weights=WEIGHTS)
+    from derivintel.sources.margins import VENUE_MARGINS
+
+    params = LiquidationMapParams(leverage_tiers=TIERS, leverage_weights=WEIGHTS, margins=VENUE_MARGINS)
     build = lambda: build_liquidation_map(oi_list, candles, as_of=as_of, reference_price_usd=ref, params=params)  # noqa: E731
     m = build().value
     assert m is not None

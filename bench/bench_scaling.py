@@ -159,7 +159,9 @@ def liquidation_case(scale: int) -> tuple[str, Callable[[], object]]:
     n = N * scale
     oi_list, candles, ref = _inputs(n=n)
     as_of = T0 + timedelta(minutes=5 * n + 5)
-    params = LiquidationMapParams(leverage_tiers=TIERS, leverage_weights=WEIGHTS)
+    from derivintel.sources.margins import VENUE_MARGINS
+
+    params = LiquidationMapParams(leverage_tiers=TIERS, leverage_weights=WEIGHTS, margins=VENUE_MARGINS)
     label = f"{n:,} 5-min steps × 4 venues"
     return label, lambda: build_liquidation_map(oi_list, candles, as_of=as_of, reference_price_usd=ref, params=params)
 

@@ -31,6 +31,7 @@ from derivintel.core.provenance import Source
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
 from derivintel.research.cascade_fit import fit_sqrt_impact, liquidation_windows
+from derivintel.sources.margins import VENUE_MARGINS
 
 REAL = Path(os.environ.get("DERIVINTEL_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"))
 OKX_FILE = ("liquidations", "gmre_okx_liquidations_2026-10-02_05_full.csv")
@@ -108,9 +109,9 @@ def map_accuracy_table() -> None:
         best, best_share = "default", -1.0
         for mix, spec in LEVERAGE_MIXES.items():
             params = (
-                LiquidationMapParams()
+                LiquidationMapParams(margins=VENUE_MARGINS)
                 if spec is None
-                else LiquidationMapParams(leverage_tiers=spec[0], leverage_weights=spec[1])
+                else LiquidationMapParams(leverage_tiers=spec[0], leverage_weights=spec[1], margins=VENUE_MARGINS)
             )
             m = build_liquidation_map(
                 [oi], {"binance-usdm": bars}, as_of=t, reference_price_usd=ref, params=params
@@ -178,7 +179,13 @@ def forced_ratio_table() -> None:
         events = okx_events(asset)
         t = min(e.source.as_of for e in events) - timedelta(milliseconds=1)
         ref = float(bars.until(t).close[-1])
-        m = build_liquidation_map([oi], {"binance-usdm": bars}, as_of=t, reference_price_usd=ref).value
+        m = build_liquidation_map(
+            [oi],
+            {"binance-usdm": bars},
+            as_of=t,
+            reference_price_usd=ref,
+            params=LiquidationMapParams(margins=VENUE_MARGINS),
+        ).value
         assert m is not None
         for side, notional in (("long", m.long_notional_usd), ("short", m.short_notional_usd)):
             ev = [e for e in events if e.side.value == side and e.source.as_of <= t + timedelta(days=7)]

@@ -15,10 +15,14 @@ import numpy as np
 import pytest
 
 from derivintel.analytics.liquidity import build_liquidation_map
+from derivintel.analytics.liquidity.liquidation_map import LiquidationMapParams
 from derivintel.analytics.liquidity.map_accuracy import score_map_at
 from derivintel.domain.liquidations import LiquidatedSide
 from derivintel.research.cascade_fit import fit_sqrt_impact, liquidation_windows
+from derivintel.sources.margins import VENUE_MARGINS
 from tests.realdata import REAL_DATA_DIR, real_path
+
+PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)  # the venues' declared maintenance margins
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "liquidity_real_figures.py"
 
@@ -42,7 +46,7 @@ def test_okx_map_accuracy(figures, asset: str) -> None:
     events = figures.okx_events(asset)
     t = min(e.source.as_of for e in events) - timedelta(milliseconds=1)
     ref = float(bars.until(t).close[-1])
-    m = build_liquidation_map([oi], {"binance-usdm": bars}, as_of=t, reference_price_usd=ref).value
+    m = build_liquidation_map([oi], {"binance-usdm": bars}, as_of=t, reference_price_usd=ref, params=PARAMS).value
     assert m is not None
     res = score_map_at(m, events, start=t, end=t + timedelta(days=7), label=asset)
     s = res.value

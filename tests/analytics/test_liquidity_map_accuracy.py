@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from derivintel.analytics.liquidity.liquidation_map import LiquidationMapParams
 from derivintel.analytics.liquidity.map_accuracy import current_map_accuracy, top_decile_share
 from derivintel.core.provenance import Source
 from derivintel.core.result import Status
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
+from derivintel.sources.margins import VENUE_MARGINS
+
+PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)  # the venues' declared maintenance margins
 
 EDGES = np.arange(0.0, 21.0)  # 20 bins of width 1: [0,1), [1,2), …
 
@@ -93,12 +97,15 @@ def _event(t: datetime, price: float, venue: str = "okx") -> LiquidationEvent:
 def test_current_accuracy_windows() -> None:
     oi, candles = _inputs()
     as_of = T0 + timedelta(days=12)
-    assert current_map_accuracy([oi], {"binance-usdm": candles}, [], as_of=as_of).status is Status.INSUFFICIENT_DATA
+    assert (
+        current_map_accuracy([oi], {"binance-usdm": candles}, [], as_of=as_of, params=PARAMS).status
+        is Status.INSUFFICIENT_DATA
+    )
     late = [_event(as_of - timedelta(hours=2), 90.0)]
-    short = current_map_accuracy([oi], {"binance-usdm": candles}, late, as_of=as_of)
+    short = current_map_accuracy([oi], {"binance-usdm": candles}, late, as_of=as_of, params=PARAMS)
     assert short.status is Status.INSUFFICIENT_DATA  # 2 h of realised history
     events = [_event(as_of - timedelta(days=d), 95.0 + d, v) for d in (1, 2, 3) for v in ("okx", "bybit")]
-    res = current_map_accuracy([oi], {"binance-usdm": candles}, events, as_of=as_of)
+    res = current_map_accuracy([oi], {"binance-usdm": candles}, events, as_of=as_of, params=PARAMS)
     acc = res.value
     assert acc is not None
     assert acc.evaluated_at == as_of - timedelta(days=3) - timedelta(milliseconds=1)
@@ -115,7 +122,9 @@ def test_walk_forward_history_windows() -> None:
     oi, candles = _inputs(24 * 40)
     start = T0 + timedelta(days=7)
     events = [_event(start + timedelta(days=d, hours=5), 99.0, v) for d in range(0, 33) for v in ("okx", "bybit")]
-    res = score_map_history([oi], {"binance-usdm": candles}, events, start=start, end=T0 + timedelta(days=40))
+    res = score_map_history(
+        [oi], {"binance-usdm": candles}, events, start=start, end=T0 + timedelta(days=40), params=PARAMS
+    )
     rows = res.value
     assert rows is not None
     times = sorted({r.evaluated_at for r in rows})
@@ -125,5 +134,7 @@ def test_walk_forward_history_windows() -> None:
     pooled = [r for r in rows if r.score.label == "all venues"]
     assert [r.score.n_events for r in pooled] == [14, 14, 14, 14]  # 7 days × 2 venues each, windows disjoint
     assert len(rows) == 4 * 3
-    short = score_map_history([oi], {"binance-usdm": candles}, events, start=start, end=start + timedelta(days=3))
+    short = score_map_history(
+        [oi], {"binance-usdm": candles}, events, start=start, end=start + timedelta(days=3), params=PARAMS
+    )
     assert short.status is Status.INSUFFICIENT_DATA

@@ -8,10 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from derivintel.analytics.liquidity.liquidation_price import (
-    VENUE_MARGINS,
     liquidation_price,
-    venue_family,
-    venue_margin,
 )
 
 
@@ -88,42 +85,12 @@ def test_higher_leverage_is_closer(entry: float, lev_a: float, lev_b: float) -> 
     assert liquidation_price(entry, hi, 0.004, "short") <= liquidation_price(entry, lo, 0.004, "short")
 
 
-def test_venue_declarations() -> None:
-    assert venue_margin("binance-usdm", "BTC").mmr == 0.004  # type: ignore[union-attr]
-    assert venue_margin("bybit", "btc").mmr == 0.005  # type: ignore[union-attr]
-    assert venue_margin("OKX_swap", "BTC").mmr == 0.004  # type: ignore[union-attr]
-    assert venue_margin("hyperliquid", "BTC").mmr == pytest.approx(1 / 80)  # type: ignore[union-attr]
-    assert venue_margin("hyperliquid", "ETH").mmr == pytest.approx(1 / 50)  # type: ignore[union-attr]
-    assert venue_margin("deribit", "BTC") is None
-    assert venue_family("binance-usdm") == "binance"
-    assert all("tier-1" in m.note or "maxLeverage" in m.note for m in VENUE_MARGINS.values())
-
-
-def test_binance_bracket_table_is_consistent() -> None:
-    # cum is Binance's maintenance amount: it keeps the maintenance margin (notional·MMR − cum) continuous at every
-    # bracket floor, so it follows from the floors and rates; a mistyped row breaks this identity.
-    from derivintel.analytics.liquidity.liquidation_price import binance_brackets
-
-    t = binance_brackets("BTCUSDT")
-    assert t is not None
-    assert "leverage_bracket" in t.source
-    prev = None
-    for b in t.brackets:
-        if prev is None:
-            assert b.floor_usd == 0
-            assert b.maint_amount_usd == 0
-        else:
-            assert b.floor_usd == prev.cap_usd
-            assert b.maint_amount_usd == pytest.approx(prev.maint_amount_usd + b.floor_usd * (b.mmr - prev.mmr))
-            assert b.max_leverage <= prev.max_leverage
-        prev = b
-    assert binance_brackets("NOPEUSDT") is None
-
-
 def test_bracket_liquidation_price_by_hand_and_against_tier_one() -> None:
-    from derivintel.analytics.liquidity.liquidation_price import binance_brackets, bracket_liquidation_price
+    from derivintel.analytics.liquidity.liquidation_price import bracket_liquidation_price
+    from derivintel.sources.binance.margins import leverage_brackets
 
-    t = binance_brackets()
+    t = leverage_brackets()
+    assert t is not None
     # tier 1 (cum 0, MMR 0.4%): the plain formula
     assert bracket_liquidation_price(70_000.0, 20.0, 10_000.0, "long", t) == pytest.approx(
         liquidation_price(70_000.0, 20.0, 0.004, "long")

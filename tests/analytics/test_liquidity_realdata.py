@@ -16,10 +16,14 @@ import pandas as pd
 import pytest
 
 from derivintel.analytics.liquidity import LiquidationMap, build_liquidation_map, cascade_exposure
+from derivintel.analytics.liquidity.liquidation_map import LiquidationMapParams
 from derivintel.core.provenance import Source
 from derivintel.core.result import Status
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
+from derivintel.sources.margins import VENUE_MARGINS
 from tests.realdata import real_path
+
+PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)  # the venues' declared maintenance margins
 
 BINANCE = ("perp_history", "binance_btcusdt_um")
 
@@ -79,7 +83,7 @@ def test_binance_2024_map_is_well_formed() -> None:
     oi, candles = _binance_2024()
     as_of = datetime(2024, 1, 2, tzinfo=UTC)
     ref = float(oi.oi_usd[-1] / oi.oi_base[-1])  # OI-implied price at 23:55 ≈ 44 k
-    res = build_liquidation_map([oi], {"binance-usdm": candles}, as_of=as_of, reference_price_usd=ref)
+    res = build_liquidation_map([oi], {"binance-usdm": candles}, as_of=as_of, reference_price_usd=ref, params=PARAMS)
     assert res.status is Status.OK, res.reasons
     m = res.value
     assert m is not None
@@ -139,7 +143,7 @@ def test_okx_liquidations_vs_modelled_clusters(symbol: str, asset: str, uly: str
     as_of = datetime(2026, 10, 2, 13, 56, tzinfo=UTC)  # first recorded liquidation; OI 14:00 not yet known
     known = oi.until(as_of)
     ref = float(known.oi_usd[-1] / known.oi_base[-1])
-    res = build_liquidation_map([oi], {"binance-usdm": candles}, as_of=as_of, reference_price_usd=ref)
+    res = build_liquidation_map([oi], {"binance-usdm": candles}, as_of=as_of, reference_price_usd=ref, params=PARAMS)
     m = res.value
     assert m is not None
     assert any("50/50" in r for r in res.reasons)  # said so: no taker flow in these bars

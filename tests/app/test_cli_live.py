@@ -104,3 +104,35 @@ def test_live_report_reads_collected_liquidations_from_the_store(venues, tmp_pat
     metrics = {m["key"]: m for p in data["phases"] for m in p["metrics"]}
     assert metrics["cascade.realised.long_24h_usd"]["value"] == 130_000.0
     assert metrics["cascade.realised.bybit.long_24h_usd"]["source"] == "bybit/allLiquidation"
+
+
+def test_live_report_reads_collected_positions_from_the_store(venues, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from derivintel.core.provenance import Source
+    from derivintel.domain.positions import AccountState, MarginSummary, ObservedPosition
+    from derivintel.store import HistoryStore
+    from derivintel.store.positions_store import PositionsStore
+
+    read_at = datetime.now(UTC) - timedelta(minutes=10)
+    db = tmp_path / "history.duckdb"
+    with HistoryStore(db) as st:
+        ps = PositionsStore(st)
+        for i, (size, liq) in enumerate(((2.0, 1_000.0), (-1.0, 10_000_000.0))):
+            position = ObservedPosition("BTC", size, 60_000.0, liq, 10.0, False, 10.0, abs(size) * 60_000.0)
+            ps.write_account(
+                AccountState(
+                    "0x" + str(i) * 40,
+                    (position,),
+                    MarginSummary(50_000.0, abs(size) * 60_000.0, 100.0, 40_000.0),
+                    Source("hyperliquid", "clearinghouseState", read_at, read_at),
+                )
+            )
+    cfg = _write_config(tmp_path / "sources.toml", venues.url)
+    without = _report_json(["report", "BTC", "--config", str(cfg)], tmp_path / "r0.json")
+    data = _report_json(["report", "BTC", "--config", str(cfg), "--store", str(db)], tmp_path / "r.json")
+    before = {m["key"]: m for p in without["phases"] for m in p["metrics"]}
+    metrics = {m["key"]: m for p in data["phases"] for m in p["metrics"]}
+    assert before["liquidity.observed.hyperliquid.positions"]["value"] is None
+    assert metrics["liquidity.observed.hyperliquid.positions"]["value"] == 2
+    assert metrics["liquidity.observed.hyperliquid.positions"]["source"].startswith("hyperliquid/clearinghouseState")

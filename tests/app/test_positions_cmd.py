@@ -97,7 +97,8 @@ def test_cli_collect_then_positions_json_and_table(tmp_path, monkeypatch, capsys
     with FakeVenues() as venues:
         venues.handlers[("hyperliquid", "clearinghouseState")] = handler
         monkeypatch.setenv("DERIVINTEL_HYPERLIQUID_URL", f"{venues.url}/hyperliquid")
-        code = main(["collect", "positions", "BTC", "--every", "5m", "--rounds", "1", "--store", str(store)])
+        argv = ["collect-positions", "BTC", "--every", "5m", "--rounds", "1", "--discovery", "rest"]
+        code = main([*argv, "--store", str(store)])
     assert code == 0
     assert "3 account(s) read" in capsys.readouterr().err
     assert main(["positions", "BTC", "--store", str(store), "--format", "json"]) == 0
@@ -124,6 +125,8 @@ def test_cli_collect_then_positions_json_and_table(tmp_path, monkeypatch, capsys
         (["collect-positions", "BTC", "--budget-share", "2"], "--budget-share"),
         (["collect", "positions", "BTC", "--demo"], "no accounts to poll"),
         (["collect", "positions", "BTC", "--every", "soon"], "--every must look like"),
+        (["collect-positions", "BTC", "--discovery", "smoke"], "--discovery must be ws, rest or both"),
+        (["collect-positions", "BTC", "--ws-url", "http://x"], "--ws-url expects"),
     ],
 )
 def test_bad_input_one_line_exit_2(argv, message, tmp_path, capsys) -> None:

@@ -100,3 +100,27 @@ def test_freshness_lists_the_observed_positions_by_their_oldest_read(demo_report
     assert entry.as_of == to_datetime(obs.observed_at.min())
     assert entry.budget_s == 7200.0
     assert not entry.stale
+
+
+def _phase6(report) -> dict:
+    phase6 = next(p for p in report.phases if p.number == 6)
+    return {m.key: m for m in phase6.metrics}
+
+
+def test_cascade_uses_observed_levels_when_coverage_passes_the_threshold(demo_report, demo_snapshot) -> None:
+    observed_cov = _metrics(demo_report)[f"{PREFIX}.coverage"].value
+    metrics = _phase6(demo_report)
+    assert observed_cov >= 0.25  # the demo's synthetic accounts cover enough of the venue's OI
+    assert metrics["cascade.observed_levels.used"].value == "model with observed hyperliquid positions"
+    assert metrics["cascade.observed_levels.coverage"].value == pytest.approx(observed_cov)
+    text = render_markdown(demo_report)
+    assert "observed positions replace" in text
+
+    # Without observed positions the same snapshot's cascade runs on the model alone, and its bands differ.
+    data = replace(demo_snapshot.asset("BTC"), observed_positions=None)
+    snap = replace(demo_snapshot, assets={**demo_snapshot.assets, "BTC": data})
+    model_only = _phase6(build_report(snap, analyze_snapshot(snap, AnalysisOptions()), generated_at=GENERATED_AT))
+    assert model_only["cascade.observed_levels.used"].value == "model only"
+    assert model_only["cascade.observed_levels.coverage"].value is None
+    assert "no observed positions" in (model_only["cascade.observed_levels.used"].note or "")
+    assert model_only["cascade.long_within_5pct_usd"].value != metrics["cascade.long_within_5pct_usd"].value

@@ -109,33 +109,44 @@ def get_snapshot(
     else:
         say("fetching live data from all venues")
         snapshot, _raw = fetch_live(primary, secondary, config_path=request.config_path, progress=progress)
-    return with_stored_liquidations(snapshot, request.store)
+    return with_stored_observations(snapshot, request.store)
 
 
-def with_stored_liquidations(snapshot: MarketSnapshot, store: Path | None) -> MarketSnapshot:
-    """Add the realised liquidations that ``collect liquidations`` stored over the 7 days before ``as_of`` (phase 6
-    sums the last 24 h; the liquidation map's accuracy ledger scores the map against up to 7 days).
+def with_stored_observations(snapshot: MarketSnapshot, store: Path | None) -> MarketSnapshot:
+    """Add what collectors stored that venues serve only as streams or per account: the realised liquidations that
+    ``collect liquidations`` stored over the 7 days before ``as_of`` (phase 6 sums the last 24 h; the liquidation
+    map's accuracy ledger scores the map against up to 7 days), and the Hyperliquid positions that
+    ``collect positions`` read within ``SnapshotWindows.positions_max_age`` (2 h) before ``as_of`` (phases 4 and
+    6), for assets whose snapshot has none of its own.
 
-    Venues publish liquidations only as streams, so a live snapshot has none of its own. No store: unchanged (the
-    report then says no feed was collected). A store that cannot be read (e.g. a collector holds its write lock)
-    becomes a gap."""
+    No store: unchanged (the report then says nothing was collected). A store that cannot be read (e.g. a collector
+    holds its write lock) becomes a gap."""
     from derivintel.core.provenance import Gap, GapKind
     from derivintel.store import HistoryStore, resolve_store_path
+    from derivintel.store.positions_store import stored_observed_positions
+    from derivintel.store.snapshot_at import SnapshotWindows
 
     path = resolve_store_path(store)
     if not path.exists():
         return snapshot
     since = snapshot.as_of - timedelta(days=7)
+    max_age = SnapshotWindows().positions_max_age
     try:
         with HistoryStore(path, read_only=True) as st:
             assets = {
                 name: replace(
-                    data, liquidations=data.liquidations + st.liquidations(name, until=snapshot.as_of, since=since)
+                    data,
+                    liquidations=data.liquidations + st.liquidations(name, until=snapshot.as_of, since=since),
+                    observed_positions=data.observed_positions
+                    if data.observed_positions is not None
+                    else stored_observed_positions(st, name, as_of=snapshot.as_of, max_age=max_age),
                 )
                 for name, data in snapshot.assets.items()
             }
     except UserInputError as exc:
-        gap = Gap("store", "liquidations", GapKind.UNAVAILABLE, f"stored liquidations not readable: {exc}")
+        gap = Gap(
+            "store", "liquidations", GapKind.UNAVAILABLE, f"stored liquidations and positions not readable: {exc}"
+        )
         return replace(snapshot, gaps=(*snapshot.gaps, gap))
     return replace(snapshot, assets=assets)
 

@@ -230,11 +230,22 @@ def collect_positions(
     usable: Annotated[
         float, typer.Option("--budget-share", help="Share of Hyperliquid's 1200/min weight budget to use.")
     ] = 0.8,
+    discovery: Annotated[
+        str,
+        typer.Option(
+            "--discovery",
+            help="Where addresses come from: ws (the trades websocket, continuous), rest (recentTrades each "
+            "round) or both.",
+        ),
+    ] = "both",
+    ws_url: Annotated[
+        str | None, typer.Option("--ws-url", help="Override the trades websocket URL (ws[s]://…).")
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
     """Discover Hyperliquid addresses from trades and poll their positions into the store, within rate limits."""
     from derivintel.sources.config import SourceConfig
-    from derivintel.sources.hyperliquid.poller import PollLimits, fetch_discovery, http_reader
+    from derivintel.sources.hyperliquid.poller import Discovery, PollLimits, fetch_discovery, http_reader
     from derivintel.store import HistoryStore
     from derivintel.store.positions_collect import run_positions_collector
 
@@ -242,22 +253,46 @@ def collect_positions(
     every_s = _duration(every, "--every")
     if not 0 < usable <= 1:
         raise UserInputError(f"--budget-share must be in (0, 1], got {usable}")
+    if discovery not in ("ws", "rest", "both"):
+        raise UserInputError(f"--discovery must be ws, rest or both, got {discovery!r}")
+    if ws_url is not None and not ws_url.startswith(("ws://", "wss://")):
+        raise UserInputError(f"--ws-url expects ws[s]://…, got {ws_url!r}")
     limits = PollLimits(usable_fraction=usable)
     config = SourceConfig.load(None)
     err.print(
         f"polling {', '.join(assets)} every {every}: at most {limits.reads_within(every_s)} account reads per round "
         f"({limits.usable_per_min:g} of {limits.budget_per_min} weight per minute)"
     )
-    with HistoryStore(store) as st:
-        run_positions_collector(
-            st,
-            discover=lambda: asyncio.run(fetch_discovery(assets, config)),
-            read=http_reader(config, limits),
-            every_s=every_s,
-            limits=limits,
-            rounds=rounds,
-            on_status=lambda s: err.print(s.line),
-        )
+    listener = None
+    if discovery in ("ws", "both"):  # the trades websocket discovers addresses between rounds
+        from derivintel.domain.positions import AddressSighting
+        from derivintel.sources.hyperliquid.ws import STREAM
+        from derivintel.sources.ws.background import BackgroundStream
+
+        stream = STREAM.with_url(ws_url) if ws_url else STREAM
+        listener: BackgroundStream[AddressSighting] | None = BackgroundStream(stream, assets).start()
+
+    def discover() -> Discovery:
+        found = asyncio.run(fetch_discovery(assets, config, recent_trades=discovery != "ws"))
+        if listener is not None:
+            found.sightings += listener.drain()
+            found.failures += listener.problems()
+        return found
+
+    try:
+        with HistoryStore(store) as st:
+            run_positions_collector(
+                st,
+                discover=discover,
+                read=http_reader(config, limits),
+                every_s=every_s,
+                limits=limits,
+                rounds=rounds,
+                on_status=lambda s: err.print(s.line),
+            )
+    finally:
+        if listener is not None:
+            listener.stop()
 
 
 def import_hl_trades(

@@ -22,6 +22,7 @@ from derivintel.analytics.liquidity import (
     stop_clusters,
 )
 from derivintel.analytics.liquidity.map_accuracy import MapAccuracy, current_map_accuracy
+from derivintel.analytics.liquidity.observed_blend import BlendedLevels, blend_observed_levels
 from derivintel.analytics.liquidity.observed_map import (
     NOT_COLLECTED,
     ModelOverlap,
@@ -41,10 +42,14 @@ from derivintel.analytics.structure import StructureAnalysis, analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.trade_plan import Level, PlanParams, TradePlan, build_trade_plan
+
+# The modelled map's parameters: defaults, with every venue's declared maintenance margins.
+MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,8 @@ class AssetAnalyses:
     map_accuracy: Result[MapAccuracy] = field(default=Result.missing("map accuracy not computed"))
     observed_map: Result[ObservedLiquidationMap] = OBSERVED_NOT_COLLECTED
     model_overlap: Result[ModelOverlap] = OVERLAP_NOT_COLLECTED
+    # Observed levels used by the cascade (Phase 6) in place of part of the model; missing: model alone.
+    cascade_levels: Result[BlendedLevels] = field(default=Result.missing("no observed positions"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,7 +195,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             as_of=as_of,
             reference_price_usd=spot,
             reference_candles=hourly,
-            params=LiquidationMapParams(),
+            params=MAP_PARAMS,
         )
         depth = book_depth(data.books, mid_usd=spot) if data.books else Result.missing("no order books")
         stops = (
@@ -198,24 +205,27 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             if hourly is not None
             else Result.missing("no perp candles: structure levels unknown")
         )
-        exposure = cascade_exposure(liq_map.value, price_usd=spot) if liq_map.value else liq_map
+        observed = _observed(data, spot, hourly, as_of)
+        blend = _cascade_levels(liq_map, observed)
+        cascade_map = blend.value.map if blend.value is not None else liq_map.value
+        exposure = cascade_exposure(cascade_map, price_usd=spot) if cascade_map is not None else liq_map
         accuracy = current_map_accuracy(
             data.open_interest,
             candles_by_venue,
             data.liquidations,
             as_of=as_of,
             reference_candles=hourly,
-            params=LiquidationMapParams(),
+            params=MAP_PARAMS,
         )
         activity = market_activity(data.candles, as_of=as_of, sigma_candles=hourly)
-        if liq_map.value is None or depth.value is None:
+        if cascade_map is None or depth.value is None:
             down = up = Result.missing("the cascade model needs a liquidation map and order-book depth")
         elif activity.value is None:
             down = up = Result.missing(*(f"cascade model: {r}" for r in activity.reasons))
         else:
             down, up = (
                 simulate_cascade(
-                    liq_map.value,
+                    cascade_map,
                     depth.value,
                     activity.value,
                     price_usd=spot,
@@ -240,11 +250,30 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     no_candles = Result.missing("no perp candles for this asset")
     rv7 = realised_vol(hourly, as_of=as_of, window=timedelta(days=7)) if hourly is not None else no_candles
     rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
-    observed = _observed(data, spot, hourly, as_of)
+    if spot is None:
+        observed = _observed(data, spot, hourly, as_of)
+        blend = Result.missing("no reference price")
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
         surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
+        cascade_levels=blend,
     )  # fmt: skip
+
+
+def _cascade_levels(liq_map: Result[LiquidationMap], observed: ObservedReading) -> Result[BlendedLevels]:
+    """The cascade's levels: the modelled map with the observed venue's covered share replaced by its observed
+    positions, when coverage passes ``MIN_OBSERVED_COVERAGE_FRAC``; missing with the reason otherwise."""
+    if liq_map.value is None:
+        return Result.missing("no modelled liquidation map")
+    if observed.observed_map.value is None:
+        return Result.missing(*observed.observed_map.reasons)
+    if observed.venue_map.value is None:
+        return Result.missing(*(f"no modelled map of the observed venue: {r}" for r in observed.venue_map.reasons))
+    blend = blend_observed_levels(liq_map.value, observed.venue_map.value, observed.observed_map.value)
+    if blend.value is None:
+        return blend
+    sources = (*liq_map.sources, *observed.observed_map.sources)
+    return Result(blend.value, blend.status, blend.reasons, blend.params, sources)
 
 
 def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedReading:
@@ -267,7 +296,7 @@ def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedRea
             as_of=as_of,
             reference_price_usd=spot,
             reference_candles=hourly,
-            params=LiquidationMapParams(),
+            params=MAP_PARAMS,
         )
         if oi
         else Result.missing(f"no {venue} open-interest history")

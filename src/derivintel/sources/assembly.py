@@ -32,9 +32,10 @@ Key = tuple[str, str, str | None]
 Macro = dict[str, MacroSeries]
 
 
-def error_gap(error: SourceError, provider: str, dataset: str, who: str, message: str | None = None) -> Gap:
-    """The gap of a failed request: the error class's gap kind, ``who`` + the (redacted) ``message``."""
-    return Gap(provider, dataset, gap_kind(error), f"{who}{error.message if message is None else message}")
+def error_gap(error: SourceError, provider: str, dataset: str, asset: str | None, message: str | None = None) -> Gap:
+    """The gap of a failed request for ``asset`` (None: not asset-specific): the error class's gap kind and the
+    (redacted) ``message``."""
+    return Gap(provider, dataset, gap_kind(error), error.message if message is None else message, asset)
 
 
 def gap_kind(error: SourceError) -> GapKind:
@@ -46,14 +47,14 @@ def _gap_for_status(status: int) -> GapKind:
     return GapKind.BLOCKED if status in BLOCKED_STATUS else GapKind.UNAVAILABLE
 
 
-def status_gap(provider: str, dataset: str, status: int, who: str, key_env: Mapping[str, str]) -> Gap:
+def status_gap(provider: str, dataset: str, status: int, asset: str | None, key_env: Mapping[str, str]) -> Gap:
     """Gap for a recorded non-2xx answer; a keyed provider's 401/403 means its key was rejected (not retried).
     ``key_env`` maps each keyed provider to the environment variable named in the message."""
     if provider in key_env and status in REJECTED_KEY_STATUS:
         var = key_env[provider]
-        reason = f"{who}rejected key (HTTP {status}: invalid key or endpoint not in the plan; not retried); check {var}"
-        return Gap(provider, dataset, GapKind.NOT_CONFIGURED, reason)
-    return Gap(provider, dataset, _gap_for_status(status), f"{who}HTTP {status}")
+        reason = f"rejected key (HTTP {status}: invalid key or endpoint not in the plan; not retried); check {var}"
+        return Gap(provider, dataset, GapKind.NOT_CONFIGURED, reason, asset)
+    return Gap(provider, dataset, _gap_for_status(status), f"HTTP {status}", asset)
 
 
 @dataclass
@@ -105,16 +106,15 @@ class Assembler:
 
     def raw(self, provider: str, dataset: str, asset: str | None) -> RawResponse | None:
         key = (provider, dataset, asset)
-        who = f"{asset}: " if asset else ""
         if key in self.failures:
             self._add_gap(key, self.failures[key])
             return None
         raw = self.latest.get(key)
         if raw is None:
-            self._add_gap(key, Gap(provider, dataset, GapKind.UNAVAILABLE, f"{who}no response recorded"))
+            self._add_gap(key, Gap(provider, dataset, GapKind.UNAVAILABLE, "no response recorded", asset))
             return None
         if not raw.ok:
-            self._add_gap(key, status_gap(provider, dataset, raw.status, who, self.key_env))
+            self._add_gap(key, status_gap(provider, dataset, raw.status, asset, self.key_env))
             return None
         return raw
 
@@ -123,13 +123,13 @@ class Assembler:
         raw = self.raw(provider, dataset, asset)
         if raw is None:
             return None
-        who = f"{asset}: " if asset else ""
         try:
             return fn(raw)
         except SourceError as exc:
-            self._add_gap(raw.key, Gap(provider, dataset, gap_kind(exc), f"{who}{exc.message}"))
+            self._add_gap(raw.key, Gap(provider, dataset, gap_kind(exc), exc.message, asset))
         except (ValueError, TypeError, KeyError, IndexError) as exc:  # domain-type invariants on odd payloads
-            self._add_gap(raw.key, Gap(provider, dataset, GapKind.BAD_PAYLOAD, f"{who}{type(exc).__name__}: {exc}"))
+            reason = f"{type(exc).__name__}: {exc}"
+            self._add_gap(raw.key, Gap(provider, dataset, GapKind.BAD_PAYLOAD, reason, asset))
         return None
 
     def dependent(self, provider: str, dataset: str, asset: str | None, needs: Key) -> None:
@@ -138,13 +138,12 @@ class Assembler:
         if raw is None:
             return
         kinds = [g.kind for (key, _), g in self.gaps.items() if key == needs] or [GapKind.UNAVAILABLE]
-        who = f"{asset}: " if asset else ""
-        reason = f"{who}not usable without {needs[0]}/{needs[1]}"
-        self._add_gap(raw.key, Gap(provider, dataset, kinds[0], reason))
+        reason = f"not usable without {needs[0]}/{needs[1]}"
+        self._add_gap(raw.key, Gap(provider, dataset, kinds[0], reason, asset))
 
     def flag(self, gap: Gap) -> None:
         """Record a caveat on data that was parsed (a convention the payload left unstated)."""
-        self.gaps.setdefault(((gap.source, gap.dataset, None), gap.reason), gap)
+        self.gaps.setdefault(((gap.source, gap.dataset, gap.asset), gap.reason), gap)
 
     def gap_list(self) -> tuple[Gap, ...]:
         return tuple(self.gaps.values())

@@ -39,7 +39,7 @@ def _label(key: Key) -> str:
 def _gap_for(key: Key, gaps: Sequence[Gap]) -> Gap | None:
     provider, dataset, asset = key
     for gap in gaps:
-        if gap.source == provider and gap.dataset == dataset and (asset is None or gap.reason.startswith(f"{asset}:")):
+        if gap.source == provider and gap.dataset == dataset and (asset is None or gap.asset == asset):
             return gap
     return None
 

@@ -186,9 +186,9 @@ async def _prerequisites(
             interval[paging.provider] = need.interval_h(raw.body, asset)
         except SourceError as exc:
             failed.add((paging.provider, need.dataset))
-            reason = f"{asset}: {need.dataset} failed: {exc.message}"
+            reason = f"{need.dataset} failed: {exc.message}"
             gaps += [
-                Gap(p.provider, p.dataset, gap_kind(exc), reason)
+                Gap(p.provider, p.dataset, gap_kind(exc), reason, asset)
                 for p in todo
                 if p.provider == paging.provider and p.needs is not None and p.needs.dataset == need.dataset
             ]
@@ -255,17 +255,17 @@ async def fetch_history(
         failed = [p for p in pages if isinstance(p, str)]
         parts = [p for p in pages if p is not None and not isinstance(p, str)]
         if failed:
-            reason = f"{asset}: {len(failed)} of {len(specs)} pages failed; first: {failed[0][:160]}"
-            gaps.append(Gap(paging.provider, paging.dataset, GapKind.UNAVAILABLE, reason))
+            reason = f"{len(failed)} of {len(specs)} pages failed; first: {failed[0][:160]}"
+            gaps.append(Gap(paging.provider, paging.dataset, GapKind.UNAVAILABLE, reason, asset))
         merged = merge(parts)
         if merged is None:
             if not failed:
-                gaps.append(Gap(paging.provider, paging.dataset, GapKind.INSUFFICIENT_HISTORY, f"{asset}: no rows"))
+                gaps.append(Gap(paging.provider, paging.dataset, GapKind.INSUFFICIENT_HISTORY, "no rows", asset))
             continue
         default_h = interval.get(paging.provider) or DEFAULT_FUNDING_INTERVAL_H
         merged = cut(_reinterval(merged, paging, default_h), start, end)
         if len(merged) == 0:
-            gaps.append(Gap(paging.provider, paging.dataset, GapKind.INSUFFICIENT_HISTORY, f"{asset}: no rows in span"))
+            gaps.append(Gap(paging.provider, paging.dataset, GapKind.INSUFFICIENT_HISTORY, "no rows in span", asset))
             continue
         if isinstance(merged, CandleSeries):
             candles.append(merged)

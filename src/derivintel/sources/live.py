@@ -189,8 +189,9 @@ async def fetch_raw(
             try:
                 await fetcher.fetch(spec)
             except SourceError as exc:
-                who = f"{spec.asset}: " if spec.asset else ""
-                failures[spec.key] = error_gap(exc, spec.provider, spec.dataset, who, redact(exc.message, secrets))
+                failures[spec.key] = error_gap(
+                    exc, spec.provider, spec.dataset, spec.asset, redact(exc.message, secrets)
+                )
                 if progress:
                     progress(spec.label, f"failed: {failures[spec.key].reason}")
             else:
@@ -203,7 +204,7 @@ async def fetch_raw(
             task.cancel()
             spec = tasks[task]
             reason = f"no answer within the fetch budget of {config.total_timeout_s:g} s"
-            failures.setdefault(spec.key, Gap(spec.provider, spec.dataset, GapKind.UNAVAILABLE, reason))
+            failures.setdefault(spec.key, Gap(spec.provider, spec.dataset, GapKind.UNAVAILABLE, reason, spec.asset))
             if progress:
                 progress(spec.label, f"failed: {reason}")
         if pending:

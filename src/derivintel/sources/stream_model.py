@@ -1,5 +1,7 @@
-"""Realised-liquidation websocket streams, the venue-neutral part: ``ParsedMessage`` (what one message held),
-``VenueStream`` (one venue's stream as data) and the value checks every venue parser shares.
+"""Websocket streams, the venue-neutral part: ``ParsedMessage`` (what one message held), ``VenueStream`` (one
+venue's stream as data) and the value checks every venue parser shares. The realised-liquidation streams carry
+``LiquidationEvent``s; the same model carries other events (Hyperliquid's ``trades`` stream carries address
+sightings), so ``ParsedMessage`` is generic in its event type.
 
 A venue's own stream (URL, subscribe messages, PURE parser) lives in ``sources/<venue>/ws.py``; the registry lists
 them (``registry.LIQUIDATION_STREAMS``). Nothing here does I/O or reads a clock: ``ts_recv`` is passed in, and a
@@ -13,24 +15,26 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms, to_ms
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.sources.payload import MAX_AHEAD_OF_FETCH_MS, VENUE_LIFE_START_MS, epoch_ms
 
+E = TypeVar("E")
+
 
 @dataclass(frozen=True, slots=True)
-class ParsedMessage:
+class ParsedMessage(Generic[E]):
     """What one websocket message held.
 
-    ``events``: liquidations of the requested assets; ``control``: an ack, pong or other non-data frame;
-    ``skipped``: well-formed events of symbols not requested; ``bad``: malformed messages or entries (one message
-    can be partly good: its good entries are in ``events``), ``reasons`` says why in words.
+    ``events``: the events of the requested assets (liquidations, or sightings); ``control``: an ack, pong or other
+    non-data frame; ``skipped``: well-formed events of symbols not requested; ``bad``: malformed messages or
+    entries (one message can be partly good: its good entries are in ``events``), ``reasons`` says why in words.
     """
 
-    events: tuple[LiquidationEvent, ...] = ()
+    events: tuple[E, ...] = ()
     control: bool = False
     skipped: int = 0
     bad: int = 0
@@ -114,7 +118,7 @@ def make_event(
 
 @dataclass(frozen=True, slots=True)
 class VenueStream:
-    """One venue's liquidation stream, as data: where to connect, what to send after connecting, how to keep the
+    """One venue's stream, as data: where to connect, what to send after connecting, how to keep the
     connection alive at application level (``ping_text`` every ``ping_interval_s`` seconds; None when the server
     pings and the websocket library answers), and the pure parser of its messages."""
 

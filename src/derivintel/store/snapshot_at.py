@@ -44,7 +44,7 @@ def _gap(kind: str, asset: str | None, as_of: datetime, gap_kind: GapKind = GapK
     reason = f"history store has no {kind.replace('_', ' ')}{where} known at {iso(as_of)}"
     if gap_kind is GapKind.NOT_COVERED:
         reason = f"the history store keeps no {kind.replace('_', ' ')}"
-    return Gap("store", f"{kind}:{asset}" if asset else kind, gap_kind, reason)
+    return Gap("store", kind, gap_kind, reason, asset)
 
 
 def build_snapshot_at(

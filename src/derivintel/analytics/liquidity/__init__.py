@@ -32,12 +32,7 @@ from derivintel.analytics.liquidity.liquidation_map import (
     VenueLiquidationContribution,
     build_liquidation_map,
 )
-from derivintel.analytics.liquidity.liquidation_price import (
-    VENUE_MARGINS,
-    VenueMargin,
-    liquidation_price,
-    venue_margin,
-)
+from derivintel.analytics.liquidity.liquidation_price import liquidation_price
 from derivintel.analytics.liquidity.stop_clusters import (
     ReferenceKind,
     ReferenceLevel,
@@ -50,7 +45,6 @@ from derivintel.analytics.liquidity.stop_clusters import (
 __all__ = [
     "DEFAULT_IMPACT_RANGE",
     "MODEL_LABEL",
-    "VENUE_MARGINS",
     "BandDepth",
     "CascadeExposure",
     "CascadeParams",
@@ -72,7 +66,6 @@ __all__ = [
     "ThinZone",
     "VenueDepth",
     "VenueLiquidationContribution",
-    "VenueMargin",
     "book_depth",
     "build_liquidation_map",
     "cascade_exposure",
@@ -81,5 +74,4 @@ __all__ = [
     "simulate_cascade",
     "sqrt_impact_fraction",
     "stop_clusters",
-    "venue_margin",
 ]

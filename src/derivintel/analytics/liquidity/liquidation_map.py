@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from derivintel.analytics.liquidity.liquidation_price import Side, liquidation_price, venue_margin
+from derivintel.analytics.liquidity.liquidation_price import Side, liquidation_price
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
+from derivintel.domain.margins import MarginBook, find_margin
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
 
 MODEL_LABEL = "model of relative intensity, not observed positions"
@@ -47,6 +48,8 @@ class LiquidationMapParams:
     ``bin_width_fraction``: bin width as a fraction of the reference price (0.0025 = 0.25 %).
     ``range_fraction``: the map spans ``reference × (1 ± range_fraction)``; levels outside are counted apart.
     ``default_mmr``: MMR (fraction) for venues without a declaration; ``mmr_by_venue`` overrides per venue id.
+    ``margins``: the venues' declared maintenance margins (``sources.margins.VENUE_MARGINS`` in the product;
+    empty: every venue gets ``default_mmr``, said so in the reasons).
     ``cluster_min_share``: a bin is dominant when it holds at least this share of its side's in-range notional
     (adjacent dominant bins form one cluster).
     ``bands``: distances (fractions) for the cumulative long/short notional.
@@ -58,6 +61,7 @@ class LiquidationMapParams:
     range_fraction: float = 0.30
     default_mmr: float = 0.005
     mmr_by_venue: Mapping[str, float] = field(default_factory=dict)
+    margins: MarginBook = field(default_factory=dict, compare=False)
     cluster_min_share: float = 0.02
     bands: tuple[float, ...] = (0.01, 0.02, 0.05)
 
@@ -246,7 +250,7 @@ def _venue_levels(
         return None
 
     # MMR and usable leverage tiers.
-    declared = venue_margin(venue, oi.asset)
+    declared = find_margin(params.margins, venue, oi.asset)
     if venue in params.mmr_by_venue:
         mmr, mmr_source = float(params.mmr_by_venue[venue]), "parameter override"
     elif declared is not None:

@@ -1,4 +1,4 @@
-"""Liquidation price of an isolated linear perpetual position, and venue maintenance-margin declarations.
+"""Liquidation price of an isolated linear perpetual position: tier-1 (one MMR) and under a bracket table.
 
 Formula (DOMAIN.md §2, fees and funding ignored), with entry ``E`` in USD, leverage ``L`` (initial margin ``1/L``)
 and maintenance-margin rate ``MMR`` as a fraction of notional:
@@ -12,51 +12,13 @@ A position is only meaningful when ``1/L > MMR`` (otherwise it would be liquidat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from derivintel.domain.margins import BracketTable
+
 Side = Literal["long", "short"]
-
-
-@dataclass(frozen=True, slots=True)
-class VenueMargin:
-    """Tier-1 maintenance margin of one venue's perp for one asset.
-
-    ``mmr`` is a fraction of notional; ``max_leverage`` the venue's cap (None when not declared here).
-    These are TIER-1 APPROXIMATIONS: real venues raise the MMR with position size (risk tiers).
-    """
-
-    venue: str
-    asset: str
-    mmr: float
-    max_leverage: float | None
-    note: str
-
-
-# Venue quirks as data. Keys are (venue family, asset); venue ids like ``binance-usdm`` match family ``binance``.
-VENUE_MARGINS: dict[tuple[str, str], VenueMargin] = {
-    ("binance", "BTC"): VenueMargin("binance", "BTC", 0.004, 125.0, "Binance USD-M BTCUSDT tier-1 MMR 0.4 %"),
-    ("bybit", "BTC"): VenueMargin("bybit", "BTC", 0.005, 100.0, "Bybit linear BTCUSDT tier-1 MMR 0.5 %"),
-    ("okx", "BTC"): VenueMargin("okx", "BTC", 0.004, 100.0, "OKX BTC-USDT-SWAP tier-1 MMR 0.4 %"),
-    ("hyperliquid", "BTC"): VenueMargin(
-        "hyperliquid", "BTC", 1.0 / (2.0 * 40.0), 40.0, "Hyperliquid MMR = 1/(2 x maxLeverage), maxLeverage 40"
-    ),
-    ("hyperliquid", "ETH"): VenueMargin(
-        "hyperliquid", "ETH", 1.0 / (2.0 * 25.0), 25.0, "Hyperliquid MMR = 1/(2 x maxLeverage), maxLeverage 25"
-    ),
-}
-
-
-def venue_family(venue: str) -> str:
-    """``binance-usdm`` → ``binance``; ``OKX_swap`` → ``okx``."""
-    return venue.strip().lower().replace("_", "-").split("-")[0]
-
-
-def venue_margin(venue: str, asset: str) -> VenueMargin | None:
-    """The declared tier-1 margin of ``venue`` for ``asset``, or None when this package declares none."""
-    return VENUE_MARGINS.get((venue_family(venue), asset.upper()))
 
 
 def liquidation_price(
@@ -94,64 +56,6 @@ def liquidation_price(
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class MarginBracket:
-    """One notional bracket of a venue's maintenance-margin table. ``floor_usd``/``cap_usd`` bound the position
-    notional (USD), ``mmr`` is a fraction of notional, ``maint_amount_usd`` Binance's "cum" (USD), and
-    ``max_leverage`` the bracket's largest initial leverage."""
-
-    floor_usd: float
-    cap_usd: float
-    mmr: float
-    maint_amount_usd: float
-    max_leverage: float
-
-
-@dataclass(frozen=True, slots=True)
-class BracketTable:
-    """A venue's published bracket table for one symbol, with where it came from (``source``, ``recorded``)."""
-
-    venue: str
-    symbol: str
-    brackets: tuple[MarginBracket, ...]
-    source: str
-    recorded: str
-
-    def bracket(self, notional_usd: float) -> MarginBracket:
-        """The bracket holding a position of ``notional_usd`` (ValueError beyond the last cap or when ≤ 0)."""
-        if not notional_usd > 0:
-            raise ValueError("position notional must be positive")
-        for b in self.brackets:
-            if b.floor_usd <= notional_usd <= b.cap_usd:
-                return b
-        raise ValueError(f"{notional_usd:,.0f} USD is beyond {self.symbol}'s largest bracket")
-
-
-def binance_brackets(symbol: str = "BTCUSDT") -> BracketTable | None:
-    """Binance USD-M's recorded bracket table for ``symbol`` (data/binance_usdm_leverage_brackets.json), or None
-    when the file has no table for it."""
-    import json
-    from importlib.resources import files
-
-    raw = json.loads(
-        files("derivintel.analytics.liquidity").joinpath("data/binance_usdm_leverage_brackets.json").read_text()
-    )
-    rows = raw["symbols"].get(symbol.upper())
-    if rows is None:
-        return None
-    brackets = tuple(
-        MarginBracket(
-            floor_usd=float(r["notionalFloor"]),
-            cap_usd=float(r["notionalCap"]),
-            mmr=float(r["maintMarginRatio"]),
-            maint_amount_usd=float(r["cum"]),
-            max_leverage=float(r["initialLeverage"]),
-        )
-        for r in rows
-    )
-    return BracketTable(raw["venue"], symbol.upper(), brackets, raw["source"], raw["recorded"])
-
-
 def bracket_liquidation_price(
     entry_usd: float, leverage: float, notional_usd: float, side: Side, table: BracketTable
 ) -> float:
@@ -161,7 +65,8 @@ def bracket_liquidation_price(
     long ``P = (E(1 − 1/L) − cum/Q) / (1 − MMR)``, short ``P = (E(1 + 1/L) + cum/Q) / (1 + MMR)``; with
     ``cum = 0`` this is :func:`liquidation_price`. The bracket is chosen by the notional at entry (Binance uses the
     position's current notional; the two differ only for a position near a bracket boundary). ValueError when the
-    leverage exceeds the bracket's maximum or the position would be liquidated at entry.
+    leverage exceeds the bracket's maximum or the position would be liquidated at entry. Tables are venue data
+    (``sources/<venue>/margins.py``).
     """
     b = table.bracket(notional_usd)
     if leverage > b.max_leverage:

@@ -339,10 +339,12 @@ NOT_COLLECTED = "no observed positions: Hyperliquid accounts are not collected f
 
 @dataclass(frozen=True, slots=True)
 class ObservedReading:
-    """The observed map and its overlap with the model run on the same venue, each missing with its own reason."""
+    """The observed map and its overlap with the model run on the same venue (``venue_map``), each missing with
+    its own reason."""
 
     observed_map: Result[ObservedLiquidationMap]
     model_overlap: Result[ModelOverlap]
+    venue_map: Result[LiquidationMap] = field(default=Result.missing("no modelled map of the observed venue"))
 
 
 def analyze_observed(
@@ -371,4 +373,5 @@ def analyze_observed(
         return ObservedReading(obs, Result.missing(f"no modelled {observed.venue} map to compare: {why}"))
     overlap = model_overlap(obs.value, modelled_venue_map.value, tolerance_fraction=params.overlap_tolerance_fraction)
     sources = (*obs.sources, *modelled_venue_map.sources)
-    return ObservedReading(obs, Result(overlap.value, overlap.status, overlap.reasons, overlap.params, sources))
+    overlap_result = Result(overlap.value, overlap.status, overlap.reasons, overlap.params, sources)
+    return ObservedReading(obs, overlap_result, modelled_venue_map)

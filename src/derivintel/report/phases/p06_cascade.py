@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from derivintel.analytics.liquidity import DEFAULT_IMPACT_RANGE, CascadeRange
+from derivintel.analytics.liquidity.observed_blend import MIN_OBSERVED_COVERAGE_FRAC
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.report.model import Phase, Table
@@ -15,7 +16,7 @@ def build(ctx: PhaseContext) -> Phase:
     b = ctx.book
     a = ctx.analyses.primary
     ex_res = a.exposure
-    model_sources = (*a.liquidation_map.sources, *a.depth.sources)
+    model_sources = (*a.liquidation_map.sources, *a.depth.sources, *a.cascade_levels.sources)
     ex = ex_res.value
     keys: list[str] = []
     rows = []
@@ -59,6 +60,8 @@ def build(ctx: PhaseContext) -> Phase:
         keys += _cascade_metrics(ctx, direction, res, model_sources, sim_rows, range_rows, wave_rows)
     param_keys, param_rows = _parameter_rows(ctx)
     keys += param_keys
+    levels_keys, levels_sentence = _levels_metrics(ctx)
+    keys += levels_keys
     real_res = a.realised
     real = real_res.value
     keys.append(
@@ -124,6 +127,7 @@ def build(ctx: PhaseContext) -> Phase:
     )
     for direction in ("down", "up"):
         summary += " " + _cascade_sentence(ctx, direction)
+    summary += " " + levels_sentence
     reasoning = (
         "Realised liquidations are observed forced orders; the levels are modelled (relative intensity, not "
         "positions), so only a fraction of them is forced. Each wave's forced orders move price by the square-root "
@@ -141,6 +145,45 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning=reasoning,
         keys=keys,
     )
+
+
+def _levels_metrics(ctx: PhaseContext) -> tuple[list[str], str]:
+    """Which levels the exposure bands and the cascade ran on: the model alone, or the model with the observed
+    venue's covered share replaced by its observed positions (``observed_blend``)."""
+    b = ctx.book
+    res = ctx.analyses.primary.cascade_levels
+    blend = res.value
+    k_cov = b.add_result(
+        "cascade.observed_levels.coverage",
+        "Share of the observed venue's OI whose modelled levels were replaced by observed positions",
+        res,
+        blend.coverage_frac if blend else None,
+        "share",
+    )
+    used = f"model with observed {blend.venue} positions" if blend else "model only"
+    k_used = b.add(
+        "cascade.observed_levels.used",
+        "Levels the cascade ran on",
+        used,
+        "label",
+        sources=res.sources,
+        note=None if blend else "; ".join(res.reasons) or None,
+    )
+    k_min = b.add(
+        "cascade.observed_levels.min_coverage",
+        "Coverage of the venue's OI needed before observed positions replace modelled levels",
+        MIN_OBSERVED_COVERAGE_FRAC,
+        "share",
+        source="parameter",
+    )
+    if blend is None:  # the reason is the note of cascade.observed_levels.used
+        return [k_cov, k_used, k_min], "The cascade runs on modelled levels only (no observed levels used)."
+    sentence = b.text(
+        f"For {blend.venue}, observed positions replace {{cascade.observed_levels.coverage}} of its modelled levels "
+        "(coverage of at least {cascade.observed_levels.min_coverage} required); the rest of its OI and the other "
+        "venues stay modelled."
+    )
+    return [k_cov, k_used, k_min], sentence
 
 
 def _waves(n: int) -> str:

@@ -27,9 +27,9 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         ),
     )
     if perp is not None and perp.funding_rate_interval is None:  # interval stated by neither endpoint
-        reason = f"{asset}: funding interval unknown (no tickers fundingIntervalHour, no instruments-info "
+        reason = "funding interval unknown (no tickers fundingIntervalHour, no instruments-info "
         reason += "fundingInterval): rate left out rather than assumed per 8h"
-        a.flag(Gap(name, "tickers", GapKind.NOT_COVERED, reason))
+        a.flag(Gap(name, "tickers", GapKind.NOT_COVERED, reason, asset))
     add(parts.perps, perp)
     kline = a.parse(
         name,

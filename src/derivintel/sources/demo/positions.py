@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from derivintel.analytics.liquidity.liquidation_price import liquidation_price, venue_margin
+from derivintel.analytics.liquidity.liquidation_price import liquidation_price
 from derivintel.core.timeutil import from_ms, to_ms
+from derivintel.domain.margins import find_margin
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.positions import ObservedPositions
 from derivintel.sources.demo.price_path import PricePath
 from derivintel.sources.demo.profiles import demo_source
 from derivintel.sources.demo.timeline import Timeline
+from derivintel.sources.margins import VENUE_MARGINS
 
 _STREAM_POSITIONS = 12
 N_ACCOUNTS = 600
@@ -36,7 +38,7 @@ def build_observed_positions(
 ) -> ObservedPositions | None:
     """Synthetic observed positions of ``asset`` on Hyperliquid (None without a Hyperliquid perp)."""
     hl = next((p for p in perps if p.venue == "hyperliquid"), None)
-    margin = venue_margin("hyperliquid", asset)
+    margin = find_margin(VENUE_MARGINS, "hyperliquid", asset)
     if hl is None or hl.oi_base is None or margin is None:
         return None
     rng = timeline.rng(asset_code, _STREAM_POSITIONS)

@@ -191,8 +191,10 @@ async def fetch_discovery(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    recent_trades: bool = True,
 ) -> Discovery:
-    """``recentTrades`` per coin (addresses) and one ``metaAndAssetCtxs`` (marks and OI of ``coins``)."""
+    """``recentTrades`` per coin (addresses; skipped when ``recent_trades`` is False, e.g. when the websocket
+    ``trades`` stream discovers them) and one ``metaAndAssetCtxs`` (marks and OI of ``coins``)."""
     out = Discovery()
     async with _client(config, transport) as client:
         fetcher = HttpFetcher(
@@ -201,7 +203,7 @@ async def fetch_discovery(
             rate_limits={PROVIDER.name: PROVIDER.rate_limit},
             error_codes={PROVIDER.name: PROVIDER.error_codes},
         )
-        for coin in coins:
+        for coin in coins if recent_trades else ():
             body = fill(dict(RECENT_TRADES.body or {}), {"symbol": PROVIDER.symbol(coin)})
             try:
                 raw = await fetcher.fetch(_spec(config, RECENT_TRADES.dataset, body, coin))

@@ -146,32 +146,43 @@ class TradesRead:
     not_addresses: int
 
 
-def parse_recent_trades(body: bytes, *, coin: str) -> TradesRead:
-    """``recentTrades`` (REST) or the websocket ``trades`` data → one sighting per (trade, user), keyed by ``tid``.
+def trade_sightings(row: object, *, coin: str, where: Where, at: str) -> tuple[list[AddressSighting], int]:
+    """One trade (REST ``recentTrades`` entry or websocket ``trades`` entry) → its sightings and the number of
+    ``users`` entries that are not addresses. Raises ``BadPayloadError`` naming ``at`` on a schema problem.
 
-    ``users`` is ``[buyer, seller]``; entries that are not ``0x`` + 40 hex addresses are counted and skipped.
-    The trade's notional ``px × sz`` (USD) ranks addresses by activity.
-    """
+    ``users`` is ``[buyer, seller]``; the trade's notional ``px × sz`` (USD) ranks addresses by activity."""
+    got = field(row, "coin", where)
+    if got != coin:
+        raise where.fail(f"{at} is for {got!r}, expected {coin!r}")
+    px = positive(to_float(field(row, "px", where), where, f"{at}.px"), where, f"{at}.px")
+    sz = positive(to_float(field(row, "sz", where), where, f"{at}.sz"), where, f"{at}.sz")
+    seen = to_dt(field(row, "time", where), where, f"{at}.time")
+    tid = str(field(row, "tid", where))
+    users = as_list(field(row, "users", where), where, f"{at}.users")
+    if len(users) != 2:
+        raise where.fail(f"{at}.users: expected [buyer, seller], got {len(users)} entries")
+    out: list[AddressSighting] = []
+    skipped = 0
+    for u in users:
+        addr = normalise_address(u)
+        if addr is None:
+            skipped += 1
+            continue
+        out.append(AddressSighting(addr, coin, seen, px * sz, tid))
+    return out, skipped
+
+
+def parse_recent_trades(body: bytes, *, coin: str) -> TradesRead:
+    """``recentTrades`` (REST) → one sighting per (trade, user), keyed by ``tid`` (see ``trade_sightings``);
+    entries of ``users`` that are not ``0x`` + 40 hex addresses are counted and skipped."""
     where = Where(PROVIDER, "recentTrades")
     out: list[AddressSighting] = []
     skipped = 0
     rows = as_list(load_json(body, where), where, "trades")
     for i, row in enumerate(rows):
-        if field(row, "coin", where) != coin:
-            raise where.fail(f"[{i}] is for {row.get('coin')!r}, expected {coin!r}")
-        px = positive(to_float(field(row, "px", where), where, f"[{i}].px"), where, f"[{i}].px")
-        sz = positive(to_float(field(row, "sz", where), where, f"[{i}].sz"), where, f"[{i}].sz")
-        seen = to_dt(field(row, "time", where), where, f"[{i}].time")
-        tid = str(field(row, "tid", where))
-        users = as_list(field(row, "users", where), where, f"[{i}].users")
-        if len(users) != 2:
-            raise where.fail(f"[{i}].users: expected [buyer, seller], got {len(users)} entries")
-        for u in users:
-            addr = normalise_address(u)
-            if addr is None:
-                skipped += 1
-                continue
-            out.append(AddressSighting(addr, coin, seen, px * sz, tid))
+        found, not_addresses = trade_sightings(row, coin=coin, where=where, at=f"[{i}]")
+        out += found
+        skipped += not_addresses
     return TradesRead(tuple(out), len(rows), skipped)
 
 

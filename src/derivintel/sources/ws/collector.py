@@ -1,4 +1,5 @@
-"""Async collector of realised liquidations: one task per venue stream, batched idempotent writes.
+"""Async collector of websocket events (realised liquidations; Hyperliquid trades' address sightings): one task
+per venue stream, batched idempotent writes.
 
 - Each venue task connects, sends the stream's subscribe messages, sends application-level pings when the venue
   needs them (Bybit ``{"op":"ping"}``, OKX ``ping``; protocol pings, e.g. Binance's, are answered by the
@@ -20,13 +21,14 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from derivintel.domain.liquidations import LiquidationEvent
-from derivintel.sources.ws.liquidations import VenueStream
+from derivintel.sources.stream_model import VenueStream
 
-Writer = Callable[[Sequence[LiquidationEvent]], int]
+E = TypeVar("E")
+Writer = Callable[[Sequence[Any]], int]
 Clock = Callable[[], datetime]
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
@@ -140,8 +142,8 @@ class _Counts:
         )
 
 
-class LiquidationCollector:
-    """Collect ``assets`` liquidations from ``streams`` into ``write``. See the module docstring."""
+class StreamCollector(Generic[E]):
+    """Collect the events of ``assets`` from ``streams`` into ``write``. See the module docstring."""
 
     def __init__(
         self,
@@ -178,11 +180,12 @@ class LiquidationCollector:
         self._rng = rng or random.Random()
         self._on_status = on_status
         self._counts = {s.venue: _Counts(s.venue) for s in self.streams}
-        self._buffer: list[LiquidationEvent] = []
+        self._buffer: list[tuple[str, E]] = []  # (venue of the stream, event)
         self._write_errors = 0
         self._dropped = 0
         self._max_events: int | None = None
         self._stop: asyncio.Event | None = None
+        self._stop_requested = False  # stop() before run() started: run() returns at once
         self.reasons: list[str] = []  # the last few reasons for bad messages, refused subscriptions, errors
 
     # --- public ----------------------------------------------------------------------------------------------
@@ -195,13 +198,16 @@ class LiquidationCollector:
         )
 
     def stop(self) -> None:
-        """Ask ``run`` to stop (flushes before returning)."""
+        """Ask ``run`` to stop (flushes before returning); before ``run`` started, it returns at once."""
+        self._stop_requested = True
         if self._stop is not None:
             self._stop.set()
 
     async def run(self, *, duration_s: float | None = None, max_events: int | None = None) -> CollectorStatus:
         """Collect until ``duration_s`` elapsed, ``max_events`` events received, ``stop()`` or cancellation."""
         self._stop = asyncio.Event()
+        if self._stop_requested:
+            self._stop.set()
         self._max_events = max_events
         tasks = [asyncio.create_task(self._run_venue(s), name=f"liq-{s.venue}") for s in self.streams]
         flusher = asyncio.create_task(self._flush_loop(), name="liq-flush")
@@ -302,7 +308,7 @@ class LiquidationCollector:
         if not parsed.events:
             return parsed.skipped > 0
         c.events += len(parsed.events)
-        self._buffer.extend(parsed.events)
+        self._buffer.extend((stream.venue, e) for e in parsed.events)
         if len(self._buffer) >= self.flush_max_events:
             self._flush()
         total = sum(k.events for k in self._counts.values())
@@ -322,16 +328,16 @@ class LiquidationCollector:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        by_venue: dict[str, list[LiquidationEvent]] = {}
-        for e in batch:
-            by_venue.setdefault(e.venue, []).append(e)
+        by_venue: dict[str, list[E]] = {}
+        for venue, e in batch:
+            by_venue.setdefault(venue, []).append(e)
         for venue, events in by_venue.items():
             try:
                 inserted = self._write(events)
             except Exception as exc:  # store locked, disk full: keep the events, retry next flush
                 self._write_errors += 1
                 self._note(f"store write failed ({venue}): {type(exc).__name__}: {exc}")
-                self._buffer.extend(events)
+                self._buffer.extend((venue, e) for e in events)
                 continue
             if venue in self._counts:
                 self._counts[venue].stored += inserted
@@ -339,3 +345,7 @@ class LiquidationCollector:
         if overflow > 0:
             del self._buffer[:overflow]
             self._dropped += overflow
+
+
+# The realised-liquidation collector (``collect liquidations``): the stream collector over ``LiquidationEvent``s.
+LiquidationCollector = StreamCollector
