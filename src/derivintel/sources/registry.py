@@ -11,6 +11,8 @@ from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
 from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
+from derivintel.sources.bitget import assemble as bitget_asm
+from derivintel.sources.bitget import endpoints as bitget
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
@@ -31,6 +33,8 @@ from derivintel.sources.deribit import endpoints as deribit
 from derivintel.sources.deribit import parse as deribit_parse
 from derivintel.sources.fred import assemble as fred_asm
 from derivintel.sources.fred import endpoints as fred
+from derivintel.sources.gate import assemble as gate_asm
+from derivintel.sources.gate import endpoints as gate
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
@@ -49,6 +53,8 @@ PROVIDERS: Mapping[str, Provider] = {
         bybit.PROVIDER,
         okx.PROVIDER,
         hyperliquid.PROVIDER,
+        bitget.PROVIDER,
+        gate.PROVIDER,
         deribit.PROVIDER,
         coingecko.PROVIDER,
         defillama.PROVIDER,
@@ -67,6 +73,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *bybit.ENDPOINTS,
     *okx.ENDPOINTS,
     *hyperliquid.ENDPOINTS,
+    *bitget.ENDPOINTS,
+    *gate.ENDPOINTS,
     *deribit.ENDPOINTS,
     *coingecko.ENDPOINTS,
     *defillama.ENDPOINTS,
@@ -74,6 +82,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 KEYED_ENDPOINTS: tuple[Endpoint, ...] = (*coinglass.ENDPOINTS, *cryptoquant.ENDPOINTS)
+
+# Every perp of a venue in one or two requests (market-wide; not in the per-asset snapshot plan): the bulk
+# datasets a cross-venue scan reads, each parsed by its venue's ``parse_bulk_*`` into ``PerpMetrics``.
+BULK_ENDPOINTS: tuple[Endpoint, ...] = (*bitget.BULK_ENDPOINTS, *gate.BULK_ENDPOINTS)
 
 # Keyed providers: the environment variables that may hold the key (first non-empty wins).
 KEY_ENV: Mapping[str, tuple[str, ...]] = {"coinglass": coinglass.KEY_ENV, "cryptoquant": cryptoquant.KEY_ENV}
@@ -93,6 +105,8 @@ ASSEMBLY: tuple[Assembly, ...] = (
     Assembly(bybit.PROVIDER.name, per_asset=bybit_asm.assemble),
     Assembly(okx.PROVIDER.name, per_asset=okx_asm.assemble),
     Assembly(hyperliquid.PROVIDER.name, per_asset=hyperliquid_asm.assemble),
+    Assembly(bitget.PROVIDER.name, per_asset=bitget_asm.assemble),
+    Assembly(gate.PROVIDER.name, per_asset=gate_asm.assemble),
     Assembly(deribit.PROVIDER.name, per_asset=deribit_asm.assemble),
     Assembly(coinglass.PROVIDER.name, per_asset=coinglass_asm.assemble),
     Assembly(fred.PROVIDER.name, market=fred_asm.assemble),
