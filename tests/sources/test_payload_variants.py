@@ -15,7 +15,16 @@ from derivintel.sources.live import assemble_partial, fetch_raw
 from tests.sources.fakeserver import FakeVenues
 
 VENUES = (
-    "binance-usdm", "binance-spot", "bybit", "okx", "hyperliquid", "bitget", "gate", "deribit", "coingecko", "defillama"
+    "binance-usdm",
+    "binance-spot",
+    "bybit",
+    "okx",
+    "hyperliquid",
+    "bitget",
+    "gate",
+    "deribit",
+    "coingecko",
+    "defillama",
 )
 
 

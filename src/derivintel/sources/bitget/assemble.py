@@ -54,10 +54,14 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     )
     add(
         parts.books,
-        a.parse(name, "merge-depth", asset, lambda r: bitget.parse_merge_depth(r.body, asset=asset, ts_recv=r.ts_received)),
+        a.parse(
+            name, "merge-depth", asset, lambda r: bitget.parse_merge_depth(r.body, asset=asset, ts_recv=r.ts_received)
+        ),
     )
     # Current OI only (no public history): read so a bad answer is a gap; the doctor compares it with the ticker's.
-    a.parse(name, "open-interest", asset, lambda r: bitget.parse_open_interest(r.body, symbol=symbol, ts_recv=r.ts_received))
+    a.parse(
+        name, "open-interest", asset, lambda r: bitget.parse_open_interest(r.body, symbol=symbol, ts_recv=r.ts_received)
+    )
     add(
         parts.long_short,
         a.parse(

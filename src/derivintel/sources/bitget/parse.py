@@ -114,7 +114,9 @@ def _perp(
         venue=VENUE,
         asset=asset,
         venue_symbol=symbol,
-        mark_price_usd=positive(to_float(field(row, "markPrice", where), where, f"{what}markPrice"), where, "markPrice"),
+        mark_price_usd=positive(
+            to_float(field(row, "markPrice", where), where, f"{what}markPrice"), where, "markPrice"
+        ),
         index_price_usd=positive(
             to_float(field(row, "indexPrice", where), where, f"{what}indexPrice"), where, "indexPrice"
         ),

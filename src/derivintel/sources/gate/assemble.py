@@ -18,9 +18,7 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         name,
         "contract",
         asset,
-        lambda r: gate.parse_contract(
-            r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received, volume_24h_usd=volume
-        ),
+        lambda r: gate.parse_contract(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received, volume_24h_usd=volume),
     )
     facts = None if contract is None else contract[1]
     if contract is not None:
@@ -32,7 +30,10 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             "funding-rate",
             asset,
             lambda r: gate.parse_funding_rate(
-                r.body, asset=asset, ts_recv=r.ts_received, interval_hours=None if facts is None else facts.interval_hours
+                r.body,
+                asset=asset,
+                ts_recv=r.ts_received,
+                interval_hours=None if facts is None else facts.interval_hours,
             ),
         ),
     )

@@ -177,9 +177,7 @@ def parse_bulk_contracts(
     return tuple(out)
 
 
-def parse_funding_rate(
-    body: bytes, *, asset: str, ts_recv: datetime, interval_hours: float | None
-) -> FundingSeries:
+def parse_funding_rate(body: bytes, *, asset: str, ts_recv: datetime, interval_hours: float | None) -> FundingSeries:
     """``/funding_rate`` rows ``{t: s, r}`` → settled ``FundingSeries``; each row's interval from the spacing of
     settlements, ``interval_hours`` (the contract's) where the spacing cannot tell, else 8h. Rows name no
     contract: the request's contract is trusted."""
@@ -306,3 +304,14 @@ def parse_contract_stats_long_short(
             )
         )
     return tuple(out)
+
+
+def parse_contract_facts(body: bytes, *, ts_recv: datetime) -> dict[str, Contract]:
+    """``/contracts`` (every USDT contract) → contract name → ``Contract`` (coins per contract, funding interval):
+    what converts any Gate size of that contract to coins. Needs only ``name``, ``quanto_multiplier`` and
+    ``funding_interval``."""
+    where = Where(PROVIDER, "contracts", ts_recv)
+    out = {}
+    for i, row in enumerate(_rows(body, where)):
+        out[str(field(row, "name", where))] = _contract_facts(row, where, f"[{i}].")
+    return out
