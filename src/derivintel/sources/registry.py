@@ -12,6 +12,7 @@ from derivintel.sources.binance import history as binance_hist
 from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bitget import assemble as bitget_asm
+from derivintel.sources.bitget import checks as bitget_checks
 from derivintel.sources.bitget import endpoints as bitget
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
@@ -34,6 +35,7 @@ from derivintel.sources.deribit import parse as deribit_parse
 from derivintel.sources.fred import assemble as fred_asm
 from derivintel.sources.fred import endpoints as fred
 from derivintel.sources.gate import assemble as gate_asm
+from derivintel.sources.gate import checks as gate_checks
 from derivintel.sources.gate import endpoints as gate
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
@@ -125,12 +127,20 @@ LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STRE
 # ``derivintel doctor``: each venue's own convention checks (run per asset in this order), the venues whose
 # declared funding interval is checked, and the OI cross-check's reference venue and the venues it leaves out
 # (Deribit's inverse perp is not comparable).
-DOCTOR_CHECKS: tuple[VenueChecks, ...] = (bybit_checks.oi_checks, okx_checks.oi_checks, binance_checks.oi_checks)
+DOCTOR_CHECKS: tuple[VenueChecks, ...] = (
+    bybit_checks.oi_checks,
+    okx_checks.oi_checks,
+    binance_checks.oi_checks,
+    bitget_checks.oi_checks,
+    gate_checks.oi_checks,
+)
 FUNDING_CHECKS: tuple[FundingCheck, ...] = (
     binance_checks.FUNDING,
     bybit_checks.FUNDING,
     okx_checks.FUNDING,
     hyperliquid_checks.FUNDING,
+    bitget_checks.FUNDING,
+    gate_checks.FUNDING,
 )
 OI_REFERENCE_VENUE: str = binance_parse.VENUE
 OI_CROSS_CHECK_EXCLUDED: frozenset[str] = frozenset({deribit_parse.VENUE})
