@@ -14,6 +14,7 @@ from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bitget import assemble as bitget_asm
 from derivintel.sources.bitget import checks as bitget_checks
 from derivintel.sources.bitget import endpoints as bitget
+from derivintel.sources.bitget import history as bitget_hist
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
@@ -118,7 +119,12 @@ ASSEMBLY: tuple[Assembly, ...] = (
 )
 
 # Paged history (backfill): each dataset's windows, bounds and page parser; endpoints only history uses.
-HISTORY_PAGINGS: tuple[Paging, ...] = (*binance_hist.PAGINGS, *bybit_hist.PAGINGS, *okx_hist.PAGINGS)
+HISTORY_PAGINGS: tuple[Paging, ...] = (
+    *binance_hist.PAGINGS,
+    *bybit_hist.PAGINGS,
+    *okx_hist.PAGINGS,
+    *bitget_hist.PAGINGS,
+)
 HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
 
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
