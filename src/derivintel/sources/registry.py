@@ -38,6 +38,7 @@ from derivintel.sources.fred import endpoints as fred
 from derivintel.sources.gate import assemble as gate_asm
 from derivintel.sources.gate import checks as gate_checks
 from derivintel.sources.gate import endpoints as gate
+from derivintel.sources.gate import ws as gate_ws
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
@@ -128,7 +129,7 @@ HISTORY_PAGINGS: tuple[Paging, ...] = (
 HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
 
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
-LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM)
+LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM, gate_ws.STREAM)
 
 # ``derivintel doctor``: each venue's own convention checks (run per asset in this order), the venues whose
 # declared funding interval is checked, and the OI cross-check's reference venue and the venues it leaves out

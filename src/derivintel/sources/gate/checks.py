@@ -8,13 +8,15 @@ from derivintel.domain.snapshot import AssetData
 from derivintel.sources.checks import SAME_VENUE_BAND, Check, FundingCheck, Verdict, num, ratio_check, read_json
 from derivintel.sources.gate.endpoints import PROVIDER
 from derivintel.sources.gate.parse import VENUE
+from derivintel.sources.gate.ws import WS_MULTIPLIER_BASE
 from derivintel.sources.wire import RawResponse
 
 
 def oi_checks(asset: str, ad: AssetData, latest: Mapping[tuple[str, str, str | None], RawResponse]) -> list[Check]:
     """OI sidedness: the contract's ``position_size`` (documented as the total LONG size) against the tickers'
     ``total_size``; contract size: ``contract_stats`` ``open_interest_usd`` against its ``open_interest`` ×
-    ``quanto_multiplier`` × ``mark_price`` (USD = contracts × coins per contract × price, once)."""
+    ``quanto_multiplier`` × ``mark_price`` (USD = contracts × coins per contract × price, once), and the
+    liquidation stream's declared contract size (``ws.WS_MULTIPLIER_BASE``) against ``quanto_multiplier``."""
     symbol = PROVIDER.symbol(asset)
     endpoint = f"{PROVIDER.name}/contract {asset}"
     contract = read_json(latest.get((PROVIDER.name, "contract", asset)))
@@ -53,6 +55,11 @@ def oi_checks(asset: str, ad: AssetData, latest: Mapping[tuple[str, str, str | N
         )
     else:
         out.append(Check(f"{PROVIDER.name}/contract-stats {asset}", "contract size", Verdict.NA, "no stats row"))
+    declared = WS_MULTIPLIER_BASE.get(asset)
+    if declared and mult:
+        verdict = Verdict.OK if abs(mult / declared - 1) <= 1e-9 else Verdict.FAIL
+        evidence = f"quanto_multiplier {mult:g}, liquidation stream declares {declared:g} {asset} per contract"
+        out.append(Check(endpoint, "contract size", verdict, evidence))
     return out
 
 
