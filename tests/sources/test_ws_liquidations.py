@@ -174,7 +174,8 @@ def test_gate_contract_without_declared_size_is_bad_not_guessed_and_acks_are_con
     refused = json.loads(fx("gate_subscribe_ack.json")) | {"error": {"code": 2, "message": "unknown channel"}}
     assert "refused" in gate_ws.parse(json.dumps(refused), ASSETS, RECV).reasons[0]
     assert gate_ws.parse('{"time":1,"channel":"futures.pong","event":"","result":null}', ASSETS, RECV).control
-    (sub,) = gate_ws.subscribe(ASSETS)
+    assert gate_ws.subscribe(["SOL"]) == []  # no declared contract size: not subscribed
+    (sub,) = gate_ws.subscribe([*ASSETS, "SOL"])
     assert json.loads(sub)["payload"] == ["BTC_USDT", "ETH_USDT"]
     assert json.loads(sub)["channel"] == "futures.public_liquidates"
 

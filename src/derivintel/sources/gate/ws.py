@@ -42,8 +42,11 @@ WS_MULTIPLIER_BASE: Mapping[str, float] = {"BTC": 0.0001, "ETH": 0.01}
 
 
 def subscribe(assets: Sequence[str]) -> list[str]:
-    """One subscribe request naming every collected contract (``payload``), stamped with the current time (s)."""
-    payload = [_symbol(a) for a in assets]
+    """One subscribe request naming every collected contract whose size is declared (``payload``), stamped with the
+    current time (s); none when no asset has a declared contract size (its sizes could not be converted)."""
+    payload = [_symbol(a) for a in assets if a in WS_MULTIPLIER_BASE]
+    if not payload:
+        return []
     return [json.dumps({"time": int(time.time()), "channel": CHANNEL, "event": "subscribe", "payload": payload})]
 
 
