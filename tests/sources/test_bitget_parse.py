@@ -133,3 +133,17 @@ def test_real_current_fund_rate_2026_08_01() -> None:
     assert f.next_funding_ms == 1785571200000
     (p,) = bp.parse_bulk_tickers(fx("recorded/tickers_BTCUSDT_2026-09-12.json"), ts_recv=REAL_RECV, funding={SYM: f})
     assert p.funding_rate_1h == pytest.approx(0.000054 / 8)
+
+
+@pytest.mark.parametrize("fault", ["truncated", "renamed", "null", "empty", "nan"])
+def test_bulk_payload_faults_are_bad_payloads(fault: str) -> None:
+    """The bulk datasets (not in the snapshot plan, so outside the live fault matrix) under every content fault the
+    fake server injects: one BadPayloadError naming the dataset, never another exception or a zero."""
+    from tests.sources.fakeserver import apply_fault
+
+    tickers = apply_fault(fx("tickers.json"), fault, csv=False)
+    rates = apply_fault(fx("current-fund-rates.json"), fault, csv=False)
+    with pytest.raises(BadPayloadError, match="bitget/tickers"):
+        bp.parse_bulk_tickers(tickers, ts_recv=RECV)
+    with pytest.raises(BadPayloadError, match="bitget/current-fund-rates"):
+        bp.parse_current_fund_rates(rates, ts_recv=RECV)

@@ -129,3 +129,16 @@ def test_real_contract_stats_row_usd_is_contracts_times_multiplier_times_mark() 
     oi = gp.parse_contract_stats_oi(body, asset="BTC", ts_recv=REAL_RECV, period_s=3600, multiplier_base=1e-4)
     assert oi.oi_base[0] == pytest.approx(58_848.3656)
     assert oi.oi_base[0] * 78703.8 == pytest.approx(oi.oi_usd[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("fault", ["truncated", "renamed", "null", "empty", "nan"])
+def test_bulk_payload_faults_are_bad_payloads(fault: str) -> None:
+    """The bulk datasets under every content fault of the fake server: a BadPayloadError naming the dataset."""
+    from tests.sources.fakeserver import apply_fault
+
+    contracts = apply_fault(fx("contracts.json"), fault, csv=False)
+    tickers = apply_fault(fx("tickers-all.json"), fault, csv=False)
+    with pytest.raises(BadPayloadError, match="gate/contracts"):
+        gp.parse_bulk_contracts(contracts, ts_recv=RECV)
+    with pytest.raises(BadPayloadError, match="gate/tickers-all"):
+        gp.parse_bulk_volumes(tickers, ts_recv=RECV)
