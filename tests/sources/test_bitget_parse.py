@@ -147,3 +147,13 @@ def test_bulk_payload_faults_are_bad_payloads(fault: str) -> None:
         bp.parse_bulk_tickers(tickers, ts_recv=RECV)
     with pytest.raises(BadPayloadError, match="bitget/current-fund-rates"):
         bp.parse_current_fund_rates(rates, ts_recv=RECV)
+
+
+def test_parse_bulk_by_dataset_name_with_and_without_the_funding_table() -> None:
+    both = bp.parse_bulk(
+        {"tickers": fx("tickers.json"), "current-fund-rates": fx("current-fund-rates.json")}, ts_recv=RECV
+    )
+    assert [p.funding_interval_hours for p in both] == [8.0, 8.0, 4.0]
+    alone = bp.parse_bulk({"tickers": fx("tickers.json")}, ts_recv=RECV)
+    assert [p.funding_rate_interval for p in alone] == [None, None, None]
+    assert [p.oi_base for p in alone] == [p.oi_base for p in both]

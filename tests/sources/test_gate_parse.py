@@ -142,3 +142,11 @@ def test_bulk_payload_faults_are_bad_payloads(fault: str) -> None:
         gp.parse_bulk_contracts(contracts, ts_recv=RECV)
     with pytest.raises(BadPayloadError, match="gate/tickers-all"):
         gp.parse_bulk_volumes(tickers, ts_recv=RECV)
+
+
+def test_parse_bulk_by_dataset_name_with_and_without_tickers() -> None:
+    both = gp.parse_bulk({"contracts": fx("contracts.json"), "tickers-all": fx("tickers-all.json")}, ts_recv=RECV)
+    assert [p.volume_24h_usd for p in both] == [195_000_000.0, 76_000_000.0, 495_000_000.0]
+    alone = gp.parse_bulk({"contracts": fx("contracts.json")}, ts_recv=RECV)
+    assert [p.volume_24h_usd for p in alone] == [None, None, None]
+    assert [p.asset for p in alone] == ["BTC", "ETH", "SOL"]

@@ -248,3 +248,11 @@ def parse_account_long_short(body: bytes, *, asset: str, ts_recv: datetime, peri
         ratio=v[:, 0],
         source=make_source(where, last_ts(ts64, where), ts_recv),
     )
+
+
+def parse_bulk(bodies: Mapping[str, bytes], *, ts_recv: datetime) -> tuple[PerpMetrics, ...]:
+    """Every USDT perp from the bulk datasets by name (``BULK_ENDPOINTS``): ``tickers`` (required) and
+    ``current-fund-rates`` (optional: without it every rate is left out, never assumed per 8h)."""
+    rates = bodies.get("current-fund-rates")
+    funding = None if rates is None else parse_current_fund_rates(rates, ts_recv=ts_recv)
+    return parse_bulk_tickers(bodies["tickers"], ts_recv=ts_recv, funding=funding)

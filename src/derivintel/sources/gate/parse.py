@@ -315,3 +315,11 @@ def parse_contract_facts(body: bytes, *, ts_recv: datetime) -> dict[str, Contrac
     for i, row in enumerate(_rows(body, where)):
         out[str(field(row, "name", where))] = _contract_facts(row, where, f"[{i}].")
     return out
+
+
+def parse_bulk(bodies: Mapping[str, bytes], *, ts_recv: datetime) -> tuple[PerpMetrics, ...]:
+    """Every trading USDT perp from the bulk datasets by name (``BULK_ENDPOINTS``): ``contracts`` (required) and
+    ``tickers-all`` (optional: 24h volumes; without it volume is None)."""
+    tickers = bodies.get("tickers-all")
+    volumes = None if tickers is None else parse_bulk_volumes(tickers, ts_recv=ts_recv)
+    return parse_bulk_contracts(bodies["contracts"], ts_recv=ts_recv, volumes=volumes)
