@@ -156,8 +156,8 @@ RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None fo
 
 
 def endpoint(provider: str, dataset: str) -> Endpoint:
-    """The declaration of ``provider/dataset`` (keyless or keyed); ``KeyError`` if unknown."""
-    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS):
+    """The declaration of ``provider/dataset`` (keyless, keyed or bulk); ``KeyError`` if unknown."""
+    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS, *BULK_ENDPOINTS):
         if ep.provider == provider and ep.dataset == dataset:
             return ep
     raise KeyError(f"unknown endpoint {provider}/{dataset}")
