@@ -66,3 +66,14 @@ def test_a_gap_scoped_to_an_asset_prints_its_scope(demo_snapshot):
     report = build_report(snapshot, analyze_snapshot(snapshot, AnalysisOptions()), generated_at=GENERATED_AT)
     assert "Missing [ETH]: okx/funding (unavailable): timeout" in report.data_limitations
     assert report.gaps[-1].asset == "ETH"
+
+
+def test_phase3_names_the_venues_whose_open_interest_it_sums(demo_snapshot, demo_report):
+    """The OI total is a sum over the venues that reported OI; the report names them in the text and the table."""
+    phase = next(p for p in demo_report.phases if p.number == 3)
+    with_oi = [p.venue for p in demo_snapshot.assets["BTC"].perps if p.oi_base is not None]
+    assert with_oi  # the check can fail: the demo has venues with OI
+    named = ", ".join(with_oi)
+    assert f"sum of {named};" in phase.summary
+    cells = [cell for table in phase.tables for r in table.rows for cell in r]
+    assert any(f"summed over {named}" in str(c) for c in cells)

@@ -20,6 +20,7 @@ answer one request with an error (per-account faults in the positions poller tes
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -89,15 +90,31 @@ class FakeVenues:
 
     def __post_init__(self) -> None:
         self._routes = [(ep, literal_items(ep.params if ep.method == "GET" else ep.body)) for ep in registry.ENDPOINTS]
-        self._routes += [(ep, literal_items(ep.params)) for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS)]
+        self._routes += [
+            (ep, literal_items(ep.params))
+            for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS, *registry.BULK_ENDPOINTS)
+        ]
         self._routes += [(ep, literal_items(ep.body)) for ep in POSITION_ENDPOINTS]
         self._server: ThreadingHTTPServer | None = None
 
     # -- routing -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _path_matches(template: str, path: str) -> bool:
+        """``path`` is ``template`` with each ``{name}`` segment filled (``/contracts/{symbol}``)."""
+        pattern = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template))
+        return re.fullmatch(pattern, path) is not None
+
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
+        """The endpoint of a request: same path (templates filled), literal parameters equal, and every templated
+        GET parameter present (a per-symbol endpoint is not the bulk one on the same path)."""
         for ep, literal in self._routes:
-            same_path = ep.provider == provider and ep.method == method and ep.path == path
-            if same_path and all(str(args.get(k)) == str(v) for k, v in literal.items()):
+            same_path = ep.provider == provider and ep.method == method and self._path_matches(ep.path, path)
+            templated = [k for k, v in ep.params.items() if isinstance(v, str) and "{" in v] if method == "GET" else []
+            if (
+                same_path
+                and all(str(args.get(k)) == str(v) for k, v in literal.items())
+                and all(k in args for k in templated)
+            ):
                 return ep
         return None
 

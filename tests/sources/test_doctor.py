@@ -121,3 +121,23 @@ def test_doctor_fetches_one_answer_per_endpoint_when_not_given_a_snapshot(tmp_pa
     assert ("bybit", "instruments-info") in hits
     assert ("okx", "open-interest") in hits
     assert "0 failed" in out
+
+
+def test_doctor_checks_bitget_and_gate_oi_units() -> None:
+    """Clean fixtures pass; a Gate ticker whose total_size counts both sides, or a Bitget ticker whose
+    holdingAmount doubles, fails the venue's own check (and nothing else of that venue)."""
+    with FakeVenues() as venues:
+        clean = run_checks(_fetch(venues), ["BTC"])
+    mine = [c for c in clean if c.endpoint.startswith(("bitget/", "gate/"))]
+    assert {c.check for c in mine} >= {"OI unit", "OI sidedness", "contract size", "funding interval"}
+    assert not failed(mine)
+    tickers = json.loads((FIXTURES / "gate" / "tickers.json").read_bytes())
+    tickers[0]["total_size"] = str(float(tickers[0]["total_size"]) * 2)
+    ticker = json.loads((FIXTURES / "bitget" / "ticker.json").read_bytes())
+    ticker["data"][0]["holdingAmount"] = str(float(ticker["data"][0]["holdingAmount"]) * 2)
+    overrides = {("gate", "tickers"): json.dumps(tickers).encode(), ("bitget", "ticker"): json.dumps(ticker).encode()}
+    with FakeVenues(overrides=overrides) as venues:
+        checks = run_checks(_fetch(venues), ["BTC"])
+    bad = {(c.endpoint, c.check) for c in failed(checks)}
+    assert ("gate/contract BTC", "OI sidedness") in bad
+    assert ("bitget/ticker BTC", "OI unit") in bad

@@ -100,6 +100,13 @@ def okx_funding(args: Mapping[str, Any]) -> bytes:
     return json.dumps({"code": "0", "msg": "", "data": rows[: int(args["limit"])]}).encode()
 
 
+def bitget_candles(args: Mapping[str, Any]) -> bytes:
+    lo, hi = int(args["startTime"]), int(args["endTime"])
+    opens = hours_in(lo, hi)[: int(args["limit"])]  # oldest first
+    rows = [[str(t), str(price(t)), str(price(t) + 5), str(price(t) - 5), str(price(t)), "3", "180000"] for t in opens]
+    return json.dumps({"code": "00000", "msg": "success", "requestTime": hi, "data": rows}).encode()
+
+
 HANDLERS = {
     ("binance-usdm", "klines_1h"): binance_klines,
     ("binance-usdm", "fundingRate"): binance_funding,
@@ -109,6 +116,7 @@ HANDLERS = {
     ("bybit", "funding-history"): bybit_funding,
     ("okx", "history-candles"): okx_candles,
     ("okx", "funding-rate-history"): okx_funding,
+    ("bitget", "candles"): bitget_candles,
 }
 
 
@@ -150,7 +158,7 @@ def test_paging_covers_span_without_duplicates(venues: FakeVenues) -> None:
     expected_opens = hours_in(START_MS, END_MS - H)
     assert len(expected_opens) == 959
     by_venue = {c.venue: c for c in bundle.candles}
-    assert set(by_venue) == {"binance", "bybit", "okx"}
+    assert set(by_venue) == {"binance", "bybit", "okx", "bitget"}
     for c in bundle.candles:
         ts = c.ts.astype(np.int64)
         assert np.all(np.diff(ts) > 0), f"{c.venue}: duplicate or unsorted bars"
@@ -165,6 +173,7 @@ def test_paging_covers_span_without_duplicates(venues: FakeVenues) -> None:
     assert per[("binance-usdm", "klines_1h")] == 1  # 960h < 1500h
     assert per[("bybit", "funding-history")] == 5  # 960h / 200h → 4.8 → 5
     assert per[("okx", "history-candles")] == 10  # 960h / 100h → 9.6 → 10
+    assert per[("bitget", "candles")] == 1  # 960h < 1000h (Bitget keeps 83 days of 1h bars: not clamped here)
     counts: dict[tuple[str, str], int] = {}
     for provider, dataset, _ in venues.requests:
         counts[(provider, dataset)] = counts.get((provider, dataset), 0) + 1
@@ -207,7 +216,7 @@ def test_failed_pages_are_gaps_and_rest_kept(venues: FakeVenues) -> None:
     assert {g.dataset for g in okx_gaps} == {"history-candles", "funding-rate-history"}
     assert all(g.kind is GapKind.UNAVAILABLE and "10 of 10 pages failed" in g.reason for g in okx_gaps[:1])
     assert "okx" not in {c.venue for c in bundle.candles}
-    assert {c.venue for c in bundle.candles} == {"binance", "bybit"}
+    assert {c.venue for c in bundle.candles} == {"binance", "bybit", "bitget"}
 
 
 def test_binance_funding_needs_funding_info(venues: FakeVenues) -> None:
@@ -224,7 +233,7 @@ def test_sync_adapter_feeds_backfill(venues: FakeVenues, tmp_path) -> None:
     from derivintel.store import HistoryStore
     from derivintel.store.collect import backfill
 
-    fetch = live_history_fetch(venues.config(disabled=frozenset({"bybit", "okx"})))
+    fetch = live_history_fetch(venues.config(disabled=frozenset({"bybit", "okx", "bitget"})))
     now = END
     with HistoryStore(tmp_path / "h.duckdb") as store:
         rep = backfill(fetch, "BTC", 5, store, now=now)

@@ -66,9 +66,16 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     assert len(seen) == len(registry.expected_keys(["BTC"]))
     assert all(state == "ok" for _, state in seen)
     btc = snapshot.assets["BTC"]
-    assert {p.venue for p in btc.perps} == {"binance", "bybit", "okx", "hyperliquid", "deribit"}
-    # funding per hour on every venue: 0.0001/8h (binance, bybit, okx), 0.0000125/1h (HL), 0.00008/8h (deribit)
-    assert sorted(round(p.funding_rate_1h, 9) for p in btc.perps) == [1e-5, 1.25e-5, 1.25e-5, 1.25e-5, 1.25e-5]
+    assert {p.venue for p in btc.perps} == {"binance", "bybit", "okx", "hyperliquid", "bitget", "gate", "deribit"}
+    # funding per hour on every venue: 0.0001/8h (binance, bybit, okx, bitget, gate), 0.0000125/1h (HL),
+    # 0.00008/8h (deribit)
+    assert sorted(round(p.funding_rate_1h, 9) for p in btc.perps) == [1e-5] + [1.25e-5] * 6
+    # Gate sizes are contracts: 400,000,000 long contracts × 0.0001 BTC = 40,000 BTC single-sided
+    assert next(p for p in btc.perps if p.venue == "gate").oi_base == 40_000.0
+    # Phase 3 names every venue whose OI it sums (Deribit's inverse perp included: its USD OI ÷ mark is coins)
+    report = build_report(snapshot, analyze_snapshot(snapshot), generated_at=snapshot.as_of)
+    p3 = next(p for p in report.phases if p.number == 3)
+    assert "sum of binance, bybit, okx, hyperliquid, bitget, gate, deribit;" in p3.summary
     assert btc.candles_for(market="perp", interval_s=3600) is not None
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}

@@ -23,8 +23,20 @@ from tests.sources.fakeserver import FakeVenues
 TS_KEYS = frozenset(
     {"timestamp", "time", "ts", "fundingTime", "nextFundingTime", "fundingRateTimestamp", "t", "T", "E", "date"}
     | {"updated_at", "creation_timestamp", "timestamp_ms", "updateTime"}
+    | {"nextUpdate", "funding_next_apply", "current"}  # Bitget ms, Gate seconds
 )
-VENUES = ("binance-usdm", "binance-spot", "bybit", "okx", "hyperliquid", "deribit", "coingecko", "defillama")
+VENUES = (
+    "binance-usdm",
+    "binance-spot",
+    "bybit",
+    "okx",
+    "hyperliquid",
+    "bitget",
+    "gate",
+    "deribit",
+    "coingecko",
+    "defillama",
+)
 
 
 @pytest.fixture(scope="module")

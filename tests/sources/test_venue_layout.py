@@ -18,7 +18,11 @@ VENUE_DIRS = frozenset(
 # Folders that are not generic code: the synthetic demo scenario (it imitates named venues on purpose) and the
 # offline file importers, named by the file format they read (used by the store, options and research commands).
 NOT_GENERIC = frozenset({"demo", "files"})
-VENUE_WORD = re.compile("|".join(sorted({name.split("-")[0] for name in registry.ALL_PROVIDERS})), re.IGNORECASE)
+# A venue name not preceded by a lowercase letter: "gate" is a venue, "aggregate" is not (``BybitEnvelope``,
+# ``okx_parse`` and ``"binance"`` still match).
+VENUE_WORD = re.compile(
+    "(?<![a-z])(?i:" + "|".join(sorted({name.split("-")[0] for name in registry.ALL_PROVIDERS})) + ")"
+)
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -70,6 +74,8 @@ def test_the_scan_sees_venue_names() -> None:
     assert {"binance", "bybit", "okx", "hyperliquid", "deribit"} <= VENUE_DIRS
     assert venue_names_in_code(SOURCES / "registry.py")
     assert venue_names_in_code(SOURCES / "okx" / "assemble.py")
+    assert venue_names_in_code(SOURCES / "gate" / "assemble.py")
+    assert not VENUE_WORD.search("aggregate_open_interest")
 
 
 def test_no_venue_name_outside_its_folder_and_the_registry() -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from derivintel.domain.liquidations import LiquidatedSide
 from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bybit import ws as bybit_ws
+from derivintel.sources.gate import ws as gate_ws
 from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.ws import liquidations as wl
 from tests.realdata import real_path
@@ -147,6 +148,54 @@ def test_okx_unknown_contract_value_is_bad_not_guessed() -> None:
     assert p.bad == 1
 
 
+# --- Gate --------------------------------------------------------------------------------------------------
+def test_gate_negative_size_is_long_contracts_to_coins_and_time_units() -> None:
+    p = gate_ws.parse(fx("gate_public_liquidates.json"), ASSETS, RECV)
+    assert (p.bad, p.skipped) == (0, 1)  # DOGE not collected
+    btc_long, btc_short, eth = p.events
+    assert btc_long.side is LiquidatedSide.LONG
+    assert btc_short.side is LiquidatedSide.SHORT
+    assert btc_long.size_base == pytest.approx(12_000 * 0.0001)  # contracts × quanto_multiplier
+    assert btc_short.size_base == pytest.approx(5_000 * 0.0001)
+    assert btc_long.price_usd == 65000.5
+    assert btc_long.source.as_of == datetime(2024, 6, 1, 7, 0, 0, 100_000, tzinfo=UTC)
+    assert (eth.asset, eth.side, eth.size_base) == ("ETH", LiquidatedSide.LONG, pytest.approx(2.5))
+    assert eth.source.as_of == datetime(2024, 6, 1, 7, tzinfo=UTC)  # time in seconds read by magnitude
+
+
+def test_gate_contract_without_declared_size_is_bad_not_guessed_and_acks_are_control() -> None:
+    p = gate_ws.parse(fx("gate_public_liquidates.json"), ("BTC", "DOGE"), RECV)
+    assert p.bad == 1
+    assert "no declared contract size" in p.reasons[0]
+    assert len(p.events) == 2
+    ack = gate_ws.parse(fx("gate_subscribe_ack.json"), ASSETS, RECV)
+    assert ack.control
+    assert not ack.reasons
+    refused = json.loads(fx("gate_subscribe_ack.json")) | {"error": {"code": 2, "message": "unknown channel"}}
+    assert "refused" in gate_ws.parse(json.dumps(refused), ASSETS, RECV).reasons[0]
+    assert gate_ws.parse('{"time":1,"channel":"futures.pong","event":"","result":null}', ASSETS, RECV).control
+    assert gate_ws.subscribe(["SOL"]) == []  # no declared contract size: not subscribed
+    (sub,) = gate_ws.subscribe([*ASSETS, "SOL"])
+    assert json.loads(sub)["payload"] == ["BTC_USDT", "ETH_USDT"]
+    assert json.loads(sub)["channel"] == "futures.public_liquidates"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"channel":"futures.public_liquidates","event":"update","result":{"price":"1"}}',
+        '{"channel":"futures.public_liquidates","event":"update","result":[{"contract":"BTC_USDT","size":"x"}]}',
+        '{"channel":"futures.public_liquidates","event":"update","result":[{"contract":"BTC_USDT","size":"-1",'
+        '"price":"NaN","time":1717225200100}]}',
+        '{"channel":"futures.tickers","event":"update","result":[]}',
+    ],
+)
+def test_gate_malformed_updates_are_bad(raw) -> None:
+    p = gate_ws.parse(raw, ASSETS, RECV)
+    assert p.events == ()
+    assert p.bad >= 1
+
+
 # --- malformed input ---------------------------------------------------------------------------------------
 MALFORMED = [
     "not json",
@@ -168,7 +217,7 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("raw", MALFORMED)
-@pytest.mark.parametrize("parse", [binance_ws.parse, bybit_ws.parse, okx_ws.parse])
+@pytest.mark.parametrize("parse", [binance_ws.parse, bybit_ws.parse, okx_ws.parse, gate_ws.parse])
 def test_malformed_messages_are_counted_bad_never_raised(parse, raw) -> None:
     p = parse(raw, ASSETS, RECV)
     assert p.events == ()
@@ -205,6 +254,13 @@ def test_malformed_messages_are_counted_bad_never_raised(parse, raw) -> None:
                             "bkPx",
                             "ts",
                             "op",
+                            "channel",
+                            "event",
+                            "result",
+                            "contract",
+                            "price",
+                            "size",
+                            "time",
                         ]
                     ),
                     inner,
@@ -216,7 +272,7 @@ def test_malformed_messages_are_counted_bad_never_raised(parse, raw) -> None:
     )
 )
 def test_parsers_never_raise(raw) -> None:
-    for parse in (binance_ws.parse, bybit_ws.parse, okx_ws.parse):
+    for parse in (binance_ws.parse, bybit_ws.parse, okx_ws.parse, gate_ws.parse):
         p = parse(raw, ASSETS, RECV)
         assert all(e.price_usd > 0 and e.size_base > 0 for e in p.events)
 

@@ -44,7 +44,7 @@ def collect_liquidations(
     ] = None,
     store: Annotated[Path | None, typer.Option("--store", help="History store file or directory.")] = None,
     venue: Annotated[
-        list[str] | None, typer.Option("--venue", help="binance-usdm, bybit or okx (repeatable; default: all).")
+        list[str] | None, typer.Option("--venue", help="binance-usdm, bybit, okx or gate (repeatable; default: all).")
     ] = None,
     url: Annotated[
         list[str] | None, typer.Option("--url", help="Override a stream URL: VENUE=ws[s]://… (repeatable).")

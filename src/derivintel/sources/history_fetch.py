@@ -76,7 +76,7 @@ def page_requests(paging: Paging, asset: str, start_ms: int, end_ms: int, config
         "coin": provider.coin(asset),
     }
     base = tuple((k, str(v).format(**values)) for k, v in ep.params.items())
-    url = config.base_url(paging.provider, provider.base_url) + ep.path
+    url = config.base_url(paging.provider, provider.base_url) + ep.path.format(**values)
     out = []
     for lo, hi in windows(start_ms, end_ms, paging.window_ms):
         bounds = (

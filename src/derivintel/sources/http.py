@@ -55,7 +55,7 @@ class TokenBucket:
 
 
 @dataclass
-class _Gate:
+class _Throttle:
     bucket: TokenBucket
     semaphore: asyncio.Semaphore
 
@@ -90,21 +90,21 @@ class HttpFetcher:
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     responses: list[RawResponse] = field(default_factory=list)
-    _gates: dict[str, _Gate] = field(default_factory=dict)
+    _throttles: dict[str, _Throttle] = field(default_factory=dict)
 
-    def _gate(self, provider: str) -> _Gate:
-        if provider not in self._gates:
+    def _throttle(self, provider: str) -> _Throttle:
+        if provider not in self._throttles:
             limit = self.rate_limits.get(provider, RateLimit(requests_per_s=5.0, burst=5, max_concurrent=4))
-            self._gates[provider] = _Gate(
+            self._throttles[provider] = _Throttle(
                 TokenBucket(limit.requests_per_s * self.config.rate_limit_scale, limit.burst),
                 asyncio.Semaphore(limit.max_concurrent),
             )
-        return self._gates[provider]
+        return self._throttles[provider]
 
     async def _send(self, spec: RequestSpec, attempt: int) -> RawResponse:
-        gate = self._gate(spec.provider)
-        await gate.bucket.acquire()
-        async with gate.semaphore:
+        throttle = self._throttle(spec.provider)
+        await throttle.bucket.acquire()
+        async with throttle.semaphore:
             request = self.client.build_request(
                 spec.method,
                 spec.url,

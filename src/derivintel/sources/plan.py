@@ -31,7 +31,7 @@ def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> Re
         }
     params = tuple((k, str(fill(v, values))) for k, v in ep.params.items())
     body = fill(dict(ep.body), values) if ep.body is not None else None
-    url = config.base_url(provider_name, provider.base_url) + ep.path
+    url = config.base_url(provider_name, provider.base_url) + fill(ep.path, values)  # path templates: {symbol}
     return RequestSpec(
         provider=provider_name,
         dataset=dataset,

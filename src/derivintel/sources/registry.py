@@ -11,6 +11,10 @@ from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
 from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
+from derivintel.sources.bitget import assemble as bitget_asm
+from derivintel.sources.bitget import checks as bitget_checks
+from derivintel.sources.bitget import endpoints as bitget
+from derivintel.sources.bitget import history as bitget_hist
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
@@ -31,6 +35,10 @@ from derivintel.sources.deribit import endpoints as deribit
 from derivintel.sources.deribit import parse as deribit_parse
 from derivintel.sources.fred import assemble as fred_asm
 from derivintel.sources.fred import endpoints as fred
+from derivintel.sources.gate import assemble as gate_asm
+from derivintel.sources.gate import checks as gate_checks
+from derivintel.sources.gate import endpoints as gate
+from derivintel.sources.gate import ws as gate_ws
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
@@ -49,6 +57,8 @@ PROVIDERS: Mapping[str, Provider] = {
         bybit.PROVIDER,
         okx.PROVIDER,
         hyperliquid.PROVIDER,
+        bitget.PROVIDER,
+        gate.PROVIDER,
         deribit.PROVIDER,
         coingecko.PROVIDER,
         defillama.PROVIDER,
@@ -67,6 +77,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *bybit.ENDPOINTS,
     *okx.ENDPOINTS,
     *hyperliquid.ENDPOINTS,
+    *bitget.ENDPOINTS,
+    *gate.ENDPOINTS,
     *deribit.ENDPOINTS,
     *coingecko.ENDPOINTS,
     *defillama.ENDPOINTS,
@@ -74,6 +86,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 KEYED_ENDPOINTS: tuple[Endpoint, ...] = (*coinglass.ENDPOINTS, *cryptoquant.ENDPOINTS)
+
+# Every perp of a venue in one or two requests (market-wide; not in the per-asset snapshot plan): the bulk
+# datasets a cross-venue scan reads, each parsed by its venue's ``parse_bulk_*`` into ``PerpMetrics``.
+BULK_ENDPOINTS: tuple[Endpoint, ...] = (*bitget.BULK_ENDPOINTS, *gate.BULK_ENDPOINTS)
 
 # Keyed providers: the environment variables that may hold the key (first non-empty wins).
 KEY_ENV: Mapping[str, tuple[str, ...]] = {"coinglass": coinglass.KEY_ENV, "cryptoquant": cryptoquant.KEY_ENV}
@@ -93,6 +109,8 @@ ASSEMBLY: tuple[Assembly, ...] = (
     Assembly(bybit.PROVIDER.name, per_asset=bybit_asm.assemble),
     Assembly(okx.PROVIDER.name, per_asset=okx_asm.assemble),
     Assembly(hyperliquid.PROVIDER.name, per_asset=hyperliquid_asm.assemble),
+    Assembly(bitget.PROVIDER.name, per_asset=bitget_asm.assemble),
+    Assembly(gate.PROVIDER.name, per_asset=gate_asm.assemble),
     Assembly(deribit.PROVIDER.name, per_asset=deribit_asm.assemble),
     Assembly(coinglass.PROVIDER.name, per_asset=coinglass_asm.assemble),
     Assembly(fred.PROVIDER.name, market=fred_asm.assemble),
@@ -102,21 +120,34 @@ ASSEMBLY: tuple[Assembly, ...] = (
 )
 
 # Paged history (backfill): each dataset's windows, bounds and page parser; endpoints only history uses.
-HISTORY_PAGINGS: tuple[Paging, ...] = (*binance_hist.PAGINGS, *bybit_hist.PAGINGS, *okx_hist.PAGINGS)
+HISTORY_PAGINGS: tuple[Paging, ...] = (
+    *binance_hist.PAGINGS,
+    *bybit_hist.PAGINGS,
+    *okx_hist.PAGINGS,
+    *bitget_hist.PAGINGS,
+)
 HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
 
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
-LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM)
+LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM, gate_ws.STREAM)
 
 # ``derivintel doctor``: each venue's own convention checks (run per asset in this order), the venues whose
 # declared funding interval is checked, and the OI cross-check's reference venue and the venues it leaves out
 # (Deribit's inverse perp is not comparable).
-DOCTOR_CHECKS: tuple[VenueChecks, ...] = (bybit_checks.oi_checks, okx_checks.oi_checks, binance_checks.oi_checks)
+DOCTOR_CHECKS: tuple[VenueChecks, ...] = (
+    bybit_checks.oi_checks,
+    okx_checks.oi_checks,
+    binance_checks.oi_checks,
+    bitget_checks.oi_checks,
+    gate_checks.oi_checks,
+)
 FUNDING_CHECKS: tuple[FundingCheck, ...] = (
     binance_checks.FUNDING,
     bybit_checks.FUNDING,
     okx_checks.FUNDING,
     hyperliquid_checks.FUNDING,
+    bitget_checks.FUNDING,
+    gate_checks.FUNDING,
 )
 OI_REFERENCE_VENUE: str = binance_parse.VENUE
 OI_CROSS_CHECK_EXCLUDED: frozenset[str] = frozenset({deribit_parse.VENUE})
@@ -125,8 +156,8 @@ RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None fo
 
 
 def endpoint(provider: str, dataset: str) -> Endpoint:
-    """The declaration of ``provider/dataset`` (keyless or keyed); ``KeyError`` if unknown."""
-    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS):
+    """The declaration of ``provider/dataset`` (keyless, keyed or bulk); ``KeyError`` if unknown."""
+    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS, *BULK_ENDPOINTS):
         if ep.provider == provider and ep.dataset == dataset:
             return ep
     raise KeyError(f"unknown endpoint {provider}/{dataset}")

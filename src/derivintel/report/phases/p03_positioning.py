@@ -143,10 +143,15 @@ def build(ctx: PhaseContext) -> Phase:
         keys += [k, ks]
         ls_rows.append(row(r.venue, r.label, b.cell(k), b.cell(ks)))
 
+    summed = ", ".join(p.oi_venues) if p and p.oi_venues else ""
     summary_table = Table(
         columns=["Metric", "Value", "Interpretation"],
         rows=[
-            row("Open interest", b.cell("positioning.oi.total_usd"), "single-sided, venues that report OI"),
+            row(
+                "Open interest",
+                b.cell("positioning.oi.total_usd"),
+                f"single-sided, summed over {summed}" if summed else "single-sided, venues that report OI",
+            ),
             row("OI 24h", b.cell("positioning.oi.change_24h_pct"), "on coin OI (USD OI moves with price)"),
             row("OI 7d", b.cell("positioning.oi.change_7d_pct"), ""),
             row("Funding (OI-weighted)", b.cell("positioning.funding.oi_weighted_1h"), "per hour, all venues"),
@@ -172,7 +177,8 @@ def build(ctx: PhaseContext) -> Phase:
         q = quadrant.quadrant.value if quadrant else None
         headline = f"Interpretation: {QUADRANT_READ.get(q, 'no clear quadrant') if q else 'quadrant unavailable'}."
         summary = b.text(
-            "Open interest {positioning.oi.total_usd} ({positioning.oi.change_24h_pct} over 24h on coin OI) with "
+            f"Open interest {{positioning.oi.total_usd}} (sum of {summed or 'no venue'}; "
+            "{positioning.oi.change_24h_pct} over 24h on coin OI) with "
             "price {price.change_24h}. OI-weighted funding {positioning.funding.oi_weighted_1h} "
             "({positioning.funding.oi_weighted_apr}), z-score {positioning.funding.zscore_30d}. "
             "Perp CVD 24h {positioning.cvd.perp_24h_usd}, spot CVD 24h {positioning.cvd.spot_24h_usd}."
