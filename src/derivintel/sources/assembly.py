@@ -25,6 +25,8 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import AssetData
+from derivintel.domain.universe import Listing, Universe
+from derivintel.sources.declarations import Provider, venue_symbol
 from derivintel.sources.wire import BLOCKED_STATUS, REJECTED_KEY_STATUS, RawResponse
 
 T = TypeVar("T")
@@ -91,9 +93,14 @@ class Assembler:
     """Looks up recorded responses, runs parsers, and turns every failure into one ``Gap``."""
 
     def __init__(
-        self, responses: Sequence[RawResponse], failures: Mapping[Key, Gap], key_env: Mapping[str, str]
+        self,
+        responses: Sequence[RawResponse],
+        failures: Mapping[Key, Gap],
+        key_env: Mapping[str, str],
+        universe: Universe | None = None,
     ) -> None:
         self.key_env = key_env
+        self.universe = universe
         self.latest: dict[Key, RawResponse] = {}
         for raw in responses:  # the last attempt per key wins
             self.latest[raw.key] = raw
@@ -102,6 +109,14 @@ class Assembler:
 
     def _add_gap(self, key: Key, gap: Gap) -> None:
         self.gaps.setdefault((key, gap.reason), gap)
+
+    def symbol(self, provider: Provider, asset: str) -> str:
+        """``asset``'s instrument name on ``provider`` (the universe's listing, else the declared template)."""
+        return venue_symbol(provider, asset, self.universe)
+
+    def listing(self, provider: str, asset: str) -> Listing | None:
+        """The universe's listing of ``asset`` on ``provider`` (contract size, tick, funding interval), if any."""
+        return None if self.universe is None else self.universe.listing(provider, asset)
 
     def raw(self, provider: str, dataset: str, asset: str | None) -> RawResponse | None:
         key = (provider, dataset, asset)

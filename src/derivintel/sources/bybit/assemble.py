@@ -11,7 +11,7 @@ from derivintel.sources.bybit import parse as bybit
 def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     """Bybit linear-perp datasets of ``asset`` into ``parts``."""
     name = bybit_ep.PROVIDER.name
-    symbol = bybit_ep.PROVIDER.symbol(asset)
+    symbol = a.symbol(bybit_ep.PROVIDER, asset)
     listed = a.parse(
         name,
         "instruments-info",
