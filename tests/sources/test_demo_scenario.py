@@ -98,9 +98,9 @@ def test_eth_primary_and_symbol_normalisation() -> None:
 
 @pytest.mark.parametrize("symbol", ["FOO", "", "ATOM"])
 def test_unknown_asset_raises_user_input_error(symbol: str) -> None:
-    with pytest.raises(UserInputError, match="demo scenario covers BTC, ETH, SOL, .* only"):
+    with pytest.raises(UserInputError, match=r"demo scenario covers BTC, ETH, SOL, .* only"):
         build_demo_snapshot(symbol)
-    with pytest.raises(UserInputError, match="demo scenario covers BTC, ETH, SOL, .* only"):
+    with pytest.raises(UserInputError, match=r"demo scenario covers BTC, ETH, SOL, .* only"):
         build_demo_snapshot("BTC", (symbol,))
 
 

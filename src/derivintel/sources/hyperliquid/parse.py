@@ -205,6 +205,7 @@ def parse_meta(body: bytes, *, ts_recv: datetime | None = None) -> tuple[Listing
             raise where.fail(f"universe[{i}].name: expected a coin, got {name!r}")
         if row.get("isDelisted") is True or ":" in name:  # ``dex:COIN`` names belong to builder-deployed dexes
             continue
+        to_float(field(row, "szDecimals", where), where, f"universe[{i}].szDecimals")  # size precision: a row check
         asset, multiplier = split_bundle(name)
         out.append(
             Listing(
