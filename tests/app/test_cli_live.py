@@ -28,6 +28,12 @@ def _write_config(path: Path, base: str, **extra: float) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, monkeypatch):
+    """The instrument cache (and default store) of these runs lives in a temporary data directory."""
+    monkeypatch.setenv("DERIVINTEL_HOME", str(tmp_path / "home"))
+
+
 @pytest.fixture(scope="module")
 def venues():
     with FakeVenues(sleep_s=0.2) as fake:

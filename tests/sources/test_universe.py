@@ -157,6 +157,16 @@ def test_no_cache_no_network_falls_back_to_builtin_assets(tmp_path: Path) -> Non
     assert universe.skip_reason("binance-usdm", "BTC") is None  # nothing is skipped without a list
 
 
+def test_cache_from_other_base_urls_is_not_used(tmp_path: Path) -> None:
+    path = cache_path(tmp_path)
+    loopback = {"okx": "http://127.0.0.1:9/okx"}
+    load_universe(path, now=T0, fetch=Fetcher(_universe(T0)), origin=loopback)
+    assert load_universe(path, now=T0, fetch=None, origin=loopback).assets == {"ATOM"}
+    real = load_universe(path, now=T0, fetch=None, origin={"okx": "https://www.okx.com"})
+    assert real.builtin
+    assert "other base URLs" in real.notes[0]
+
+
 def test_unreadable_cache_is_ignored_with_a_note(tmp_path: Path) -> None:
     path = cache_path(tmp_path)
     path.write_text("{not json")

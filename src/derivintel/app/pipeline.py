@@ -99,18 +99,18 @@ def load_universe_for(request: SnapshotRequest, *, now: datetime, say: Say) -> U
     import asyncio
 
     from derivintel.sources.config import SourceConfig
-    from derivintel.sources.universe import cache_path, fetch_universe, load_universe
+    from derivintel.sources.universe import cache_path, fetch_universe, list_origin, load_universe
     from derivintel.store import resolve_store_path
 
     path = cache_path(resolve_store_path(request.store).parent)
     live = request.from_dir is None and request.asof is None
+    config = SourceConfig.load(request.config_path)
 
     def fetch() -> Universe:
         say("fetching the venues' instrument lists")
-        config = SourceConfig.load(request.config_path)
         return asyncio.run(fetch_universe(config, now=now))
 
-    universe = load_universe(path, now=now, fetch=fetch if live else None)
+    universe = load_universe(path, now=now, fetch=fetch if live else None, origin=list_origin(config))
     for note in universe.notes:
         say(note)
     return universe

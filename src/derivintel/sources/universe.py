@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -83,10 +83,20 @@ async def fetch_universe(
 # -- cache -----------------------------------------------------------------------------------------------------
 
 
-def universe_to_json(universe: Universe) -> str:
-    """The cache document of a fetched universe (listings, covered venues, fetch time)."""
+def list_origin(config: SourceConfig) -> dict[str, str]:
+    """Where each instrument list is fetched from (provider → base URL): a cache from elsewhere (another config, a
+    test's loopback venues) is not this configuration's universe."""
+    return {
+        i.endpoint.provider: config.base_url(i.endpoint.provider, registry.PROVIDERS[i.endpoint.provider].base_url)
+        for i in registry.INSTRUMENT_LISTS
+    }
+
+
+def universe_to_json(universe: Universe, origin: Mapping[str, str] | None = None) -> str:
+    """The cache document of a fetched universe (listings, covered venues, fetch time, the base URLs asked)."""
     doc = {
         "version": _CACHE_VERSION,
+        "origin": dict(sorted((origin or {}).items())),
         "fetched_at": None if universe.as_of is None else universe.as_of.isoformat(),
         "covered": sorted(universe.covered),
         "listings": [asdict(item) for item in universe.listings],
@@ -94,12 +104,15 @@ def universe_to_json(universe: Universe) -> str:
     return json.dumps(doc, separators=(",", ":"))
 
 
-def universe_from_json(text: str) -> Universe:
-    """Read a cache document; ``ValueError`` when it is not one (wrong version, missing or malformed fields)."""
+def universe_from_json(text: str, origin: Mapping[str, str] | None = None) -> Universe:
+    """Read a cache document; ``ValueError`` when it is not one (wrong version, missing or malformed fields) or was
+    fetched from other base URLs than ``origin``."""
     try:
         doc = json.loads(text)
         if doc.get("version") != _CACHE_VERSION:
             raise ValueError(f"cache version {doc.get('version')!r}, expected {_CACHE_VERSION}")
+        if dict(doc.get("origin") or {}) != dict(origin or {}):
+            raise ValueError("fetched from other base URLs than this configuration's")
         as_of = utc(datetime.fromisoformat(doc["fetched_at"]))
         listings = tuple(Listing(**row) for row in doc["listings"])
         covered = frozenset(str(p) for p in doc["covered"])
@@ -112,20 +125,21 @@ def universe_from_json(text: str) -> Universe:
     return Universe.from_lists(by_provider, as_of=as_of, notes=(note,))
 
 
-def write_cache(path: Path, universe: Universe) -> None:
+def write_cache(path: Path, universe: Universe, origin: Mapping[str, str] | None = None) -> None:
     """Write the cache atomically (temporary file, then rename) so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
-    tmp.write_text(universe_to_json(universe), encoding="utf-8")
+    tmp.write_text(universe_to_json(universe, origin), encoding="utf-8")
     tmp.replace(path)
 
 
-def read_cache(path: Path) -> tuple[Universe | None, str | None]:
-    """``(universe, None)`` from the cache file, or ``(None, why not)`` when absent or unreadable."""
+def read_cache(path: Path, origin: Mapping[str, str] | None = None) -> tuple[Universe | None, str | None]:
+    """``(universe, None)`` from the cache file, or ``(None, why not)`` when absent, unreadable or not fetched from
+    ``origin``."""
     if not path.exists():
         return None, None
     try:
-        return universe_from_json(path.read_text(encoding="utf-8")), None
+        return universe_from_json(path.read_text(encoding="utf-8"), origin), None
     except (OSError, ValueError) as exc:
         return None, f"instrument cache {path} unreadable ({exc}); ignored"
 
@@ -137,12 +151,14 @@ def load_universe(
     fetch: Callable[[], Universe] | None,
     ttl: timedelta = DEFAULT_TTL,
     fallback_assets: Iterable[str] = KNOWN_ASSETS,
+    origin: Mapping[str, str] | None = None,
 ) -> Universe:
     """The universe for one run: the cache at ``path`` while younger than ``ttl`` (by ``now``), else ``fetch()``
     (cached when every list answered), else the stale cache, else the built-in assets. ``fetch`` None: no network.
 
+    ``origin`` (``list_origin``) names the base URLs asked: a cache written for others is ignored (and replaced).
     Every outcome other than a fresh cache or a complete fetch carries a note saying what was used and why."""
-    cached, unreadable = read_cache(path)
+    cached, unreadable = read_cache(path, origin)
     notes = [] if unreadable is None else [unreadable]
     if cached is not None and cached.as_of is not None and now - cached.as_of < ttl:
         return _with_notes(cached, notes)
@@ -150,7 +166,7 @@ def load_universe(
     if fetch is not None:
         fresh = fetch()
         if fresh.covered and not fresh.gaps:
-            write_cache(path, fresh)
+            write_cache(path, fresh, origin)
             return _with_notes(fresh, notes)
         if fresh.covered:
             failed = ", ".join(sorted({g.source for g in fresh.gaps}))
