@@ -57,12 +57,13 @@ def _side(
 
 
 def _tick(mark_usd: float) -> float:
-    """Price tick: 0.1 above 10,000 USD, 0.01 from 10 USD, below that about 1/100,000 of the price (a power of 10)."""
+    """Price tick: 0.1 above 10,000 USD, 0.01 from 100 USD, below that the power of 10 under 1/10,000 of the price
+    (0.001 at 20 USD, 0.00001 at 0.17 USD), about the venues' own ticks."""
     if mark_usd > 10_000:
         return 0.1
-    if mark_usd >= 10:
+    if mark_usd >= 100:
         return 0.01
-    return float(10.0 ** math.floor(math.log10(mark_usd * 1e-5)))
+    return float(10.0 ** math.floor(math.log10(mark_usd * 1e-4)))
 
 
 def build_book(timeline: Timeline, asset: str, asset_code: int, venue: str, mark_usd: float) -> OrderBook:
