@@ -110,3 +110,17 @@ def test_live_report_reads_collected_liquidations_from_the_store(venues, tmp_pat
     metrics = {m["key"]: m for p in data["phases"] for m in p["metrics"]}
     assert metrics["cascade.realised.long_24h_usd"]["value"] == 130_000.0
     assert metrics["cascade.realised.bybit.long_24h_usd"]["source"] == "bybit/allLiquidation"
+
+
+def test_live_symbols_come_from_the_venue_instrument_lists(venues, tmp_path, capsys):
+    """A live ``report`` checks the symbol against the venues' instrument lists (here the loopback venues' recorded
+    lists, cached in the data directory): a misspelt coin gets "did you mean" over every listed coin."""
+    cfg = _write_config(tmp_path / "sources.toml", venues.url)
+    assert main(["report", "ATMO", "--config", str(cfg), "-q"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("derivintel:")]
+    assert errors == ["derivintel: error: unknown symbol 'ATMO': did you mean ATOM?"]
+    cache = tmp_path / "home" / "instruments.json"
+    assert json.loads(cache.read_text())["origin"]["okx"] == f"{venues.url}/okx"
+    hits = len(venues.hits)
+    assert main(["report", "ATMO", "--config", str(cfg), "-q"]) == 2  # within the TTL: the cache, no refetch
+    assert len(venues.hits) == hits

@@ -18,6 +18,9 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         asset,
         lambda r: bybit.parse_instruments_info(r.body, symbol=symbol, ts_recv=r.ts_received),
     )
+    if listed is None:  # per-symbol instruments-info failed: the universe's list states the interval too
+        item = a.listing(name, asset)
+        listed = None if item is None else item.funding_interval_hours
     perp = a.parse(
         name,
         "tickers",
