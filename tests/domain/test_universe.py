@@ -34,7 +34,10 @@ def test_listing_prefers_usdt_and_covered_venue_lacks_unlisted_assets() -> None:
     assert "1000PEPEUSDT" in UNIVERSE.skip_reason("binance-usdm", "PEPE")  # bundled units are not rescaled
 
 
-@pytest.mark.parametrize(("raw", "asset"), [("btc", "BTC"), ("BTCUSDT", "BTC"), ("BTC-PERP", "BTC"), ("atom", "ATOM")])
+@pytest.mark.parametrize(
+    ("raw", "asset"),
+    [("btc", "BTC"), ("BTCUSDT", "BTC"), ("BTC-PERP", "BTC"), ("atom", "ATOM"), ("1000PEPEUSDT", "PEPE")],
+)
 def test_normalise_against_the_universe(raw: str, asset: str) -> None:
     assert normalise_asset(raw, UNIVERSE) == asset
 

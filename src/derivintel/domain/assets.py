@@ -5,12 +5,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
 from derivintel.core.errors import UserInputError
-
-if TYPE_CHECKING:
-    from derivintel.domain.universe import Universe
+from derivintel.domain.universe import Universe, split_bundle
 
 # Built-in base assets (USD-margined perps on the keyless venues): the universe when no venue instrument list can be
 # read. Options exist on Deribit for BTC and ETH only.
@@ -50,6 +47,8 @@ def normalise_asset(symbol: str, universe: Universe | None = None) -> str:
         if base.endswith(suffix) and len(base) > len(suffix):
             base = base[: -len(suffix)].rstrip("-")
             break
+    if base not in candidates and base[:1].isdigit():  # a venue's bundle name: 1000PEPE → PEPE
+        base = split_bundle(base)[0]
     if base not in candidates:
         raise _unknown(symbol, base, candidates)
     return base
