@@ -100,18 +100,10 @@ class Universe:
 
     def skip_reason(self, provider: str, asset: str) -> str | None:
         """Why ``provider`` is not asked about ``asset`` (None: ask it). Only a covered venue is ever skipped: when its
-        list has no USD-margined perp of ``asset``, or lists it only in bundles of units (``1000PEPEUSDT``), whose
-        prices and sizes the parsers do not rescale."""
-        if provider not in self.covered:
-            return None
-        item = self.listing(provider, asset)
-        if item is None:
+        list has no USD-margined perp of ``asset``. A listing in bundles of units (``1000PEPEUSDT``) is asked, and
+        its observations are restated per coin (``domain.rescale``)."""
+        if provider in self.covered and self.listing(provider, asset) is None:
             return f"{asset}: no USD-margined perp listed on {provider} (its instrument list)"
-        if item.unit_multiplier != 1.0:
-            return (
-                f"{asset}: listed on {provider} only as {item.symbol} (prices per {item.unit_multiplier:g} {asset}); "
-                "bundled units are not rescaled, so the venue is left out"
-            )
         return None
 
     @classmethod

@@ -17,6 +17,7 @@ from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.rescale import per_coin
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -72,6 +73,19 @@ class Parts:
     options: OptionChain | None = None
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
+
+    _LISTS = ("perps", "candles", "open_interest", "funding", "long_short", "taker_volume", "books")
+
+    def sizes(self) -> dict[str, int]:
+        """How many observations each list holds (to find what one venue's step added)."""
+        return {name: len(getattr(self, name)) for name in self._LISTS}
+
+    def restate_per_coin(self, since: dict[str, int], asset: str, unit_multiplier: float) -> None:
+        """Restate the observations added after ``since`` per coin of ``asset`` (a listing in bundles of
+        ``unit_multiplier`` units: ``domain.rescale.per_coin``)."""
+        for name in self._LISTS:
+            items = getattr(self, name)
+            items[since[name] :] = [per_coin(o, asset, unit_multiplier) for o in items[since[name] :]]
 
     def freeze(self, asset: str) -> AssetData:
         return AssetData(

@@ -54,7 +54,8 @@ def _collect(
     universe: Universe | None = None,
 ) -> tuple[dict[str, AssetData], dict[str, MacroSeries], list[Gap]]:
     """Parse every recorded response into per-asset data, macro series and gaps (no price required). A venue whose
-    instrument list (``universe``) lacks an asset is not assembled for it: one not-covered gap says why."""
+    instrument list (``universe``) lacks an asset is not assembled for it: one not-covered gap says why; a venue
+    listing it in bundles (``1000PEPEUSDT``) has its observations restated per coin."""
     a = Assembler(responses, failures, registry.KEYED_SOURCES, universe)
     unlisted: list[Gap] = []
     keyed = keyed - disabled
@@ -74,7 +75,11 @@ def _collect(
             if skip is not None:
                 unlisted.append(Gap(step.provider, "all", GapKind.NOT_COVERED, skip, asset))
                 continue
+            listing = None if universe is None else universe.listing(step.provider, asset)
+            before = parts.sizes()
             step.per_asset(a, asset, parts, macro)
+            if listing is not None and listing.unit_multiplier != 1.0:  # 1000PEPEUSDT: prices per 1000 PEPE
+                parts.restate_per_coin(before, asset, listing.unit_multiplier)
         data[asset] = parts.freeze(asset)
     for step in steps:
         if step.market is not None:
