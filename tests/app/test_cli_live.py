@@ -28,6 +28,12 @@ def _write_config(path: Path, base: str, **extra: float) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, monkeypatch):
+    """The instrument cache (and default store) of these runs lives in a temporary data directory."""
+    monkeypatch.setenv("DERIVINTEL_HOME", str(tmp_path / "home"))
+
+
 @pytest.fixture(scope="module")
 def venues():
     with FakeVenues(sleep_s=0.2) as fake:
@@ -136,3 +142,17 @@ def test_live_report_reads_collected_positions_from_the_store(venues, tmp_path):
     assert before["liquidity.observed.hyperliquid.positions"]["value"] is None
     assert metrics["liquidity.observed.hyperliquid.positions"]["value"] == 2
     assert metrics["liquidity.observed.hyperliquid.positions"]["source"].startswith("hyperliquid/clearinghouseState")
+
+
+def test_live_symbols_come_from_the_venue_instrument_lists(venues, tmp_path, capsys):
+    """A live ``report`` checks the symbol against the venues' instrument lists (here the loopback venues' recorded
+    lists, cached in the data directory): a misspelt coin gets "did you mean" over every listed coin."""
+    cfg = _write_config(tmp_path / "sources.toml", venues.url)
+    assert main(["report", "ATMO", "--config", str(cfg), "-q"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("derivintel:")]
+    assert errors == ["derivintel: error: unknown symbol 'ATMO': did you mean ATOM?"]
+    cache = tmp_path / "home" / "instruments.json"
+    assert json.loads(cache.read_text())["origin"]["okx"] == f"{venues.url}/okx"
+    hits = len(venues.hits)
+    assert main(["report", "ATMO", "--config", str(cfg), "-q"]) == 2  # within the TTL: the cache, no refetch
+    assert len(venues.hits) == hits

@@ -12,7 +12,8 @@ literal (non-template) query parameters or JSON body fields. Faults (``FakeVenue
 
 Keyed providers (Coinglass, CryptoQuant) are served too: ``required_keys[provider] = (header, value)`` makes the
 server answer 401 (echoing the presented header value, as careless APIs do) unless the request carries it.
-History endpoints (``HISTORY_ENDPOINTS`` of the venues) are routed as well; ``handlers[(provider, dataset)]``
+History endpoints (``HISTORY_ENDPOINTS`` of the venues) and the instrument lists (``INSTRUMENT_ENDPOINTS``) are
+routed as well; ``handlers[(provider, dataset)]``
 generates a body from the query arguments (paging tests) instead of the fixture file, or ``(status, body)`` to
 answer one request with an error (per-account faults in the positions poller tests).
 """
@@ -89,7 +90,12 @@ class FakeVenues:
     seen_headers: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._routes = [(ep, literal_items(ep.params if ep.method == "GET" else ep.body)) for ep in registry.ENDPOINTS]
+        # Instrument lists first: Bybit's list shares its path with the per-symbol instruments-info (told apart by
+        # ``limit``, which only the list request carries).
+        self._routes = [
+            (ep, literal_items(ep.params if ep.method == "GET" else ep.body))
+            for ep in (*registry.INSTRUMENT_ENDPOINTS, *registry.ENDPOINTS)
+        ]
         self._routes += [
             (ep, literal_items(ep.params))
             for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS, *registry.BULK_ENDPOINTS)

@@ -70,3 +70,24 @@ def test_interval_from_instruments_info_when_tickers_lack_it_and_flagged_when_ne
     assert perp.funding_rate_interval is None  # shown missing, not assumed per 8h
     assert [g.dataset for g in gaps] == ["tickers"]
     assert "funding interval unknown" in gaps[0].reason
+
+
+def test_interval_from_the_universe_list_when_neither_endpoint_states_it() -> None:
+    """Bybit's instrument list (the universe) states each perp's interval: it fills in when tickers and the
+    per-symbol instruments-info do not."""
+    from datetime import UTC, datetime
+
+    from derivintel.domain.universe import Listing, Universe
+
+    bare = {
+        ("bybit", "tickers"): _strip("tickers.json", "fundingIntervalHour"),
+        ("bybit", "instruments-info"): _strip("instruments-info.json", "fundingInterval"),
+    }
+    with FakeVenues(overrides=bare) as venues:
+        responses, _, _ = asyncio.run(fetch_raw(["BTC"], config=venues.config()))
+    listed = Listing("bybit", "BTC", "BTCUSDT", "USDT", funding_interval_hours=2.0)
+    universe = Universe.from_lists({"bybit": [listed]}, as_of=datetime(2026, 3, 14, tzinfo=UTC))
+    snapshot = build_snapshot_from_raw(responses, "BTC", universe=universe)
+    perp = next(p for p in snapshot.assets["BTC"].perps if p.venue == "bybit")
+    assert perp.funding_interval_hours == 2.0
+    assert perp.funding_rate_1h == pytest.approx(0.0001 / 2)

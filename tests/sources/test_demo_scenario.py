@@ -96,12 +96,17 @@ def test_eth_primary_and_symbol_normalisation() -> None:
     assert s.secondary == ("BTC",)
 
 
-@pytest.mark.parametrize("symbol", ["SOL", "DOGE", "FOO", ""])
+@pytest.mark.parametrize("symbol", ["FOO", "", "ATOM"])
 def test_unknown_asset_raises_user_input_error(symbol: str) -> None:
-    with pytest.raises(UserInputError, match="demo scenario covers BTC and ETH only"):
+    with pytest.raises(UserInputError, match=r"demo scenario covers BTC, ETH, SOL, .* only"):
         build_demo_snapshot(symbol)
-    with pytest.raises(UserInputError, match="demo scenario covers BTC and ETH only"):
+    with pytest.raises(UserInputError, match=r"demo scenario covers BTC, ETH, SOL, .* only"):
         build_demo_snapshot("BTC", (symbol,))
+
+
+def test_misspelt_demo_asset_gets_did_you_mean() -> None:
+    with pytest.raises(UserInputError, match=r"unknown symbol 'SOLL': did you mean SOL\?"):
+        build_demo_snapshot("SOLL")
 
 
 def test_snapshot_and_every_source_are_synthetic(snap: MarketSnapshot) -> None:

@@ -63,7 +63,7 @@ def test_error_page_escapes_the_detail(provider) -> None:
 
 
 def test_picker_offers_only_what_the_provider_serves(provider) -> None:
-    client = TestClient(create_app(provider, symbols=served_symbols(demo=True)))
+    client = TestClient(create_app(provider, symbols=("BTC", "ETH")))
     page = client.get("/dashboard/BTC", headers=BROWSER)
     assert page.status_code == 200
     options = [s for s in ("BTC", "ETH", "SOL", "XRP", "DOGE") if f'value="{s}"' in page.text]
@@ -72,6 +72,14 @@ def test_picker_offers_only_what_the_provider_serves(provider) -> None:
     assert sol.status_code == 404
     assert sol.json()["detail"] == "SOL is not served here (serves BTC, ETH)"
     assert provider.calls == ["BTC"]
+
+
+def test_demo_dashboard_serves_every_demo_asset(provider) -> None:
+    assert served_symbols(demo=True) == ("BTC", "ETH", "SOL", "XRP", "BNB", "DOGE", "ADA", "AVAX", "LINK", "SUI")
+    client = TestClient(create_app(provider, symbols=served_symbols(demo=True)))
+    page = client.get("/dashboard/BTC", headers=BROWSER)
+    assert 'value="SUI"' in page.text
+    assert client.get("/api/report/SOLL").json()["detail"] == "unknown symbol 'SOLL': did you mean SOL?"
 
 
 def test_openapi_lists_every_status_code_the_api_returns(provider) -> None:

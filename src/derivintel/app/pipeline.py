@@ -10,12 +10,12 @@ from pathlib import Path
 from derivintel.assessment.analyze import AnalysisOptions, Calibration, analyze_snapshot
 from derivintel.core.errors import UserInputError
 from derivintel.core.result import Result
-from derivintel.domain.assets import normalise_asset
+from derivintel.domain.assets import default_secondary, normalise_asset
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.domain.universe import Universe
 from derivintel.report.builder import build_report
 from derivintel.report.model import Report
 
-DEFAULT_SECONDARY = {"BTC": ("ETH",), "ETH": ("BTC",)}
 Say = Callable[[str], None]
 SourceProgress = Callable[[str, str], None]
 
@@ -45,19 +45,27 @@ class SnapshotRequest:
             raise UserInputError(f"{' and '.join(chosen)} are exclusive: choose one source for the snapshot")
 
 
-def resolve_assets(symbol: str, secondary: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
-    """Validate and normalise the primary and secondary symbols (``UserInputError`` for unknown ones)."""
-    primary = normalise_asset(symbol)
+def resolve_assets(
+    symbol: str, secondary: tuple[str, ...] | None, universe: Universe | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """Validate and normalise the primary and secondary symbols against ``universe`` (None: the built-in assets);
+    ``UserInputError`` with "did you mean" for unknown ones. No secondary given: ETH for BTC, BTC for the rest."""
+    primary = normalise_asset(symbol, universe)
     if secondary is None:
-        return primary, DEFAULT_SECONDARY.get(primary, ())
-    others = tuple(dict.fromkeys(normalise_asset(s) for s in secondary))
+        return primary, default_secondary(primary)
+    others = tuple(dict.fromkeys(normalise_asset(s, universe) for s in secondary))
     if primary in others:
         raise UserInputError(f"secondary asset {primary} is the primary asset")
     return primary, others
 
 
 def fetch_live(
-    primary: str, secondary: tuple[str, ...], *, config_path: Path | None, progress: SourceProgress | None = None
+    primary: str,
+    secondary: tuple[str, ...],
+    *,
+    config_path: Path | None,
+    progress: SourceProgress | None = None,
+    universe: Universe | None = None,
 ):
     """Fetch every keyless source concurrently. Returns ``(snapshot, raw_responses)``; failures become gaps;
     ``NoPriceSourceError`` when no price source answered at all."""
@@ -67,15 +75,45 @@ def fetch_live(
     config = SourceConfig.load(config_path)
     import asyncio  # here, not at module level: the demo, --from and --asof paths never start an event loop
 
-    return asyncio.run(fetch_snapshot(primary, secondary, config=config, progress=progress))
+    return asyncio.run(fetch_snapshot(primary, secondary, config=config, progress=progress, universe=universe))
 
 
-def load_saved(directory: Path, primary: str, secondary: tuple[str, ...]) -> MarketSnapshot:
+def load_saved(
+    directory: Path, primary: str, secondary: tuple[str, ...], universe: Universe | None = None
+) -> MarketSnapshot:
     """Rebuild a snapshot offline from a raw archive written by ``derivintel snapshot save`` (same parsers)."""
     from derivintel.sources.archive import load_raw
     from derivintel.sources.live import build_snapshot_from_raw
 
-    return build_snapshot_from_raw(load_raw(directory), primary, secondary)
+    return build_snapshot_from_raw(load_raw(directory), primary, secondary, universe=universe)
+
+
+def load_universe_for(request: SnapshotRequest, *, now: datetime, say: Say) -> Universe | None:
+    """The instrument universe the symbols are checked against: the demo's assets for ``--demo``; for a live
+    report the venues' instrument lists (cached beside the history store, refetched after 24 h, the built-in
+    assets when neither cache nor network is there); for ``--from``/``--asof`` the cache only (no network)."""
+    if request.demo:
+        from derivintel.sources.demo import DEMO_ASSETS
+
+        return Universe.builtin_of(DEMO_ASSETS, "the synthetic demo scenario's assets")
+    import asyncio
+
+    from derivintel.sources.config import SourceConfig
+    from derivintel.sources.universe import cache_path, fetch_universe, list_origin, load_universe
+    from derivintel.store import resolve_store_path
+
+    path = cache_path(resolve_store_path(request.store).parent)
+    live = request.from_dir is None and request.asof is None
+    config = SourceConfig.load(request.config_path)
+
+    def fetch() -> Universe:
+        say("fetching the venues' instrument lists")
+        return asyncio.run(fetch_universe(config, now=now))
+
+    universe = load_universe(path, now=now, fetch=fetch if live else None, origin=list_origin(config))
+    for note in universe.notes:
+        say(note)
+    return universe
 
 
 def get_snapshot(
@@ -85,6 +123,7 @@ def get_snapshot(
     *,
     say: Say,
     progress: SourceProgress | None = None,
+    universe: Universe | None = None,
 ) -> MarketSnapshot:
     if request.demo:
         from derivintel.sources.demo import build_demo_snapshot
@@ -105,10 +144,12 @@ def get_snapshot(
             return build_snapshot_at(store, primary, secondary, request.asof, require_price=True)
     if request.from_dir is not None:
         say(f"rebuilding from the saved snapshot in {request.from_dir}")
-        snapshot = load_saved(request.from_dir, primary, secondary)
+        snapshot = load_saved(request.from_dir, primary, secondary, universe)
     else:
         say("fetching live data from all venues")
-        snapshot, _raw = fetch_live(primary, secondary, config_path=request.config_path, progress=progress)
+        snapshot, _raw = fetch_live(
+            primary, secondary, config_path=request.config_path, progress=progress, universe=universe
+        )
     return with_stored_observations(snapshot, request.store)
 
 
@@ -162,9 +203,10 @@ def build_report_for(
     progress: SourceProgress | None = None,
 ) -> Report:
     """Resolve symbols, get the snapshot, analyze and build the report."""
-    primary, others = resolve_assets(symbol, secondary)
     say = say or (lambda _msg: None)
-    snapshot = get_snapshot(primary, others, request, say=say, progress=progress)
+    universe = load_universe_for(request, now=generated_at, say=say)
+    primary, others = resolve_assets(symbol, secondary, universe)
+    snapshot = get_snapshot(primary, others, request, say=say, progress=progress, universe=universe)
     say("running analytics")
     calibration = load_calibration(snapshot, request.store)
     return build_report(snapshot, analyze_snapshot(snapshot, options, calibration), generated_at=generated_at)

@@ -56,7 +56,7 @@ def demo_known_metrics() -> KnownMetrics:
 
 
 def served_symbols(*, demo: bool) -> tuple[str, ...]:
-    """The assets a provider can serve: the demo scenario's (BTC, ETH) or every known asset live."""
+    """The assets a provider can serve: the demo scenario's ten or the built-in known assets live."""
     if demo:
         from derivintel.sources.demo.profiles import DEMO_ASSETS
 

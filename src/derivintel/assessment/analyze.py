@@ -41,6 +41,7 @@ from derivintel.analytics.realised_vol import RealisedVol, realised_vol
 from derivintel.analytics.structure import StructureAnalysis, analyze_structure
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
+from derivintel.domain.assets import OPTION_ASSETS
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
@@ -181,7 +182,11 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         )
     spot = price.value.price_usd if price.value else None
     if data.options is None:
-        chain = Result.missing("no option chain for this asset")
+        chain = Result.missing(
+            "no option chain for this asset"
+            if data.asset in OPTION_ASSETS
+            else f"no listed options for {data.asset} (options are read for {', '.join(sorted(OPTION_ASSETS))} only)"
+        )
     else:
         chain = analyze_chain(data.options, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
     missing_price = Result.missing("no reference price")

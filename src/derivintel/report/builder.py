@@ -54,6 +54,11 @@ TLDR = (
     "{options.max_pain} for {options.headline_expiry}, net GEX {options.net_gex_usd_per_1pct}. Decision: "
     "{decision.bias}."
 )
+# The TL;DR of an asset without an option chain: says so instead of printing n/a figures.
+TLDR_NO_OPTIONS = TLDR.replace(
+    "Options: max pain {options.max_pain} for {options.headline_expiry}, net GEX {options.net_gex_usd_per_1pct}.",
+    "Options: none read: {reason}.",
+)
 
 
 def _limitations(snapshot: MarketSnapshot, analyses: Analyses) -> list[str]:
@@ -130,7 +135,9 @@ def build_report(
     ctx = PhaseContext(snapshot=snapshot, analyses=analyses, book=book)
     drafts = [module.build(ctx) for module in PHASES]  # every metric is registered once all phases are built
     phases = sorted((_render(book, p) for p in drafts), key=lambda p: p.number)
-    tldr = book.render(book.text(TLDR.replace("{symbol}", snapshot.primary)))
+    chain = analyses.primary.options
+    template = TLDR if chain.value is not None else TLDR_NO_OPTIONS.replace("{reason}", "; ".join(chain.reasons))
+    tldr = book.render(book.text(template.replace("{symbol}", snapshot.primary)))
     return Report(
         symbol=snapshot.primary,
         secondary=list(snapshot.secondary),

@@ -17,6 +17,7 @@ from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.rescale import per_coin
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -25,6 +26,8 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import AssetData
+from derivintel.domain.universe import Listing, Universe
+from derivintel.sources.declarations import Provider, venue_symbol
 from derivintel.sources.wire import BLOCKED_STATUS, REJECTED_KEY_STATUS, RawResponse
 
 T = TypeVar("T")
@@ -72,6 +75,19 @@ class Parts:
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
 
+    _LISTS = ("perps", "candles", "open_interest", "funding", "long_short", "taker_volume", "books")
+
+    def sizes(self) -> dict[str, int]:
+        """How many observations each list holds (to find what one venue's step added)."""
+        return {name: len(getattr(self, name)) for name in self._LISTS}
+
+    def restate_per_coin(self, since: dict[str, int], asset: str, unit_multiplier: float) -> None:
+        """Restate the observations added after ``since`` per coin of ``asset`` (a listing in bundles of
+        ``unit_multiplier`` units: ``domain.rescale.per_coin``)."""
+        for name in self._LISTS:
+            items = getattr(self, name)
+            items[since[name] :] = [per_coin(o, asset, unit_multiplier) for o in items[since[name] :]]
+
     def freeze(self, asset: str) -> AssetData:
         return AssetData(
             asset=asset,
@@ -92,9 +108,14 @@ class Assembler:
     """Looks up recorded responses, runs parsers, and turns every failure into one ``Gap``."""
 
     def __init__(
-        self, responses: Sequence[RawResponse], failures: Mapping[Key, Gap], key_env: Mapping[str, str]
+        self,
+        responses: Sequence[RawResponse],
+        failures: Mapping[Key, Gap],
+        key_env: Mapping[str, str],
+        universe: Universe | None = None,
     ) -> None:
         self.key_env = key_env
+        self.universe = universe
         self.latest: dict[Key, RawResponse] = {}
         for raw in responses:  # the last attempt per key wins
             self.latest[raw.key] = raw
@@ -103,6 +124,14 @@ class Assembler:
 
     def _add_gap(self, key: Key, gap: Gap) -> None:
         self.gaps.setdefault((key, gap.reason), gap)
+
+    def symbol(self, provider: Provider, asset: str) -> str:
+        """``asset``'s instrument name on ``provider`` (the universe's listing, else the declared template)."""
+        return venue_symbol(provider, asset, self.universe)
+
+    def listing(self, provider: str, asset: str) -> Listing | None:
+        """The universe's listing of ``asset`` on ``provider`` (contract size, tick, funding interval), if any."""
+        return None if self.universe is None else self.universe.listing(provider, asset)
 
     def raw(self, provider: str, dataset: str, asset: str | None) -> RawResponse | None:
         key = (provider, dataset, asset)

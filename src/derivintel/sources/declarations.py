@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from derivintel.core.errors import SourceError
+
+if TYPE_CHECKING:
+    from derivintel.domain.universe import Universe
 
 # An error envelope sits at the start of a venue's answer; reading the head only keeps a multi-megabyte body from
 # being decoded twice (its parser decodes it once, with the venue's own error wording).
@@ -176,3 +179,19 @@ class Prerequisite:
 
     dataset: str
     interval_h: Callable[[bytes, str], float | None] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentList:
+    """A venue's instrument list (the universe of its USD-margined perps): the market-wide ``endpoint`` and its pure
+    ``parser(body, ts_recv) → tuple[Listing, ...]`` (declared per venue, listed in ``registry.INSTRUMENT_LISTS``)."""
+
+    endpoint: Endpoint
+    parser: Callable[..., tuple[Any, ...]] = field(compare=False)
+
+
+def venue_symbol(provider: Provider, asset: str, universe: Universe | None) -> str:
+    """``asset``'s instrument name on ``provider``: the universe's listing when there is one, else the provider's
+    declared symbol template (``{asset}USDT``)."""
+    item = None if universe is None else universe.listing(provider.name, asset)
+    return provider.symbol(asset) if item is None else item.symbol

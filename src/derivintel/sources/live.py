@@ -20,6 +20,7 @@ from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.assets import normalise_asset
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.domain.universe import Universe
 from derivintel.sources import registry
 from derivintel.sources.assembly import Assembler, Key, Parts, error_gap
 from derivintel.sources.auth import effective_keys, key_auth, keyed_source_gaps, redact_response
@@ -33,10 +34,10 @@ __all__ = ["Key", "assemble_partial", "build_snapshot_from_raw", "fetch_raw", "f
 Progress = Callable[[str, str], None]
 
 
-def _assets(primary: str, secondary: Sequence[str]) -> list[str]:
-    out = [normalise_asset(primary)]
+def _assets(primary: str, secondary: Sequence[str], universe: Universe | None = None) -> list[str]:
+    out = [normalise_asset(primary, universe)]
     for s in secondary:
-        a = normalise_asset(s)
+        a = normalise_asset(s, universe)
         if a not in out:
             out.append(a)
     return out
@@ -50,9 +51,13 @@ def _collect(
     disabled: frozenset[str],
     env: Mapping[str, str],
     keyed: frozenset[str] = frozenset(),
+    universe: Universe | None = None,
 ) -> tuple[dict[str, AssetData], dict[str, MacroSeries], list[Gap]]:
-    """Parse every recorded response into per-asset data, macro series and gaps (no price required)."""
-    a = Assembler(responses, failures, registry.KEYED_SOURCES)
+    """Parse every recorded response into per-asset data, macro series and gaps (no price required). A venue whose
+    instrument list (``universe``) lacks an asset is not assembled for it: one not-covered gap says why; a venue
+    listing it in bundles (``1000PEPEUSDT``) has its observations restated per coin."""
+    a = Assembler(responses, failures, registry.KEYED_SOURCES, universe)
+    unlisted: list[Gap] = []
     keyed = keyed - disabled
 
     def active(provider: str) -> bool:
@@ -64,13 +69,22 @@ def _collect(
     for asset in assets:
         parts = Parts()
         for step in steps:
-            if step.per_asset is not None:
-                step.per_asset(a, asset, parts, macro)
+            if step.per_asset is None:
+                continue
+            skip = None if universe is None else universe.skip_reason(step.provider, asset)
+            if skip is not None:
+                unlisted.append(Gap(step.provider, "all", GapKind.NOT_COVERED, skip, asset))
+                continue
+            listing = None if universe is None else universe.listing(step.provider, asset)
+            before = parts.sizes()
+            step.per_asset(a, asset, parts, macro)
+            if listing is not None and listing.unit_multiplier != 1.0:  # 1000PEPEUSDT: prices per 1000 PEPE
+                parts.restate_per_coin(before, asset, listing.unit_multiplier)
         data[asset] = parts.freeze(asset)
     for step in steps:
         if step.market is not None:
             step.market(a, macro)
-    gaps = [g for g in a.gap_list() if g.source not in disabled]
+    gaps = [g for g in (*unlisted, *a.gap_list()) if g.source not in disabled]
     gaps += [Gap(p, "all", GapKind.NOT_CONFIGURED, "disabled in source config") for p in sorted(disabled)]
     gaps += keyed_source_gaps(env, covered=keyed | disabled)
     return data, macro, gaps
@@ -96,8 +110,13 @@ def _assemble(
     disabled: frozenset[str],
     env: Mapping[str, str],
     keyed: frozenset[str] = frozenset(),
+    universe: Universe | None = None,
 ) -> MarketSnapshot:
-    data, macro, gaps = _collect(responses, failures, assets, disabled=disabled, env=env, keyed=keyed)
+    data, macro, gaps = _collect(
+        responses, failures, assets, disabled=disabled, env=env, keyed=keyed, universe=universe
+    )
+    if universe is not None:
+        gaps = [*universe.gaps, *gaps]
     primary = data[assets[0]]
     if not primary.perps and not primary.candles:
         failed = [g for g in gaps if g.kind is not GapKind.NOT_CONFIGURED]
@@ -114,6 +133,7 @@ def build_snapshot_from_raw(
     as_of: datetime | None = None,
     disabled: frozenset[str] = frozenset(),
     env: Mapping[str, str] | None = None,
+    universe: Universe | None = None,
 ) -> MarketSnapshot:
     """Assemble a snapshot from recorded responses (same parsers as live). Pure: no I/O, no clock.
 
@@ -122,13 +142,15 @@ def build_snapshot_from_raw(
     answer of it; else ``env`` (default: none set) decides its gap.
     Raises ``NoPriceSourceError`` when nothing priced the primary asset.
     """
-    assets = _assets(primary, secondary)
+    assets = _assets(primary, secondary, universe)
     if as_of is None:
         if not responses:
             raise NoPriceSourceError(f"no responses recorded for {assets[0]}")
         as_of = max(r.ts_received for r in responses)
     keyed = frozenset(r.provider for r in responses if r.provider in registry.KEYED_PROVIDERS)
-    return _assemble(responses, {}, assets, as_of, disabled=frozenset(disabled), env=env or {}, keyed=keyed)
+    return _assemble(
+        responses, {}, assets, as_of, disabled=frozenset(disabled), env=env or {}, keyed=keyed, universe=universe
+    )
 
 
 async def fetch_snapshot(
@@ -138,19 +160,30 @@ async def fetch_snapshot(
     config: SourceConfig,
     progress: Progress | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    universe: Universe | None = None,
 ) -> tuple[MarketSnapshot, list[RawResponse]]:
     """Fetch every keyless endpoint for ``primary`` (+ ``secondary``) concurrently and build the snapshot.
 
     Each failure becomes a ``Gap`` (blocked / unavailable / bad_payload) and the rest continues. ``progress``
     is called with ``(label, "ok" | "failed: reason")`` per request. ``as_of`` is when the fetch completed.
     Returns the snapshot and every recorded response (for ``archive.save_raw``). Raises ``NoPriceSourceError``
-    when no price source answered for the primary asset.
+    when no price source answered for the primary asset. ``universe`` (the venues' instrument lists) gives each
+    venue's symbol and leaves out the venues that do not list an asset; None: the declared symbol templates.
     """
-    assets = _assets(primary, secondary)
-    responses, failures, keys = await fetch_raw(assets, config=config, progress=progress, transport=transport)
+    assets = _assets(primary, secondary, universe)
+    responses, failures, keys = await fetch_raw(
+        assets, config=config, progress=progress, transport=transport, universe=universe
+    )
     as_of = datetime.now(UTC)
     snapshot = _assemble(
-        responses, failures, assets, as_of, disabled=config.disabled, env=os.environ, keyed=frozenset(keys)
+        responses,
+        failures,
+        assets,
+        as_of,
+        disabled=config.disabled,
+        env=os.environ,
+        keyed=frozenset(keys),
+        universe=universe,
     )
     return snapshot, responses
 
@@ -161,6 +194,7 @@ async def fetch_raw(
     config: SourceConfig,
     progress: Progress | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    universe: Universe | None = None,
 ) -> tuple[list[RawResponse], dict[Key, Gap], dict[str, Secret]]:
     """Fetch one response per planned endpoint for ``assets`` (normalised) concurrently.
 
@@ -169,7 +203,7 @@ async def fetch_raw(
     start = datetime.now(UTC)
     keys = {k: v for k, v in effective_keys(config, os.environ).items() if k not in config.disabled}
     secrets = tuple(keys.values())
-    specs = plan(assets, config, end=start, keyed=keys)
+    specs = plan(assets, config, end=start, keyed=keys, universe=universe)
     failures: dict[Key, Gap] = {}
     async with httpx.AsyncClient(
         headers={"User-Agent": config.user_agent},

@@ -6,14 +6,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from derivintel.core.timeutil import to_ms
+from derivintel.domain.universe import Universe
 from derivintel.sources.config import SourceConfig
-from derivintel.sources.declarations import fill
+from derivintel.sources.declarations import fill, venue_symbol
 from derivintel.sources.registry import ALL_PROVIDERS, RequestKey, endpoint, expected_keys
 from derivintel.sources.wire import RequestSpec
 
 
-def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> RequestSpec:
-    """Fill the endpoint templates of ``key`` into a concrete request (times relative to ``end``)."""
+def build_request(
+    key: RequestKey, config: SourceConfig, *, end: datetime, universe: Universe | None = None
+) -> RequestSpec:
+    """Fill the endpoint templates of ``key`` into a concrete request (times relative to ``end``); the venue symbol
+    comes from ``universe`` when it lists the asset there, else from the provider's template."""
     provider_name, dataset, asset = key
     ep = endpoint(provider_name, dataset)
     provider = ALL_PROVIDERS[provider_name]
@@ -26,7 +30,7 @@ def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> Re
         values |= {
             "asset": asset,
             "asset_lower": asset.lower(),
-            "symbol": provider.symbol(asset),
+            "symbol": venue_symbol(provider, asset, universe),
             "coin": provider.coin(asset),
         }
     params = tuple((k, str(fill(v, values))) for k, v in ep.params.items())
@@ -43,8 +47,18 @@ def build_request(key: RequestKey, config: SourceConfig, *, end: datetime) -> Re
     )
 
 
-def plan(assets: Sequence[str], config: SourceConfig, *, end: datetime, keyed: Iterable[str] = ()) -> list[RequestSpec]:
+def plan(
+    assets: Sequence[str],
+    config: SourceConfig,
+    *,
+    end: datetime,
+    keyed: Iterable[str] = (),
+    universe: Universe | None = None,
+) -> list[RequestSpec]:
     """All requests for a snapshot of ``assets`` (providers in ``config.disabled`` left out; keyed providers only
-    when named in ``keyed``). Keys never enter a ``RequestSpec``: they are added by the client's auth."""
+    when named in ``keyed``; a venue whose instrument list lacks the asset left out, see ``Universe.skip_reason``).
+    Keys never enter a ``RequestSpec``: they are added by the client's auth."""
     keys = expected_keys(assets, disabled=config.disabled, keyed=keyed)
-    return [build_request(k, config, end=end) for k in keys]
+    if universe is not None:
+        keys = [k for k in keys if k[2] is None or universe.skip_reason(k[0], k[2]) is None]
+    return [build_request(k, config, end=end, universe=universe) for k in keys]

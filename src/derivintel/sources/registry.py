@@ -19,6 +19,7 @@ from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.bybit import history as bybit_hist
+from derivintel.sources.bybit import parse as bybit_parse
 from derivintel.sources.bybit import ws as bybit_ws
 from derivintel.sources.checks import FundingCheck, VenueChecks
 from derivintel.sources.coingecko import assemble as coingecko_asm
@@ -27,7 +28,7 @@ from derivintel.sources.coinglass import assemble as coinglass_asm
 from derivintel.sources.coinglass import endpoints as coinglass
 from derivintel.sources.cryptoquant import assemble as cryptoquant_asm
 from derivintel.sources.cryptoquant import endpoints as cryptoquant
-from derivintel.sources.declarations import Endpoint, Paging, Provider
+from derivintel.sources.declarations import Endpoint, InstrumentList, Paging, Provider
 from derivintel.sources.defillama import assemble as defillama_asm
 from derivintel.sources.defillama import endpoints as defillama
 from derivintel.sources.deribit import assemble as deribit_asm
@@ -42,10 +43,12 @@ from derivintel.sources.gate import ws as gate_ws
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
+from derivintel.sources.hyperliquid import parse as hyperliquid_parse
 from derivintel.sources.okx import assemble as okx_asm
 from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
+from derivintel.sources.okx import parse as okx_parse
 from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.stream_model import VenueStream
 
@@ -128,6 +131,16 @@ HISTORY_PAGINGS: tuple[Paging, ...] = (
 )
 HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
 
+# The instrument universe (``sources.universe``): each perp venue's list of its USD-margined perps and its parser.
+# Fetched once per cache lifetime, not per snapshot (so not in ``ENDPOINTS``).
+INSTRUMENT_LISTS: tuple[InstrumentList, ...] = (
+    InstrumentList(binance.INSTRUMENTS, binance_parse.parse_exchange_info),
+    InstrumentList(bybit.INSTRUMENTS, bybit_parse.parse_instruments_list),
+    InstrumentList(okx.INSTRUMENTS, okx_parse.parse_instruments),
+    InstrumentList(hyperliquid.INSTRUMENTS, hyperliquid_parse.parse_meta),
+)
+INSTRUMENT_ENDPOINTS: tuple[Endpoint, ...] = tuple(item.endpoint for item in INSTRUMENT_LISTS)
+
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
 LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM, gate_ws.STREAM)
 
@@ -156,8 +169,8 @@ RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None fo
 
 
 def endpoint(provider: str, dataset: str) -> Endpoint:
-    """The declaration of ``provider/dataset`` (keyless, keyed or bulk); ``KeyError`` if unknown."""
-    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS, *BULK_ENDPOINTS):
+    """The declaration of ``provider/dataset`` (keyless, keyed, bulk or instrument list); ``KeyError`` if unknown."""
+    for ep in (*ENDPOINTS, *KEYED_ENDPOINTS, *BULK_ENDPOINTS, *INSTRUMENT_ENDPOINTS):
         if ep.provider == provider and ep.dataset == dataset:
             return ep
     raise KeyError(f"unknown endpoint {provider}/{dataset}")

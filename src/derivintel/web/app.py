@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from derivintel.core.errors import NoPriceSourceError, UserInputError
 from derivintel.domain.assets import KNOWN_ASSETS, normalise_asset
+from derivintel.domain.universe import Universe
 from derivintel.report.html import asset_text as report_asset
 from derivintel.report.html import plotly_js, render_html, safe_json
 from derivintel.report.model import Report
@@ -97,7 +98,7 @@ _STATIC = {
 
 def _symbol(raw: str, served: Sequence[str]) -> str:
     try:
-        symbol = normalise_asset(raw)
+        symbol = normalise_asset(raw, Universe.builtin_of(KNOWN_ASSETS | set(served), "served or built in"))
     except UserInputError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     if symbol not in served:
@@ -127,8 +128,9 @@ def create_app(
     provider can serve (default every known asset); others are 404 and absent from the picker."""
     archive = history if history is not None else ReportArchive()
     reports = ReportCache(report_provider, ttl_s=refresh_s, on_new=archive.add)
-    served = tuple(sorted({normalise_asset(s) for s in symbols})) if symbols else tuple(sorted(KNOWN_ASSETS))
-    default = normalise_asset(default_symbol)
+    known = Universe.builtin_of(KNOWN_ASSETS | {s.strip().upper() for s in symbols or ()}, "served or built in")
+    served = tuple(sorted({normalise_asset(s, known) for s in symbols})) if symbols else tuple(sorted(KNOWN_ASSETS))
+    default = normalise_asset(default_symbol, known)
     if default not in served:
         default = served[0]
     failing: dict[str, str] = {}

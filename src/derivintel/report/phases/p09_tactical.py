@@ -78,20 +78,30 @@ def build(ctx: PhaseContext) -> Phase:
             reasoning="Nothing to compare.",
             keys=keys,
         )
-    a0 = ctx.analyses.secondary[0].asset.lower()
-    summary = b.text(
-        f"{a0.upper()}: price {{tactical.{a0}.price}} ({{tactical.{a0}.change_24h}} 24h), funding "
-        f"{{tactical.{a0}.funding_1h}}, OI {{tactical.{a0}.oi_change_24h}}, quadrant {{tactical.{a0}.quadrant}}; "
-        f"value area {{tactical.{a0}.val}} to {{tactical.{a0}.vah}}, max pain {{tactical.{a0}.max_pain}}."
-    )
+    tags = [a.asset.lower() for a in ctx.analyses.secondary]
+    summary = b.text(" ".join(_summary(t) for t in tags))
+    if len(tags) == 1:
+        headline = f"{tags[0].upper()} secondary: {{tactical.{tags[0]}.phase}}, {{tactical.{tags[0]}.quadrant}}."
+    else:  # every secondary shown is named
+        each = "; ".join(f"{t.upper()} {{tactical.{t}.phase}}, {{tactical.{t}.quadrant}}" for t in tags)
+        headline = f"Secondaries {', '.join(t.upper() for t in tags)}: {each}."
     return make_phase(
         ctx,
         number=9,
         title="Tactical Execution",
-        headline=b.text(f"{a0.upper()} secondary: {{tactical.{a0}.phase}}, {{tactical.{a0}.quadrant}}."),
+        headline=b.text(headline),
         summary=summary,
         tables=[table],
         reasoning="The same analytics as the primary, read for confirmation or divergence; value area edges are the "
         "tactical levels.",
         keys=keys,
+    )
+
+
+def _summary(tag: str) -> str:
+    """One secondary's sentence: price, 24h change, funding, OI change, quadrant, value area and max pain."""
+    return (
+        f"{tag.upper()}: price {{tactical.{tag}.price}} ({{tactical.{tag}.change_24h}} 24h), funding "
+        f"{{tactical.{tag}.funding_1h}}, OI {{tactical.{tag}.oi_change_24h}}, quadrant {{tactical.{tag}.quadrant}}; "
+        f"value area {{tactical.{tag}.val}} to {{tactical.{tag}.vah}}, max pain {{tactical.{tag}.max_pain}}."
     )

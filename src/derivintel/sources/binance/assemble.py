@@ -17,7 +17,7 @@ from derivintel.sources.wire import RawResponse
 def assemble_usdm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     """Binance USD-M perp datasets of ``asset`` into ``parts``."""
     usdm = binance_ep.USDM
-    symbol = usdm.symbol(asset)
+    symbol = a.symbol(usdm, asset)
     intervals = a.parse(usdm.name, "fundingInfo", None, lambda r: binance.parse_funding_intervals(r.body))
     interval_h = None if intervals is None else binance.funding_interval_hours(intervals, symbol)
     oi = a.parse(

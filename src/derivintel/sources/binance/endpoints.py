@@ -150,3 +150,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         fixture="spot_klines_1d.json",
     ),
 )
+
+# The instrument universe (``sources.universe``): every USD-M symbol with its filters, fetched once per TTL (weight 1).
+INSTRUMENTS = Endpoint(
+    "binance-usdm",
+    "exchangeInfo",
+    "/fapi/v1/exchangeInfo",
+    per_asset=False,
+    kind="instruments",
+    units="symbols[]: contractType PERPETUAL, status TRADING, baseAsset (1000PEPE = 1000 PEPE per unit), quoteAsset/"
+    "marginAsset USDT|USDC, PRICE_FILTER tickSize in quote; quantities in base coin (contract size 1); funding "
+    "interval not listed here (fundingInfo)",
+)

@@ -14,6 +14,7 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerVolumeSeries,
 )
+from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
 from derivintel.sources.payload import (
     Where,
     as_list,
@@ -29,6 +30,7 @@ from derivintel.sources.payload import (
     spacing_intervals_hours,
     to_dt,
     to_float,
+    to_float_or_none,
     to_ms,
 )
 
@@ -254,3 +256,44 @@ def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = U
     asks = book_side(field(obj, "asks", where), where, "asks", descending=False)
     as_of = to_dt(obj["E"], where, "E") if isinstance(obj, dict) and "E" in obj else ts_recv
     return OrderBook(venue=VENUE, asset=asset, bids=bids, asks=asks, source=make_source(where, as_of, ts_recv))
+
+
+def parse_exchange_info(body: bytes, *, ts_recv: datetime | None = None) -> tuple[Listing, ...]:
+    """``/fapi/v1/exchangeInfo`` → the USD-margined perps (``PERPETUAL``, ``TRADING``, quote USDT/USDC).
+
+    Quarterlies, TradFi perps (``TRADIFI_PERPETUAL``) and symbols not trading are left out. ``1000PEPE`` becomes
+    asset PEPE with a unit multiplier of 1000. A list without a single such perp is a bad payload."""
+    where = Where(USDM, "exchangeInfo", ts_recv)
+    rows = non_empty(field(load_json(body, where), "symbols", where), where, "symbols")
+    out: list[Listing] = []
+    for i, row in enumerate(rows):
+        if field(row, "contractType", where) != "PERPETUAL" or field(row, "status", where) != "TRADING":
+            continue
+        quote = field(row, "quoteAsset", where)
+        if quote not in USD_SETTLE or row.get("marginAsset", quote) != quote:
+            continue
+        base = field(row, "baseAsset", where)
+        if not isinstance(base, str) or not base:
+            raise where.fail(f"symbols[{i}].baseAsset: expected a name, got {base!r}")
+        asset, multiplier = split_bundle(base)
+        tick = next(
+            (
+                f.get("tickSize")
+                for f in row.get("filters") or ()
+                if isinstance(f, dict) and f.get("filterType") == "PRICE_FILTER"
+            ),
+            None,
+        )
+        out.append(
+            Listing(
+                provider=USDM,
+                asset=asset,
+                symbol=str(field(row, "symbol", where)),
+                settle=quote,
+                unit_multiplier=multiplier,
+                tick_size=to_float_or_none(tick, where, f"symbols[{i}] PRICE_FILTER.tickSize"),
+            )
+        )
+    if not out:
+        raise where.fail("no trading USDT/USDC perpetual in symbols")
+    return tuple(out)

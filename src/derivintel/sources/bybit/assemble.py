@@ -11,13 +11,16 @@ from derivintel.sources.bybit import parse as bybit
 def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     """Bybit linear-perp datasets of ``asset`` into ``parts``."""
     name = bybit_ep.PROVIDER.name
-    symbol = bybit_ep.PROVIDER.symbol(asset)
+    symbol = a.symbol(bybit_ep.PROVIDER, asset)
     listed = a.parse(
         name,
         "instruments-info",
         asset,
         lambda r: bybit.parse_instruments_info(r.body, symbol=symbol, ts_recv=r.ts_received),
     )
+    if listed is None:  # per-symbol instruments-info failed: the universe's list states the interval too
+        item = a.listing(name, asset)
+        listed = None if item is None else item.funding_interval_hours
     perp = a.parse(
         name,
         "tickers",

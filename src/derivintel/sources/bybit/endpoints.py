@@ -91,3 +91,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="b/a [price USDT, size coin]; ts ms",
     ),
 )
+
+# The instrument universe (``sources.universe``): every linear contract in one page (Bybit lists ~600 linear
+# contracts; ``limit`` allows 1000; a further page is not read).
+INSTRUMENTS = Endpoint(
+    "bybit",
+    "instruments-list",
+    "/v5/market/instruments-info",
+    {"category": "linear", "limit": "1000"},
+    per_asset=False,
+    kind="instruments",
+    units="result.list[]: contractType LinearPerpetual, status Trading, baseCoin (1000BONK = 1000 BONK per unit), "
+    "settleCoin USDT|USDC, fundingInterval minutes, priceFilter.tickSize quote; quantities in base coin",
+    fixture="instruments-list.json",
+)

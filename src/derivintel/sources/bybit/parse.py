@@ -23,6 +23,7 @@ from derivintel.domain.series import (
     LongShortSeries,
     OpenInterestSeries,
 )
+from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
 from derivintel.sources.payload import (
     Where,
     book_side,
@@ -37,6 +38,7 @@ from derivintel.sources.payload import (
     spacing_intervals_hours,
     to_dt,
     to_float,
+    to_float_or_none,
     to_ms,
 )
 
@@ -262,3 +264,46 @@ def open_prices_by_ts(candles: CandleSeries | None) -> dict[int, float]:
     if candles is None:
         return {}
     return dict(zip(candles.ts.astype(np.int64).tolist(), candles.open.tolist(), strict=True))
+
+
+def parse_instruments_list(body: bytes, *, ts_recv: datetime | None = None) -> tuple[Listing, ...]:
+    """``/v5/market/instruments-info?category=linear`` (no symbol) → the USD-margined linear perps that trade.
+
+    ``fundingInterval`` (minutes) becomes hours; a row stating an interval Bybit does not run is a bad payload. Dated
+    linear futures and non-trading symbols are left out; ``1000BONK`` is asset BONK with a unit multiplier of 1000.
+    One page is read (``limit`` 1000, above Bybit's linear count); a further page (``nextPageCursor``) is not.
+    An answer without a single trading perp is a bad payload."""
+    where = Where(PROVIDER, "instruments-list", ts_recv)
+    rows, _top = _list(body, where)
+    out: list[Listing] = []
+    for i, row in enumerate(rows):
+        if field(row, "contractType", where) != "LinearPerpetual" or field(row, "status", where) != "Trading":
+            continue
+        settle = row.get("settleCoin") or field(row, "quoteCoin", where)
+        if settle not in USD_SETTLE:
+            continue
+        base = field(row, "baseCoin", where)
+        if not isinstance(base, str) or not base:
+            raise where.fail(f"result.list[{i}].baseCoin: expected a name, got {base!r}")
+        asset, multiplier = split_bundle(base)
+        minutes = to_float_or_none(row.get("fundingInterval"), where, f"result.list[{i}].fundingInterval")
+        hours = None if minutes is None else minutes / 60.0
+        if hours is not None and hours not in BYBIT_INTERVALS_H:
+            raise where.fail(
+                f"result.list[{i}].fundingInterval {minutes:g} min is not a Bybit interval (1, 2, 4 or 8 h)"
+            )
+        tick = (row.get("priceFilter") or {}).get("tickSize") if isinstance(row.get("priceFilter"), dict) else None
+        out.append(
+            Listing(
+                provider=PROVIDER,
+                asset=asset,
+                symbol=str(field(row, "symbol", where)),
+                settle=str(settle),
+                unit_multiplier=multiplier,
+                funding_interval_hours=hours,
+                tick_size=to_float_or_none(tick, where, f"result.list[{i}].priceFilter.tickSize"),
+            )
+        )
+    if not out:
+        raise where.fail("no trading USDT/USDC linear perpetual in result.list")
+    return tuple(out)

@@ -8,6 +8,8 @@ thin zones per side (×0.08). The touch is one (binance) or a few price ticks wi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from derivintel.domain.orderbook import OrderBook
@@ -54,18 +56,29 @@ def _side(
     return np.column_stack([prices, size])
 
 
+def _tick(mark_usd: float) -> float:
+    """Price tick: 0.1 above 10,000 USD, 0.01 from 100 USD, below that the power of 10 under 1/10,000 of the price
+    (0.001 at 20 USD, 0.00001 at 0.17 USD), about the venues' own ticks."""
+    if mark_usd > 10_000:
+        return 0.1
+    if mark_usd >= 100:
+        return 0.01
+    return float(10.0 ** math.floor(math.log10(mark_usd * 1e-4)))
+
+
 def build_book(timeline: Timeline, asset: str, asset_code: int, venue: str, mark_usd: float) -> OrderBook:
     """One venue's book with its touch straddling ``mark_usd``."""
     rng = timeline.rng(asset_code, _STREAM_BOOKS * 100 + PERP_VENUES.index(venue))
-    tick = 0.1 if mark_usd > 10_000 else 0.01
+    tick = _tick(mark_usd)
+    decimals = max(2, -math.floor(math.log10(tick) + 1e-9))
     spread = _SPREAD_TICKS[venue] * tick
     best_bid = np.floor((mark_usd - spread / 2) / tick) * tick
     best_ask = best_bid + spread
     mid = (best_bid + best_ask) / 2
     agg = nice_step(mid * 1e-4)
     scale = VENUES[venue].book_depth_scale
-    bids = _side(rng, round(best_bid, 2), mid, agg, -1, asset, scale)
-    asks = _side(rng, round(best_ask, 2), mid, agg, +1, asset, scale)
+    bids = _side(rng, round(best_bid, decimals), mid, agg, -1, asset, scale)
+    asks = _side(rng, round(best_ask, decimals), mid, agg, +1, asset, scale)
     return OrderBook(
         venue=venue,
         asset=asset,

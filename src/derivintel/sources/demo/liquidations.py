@@ -14,7 +14,7 @@ from derivintel.core.timeutil import from_ms
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.sources.demo.candles import VenuePrices
 from derivintel.sources.demo.flows import MarketFlows
-from derivintel.sources.demo.profiles import ASSETS, demo_source
+from derivintel.sources.demo.profiles import ASSETS, demo_source, price_decimals
 from derivintel.sources.demo.timeline import HOUR_MS, STEPS_PER_HOUR, Timeline
 
 _STREAM_LIQ = 7
@@ -31,6 +31,7 @@ def build_liquidations(
     bar_open = timeline.bar_open_ms[-WINDOW_HOURS:]
     p_long = 1.0 / (1.0 + np.exp(1.5 * z - 0.8))
     median = ASSETS[asset].liq_size_median_base
+    decimals = price_decimals(asset)
     events: list[tuple[int, LiquidationEvent]] = []
     for venue, base in _BASE_PER_HOUR.items():
         counts = rng.poisson(base * (1.0 + 3.0 * np.maximum(0.0, -z) + np.maximum(0.0, z)))
@@ -48,6 +49,6 @@ def build_liquidations(
         for t, long_, px, sz in zip(t_ms.tolist(), is_long.tolist(), price.tolist(), size.tolist(), strict=True):
             side = LiquidatedSide.LONG if long_ else LiquidatedSide.SHORT
             src = demo_source(f"{venue}/{_DATASET[venue]}", from_ms(t), timeline.as_of)
-            events.append((t, LiquidationEvent(venue, asset, side, round(px, 2), sz, src)))
+            events.append((t, LiquidationEvent(venue, asset, side, round(px, decimals), sz, src)))
     events.sort(key=lambda e: e[0])
     return tuple(e for _, e in events)

@@ -20,7 +20,7 @@ import numpy as np
 
 from derivintel.core.black76 import norm_cdf
 from derivintel.domain.options import OptionChain
-from derivintel.sources.demo.profiles import ASSETS, demo_source
+from derivintel.sources.demo.profiles import ASSETS, OptionsProfile, demo_source
 from derivintel.sources.demo.timeline import Timeline, ms_to_dt64
 
 _STREAM_OPTIONS = 9
@@ -84,7 +84,7 @@ def black76_coin_price(forward: np.ndarray, strike: np.ndarray, t_years: np.ndar
 
 
 def _strikes(asset: str, spot: float, forward: float, atm_iv: float, t: float) -> np.ndarray:
-    near, mid, far = ASSETS[asset].strike_steps_usd
+    near, mid, far = _options(asset).strike_steps_usd
     sd = atm_iv * np.sqrt(max(t, 1.0 / 365))
     lo = forward * max(np.exp(-3.5 * sd), 0.4)
     hi = forward * min(np.exp(3.5 * sd), 2.2)
@@ -103,7 +103,7 @@ def _instrument(asset: str, expiry: datetime, strike: float, is_call: bool) -> s
 
 def build_option_chain(timeline: Timeline, asset: str, asset_code: int, spot_usd: float) -> OptionChain:
     rng = timeline.rng(asset_code, _STREAM_OPTIONS)
-    profile = ASSETS[asset]
+    profile = _options(asset)
     a, b = _SKEW[asset]
     round1, round2 = profile.round_strike_usd
     expiries = demo_expiries(timeline.as_of)
@@ -126,7 +126,7 @@ def build_option_chain(timeline: Timeline, asset: str, asset_code: int, spot_usd
         otm_side = np.where(call, k > spot_usd, k < spot_usd)
         tilt = np.where(otm_side, np.where(call, 1.5, 1.6), 0.35)
         weight = moneyness * roundness * tilt * np.exp(0.5 * rng.standard_normal(len(k)))
-        expiry_oi = profile.options_oi_total_base * _KIND_WEIGHT[kind] / total_weight
+        expiry_oi = profile.oi_total_base * _KIND_WEIGHT[kind] / total_weight
         oi = np.round(expiry_oi * weight / weight.sum(), 1)
         turnover = 0.6 * np.exp(-t / 0.02) + 0.04
         vol = np.round(
@@ -159,3 +159,10 @@ def build_option_chain(timeline: Timeline, asset: str, asset_code: int, spot_usd
         index_price_usd=float(spot_usd),
         source=demo_source("deribit/get_book_summary_by_currency", timeline.last_close, timeline.as_of),
     )
+
+
+def _options(asset: str) -> OptionsProfile:
+    profile = ASSETS[asset].options
+    if profile is None:
+        raise ValueError(f"{asset} has no listed options in the demo scenario")
+    return profile

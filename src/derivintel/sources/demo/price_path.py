@@ -6,7 +6,8 @@ observed path is skeleton + an Ornstein–Uhlenbeck residual whose volatility cl
 volatility) and depends on the regime (calm in ranges, livelier in trends). Inside ranges, excursions beyond the range
 edge are damped (price x beyond top T becomes T + 0.2 (x − T)), which leaves clusters of nearly equal highs/lows the
 way resistance and support do. The last 36 h are bent into a mild sell-off and the path is shifted to end at a
-drawn level. ETH = β × BTC log-moves + its own OU residual (so hourly returns correlate at about 0.85).
+drawn level. ETH = β × BTC log-moves + its own OU residual (so hourly returns correlate at about 0.85); the other
+alts the same way with their own β (``AssetProfile.beta_to_btc``).
 
 Everything is on a 10-minute grid (6 steps per hourly bar); all arrays come from seeded generators.
 """
@@ -183,7 +184,31 @@ def simulate_eth(timeline: Timeline, btc: PricePath) -> PricePath:
     return PricePath("ETH", lp, sigma)
 
 
-def simulate_paths(timeline: Timeline) -> dict[str, PricePath]:
-    """Both spot paths (ETH is built on BTC, so BTC is always simulated)."""
+def simulate_alt(timeline: Timeline, btc: PricePath, asset: str) -> PricePath:
+    """An alt's spot path, built like ETH's: ``beta_to_btc`` × BTC log-moves + its own clustered OU residual (own
+    volatility = what ``vol_annual`` leaves after the BTC part, at least 30 %), ending in the same sell-off. Its own
+    random stream (``ASSET_CODE[asset]``), so adding an alt leaves every other path unchanged."""
+    rng = timeline.rng(ASSET_CODE[asset], _STREAM_PATH)
+    profile = ASSETS[asset]
+    beta = profile.beta_to_btc
+    n = len(btc.sigma_step)
+    own_vol = np.sqrt(max(profile.vol_annual**2 - (beta * ASSETS["BTC"].vol_annual) ** 2, 0.3**2))
+    sigma_own = own_vol / np.sqrt(STEPS_PER_YEAR) * _stochastic_vol(rng, n, 3 * 24 * STEPS_PER_HOUR, 0.3)
+    residual = np.concatenate([[0.0], _ou(sigma_own * rng.standard_normal(n), 15 * 24 * STEPS_PER_HOUR)])
+    k = SELLOFF_HOURS * STEPS_PER_HOUR
+    residual = _bend_final(residual, 0.3 * (residual[-1] - residual[-1 - k]), k)
+    lp = beta * (btc.log_price - btc.log_price[-1]) + residual - residual[-1]
+    lp += np.log(rng.uniform(*profile.end_price_range_usd))
+    sigma = np.sqrt((beta * btc.sigma_step) ** 2 + sigma_own**2)
+    return PricePath(asset, lp, sigma)
+
+
+def simulate_paths(timeline: Timeline, alts: tuple[str, ...] = ()) -> dict[str, PricePath]:
+    """The BTC and ETH spot paths (ETH is built on BTC, and the macro series read both, so both are always
+    simulated), plus the paths of the ``alts`` asked for."""
     btc = simulate_btc(timeline)
-    return {"BTC": btc, "ETH": simulate_eth(timeline, btc)}
+    paths = {"BTC": btc, "ETH": simulate_eth(timeline, btc)}
+    for asset in alts:
+        if asset not in paths:
+            paths[asset] = simulate_alt(timeline, btc, asset)
+    return paths

@@ -1,4 +1,4 @@
-"""``build_demo_snapshot``: the offline, synthetic, seeded demo ``MarketSnapshot`` (BTC and ETH).
+"""``build_demo_snapshot``: the offline, synthetic, seeded demo ``MarketSnapshot`` (ten assets, ``DEMO_ASSETS``).
 
 One spot path per asset (``price_path``) drives everything: hourly state (``flows``), candles, perp metrics, OI,
 funding, long/short ratios, taker volume, books, the option chain, liquidations, observed Hyperliquid positions and
@@ -15,6 +15,7 @@ from derivintel.core.provenance import Gap, GapKind
 from derivintel.core.timeutil import utc
 from derivintel.domain.assets import normalise_asset
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.domain.universe import Universe
 from derivintel.sources.demo.books import build_book
 from derivintel.sources.demo.candles import build_candles, perp_log_price, venue_prices, venue_volume
 from derivintel.sources.demo.flows import simulate_flows
@@ -27,7 +28,7 @@ from derivintel.sources.demo.perps import build_perps
 from derivintel.sources.demo.positioning import build_long_short, build_okx_taker_volume
 from derivintel.sources.demo.positions import build_observed_positions
 from derivintel.sources.demo.price_path import PricePath, simulate_paths
-from derivintel.sources.demo.profiles import ASSET_CODE, DEMO_ASSETS, PERP_VENUES
+from derivintel.sources.demo.profiles import ASSET_CODE, ASSETS, DEMO_ASSETS, PERP_VENUES
 from derivintel.sources.demo.timeline import Timeline
 
 DEMO_AS_OF = datetime(2026, 3, 14, 5, 0, tzinfo=UTC)
@@ -48,13 +49,14 @@ DEMO_GAPS: tuple[Gap, ...] = (
 )
 
 
+_COVERS = f"demo scenario covers {', '.join(DEMO_ASSETS)} only"
+
+
 def _demo_asset(symbol: str) -> str:
     try:
-        asset = normalise_asset(symbol)
+        asset = normalise_asset(symbol, Universe.builtin_of(DEMO_ASSETS, "demo"))
     except UserInputError as exc:
-        raise UserInputError("demo scenario covers BTC and ETH only") from exc
-    if asset not in DEMO_ASSETS:
-        raise UserInputError("demo scenario covers BTC and ETH only")
+        raise UserInputError(f"{exc}; {_COVERS}") from exc
     return asset
 
 
@@ -76,7 +78,9 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
         long_short=build_long_short(timeline, asset, code, path),
         taker_volume=(build_okx_taker_volume(timeline, asset, code, flows, volumes["okx"]),),
         books=tuple(build_book(timeline, asset, code, p.venue, p.mark_price_usd) for p in perps),
-        options=build_option_chain(timeline, asset, code, float(path.close_usd[-1])),
+        options=None
+        if ASSETS[asset].options is None
+        else build_option_chain(timeline, asset, code, float(path.close_usd[-1])),
         liquidations=build_liquidations(timeline, asset, code, flows, prices),
         observed_positions=build_observed_positions(timeline, asset, code, path, perps),
     )
@@ -89,9 +93,10 @@ def build_demo_snapshot(
     seed: int = 7,
     as_of: datetime = DEMO_AS_OF,
 ) -> MarketSnapshot:
-    """The synthetic demo snapshot at ``as_of`` (aware UTC; naive is taken as UTC) for BTC and/or ETH.
+    """The synthetic demo snapshot at ``as_of`` (aware UTC; naive is taken as UTC) for any of ``DEMO_ASSETS``.
 
-    Deterministic in ``seed``; raises ``UserInputError`` for assets other than BTC and ETH. ``synthetic=True`` and
+    Deterministic in ``seed``; raises ``UserInputError`` for other assets. Options only for the assets with listed
+    options (BTC, ETH); the others have none. ``synthetic=True`` and
     every ``Source`` is ``demo`` with ``synthetic=True``. The gaps list the keyed sources the demo cannot imitate.
     """
     assets = [_demo_asset(primary)]
@@ -100,7 +105,7 @@ def build_demo_snapshot(
         if a not in assets:
             assets.append(a)
     timeline = Timeline.build(utc(as_of), seed)
-    paths = simulate_paths(timeline)
+    paths = simulate_paths(timeline, tuple(assets))
     return MarketSnapshot(
         as_of=timeline.as_of,
         primary=assets[0],
@@ -111,4 +116,4 @@ def build_demo_snapshot(
     )
 
 
-__all__ = ["DEMO_AS_OF", "DEMO_GAPS", "PERP_VENUES", "build_demo_snapshot"]
+__all__ = ["DEMO_ASSETS", "DEMO_AS_OF", "DEMO_GAPS", "PERP_VENUES", "build_demo_snapshot"]

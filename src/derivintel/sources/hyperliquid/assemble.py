@@ -10,13 +10,15 @@ from derivintel.sources.hyperliquid import parse as hyperliquid
 def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     """Hyperliquid datasets of ``asset`` into ``parts``."""
     name = hyperliquid_ep.PROVIDER.name
+    # the venue's coin name: ``kPEPE`` for PEPE (1000 PEPE per unit; restated per coin by the driver), else the asset
+    coin = a.symbol(hyperliquid_ep.PROVIDER, asset)
     add(
         parts.perps,
         a.parse(
             name,
             "metaAndAssetCtxs",
             None,
-            lambda r: hyperliquid.parse_meta_and_asset_ctxs(r.body, asset=asset, ts_recv=r.ts_received),
+            lambda r: hyperliquid.parse_meta_and_asset_ctxs(r.body, asset=coin, ts_recv=r.ts_received),
         ),
     )
     add(
@@ -25,12 +27,12 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             name,
             "fundingHistory",
             asset,
-            lambda r: hyperliquid.parse_funding_history(r.body, asset=asset, ts_recv=r.ts_received),
+            lambda r: hyperliquid.parse_funding_history(r.body, asset=coin, ts_recv=r.ts_received),
         ),
     )
     add(
         parts.books,
-        a.parse(name, "l2Book", asset, lambda r: hyperliquid.parse_l2_book(r.body, asset=asset, ts_recv=r.ts_received)),
+        a.parse(name, "l2Book", asset, lambda r: hyperliquid.parse_l2_book(r.body, asset=coin, ts_recv=r.ts_received)),
     )
     add(
         parts.candles,
@@ -39,7 +41,7 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             "candleSnapshot",
             asset,
             lambda r: hyperliquid.parse_candle_snapshot(
-                r.body, asset=asset, ts_recv=r.ts_received, interval_s=hyperliquid_ep.CANDLE_INTERVAL_S
+                r.body, asset=coin, ts_recv=r.ts_received, interval_s=hyperliquid_ep.CANDLE_INTERVAL_S
             ),
         ),
     )

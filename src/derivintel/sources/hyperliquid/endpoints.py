@@ -81,3 +81,16 @@ NOT_FETCHED: tuple[Endpoint, ...] = (
         units="[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours}]]]]; per venue interval",
     ),
 )
+
+# The instrument universe (``sources.universe``): the perp universe of the main dex (weight 20).
+INSTRUMENTS = Endpoint(
+    "hyperliquid",
+    "meta",
+    "/info",
+    method="POST",
+    body={"type": "meta"},
+    per_asset=False,
+    kind="instruments",
+    units="universe[]: name (kPEPE = 1000 PEPE per unit), szDecimals, maxLeverage, isDelisted; USDC-margined, "
+    "funding paid hourly; no tick size (prices: 5 significant figures)",
+)

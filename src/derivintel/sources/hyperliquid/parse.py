@@ -8,6 +8,7 @@ from datetime import datetime
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import CandleSeries, FundingSeries
+from derivintel.domain.universe import Listing, split_bundle
 from derivintel.sources.payload import (
     Where,
     as_list,
@@ -189,3 +190,33 @@ def parse_candle_snapshot(body: bytes, *, asset: str, ts_recv: datetime, interva
     return ohlcv_candles(
         v, ts64, where, venue=VENUE, asset=asset, market="perp", interval_s=interval_s, ts_recv=ts_recv
     )
+
+
+def parse_meta(body: bytes, *, ts_recv: datetime | None = None) -> tuple[Listing, ...]:
+    """``meta`` → the listed perps (delisted ones skipped): settled in USDC, funding every hour, sizes in coins.
+
+    ``kPEPE`` is asset PEPE with a unit multiplier of 1000. An empty universe is a bad payload."""
+    where = Where(PROVIDER, "meta", ts_recv)
+    rows = non_empty(field(load_json(body, where), "universe", where), where, "universe")
+    out: list[Listing] = []
+    for i, row in enumerate(rows):
+        name = field(row, "name", where)
+        if not isinstance(name, str) or not name:
+            raise where.fail(f"universe[{i}].name: expected a coin, got {name!r}")
+        if row.get("isDelisted") is True or ":" in name:  # ``dex:COIN`` names belong to builder-deployed dexes
+            continue
+        to_float(field(row, "szDecimals", where), where, f"universe[{i}].szDecimals")  # size precision: a row check
+        asset, multiplier = split_bundle(name)
+        out.append(
+            Listing(
+                provider=PROVIDER,
+                asset=asset,
+                symbol=name,
+                settle="USDC",
+                unit_multiplier=multiplier,
+                funding_interval_hours=FUNDING_INTERVAL_H,
+            )
+        )
+    if not out:
+        raise where.fail("no listed perp in universe")
+    return tuple(out)

@@ -10,7 +10,7 @@ from derivintel.sources.okx import parse as okx
 def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     """OKX swap datasets of ``asset`` into ``parts``."""
     name = okx_ep.PROVIDER.name
-    symbol = okx_ep.PROVIDER.symbol(asset)
+    symbol = a.symbol(okx_ep.PROVIDER, asset)
     oi = a.parse(
         name, "open-interest", asset, lambda r: okx.parse_open_interest(r.body, symbol=symbol, ts_recv=r.ts_received)
     )
@@ -79,7 +79,10 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             lambda r: okx.parse_candles(r.body, asset=asset, ts_recv=r.ts_received, interval_s=okx_ep.PERIOD_S),
         ),
     )
-    ct_val = oi[1] if oi is not None and oi[1] > 0 else okx_ep.CONTRACT_VALUE_BASE.get(asset, float("nan"))
+    # contract value: the open-interest answer's oiCcy / oi, else the instrument list's ctVal × ctMult, else declared
+    listed = a.listing(name, asset)
+    fallback = listed.contract_size_base if listed is not None else okx_ep.CONTRACT_VALUE_BASE.get(asset, float("nan"))
+    ct_val = oi[1] if oi is not None and oi[1] > 0 else fallback
     add(
         parts.books,
         a.parse(

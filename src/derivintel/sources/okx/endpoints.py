@@ -131,3 +131,15 @@ HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (
         fixture="candles.json",
     ),
 )
+
+# The instrument universe (``sources.universe``): every swap, linear and inverse (20 requests per 2 s).
+INSTRUMENTS = Endpoint(
+    "okx",
+    "instruments",
+    "/api/v5/public/instruments",
+    {"instType": "SWAP"},
+    per_asset=False,
+    kind="instruments",
+    units="data[]: instId, ctType linear|inverse, ctVal coins of ctValCcy per contract × ctMult, settleCcy "
+    "USDT|USDC (linear), tickSz quote, state live; funding interval not listed (read from funding-rate)",
+)

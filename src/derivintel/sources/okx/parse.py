@@ -16,6 +16,7 @@ from derivintel.domain.series import (
     LongShortSeries,
     TakerVolumeSeries,
 )
+from derivintel.domain.universe import USD_SETTLE, Listing
 from derivintel.sources.payload import (
     Where,
     book_side,
@@ -219,3 +220,36 @@ def next_funding_rate(body: bytes, *, symbol: str) -> float | None:
     where = Where(PROVIDER, "funding-rate")
     row = _row_for(_data(body, where), "instId", symbol, where)
     return to_float_or_none(row.get("nextFundingRate"), where, "nextFundingRate")
+
+
+def parse_instruments(body: bytes, *, ts_recv: datetime | None = None) -> tuple[Listing, ...]:
+    """``/public/instruments?instType=SWAP`` → the live linear swaps settled in USDT/USDC (inverse ones skipped).
+
+    Contract size in coins = ``ctVal × ctMult`` (``ctValCcy`` is the base asset). An answer without a single live
+    linear USD swap is a bad payload."""
+    where = Where(PROVIDER, "instruments", ts_recv)
+    out: list[Listing] = []
+    for i, row in enumerate(_data(body, where)):
+        if field(row, "ctType", where) != "linear" or field(row, "state", where) != "live":
+            continue
+        settle = field(row, "settleCcy", where)
+        if settle not in USD_SETTLE:
+            continue
+        asset = field(row, "ctValCcy", where)
+        if not isinstance(asset, str) or not asset:
+            raise where.fail(f"data[{i}].ctValCcy: expected a coin, got {asset!r}")
+        ct_val = positive(to_float(field(row, "ctVal", where), where, f"data[{i}].ctVal"), where, f"data[{i}].ctVal")
+        ct_mult = to_float_or_none(row.get("ctMult"), where, f"data[{i}].ctMult") or 1.0
+        out.append(
+            Listing(
+                provider=PROVIDER,
+                asset=asset.upper(),
+                symbol=str(field(row, "instId", where)),
+                settle=str(settle),
+                contract_size_base=ct_val * ct_mult,
+                tick_size=to_float_or_none(row.get("tickSz"), where, f"data[{i}].tickSz"),
+            )
+        )
+    if not out:
+        raise where.fail("no live USDT/USDC linear swap in data")
+    return tuple(out)
