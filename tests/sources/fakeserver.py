@@ -95,11 +95,18 @@ class FakeVenues:
 
     # -- routing -------------------------------------------------------------------------------------------
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
+        """The endpoint whose literal parameters match; among several, the one declaring exactly the parameter
+        names sent (``/premiumIndex`` with and without ``symbol`` are two datasets)."""
+        matches = []
         for ep, literal in self._routes:
             same_path = ep.provider == provider and ep.method == method and ep.path == path
             if same_path and all(str(args.get(k)) == str(v) for k, v in literal.items()):
-                return ep
-        return None
+                matches.append(ep)
+        if method == "GET":
+            exact = [ep for ep in matches if set(ep.params) == set(args)]
+            if exact:
+                return exact[0]
+        return matches[0] if matches else None
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

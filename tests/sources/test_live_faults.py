@@ -44,11 +44,11 @@ def venues() -> Iterator[FakeVenues]:
 
 
 def observations(snapshot: MarketSnapshot) -> list[Any]:
-    """Every sourced object in the snapshot (perps, series, books, chains, macro series)."""
+    """Every sourced object in the snapshot (perps, series, books, chains, dated futures, macro series)."""
     out: list[Any] = list(snapshot.macro.values())
     for data in snapshot.assets.values():
         out += [*data.perps, *data.candles, *data.open_interest, *data.funding, *data.long_short, *data.taker_volume]
-        out += [*data.books, *([data.options] if data.options is not None else [])]
+        out += [*data.books, *([data.options] if data.options is not None else []), *data.futures]
     return out
 
 
@@ -69,6 +69,9 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     assert {p.venue for p in btc.perps} == {"binance", "bybit", "okx", "hyperliquid", "deribit"}
     # funding per hour on every venue: 0.0001/8h (binance, bybit, okx), 0.0000125/1h (HL), 0.00008/8h (deribit)
     assert sorted(round(p.funding_rate_1h, 9) for p in btc.perps) == [1e-5, 1.25e-5, 1.25e-5, 1.25e-5, 1.25e-5]
+    # dated futures from every venue that lists them (Bybit: USDT, USDC and inverse; Deribit without its perp)
+    assert {f.venue for f in btc.futures} == {"binance", "bybit", "okx", "deribit"}
+    assert len(btc.futures) == 2 + 5 + 4 + 4
     assert btc.candles_for(market="perp", interval_s=3600) is not None
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}

@@ -95,10 +95,27 @@ def assemble_usdm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         ),
     )
     _klines(a, asset, parts, usdm.name, "perp")
+    _quarterlies(a, asset, parts)
     add(
         parts.books,
         a.parse(usdm.name, "depth", asset, lambda r: binance.parse_depth(r.body, asset=asset, ts_recv=r.ts_received)),
     )
+
+
+def _quarterlies(a: Assembler, asset: str, parts: Parts) -> None:
+    """USD-M quarterlies of ``asset``: delivery dates from ``exchangeInfo``, marks from ``premiumIndex_all``."""
+    usdm = binance_ep.USDM.name
+    contracts = a.parse(usdm, "exchangeInfo", None, lambda r: binance.parse_delivery_contracts(r.body))
+    if contracts is None:
+        a.dependent(usdm, "premiumIndex_all", None, needs=(usdm, "exchangeInfo", None))
+        return
+    futures = a.parse(
+        usdm,
+        "premiumIndex_all",
+        None,
+        lambda r: binance.parse_quarterly_futures(r.body, asset=asset, contracts=contracts, ts_recv=r.ts_received),
+    )
+    parts.futures.extend(futures or ())
 
 
 def _klines(a: Assembler, asset: str, parts: Parts, provider: str, market: str) -> None:

@@ -132,6 +132,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="bids/asks [price USDT, qty coin]; E/T event/transaction time ms",
     ),
     Endpoint(
+        "binance-usdm",
+        "exchangeInfo",
+        "/fapi/v1/exchangeInfo",
+        per_asset=False,
+        kind="futures",
+        units="symbols[]: contractType (PERPETUAL, CURRENT_QUARTER, NEXT_QUARTER), deliveryDate ms, baseAsset",
+    ),
+    Endpoint(
+        "binance-usdm",
+        "premiumIndex_all",
+        "/fapi/v1/premiumIndex",
+        per_asset=False,
+        kind="futures",
+        units="every symbol (perps and quarterlies, e.g. BTCUSDT_260626): markPrice/indexPrice USDT; time ms; "
+        "weight 10",
+        fixture="premiumIndex_all.json",
+    ),
+    Endpoint(
         "binance-spot",
         "klines_1h",
         "/api/v3/klines",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -30,6 +32,7 @@ from derivintel.sources.payload import (
     to_dt,
     to_float,
     to_ms,
+    to_scheduled_dt,
 )
 
 VENUE = "binance"
@@ -254,3 +257,69 @@ def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = U
     asks = book_side(field(obj, "asks", where), where, "asks", descending=False)
     as_of = to_dt(obj["E"], where, "E") if isinstance(obj, dict) and "E" in obj else ts_recv
     return OrderBook(venue=VENUE, asset=asset, bids=bids, asks=asks, source=make_source(where, as_of, ts_recv))
+
+
+# --- dated futures (USD-M quarterlies) ----------------------------------------------------------------------------
+
+QUARTERLY_TYPES = frozenset({"CURRENT_QUARTER", "NEXT_QUARTER"})
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContract:
+    """A USD-M delivery contract from ``exchangeInfo``: base asset and delivery time (aware UTC)."""
+
+    symbol: str
+    base_asset: str
+    delivery: datetime
+
+
+def parse_delivery_contracts(body: bytes) -> dict[str, DeliveryContract]:
+    """``/fapi/v1/exchangeInfo`` → ``{symbol: DeliveryContract}`` for the TRADING quarterlies
+    (``contractType`` CURRENT_QUARTER / NEXT_QUARTER; ``deliveryDate`` epoch ms). Every row's symbol and delivery
+    date must read (perpetuals carry a far-future date), so a mangled list is a bad payload, not an empty one."""
+    where = Where(USDM, "exchangeInfo")
+    out: dict[str, DeliveryContract] = {}
+    for i, row in enumerate(non_empty(field(load_json(body, where), "symbols", where), where, "symbols")):
+        symbol = field(row, "symbol", where)
+        if not isinstance(symbol, str) or not symbol:
+            raise where.fail(f"symbols[{i}].symbol: expected a symbol name, got {symbol!r}")
+        delivery = to_scheduled_dt(field(row, "deliveryDate", where), where, f"symbols[{i}].deliveryDate")
+        if field(row, "contractType", where) not in QUARTERLY_TYPES or field(row, "status", where) != "TRADING":
+            continue
+        out[symbol] = DeliveryContract(symbol=symbol, base_asset=str(field(row, "baseAsset", where)), delivery=delivery)
+    return out
+
+
+def parse_quarterly_futures(
+    body: bytes, *, asset: str, contracts: dict[str, DeliveryContract], ts_recv: datetime
+) -> tuple[DatedFuture, ...]:
+    """``/fapi/v1/premiumIndex`` (all symbols) → the ``asset``'s quarterlies as ``DatedFuture``.
+
+    ``markPrice``/``indexPrice`` in USDT (≈ USD); OI is not in this payload (None: one ``openInterest`` call per
+    contract would be needed). Every row's mark must read; only symbols listed as quarterlies in ``contracts``
+    become futures.
+    """
+    where = Where(USDM, "premiumIndex_all", ts_recv)
+    out = []
+    for i, row in enumerate(non_empty(load_json(body, where), where, "premiumIndex")):
+        mark = positive(to_float(field(row, "markPrice", where), where, f"[{i}].markPrice"), where, f"[{i}].markPrice")
+        contract = contracts.get(str(field(row, "symbol", where)))
+        if contract is None or contract.base_asset != asset:
+            continue
+        index = positive(
+            to_float(field(row, "indexPrice", where), where, f"[{i}].indexPrice"), where, f"[{i}].indexPrice"
+        )
+        out.append(
+            DatedFuture(
+                venue=VENUE,
+                asset=asset,
+                venue_symbol=contract.symbol,
+                expiry=contract.delivery,
+                mark_price_usd=mark,
+                index_price_usd=index,
+                oi_base=None,
+                margin=Margin.LINEAR,
+                source=make_source(where, to_dt(field(row, "time", where), where, f"[{i}].time"), ts_recv),
+            )
+        )
+    return tuple(out)
