@@ -31,8 +31,17 @@ def futures_of(path: Path, currency: str) -> list[DatedFuture]:
         expiry = future_expiry(str(name))
         assert expiry is not None, name
         out.append(
-            DatedFuture("deribit", currency, str(name), expiry, float(g["futures_price"].median()), index, None,
-                        Margin.INVERSE, src)  # fmt: skip
+            DatedFuture(
+                "deribit",
+                currency,
+                str(name),
+                expiry,
+                float(g["futures_price"].median()),
+                index,
+                None,
+                Margin.INVERSE,
+                src,
+            )
         )
     return out
 
@@ -75,4 +84,3 @@ def test_every_real_snapshot_gives_a_curve() -> None:
             assert -0.5 < res.value.cm_3m.basis_annualised < 0.5
     assert sum(shapes.values()) == 2 * len(list(folder.glob("deribit_options_snapshot_*.csv")))
     print(f"shapes over {sum(shapes.values())} real curves: {dict(shapes)}; cm_3m median {np.median(cms):.4f}")
-

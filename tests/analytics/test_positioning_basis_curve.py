@@ -79,7 +79,7 @@ def test_reference_price_when_the_venue_publishes_no_index() -> None:
     assert p.spot_kind is SpotKind.REFERENCE
     assert p.basis_fraction == pytest.approx(0.0201)  # 101 × 1.01 / 100 − 1
     assert ref in res.sources
-    assert any("reference price" in r for r in res.reasons)
+    assert any("reference spot" in r for r in res.reasons)
     missing = basis_curve([fut("okx", JUN26, 101.0, index=None)], reference_spot_usd=None)
     assert missing.value is None
     assert "no index" in " ".join(missing.reasons)

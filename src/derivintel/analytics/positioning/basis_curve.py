@@ -8,7 +8,8 @@ Definitions (all fractions; ``S`` is the spot the future is compared with):
   percent.
 - ``basis = F / S − 1`` (total, over the life of the contract); ``annualised = basis × 365.25 / days``
   (simple, per year: unit ``fraction_per_year``).
-- ``S`` is the venue's own index when its payload carries one, else the report's reference price (said per point).
+- ``S`` is the venue's own index when its payload carries one, else the reference spot the caller passes (the
+  assessment passes the median of the perps' spot indices, else the reference price); ``spot_kind`` says which.
 - Composite curve: per expiry date, the median total basis over the venues that list it (quarterlies share the same
   date on every venue), annualised over that expiry's days.
 - Constant-maturity 3-month basis (``tenor_days`` = 365.25 / 4 = 91.3125 days): linear interpolation in TOTAL basis
@@ -50,7 +51,7 @@ class CurveShape(StrEnum):
 
 class SpotKind(StrEnum):
     VENUE_INDEX = "venue_index"  # the venue's own index, from the same payload as the future's mark
-    REFERENCE = "reference"  # the report's reference price (median of perp marks or last close)
+    REFERENCE = "reference"  # the caller's reference spot (median perp index, else the reference price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class CurvePoint:
     basis_fraction: float
     basis_annualised: float
     oi_usd: float | None
+    margin: str  # linear | inverse
     source: Source
 
 
@@ -144,6 +146,7 @@ def _point(f: DatedFuture, spot_usd: float, kind: SpotKind) -> CurvePoint:
         basis_fraction=basis,
         basis_annualised=basis * DAYS_PER_YEAR / days,
         oi_usd=f.oi_usd,
+        margin=f.margin.value,
         source=f.source,
     )
 
@@ -261,7 +264,7 @@ def basis_curve(
         span = f"{composite[0].days:.0f}–{composite[-1].days:.0f}"
         reasons.append(f"3-month basis extrapolated: the listed expiries span {span} days")
     if used_reference:
-        reasons.append("some venues publish no index with their futures: their basis is against the reference price")
+        reasons.append("some venues publish no index with their futures: their basis is against the reference spot")
     if len(composite) == 1:
         reasons.append("one expiry only: the shape rests on spot and that expiry")
     sources = [q.source for q in points]
