@@ -72,6 +72,11 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     # dated futures from every venue that lists them (Bybit: USDT, USDC and inverse; Deribit without its perp)
     assert {f.venue for f in btc.futures} == {"binance", "bybit", "okx", "deribit"}
     assert len(btc.futures) == 2 + 5 + 4 + 4
+    curve = analyze_snapshot(snapshot).primary.basis_curve.value  # the live path gives the curve
+    assert curve is not None
+    assert curve.venues == ("binance", "bybit", "deribit", "okx")
+    assert curve.cm_3m.lower is not None
+    assert curve.cm_3m.upper is not None
     assert btc.candles_for(market="perp", interval_s=3600) is not None
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}
