@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchutil import cpu_times, ratio, spread
-
 from derivintel.analytics.positioning.basis_curve import basis_curve
 from derivintel.core.provenance import Source
 from derivintel.domain.futures import DatedFuture, Margin
