@@ -60,6 +60,21 @@ def test_binance_quarterlies_from_exchange_info_and_all_mark_prices() -> None:
         bp.parse_delivery_contracts(json.dumps(bad).encode())
 
 
+def test_binance_coin_margined_quarterlies() -> None:
+    contracts = bp.parse_delivery_contracts(fx("binance", "coinm_exchangeInfo.json"), provider="binance-coinm")
+    assert set(contracts) == {"BTCUSD_240628", "BTCUSD_240927", "ETHUSD_240628", "ETHUSD_240927"}  # contractStatus
+    body = fx("binance", "coinm_premiumIndex.json")
+    futures = bp.parse_quarterly_futures(body, asset="BTC", contracts=contracts, ts_recv=RECV,
+                                         provider="binance-coinm", dataset="premiumIndex")  # fmt: skip
+    assert [(f.venue_symbol, f.expiry, f.mark_price_usd, f.margin) for f in futures] == [
+        ("BTCUSD_240628", JUN28, 65351.4, Margin.INVERSE),
+        ("BTCUSD_240927", SEP27, 66452.7, Margin.INVERSE),
+    ]
+    assert futures[0].source.label == "binance-coinm/premiumIndex"
+    with pytest.raises(BadPayloadError, match="expected ETHUSD"):
+        bp.parse_quarterly_futures(body, asset="ETH", contracts=contracts, ts_recv=RECV, provider="binance-coinm")
+
+
 def test_okx_futures_family_marks_and_open_interest() -> None:
     instruments = op.parse_futures_instruments(fx("okx", "instruments_futures.json"), family="BTC-USD")
     assert instruments["BTC-USD-240628"] == (JUN28, "inverse")

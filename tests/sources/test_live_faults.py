@@ -71,7 +71,7 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     assert sorted(round(p.funding_rate_1h, 9) for p in btc.perps) == [1e-5, 1.25e-5, 1.25e-5, 1.25e-5, 1.25e-5]
     # dated futures from every venue that lists them (Bybit: USDT, USDC and inverse; Deribit without its perp)
     assert {f.venue for f in btc.futures} == {"binance", "bybit", "okx", "deribit"}
-    assert len(btc.futures) == 2 + 5 + 4 + 4
+    assert len(btc.futures) == 2 + 2 + 5 + 4 + 4  # Binance USD-M + COIN-M, Bybit, OKX, Deribit
     curve = analyze_snapshot(snapshot).primary.basis_curve.value  # the live path gives the curve
     assert curve is not None
     assert curve.venues == ("binance", "bybit", "deribit", "okx")

@@ -14,7 +14,17 @@ from derivintel.sources.http import RawResponse
 from derivintel.sources.live import assemble_partial, fetch_raw
 from tests.sources.fakeserver import FakeVenues
 
-VENUES = ("binance-usdm", "binance-spot", "bybit", "okx", "hyperliquid", "deribit", "coingecko", "defillama")
+VENUES = (
+    "binance-usdm",
+    "binance-coinm",
+    "binance-spot",
+    "bybit",
+    "okx",
+    "hyperliquid",
+    "deribit",
+    "coingecko",
+    "defillama",
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Binance USD-M perps and spot: their part of a snapshot (perp metrics, funding, OI, ratios, candles, book).
+"""Binance USD-M perps, quarterlies (USD-M and COIN-M) and spot: their part of a snapshot.
 
 Pure: no I/O.
 """
@@ -114,6 +114,25 @@ def _quarterlies(a: Assembler, asset: str, parts: Parts) -> None:
         "premiumIndex_all",
         None,
         lambda r: binance.parse_quarterly_futures(r.body, asset=asset, contracts=contracts, ts_recv=r.ts_received),
+    )
+    parts.futures.extend(futures or ())
+
+
+def assemble_coinm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
+    """Binance COIN-M quarterlies of ``asset``: delivery dates from ``exchangeInfo``, marks from the pair's
+    ``premiumIndex``."""
+    coinm = binance_ep.COINM.name
+    contracts = a.parse(coinm, "exchangeInfo", None, lambda r: binance.parse_delivery_contracts(r.body, provider=coinm))
+    if contracts is None:
+        a.dependent(coinm, "premiumIndex", asset, needs=(coinm, "exchangeInfo", None))
+        return
+    futures = a.parse(
+        coinm,
+        "premiumIndex",
+        asset,
+        lambda r: binance.parse_quarterly_futures(
+            r.body, asset=asset, contracts=contracts, ts_recv=r.ts_received, provider=coinm, dataset="premiumIndex"
+        ),
     )
     parts.futures.extend(futures or ())
 

@@ -19,6 +19,14 @@ USDM = Provider(
     funding_interval_hours=8.0,
     doc_url="https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api",
 )
+# COIN-M (inverse) futures: quarterlies BTCUSD_YYMMDD, the larger Binance delivery book. Same weight budget as USD-M.
+COINM = Provider(
+    name="binance-coinm",
+    base_url="https://dapi.binance.com",
+    rate_limit=RateLimit(requests_per_s=10.0, burst=24, max_concurrent=12),
+    symbol_template="{asset}USD_PERP",
+    doc_url="https://developers.binance.com/docs/derivatives/coin-margined-futures/market-data/rest-api",
+)
 SPOT = Provider(
     name="binance-spot",
     base_url="https://api.binance.com",
@@ -148,6 +156,25 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="every symbol (perps and quarterlies, e.g. BTCUSDT_260626): markPrice/indexPrice USDT; time ms; "
         "weight 10",
         fixture="premiumIndex_all.json",
+    ),
+    Endpoint(
+        "binance-coinm",
+        "exchangeInfo",
+        "/dapi/v1/exchangeInfo",
+        per_asset=False,
+        kind="futures",
+        units="symbols[]: contractType (PERPETUAL, CURRENT_QUARTER, NEXT_QUARTER), deliveryDate ms, baseAsset, "
+        "contractStatus; contractSize USD per contract",
+        fixture="coinm_exchangeInfo.json",
+    ),
+    Endpoint(
+        "binance-coinm",
+        "premiumIndex",
+        "/dapi/v1/premiumIndex",
+        {"pair": "{asset}USD"},
+        kind="futures",
+        units="the pair's perpetual and quarterlies: markPrice/indexPrice USD; time ms",
+        fixture="coinm_premiumIndex.json",
     ),
     Endpoint(
         "binance-spot",
