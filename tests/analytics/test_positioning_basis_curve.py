@@ -128,7 +128,7 @@ def test_nothing_to_compute() -> None:
     assert basis_curve([], reference_spot_usd=100.0).value is None
     only_near = basis_curve([fut("deribit", MAR15, 100.1)], reference_spot_usd=100.0)
     assert only_near.value is None
-    assert "3 days" in only_near.reasons[0]
+    assert "3 days to expiry" in only_near.reasons[0]
 
 
 def test_front_below_spot_under_a_rising_curve_stays_contango() -> None:
@@ -139,3 +139,12 @@ def test_front_below_spot_under_a_rising_curve_stays_contango() -> None:
     assert "nearest expiry trades below spot" in c.shape_detail
     one = basis_curve([fut("deribit", JUN26, 99.0)], reference_spot_usd=None).value
     assert one.shape is CurveShape.BACKWARDATION
+
+
+def test_a_venue_with_two_contracts_on_one_date_uses_their_median() -> None:
+    # bybit lists a linear and an inverse June contract: 1.0 % and 2.0 % total → median 1.5 % for its own curve
+    futures = [fut("bybit", MAR20, 100.2), fut("bybit", JUN26, 101.0), fut("bybit", JUN26, 102.0)]
+    c = basis_curve(futures, reference_spot_usd=None).value
+    total = 0.002 + (0.015 - 0.002) * (91.3125 - 6) / (104 - 6)  # = 0.0133170, as in the first test
+    assert c.venue_cm_3m["bybit"].basis_annualised == pytest.approx(total * 4)
+    assert c.cm_3m.basis_annualised == pytest.approx(total * 4)

@@ -246,16 +246,17 @@ def basis_curve(
         else:
             excluded.append(f"{name} has no index and no reference price is known")
     if not points:
-        return Result.missing(f"no dated future with at least {params.min_days:g} days to expiry", *excluded, params=p)
+        reason = f"no usable dated future (at least {params.min_days:g} days to expiry, and a spot to compare with)"
+        return Result.missing(reason, *excluded, params=p)
     points.sort(key=lambda q: (q.days, q.venue))
     composite = composite_curve(points)
     cm = constant_maturity([(c.days, c.basis_fraction, c.expiry) for c in composite], params.tenor_days)
     assert cm is not None  # composite is not empty
     venues = tuple(sorted({q.venue for q in points}))
     venue_cm = {}
-    for v in venues:
-        own = [q for q in points if q.venue == v]
-        vcm = constant_maturity([(q.days, q.basis_fraction, q.expiry) for q in own], params.tenor_days)
+    for v in venues:  # a venue listing several contracts on one date (linear and inverse) counts their median
+        own = composite_curve(q for q in points if q.venue == v)
+        vcm = constant_maturity([(c.days, c.basis_fraction, c.expiry) for c in own], params.tenor_days)
         if vcm is not None:
             venue_cm[v] = vcm
     shape, detail = curve_shape(composite, params)
