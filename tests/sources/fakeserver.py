@@ -90,11 +90,12 @@ class FakeVenues:
     seen_headers: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        # Instrument lists first: Bybit's list shares its path with the per-symbol instruments-info (told apart by
-        # ``limit``, which only the list request carries).
+        # Bybit's instrument list shares its path with the per-symbol instruments-info (told apart by the parameter
+        # names sent, ``route``). Binance's instrument list and the snapshot's ``exchangeInfo`` are one request: the
+        # snapshot's fixture (perps and quarterlies) answers both.
         self._routes = [
             (ep, literal_items(ep.params if ep.method == "GET" else ep.body))
-            for ep in (*registry.INSTRUMENT_ENDPOINTS, *registry.ENDPOINTS)
+            for ep in (*registry.ENDPOINTS, *registry.INSTRUMENT_ENDPOINTS)
         ]
         self._routes += [
             (ep, literal_items(ep.params))
@@ -112,7 +113,9 @@ class FakeVenues:
 
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
         """The endpoint of a request: same path (templates filled), literal parameters equal, and every templated
-        GET parameter present (a per-symbol endpoint is not the bulk one on the same path)."""
+        GET parameter present (a per-symbol endpoint is not the bulk one on the same path); among several, the one
+        declaring exactly the parameter names sent (``/premiumIndex`` with and without ``symbol`` are two datasets)."""
+        matches = []
         for ep, literal in self._routes:
             same_path = ep.provider == provider and ep.method == method and self._path_matches(ep.path, path)
             templated = [k for k, v in ep.params.items() if isinstance(v, str) and "{" in v] if method == "GET" else []
@@ -121,8 +124,12 @@ class FakeVenues:
                 and all(str(args.get(k)) == str(v) for k, v in literal.items())
                 and all(k in args for k in templated)
             ):
-                return ep
-        return None
+                matches.append(ep)
+        if method == "GET":
+            exact = [ep for ep in matches if set(ep.params) == set(args)]
+            if exact:
+                return exact[0]
+        return matches[0] if matches else None
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

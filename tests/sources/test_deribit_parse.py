@@ -36,9 +36,9 @@ def test_index_dvol_futures() -> None:
     np.testing.assert_allclose(dvol.values, [0.555, 0.552, 0.545])  # closes 55.5 % etc. as fractions
     assert dvol.unit == "fraction"
     assert dvol.name == "dvol_btc"
-    futures = {f.instrument: f for f in dp.parse_future_summary(fx("book_summary_future.json"))}
-    assert futures["BTC-PERPETUAL"].funding_8h == 0.00008
-    assert futures["BTC-28JUN24"].funding_8h is None
+    futures = {f.venue_symbol: f for f in dp.parse_futures(fx("book_summary_future.json"), asset="BTC", ts_recv=RECV)}
+    assert "BTC-PERPETUAL" not in futures  # the perp comes from ticker (tests/sources/test_futures_parse.py)
+    assert futures["BTC-28JUN24"].mark_price_usd == 65300.0
 
 
 def test_option_chain_via_shared_parser() -> None:

@@ -44,11 +44,11 @@ def venues() -> Iterator[FakeVenues]:
 
 
 def observations(snapshot: MarketSnapshot) -> list[Any]:
-    """Every sourced object in the snapshot (perps, series, books, chains, macro series)."""
+    """Every sourced object in the snapshot (perps, series, books, chains, dated futures, macro series)."""
     out: list[Any] = list(snapshot.macro.values())
     for data in snapshot.assets.values():
         out += [*data.perps, *data.candles, *data.open_interest, *data.funding, *data.long_short, *data.taker_volume]
-        out += [*data.books, *([data.options] if data.options is not None else [])]
+        out += [*data.books, *([data.options] if data.options is not None else []), *data.futures]
     return out
 
 
@@ -76,6 +76,14 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     report = build_report(snapshot, analyze_snapshot(snapshot), generated_at=snapshot.as_of)
     p3 = next(p for p in report.phases if p.number == 3)
     assert "sum of binance, bybit, okx, hyperliquid, bitget, gate, deribit;" in p3.summary
+    # dated futures from every venue that lists them (Bybit: USDT, USDC and inverse; Deribit without its perp)
+    assert {f.venue for f in btc.futures} == {"binance", "bybit", "okx", "deribit"}
+    assert len(btc.futures) == 2 + 2 + 5 + 4 + 4  # Binance USD-M + COIN-M, Bybit, OKX, Deribit
+    curve = analyze_snapshot(snapshot).primary.basis_curve.value  # the live path gives the curve
+    assert curve is not None
+    assert curve.venues == ("binance", "bybit", "deribit", "okx")
+    assert curve.cm_3m.lower is not None
+    assert curve.cm_3m.upper is not None
     assert btc.candles_for(market="perp", interval_s=3600) is not None
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}

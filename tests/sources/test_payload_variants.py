@@ -16,6 +16,7 @@ from tests.sources.fakeserver import FakeVenues
 
 VENUES = (
     "binance-usdm",
+    "binance-coinm",
     "binance-spot",
     "bybit",
     "okx",
@@ -89,6 +90,8 @@ def _summary(data) -> dict:
                 )
         for b in ad.books:
             out[(asset, "book", b.venue)] = (b.bids.tolist(), b.asks.tolist())
+        for f in ad.futures:
+            out[(asset, "future", f.venue, f.venue_symbol)] = (f.expiry, f.mark_price_usd, f.index_price_usd, f.oi_base)
         if ad.options is not None:
             out[(asset, "options", "deribit")] = (ad.options.strike.tolist(), ad.options.oi_base.tolist())
     return out
@@ -104,4 +107,5 @@ def test_every_parser_reads_the_same_values_from_payload_variants(recorded: list
     data, gaps = assemble_partial(changed, ["BTC", "ETH"])
     assert [g for g in gaps if g not in base_gaps] == []
     assert len(_summary(base)) > 20  # every venue's data is compared, not an empty set
+    assert sum(k[1] == "future" for k in _summary(base)) >= 15  # the dated futures of every venue are compared
     assert _summary(data) == _summary(base)

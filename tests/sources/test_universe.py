@@ -128,7 +128,7 @@ def test_ttl_cache_with_an_injected_clock(tmp_path: Path) -> None:
 
 def test_partial_fetch_is_used_but_not_cached(tmp_path: Path) -> None:
     path = cache_path(tmp_path)
-    gap = Gap("binance-usdm", "exchangeInfo", GapKind.BLOCKED, "instrument list: HTTP 451")
+    gap = Gap("binance-usdm", "instruments-list", GapKind.BLOCKED, "instrument list: HTTP 451")
     universe = load_universe(path, now=T0, fetch=Fetcher(_universe(T0, gaps=(gap,))))
     assert universe.gaps == (gap,)
     assert universe.assets == {"ATOM"}

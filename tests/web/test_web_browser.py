@@ -45,6 +45,7 @@ CHART_NAMES = {
     "iv_smile",
     "iv_term",
     "pain_curve",
+    "basis_curve",
     "venue_health",
 }
 ALL_CHARTS_DRAWN = """() => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from statistics import median
 
 from derivintel.analytics.liquidity import (
     CascadeExposure,
@@ -36,6 +37,7 @@ from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
 from derivintel.analytics.options.surface import SmileInput, VolSurface, build_surface
 from derivintel.analytics.positioning import Positioning, analyze_positioning
+from derivintel.analytics.positioning.basis_curve import BasisCurve, basis_curve
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
 from derivintel.analytics.realised_vol import RealisedVol, realised_vol
 from derivintel.analytics.structure import StructureAnalysis, analyze_structure
@@ -112,6 +114,7 @@ class AssetAnalyses:
     model_overlap: Result[ModelOverlap] = OVERLAP_NOT_COLLECTED
     # Observed levels used by the cascade (Phase 6) in place of part of the model; missing: model alone.
     cascade_levels: Result[BlendedLevels] = field(default=Result.missing("no observed positions"))
+    basis_curve: Result[BasisCurve] = field(default=Result.missing("basis curve not computed"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,6 +265,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
         surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
         cascade_levels=blend,
+        basis_curve=_basis_curve(data, price),
     )  # fmt: skip
 
 
@@ -279,6 +283,19 @@ def _cascade_levels(liq_map: Result[LiquidationMap], observed: ObservedReading) 
         return blend
     sources = (*liq_map.sources, *observed.observed_map.sources)
     return Result(blend.value, blend.status, blend.reasons, blend.params, sources)
+
+
+def _basis_curve(data: AssetData, price: Result[PriceReference]) -> Result[BasisCurve]:
+    """The dated-futures curve. Futures without their venue's index are compared with the median of the perps'
+    spot indices (USD), else with the reference price."""
+    indexed = [p for p in data.perps if p.index_price_usd]
+    if indexed:
+        ref: float | None = float(median(p.index_price_usd for p in indexed if p.index_price_usd))
+        ref_sources = tuple(p.source for p in indexed)
+    else:
+        ref = price.value.price_usd if price.value else None
+        ref_sources = price.sources
+    return basis_curve(data.futures, reference_spot_usd=ref, reference_sources=ref_sources)
 
 
 def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedReading:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from derivintel.core.provenance import Gap
+from derivintel.domain.futures import DatedFuture
 from derivintel.domain.liquidations import LiquidationEvent
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
@@ -35,6 +36,8 @@ class AssetData:
     taker_volume: tuple[TakerVolumeSeries, ...] = ()
     books: tuple[OrderBook, ...] = ()
     options: OptionChain | None = None
+    # Dated (delivery) futures across venues, one per listed expiry: the basis curve's input.
+    futures: tuple[DatedFuture, ...] = ()
     liquidations: tuple[LiquidationEvent, ...] = ()
     # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
     aggregate_open_interest: OpenInterestSeries | None = None

@@ -86,6 +86,7 @@ def _limitations(snapshot: MarketSnapshot, analyses: Analyses) -> list[str]:
             "stops": a.stops,
             "cascade down": a.cascade_down,
             "cascade up": a.cascade_up,
+            "basis curve": a.basis_curve,
         }
         named.update({f"{a.asset} {name}": result for name, result in per_asset.items()})
     for name, result in named.items():

@@ -22,6 +22,8 @@ from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSe
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.report.metric_book import describe_sources
 from derivintel.report.model import (
+    BasisCurveChart,
+    BasisCurveVenue,
     ChartLevel,
     Charts,
     FundingHistory,
@@ -314,6 +316,32 @@ def volume_profile_chart(result: Result, source: str) -> VolumeProfileChart | No
     )
 
 
+def basis_curve_chart(result: Result) -> BasisCurveChart | None:
+    """Annualised basis by days to expiry per venue, the composite curve and the 3-month constant-maturity point."""
+    curve = result.value
+    if curve is None:
+        return None
+    venues = [
+        BasisCurveVenue(
+            venue=v,
+            symbols=[p.venue_symbol for p in curve.venue_points(v)],
+            days_to_expiry=round_sig([p.days for p in curve.venue_points(v)]),
+            basis_annualised=round_sig([p.basis_annualised for p in curve.venue_points(v)]),
+        )
+        for v in curve.venues
+    ]
+    return BasisCurveChart(
+        venues=venues,
+        composite_days=round_sig([c.days for c in curve.composite]),
+        composite_basis_annualised=round_sig([c.basis_annualised for c in curve.composite]),
+        cm_3m_days=round(float(result.params["tenor_days"]), 4),
+        cm_3m_basis_annualised=round_sig([curve.cm_3m.basis_annualised])[0],
+        cm_3m_extrapolated=curve.cm_3m.extrapolated,
+        shape=curve.shape.value,
+        source=_sources_label(result),
+    )
+
+
 def _why(result: Result, default: str) -> str:
     return "; ".join(result.reasons) or default
 
@@ -354,6 +382,9 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
     profile = volume_profile_chart(a.structure, profile_source)
     if profile is None:
         missing["volume_profile"] = _why(a.structure, "no volume profile")
+    basis = basis_curve_chart(a.basis_curve)
+    if basis is None:
+        missing["basis_curve"] = _why(a.basis_curve, "no dated futures")
     return Charts(
         price=price,
         open_interest=oi,
@@ -365,5 +396,6 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
         iv_smiles=smiles,
         iv_term=term,
         volume_profile=profile,
+        basis_curve=basis,
         missing=missing,
     )

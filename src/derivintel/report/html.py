@@ -34,6 +34,7 @@ _CHART_MISSING_KEY = {
     "gex": "options",
     "iv_smile": "options",
     "iv_term": "options",
+    "basis_curve": "basis_curve",
 }
 
 
@@ -137,6 +138,7 @@ def charts_missing(report: Report) -> dict[str, str]:
         "gex": c.gex is not None,
         "iv_smile": bool(c.iv_smiles),
         "iv_term": c.iv_term is not None,
+        "basis_curve": c.basis_curve is not None,
         "venue_health": bool(report.freshness),
     }
     for name, ok in present.items():
@@ -186,6 +188,13 @@ def body_context(report: Report) -> dict[str, Any]:
     elif c.liquidation_map is not None and "observed_liquidation_map" in c.missing:
         liq_caption += f"; no observed positions drawn: {c.missing['observed_liquidation_map']}"
     gex_caption = f"Dealer scenario: {c.gex.scenario}." if c.gex is not None else ""
+    basis_caption = ""
+    if c.basis_curve is not None:
+        b = c.basis_curve
+        basis_caption = (
+            f"Shape: {b.shape}. (F/S − 1) × 365.25 / days per contract; line: median across venues per expiry; "
+            f"star: 3-month constant maturity{' (extrapolated)' if b.cm_3m_extrapolated else ''} (source: {b.source})."
+        )
     return {
         "r": report,
         "scope": scope,
@@ -198,6 +207,7 @@ def body_context(report: Report) -> dict[str, Any]:
         "price_caption": price_caption,
         "liq_caption": liq_caption,
         "gex_caption": gex_caption,
+        "basis_caption": basis_caption,
     }
 
 

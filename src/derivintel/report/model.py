@@ -204,6 +204,28 @@ class IvTermStructure(_Frozen):
     source: str
 
 
+class BasisCurveVenue(_Frozen):
+    """One venue's dated futures: days to expiry and annualised basis (fraction per year) per contract."""
+
+    venue: str
+    symbols: list[str]
+    days_to_expiry: list[float]
+    basis_annualised: list[float]
+
+
+class BasisCurveChart(_Frozen):
+    """The dated-futures basis curve: per venue, the composite (median per expiry) and the 3-month point."""
+
+    venues: list[BasisCurveVenue]
+    composite_days: list[float]
+    composite_basis_annualised: list[float]
+    cm_3m_days: float
+    cm_3m_basis_annualised: float
+    cm_3m_extrapolated: bool
+    shape: str
+    source: str
+
+
 class VolumeProfileChart(_Frozen):
     """Volume (coins) per price bin over the profile window, with POC and value area (USD)."""
 
@@ -233,6 +255,7 @@ class Charts(_Frozen):
     iv_smiles: list[IvSmile] = Field(default_factory=list)
     iv_term: IvTermStructure | None = None
     volume_profile: VolumeProfileChart | None = None
+    basis_curve: BasisCurveChart | None = None
     missing: dict[str, str] = Field(default_factory=dict, description="chart name → why it is absent")
 
 

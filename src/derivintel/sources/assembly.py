@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from derivintel.core.errors import SourceError
 from derivintel.core.provenance import Gap, GapKind
+from derivintel.domain.futures import DatedFuture
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
@@ -72,6 +73,7 @@ class Parts:
     taker_volume: list[TakerVolumeSeries] = field(default_factory=list)
     books: list[OrderBook] = field(default_factory=list)
     options: OptionChain | None = None
+    futures: list[DatedFuture] = field(default_factory=list)
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
 
@@ -99,6 +101,7 @@ class Parts:
             taker_volume=tuple(self.taker_volume),
             books=tuple(self.books),
             options=self.options,
+            futures=tuple(self.futures),
             aggregate_open_interest=self.aggregate_open_interest,
             aggregate_funding=self.aggregate_funding,
         )

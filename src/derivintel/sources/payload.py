@@ -157,6 +157,21 @@ def to_dt(value: Any, where: Where, what: str) -> datetime:
     return from_ms(to_ms(value, where, what))
 
 
+def to_scheduled_dt(value: Any, where: Where, what: str) -> datetime:
+    """Aware UTC datetime of a SCHEDULED time (a future's delivery): epoch s/ms/µs as ``to_ms``, but it may lie
+    any distance after the fetch; before 2017 or non-positive is a bad payload."""
+    out = to_float(value, where, what)
+    if out <= 0:
+        raise where.fail(f"{what}: not an epoch timestamp: {value!r}")
+    try:
+        ms = epoch_ms(out)
+    except ValueError as exc:
+        raise where.fail(f"{what}: {exc}") from exc
+    if ms < VENUE_LIFE_START_MS:
+        raise where.fail(f"{what}: timestamp {value!r} reads as {from_ms(ms):%Y-%m-%d}, before 2017")
+    return from_ms(ms)
+
+
 def positive(value: float, where: Where, what: str) -> float:
     """``value`` if > 0, else ``BadPayloadError`` (prices, sizes)."""
     if value <= 0:

@@ -56,6 +56,7 @@ PROVIDERS: Mapping[str, Provider] = {
     p.name: p
     for p in (
         binance.USDM,
+        binance.COINM,
         binance.SPOT,
         bybit.PROVIDER,
         okx.PROVIDER,
@@ -108,6 +109,7 @@ AUTH: Mapping[str, tuple[str, str]] = {
 # the market-wide steps). A keyed provider's steps run only when its key is in use.
 ASSEMBLY: tuple[Assembly, ...] = (
     Assembly(binance.USDM.name, per_asset=binance_asm.assemble_usdm),
+    Assembly(binance.COINM.name, per_asset=binance_asm.assemble_coinm),
     Assembly(binance.SPOT.name, per_asset=binance_asm.assemble_spot),
     Assembly(bybit.PROVIDER.name, per_asset=bybit_asm.assemble),
     Assembly(okx.PROVIDER.name, per_asset=okx_asm.assemble),

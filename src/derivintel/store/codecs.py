@@ -20,6 +20,7 @@ import pandas as pd
 
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
+from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -28,7 +29,7 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerVolumeSeries,
 )
-from derivintel.store.schema import CANDLES, FUNDING, LONG_SHORT, OPEN_INTEREST, TAKER_VOLUME, Table
+from derivintel.store.schema import CANDLES, DATED_FUTURES, FUNDING, LONG_SHORT, OPEN_INTEREST, TAKER_VOLUME, Table
 
 VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries
 
@@ -156,3 +157,69 @@ SERIES_CODECS: tuple[SeriesCodec, ...] = (
 )
 CODEC_OF_TYPE: dict[type, SeriesCodec] = {c.cls: c for c in SERIES_CODECS}
 CODEC_OF_KIND: dict[str, SeriesCodec] = {c.kind: c for c in SERIES_CODECS}
+
+
+def _nan(v: float | None) -> float:
+    return np.nan if v is None else float(v)
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if pd.isna(v) else float(v)
+
+
+@dataclass(frozen=True, slots=True)
+class DatedFutureCodec:
+    """Dated-future observations: one row per (venue, asset, contract, observation time). ``expiry`` naive UTC;
+    ``mark_price_usd``/``index_price_usd`` USD (index NaN when the venue sends none); ``oi_base`` coins or NaN."""
+
+    kind: str = "dated_futures"
+    table: Table = DATED_FUTURES
+
+    def encode(self, futures: Sequence[DatedFuture], ts_recv: datetime | None) -> pd.DataFrame:
+        n = len(futures)
+        recv = [utc(ts_recv) if ts_recv is not None else f.source.fetched_at for f in futures]
+        return pd.DataFrame(
+            {
+                "venue": [f.venue for f in futures],
+                "asset": [f.asset for f in futures],
+                "venue_symbol": [f.venue_symbol for f in futures],
+                "ts_event": ts_col([f.source.as_of for f in futures]),
+                "expiry": ts_col([f.expiry for f in futures]),
+                "mark_price_usd": [float(f.mark_price_usd) for f in futures],
+                "index_price_usd": [_nan(f.index_price_usd) for f in futures],
+                "oi_base": [_nan(f.oi_base) for f in futures],
+                "margin": [f.margin.value for f in futures],
+                "ts_recv": ts_col(recv) if n else pd.Series([], dtype="datetime64[ms]"),
+                "source": [f.source.name for f in futures],
+                "dataset": [f.source.dataset for f in futures],
+                "synthetic": [bool(f.source.synthetic) for f in futures],
+            }
+        )
+
+    def decode(self, rows: pd.DataFrame) -> list[DatedFuture]:
+        out = []
+        for r in rows.itertuples(index=False):
+            as_of = as_utc(r.ts_event)
+            out.append(
+                DatedFuture(
+                    venue=str(r.venue),
+                    asset=str(r.asset),
+                    venue_symbol=str(r.venue_symbol),
+                    expiry=as_utc(r.expiry),
+                    mark_price_usd=float(r.mark_price_usd),
+                    index_price_usd=_opt_float(r.index_price_usd),
+                    oi_base=_opt_float(r.oi_base),
+                    margin=Margin(str(r.margin)),
+                    source=Source(
+                        name=str(r.source),
+                        dataset=str(r.dataset),
+                        as_of=as_of,
+                        fetched_at=as_of if pd.isna(r.ts_recv) else as_utc(r.ts_recv),
+                        synthetic=bool(r.synthetic),
+                    ),
+                )
+            )
+        return out
+
+
+DATED_FUTURE_CODEC = DatedFutureCodec()

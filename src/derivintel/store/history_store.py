@@ -36,6 +36,7 @@ import pandas as pd
 from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
+from derivintel.domain.futures import DatedFuture
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
@@ -48,13 +49,14 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
-from derivintel.store.codecs import CODEC_OF_KIND, CODEC_OF_TYPE, as_utc, rows_source
+from derivintel.store.codecs import CODEC_OF_KIND, CODEC_OF_TYPE, DATED_FUTURE_CODEC, as_utc, rows_source
 from derivintel.store.codecs import dt64_ms as _as_dt64_ms
 from derivintel.store.codecs import provenance as _prov
 from derivintel.store.codecs import ts_col as _ts_col
 from derivintel.store.location import resolve_store_path
 from derivintel.store.schema import (
     CANDLES,
+    DATED_FUTURES,
     FUNDING,
     LIQUIDATIONS,
     LONG_SHORT,
@@ -330,6 +332,8 @@ class HistoryStore:
             return self.write_option_chain(obj, ts_recv=ts_recv, replace=replace)
         if isinstance(obj, list | tuple) and all(isinstance(x, PerpMetrics) for x in obj):
             return Written(self.write_perps(obj, ts_recv=ts_recv))
+        if isinstance(obj, list | tuple) and obj and all(isinstance(x, DatedFuture) for x in obj):
+            return self.write_futures(obj, ts_recv=ts_recv)
         if isinstance(obj, list | tuple) and all(isinstance(x, LiquidationEvent) for x in obj):
             return Written(self.write_liquidations(obj, ts_recv=ts_recv))
         raise TypeError(f"cannot store a {type(obj).__name__}")
@@ -440,6 +444,12 @@ class HistoryStore:
         )
         return self.insert_frame(PERP_SNAPSHOTS, frame)
 
+    def write_futures(self, futures: Sequence[DatedFuture], *, ts_recv: datetime | None = None) -> Written:
+        """Dated-future observations (``DATED_FUTURE_CODEC``); a contract seen again at the same time is ignored."""
+        if not futures:
+            return Written(0)
+        return self.insert_frame(DATED_FUTURES, DATED_FUTURE_CODEC.encode(futures, ts_recv))
+
     def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         """Write any domain series (``write``). Returns rows inserted (``.replaced``: rows overwritten because
         their values differed, with ``replace=True``)."""
@@ -453,6 +463,7 @@ class HistoryStore:
         added = {t.name: 0 for t in TABLES}
         for data in snap.assets.values():
             added[PERP_SNAPSHOTS.name] += self.write_perps(data.perps, ts_recv=ts_recv)
+            added[DATED_FUTURES.name] += self.write_futures(data.futures, ts_recv=ts_recv)
             for group in (data.candles, data.open_interest, data.funding, data.long_short, data.taker_volume):
                 for s in group:
                     added[_TABLE_OF[type(s)]] += self.write_series(s, ts_recv=ts_recv)
@@ -619,6 +630,18 @@ class HistoryStore:
                 )
             )
         return out
+
+    def latest_futures(self, asset: str, *, as_of: datetime, max_age_s: float) -> list[DatedFuture]:
+        """Per (venue, contract), the latest observation with ``as_of − max_age ≤ ts_event ≤ as_of`` of a contract
+        not yet expired at ``as_of``; ordered by expiry, then venue."""
+        lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
+        rows = self.query(
+            "SELECT * FROM dated_futures WHERE asset = ? AND ts_event <= ? AND ts_event >= ? AND expiry > ? "
+            "QUALIFY row_number() OVER (PARTITION BY venue, venue_symbol ORDER BY ts_event DESC) = 1 "
+            "ORDER BY expiry, venue, venue_symbol",
+            [asset, _naive(as_of), _naive(lo), _naive(as_of)],
+        )
+        return DATED_FUTURE_CODEC.decode(rows)
 
     def latest_option_chain(self, currency: str, *, as_of: datetime, max_age_s: float) -> OptionChain | None:
         """The latest stored chain snapshot of ``currency`` taken in [as_of − max_age, as_of]."""

@@ -174,6 +174,23 @@ PERP_SNAPSHOTS = Table(
     ("venue", "asset", "ts_event"),
 )
 
+DATED_FUTURES = Table(
+    "dated_futures",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("venue_symbol", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("expiry", "TIMESTAMP"),
+        ("mark_price_usd", "DOUBLE"),
+        ("index_price_usd", "DOUBLE"),
+        ("oi_base", "DOUBLE"),
+        ("margin", "VARCHAR"),
+        *_PROV,
+    ),
+    ("venue", "asset", "venue_symbol", "ts_event"),
+)
+
 TABLES: tuple[Table, ...] = (
     CANDLES,
     OPEN_INTEREST,
@@ -184,5 +201,6 @@ TABLES: tuple[Table, ...] = (
     LIQUIDATIONS,
     MACRO,
     PERP_SNAPSHOTS,
+    DATED_FUTURES,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

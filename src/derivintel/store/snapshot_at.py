@@ -3,7 +3,8 @@
 Point-in-time rules: a bar (candles, taker volume) counts once it has closed (``ts + interval ≤ as_of``); point
 observations (OI, long/short ratios, funding settlements, liquidations) once ``ts ≤ as_of``; a macro value once its
 ``available_ts ≤ as_of``; a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
-``as_of``; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
+``as_of``; a dated future (mark, index, OI) only when observed within ``futures_max_age`` before ``as_of`` and not
+expired by then; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
 (``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store (``NOT_COVERED``).
 
 With ``require_price`` (the ``report --asof`` path) a primary asset without a stored price at ``as_of`` (no perp
@@ -34,6 +35,7 @@ class SnapshotWindows:
     series_lookback: timedelta = timedelta(days=450)
     liquidations_lookback: timedelta = timedelta(days=7)
     perp_max_age: timedelta = timedelta(minutes=15)
+    futures_max_age: timedelta = timedelta(minutes=15)
     chain_max_age: timedelta = timedelta(hours=2)
     positions_max_age: timedelta = timedelta(hours=2)
     price_max_age: timedelta = timedelta(days=2)
@@ -91,6 +93,7 @@ def _build(
             t for t in (s.until(as_of) for s in store.taker_volume_series(asset, until=as_of, since=since)) if len(t)
         )
         perps = tuple(store.latest_perps(asset, as_of=as_of, max_age_s=windows.perp_max_age.total_seconds()))
+        futures = tuple(store.latest_futures(asset, as_of=as_of, max_age_s=windows.futures_max_age.total_seconds()))
         chain = (
             store.latest_option_chain(asset, as_of=as_of, max_age_s=windows.chain_max_age.total_seconds())
             if asset in OPTION_ASSETS
@@ -104,6 +107,7 @@ def _build(
             "long_short": [s for s in long_short if len(s)],
             "taker_volume": taker,
             "perp_metrics": perps,
+            "dated_futures": futures,
             "liquidations": liqs,
         }
         gaps += [_gap(kind, asset, as_of) for kind, items in found.items() if not items]
@@ -124,6 +128,7 @@ def _build(
             taker_volume=taker,
             books=(),
             options=chain,
+            futures=futures,
             liquidations=liqs,
             observed_positions=stored_observed_positions(store, asset, as_of=as_of, max_age=windows.positions_max_age),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from derivintel.report.metric_book import MetricBook
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 
@@ -15,6 +16,67 @@ QUADRANT_READ = {
 
 def _slug(text: str) -> str:
     return text.replace("-", "_").replace(" ", "_").lower()
+
+
+def _basis_curve(ctx: PhaseContext, keys: list[str]) -> list[Table]:
+    """Register the dated-futures curve: 3-month constant-maturity basis, shape, and one row per contract."""
+    b: MetricBook = ctx.book
+    res = ctx.analyses.primary.basis_curve
+    curve = res.value
+    cm = curve.cm_3m if curve else None
+    keys.append(
+        b.add_result(
+            "positioning.basis_curve.cm_3m",
+            "Dated futures: constant-maturity three-month basis, annualised",
+            res,
+            cm.basis_annualised if cm else None,
+            "fraction_per_year",
+        )
+    )
+    keys.append(
+        b.add_result(
+            "positioning.basis_curve.shape",
+            "Dated futures: curve shape",
+            res,
+            curve.shape.value if curve else None,
+            "label",
+        )
+    )
+    if curve is None:
+        return []
+    rows = []
+    for point in curve.points:
+        stem = f"positioning.basis_curve.{_slug(point.venue)}.{_slug(point.venue_symbol)}"
+        note = "against the reference spot (no venue index)" if point.spot_kind.value == "reference" else None
+        k_d = b.add(f"{stem}.days", f"{point.venue_symbol} days to expiry", point.days, "days", sources=[point.source])
+        k_a = b.add(
+            f"{stem}.annualised",
+            f"{point.venue_symbol} basis, annualised",
+            point.basis_annualised,
+            "fraction_per_year",
+            sources=[point.source],
+            note=note,
+        )
+        keys += [k_d, k_a]
+        rows.append(
+            row(f"{point.venue} {point.margin}", point.expiry.strftime("%d%b%y").upper(), b.cell(k_d), b.cell(k_a))
+        )
+    venue_rows = []
+    for venue, vcm in curve.venue_cm_3m.items():
+        k = b.add(
+            f"positioning.basis_curve.{_slug(venue)}.cm_3m",
+            f"{venue} three-month basis, annualised",
+            vcm.basis_annualised,
+            "fraction_per_year",
+            sources=[q.source for q in curve.venue_points(venue)],
+            note="extrapolated beyond the listed expiries" if vcm.extrapolated else None,
+        )
+        keys.append(k)
+        venue_rows.append(row(venue, b.cell(k), "extrapolated" if vcm.extrapolated else "interpolated"))
+    return [
+        Table(columns=["Venue", "Expiry", "Days", "Basis (annualised)"], rows=rows),
+        Table(columns=["Venue", "Three-month basis", "How"], rows=venue_rows),
+    ]
 
 
 def build(ctx: PhaseContext) -> Phase:
@@ -162,13 +224,19 @@ def build(ctx: PhaseContext) -> Phase:
             row("Quadrant", b.cell("positioning.quadrant"), "price vs OI, same window"),
             row("All-exchange OI", b.cell("positioning.aggregate.oi_usd"), "aggregator cross-check, not summed"),
             row("All-exchange funding", b.cell("positioning.aggregate.funding_1h"), "aggregator, per hour"),
+            row(
+                "Three-month basis", b.cell("positioning.basis_curve.cm_3m"), "dated futures, constant maturity, a year"
+            ),
+            row("Futures curve", b.cell("positioning.basis_curve.shape"), "median across venues per expiry"),
         ],
     )
     tables = [summary_table]
+    curve_tables = _basis_curve(ctx, keys)
     if venue_rows:
         tables.append(Table(columns=["Venue", "OI", "Funding/h", "APR", "Basis", "Funding kind"], rows=venue_rows))
     if ls_rows:
         tables.append(Table(columns=["Venue", "Counts", "Long/short", "Long share"], rows=ls_rows))
+    tables += curve_tables
     if p is None:
         headline = "Interpretation: not available."
         summary = "Positioning could not be computed: " + "; ".join(res.reasons)
@@ -183,10 +251,23 @@ def build(ctx: PhaseContext) -> Phase:
             "({positioning.funding.oi_weighted_apr}), z-score {positioning.funding.zscore_30d}. "
             "Perp CVD 24h {positioning.cvd.perp_24h_usd}, spot CVD 24h {positioning.cvd.spot_24h_usd}."
         )
+        if ctx.analyses.primary.basis_curve.value is not None:
+            summary += b.text(
+                " Dated futures: three-month basis {positioning.basis_curve.cm_3m}, "
+                "curve {positioning.basis_curve.shape}."
+            )
+            reasoning_tail = (
+                " The futures basis is F/S − one, annualised over the days to expiry, against each venue's index "
+                "(else the perps' median index); expiries within three days are left out; the three-month figure "
+                "interpolates total basis between the bracketing expiries."
+            )
+        else:
+            reasoning_tail = ""
         reasoning = b.text(
-            "Quadrant {positioning.quadrant}: judged on the same 24h window for price and coin OI with a noise band; "
-            "funding is normalised per hour before weighting, so 1h, 4h and 8h venues compare."
+            "Quadrant {positioning.quadrant}: judged on the same 24h window for price and coin OI with a noise "
+            "band; funding is normalised per hour before weighting, so 1h, 4h and 8h venues compare."
         )
+        reasoning += reasoning_tail
     return make_phase(
         ctx,
         number=3,

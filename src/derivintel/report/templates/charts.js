@@ -150,6 +150,22 @@
     };
   }
 
+  function basisFigure(b) {
+    var data = b.venues.map(function (v) {
+      return { type: "scatter", mode: "markers", x: v.days_to_expiry, y: v.basis_annualised, name: esc(v.venue),
+        text: v.symbols.map(esc), hovertemplate: "%{text}: %{y:.2%} a year at %{x:.0f} days<extra></extra>" };
+    });
+    data.push({ type: "scatter", mode: "lines", x: b.composite_days, y: b.composite_basis_annualised,
+      name: "median per expiry", line: { color: "#1d2330", width: 1 } });
+    data.push({ type: "scatter", mode: "markers", x: [b.cm_3m_days], y: [b.cm_3m_basis_annualised],
+      name: b.cm_3m_extrapolated ? "3-month (extrapolated)" : "3-month", marker: { symbol: "star", size: 12, color: "#c0392b" } });
+    return {
+      data: data,
+      layout: layout({ xaxis: { title: { text: "days to expiry" } },
+        yaxis: { title: { text: "basis, annualised" }, tickformat: ".1%" } })
+    };
+  }
+
   function profileFigure(p) {
     var lines = [["POC", p.poc_usd, "#c0392b"], ["VAH", p.vah_usd, "#8e44ad"], ["VAL", p.val_usd, "#8e44ad"]];
     return {
@@ -197,6 +213,7 @@
     if (c.pain_curve) { out.pain_curve = painFigure(c.pain_curve); }
     if (c.iv_smiles && c.iv_smiles.length) { out.iv_smile = smileFigure(c.iv_smiles); }
     if (c.iv_term) { out.iv_term = termFigure(c.iv_term); }
+    if (c.basis_curve) { out.basis_curve = basisFigure(c.basis_curve); }
     if (c.volume_profile) { out.volume_profile = profileFigure(c.volume_profile); }
     if (report.freshness && report.freshness.length) { out.venue_health = healthFigure(report.freshness); }
     return out;

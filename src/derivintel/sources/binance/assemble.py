@@ -1,4 +1,4 @@
-"""Binance USD-M perps and spot: their part of a snapshot (perp metrics, funding, OI, ratios, candles, book).
+"""Binance USD-M perps, quarterlies (USD-M and COIN-M) and spot: their part of a snapshot.
 
 Pure: no I/O.
 """
@@ -95,10 +95,46 @@ def assemble_usdm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         ),
     )
     _klines(a, asset, parts, usdm.name, "perp")
+    _quarterlies(a, asset, parts)
     add(
         parts.books,
         a.parse(usdm.name, "depth", asset, lambda r: binance.parse_depth(r.body, asset=asset, ts_recv=r.ts_received)),
     )
+
+
+def _quarterlies(a: Assembler, asset: str, parts: Parts) -> None:
+    """USD-M quarterlies of ``asset``: delivery dates from ``exchangeInfo``, marks from ``premiumIndex_all``."""
+    usdm = binance_ep.USDM.name
+    contracts = a.parse(usdm, "exchangeInfo", None, lambda r: binance.parse_delivery_contracts(r.body))
+    if contracts is None:
+        a.dependent(usdm, "premiumIndex_all", None, needs=(usdm, "exchangeInfo", None))
+        return
+    futures = a.parse(
+        usdm,
+        "premiumIndex_all",
+        None,
+        lambda r: binance.parse_quarterly_futures(r.body, asset=asset, contracts=contracts, ts_recv=r.ts_received),
+    )
+    parts.futures.extend(futures or ())
+
+
+def assemble_coinm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
+    """Binance COIN-M quarterlies of ``asset``: delivery dates from ``exchangeInfo``, marks from the pair's
+    ``premiumIndex``."""
+    coinm = binance_ep.COINM.name
+    contracts = a.parse(coinm, "exchangeInfo", None, lambda r: binance.parse_delivery_contracts(r.body, provider=coinm))
+    if contracts is None:
+        a.dependent(coinm, "premiumIndex", asset, needs=(coinm, "exchangeInfo", None))
+        return
+    futures = a.parse(
+        coinm,
+        "premiumIndex",
+        asset,
+        lambda r: binance.parse_quarterly_futures(
+            r.body, asset=asset, contracts=contracts, ts_recv=r.ts_received, provider=coinm, dataset="premiumIndex"
+        ),
+    )
+    parts.futures.extend(futures or ())
 
 
 def _klines(a: Assembler, asset: str, parts: Parts, provider: str, market: str) -> None:

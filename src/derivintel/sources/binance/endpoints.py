@@ -19,6 +19,14 @@ USDM = Provider(
     funding_interval_hours=8.0,
     doc_url="https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api",
 )
+# COIN-M (inverse) futures: quarterlies BTCUSD_YYMMDD, the larger Binance delivery book. Same weight budget as USD-M.
+COINM = Provider(
+    name="binance-coinm",
+    base_url="https://dapi.binance.com",
+    rate_limit=RateLimit(requests_per_s=10.0, burst=24, max_concurrent=12),
+    symbol_template="{asset}USD_PERP",
+    doc_url="https://developers.binance.com/docs/derivatives/coin-margined-futures/market-data/rest-api",
+)
 SPOT = Provider(
     name="binance-spot",
     base_url="https://api.binance.com",
@@ -132,6 +140,43 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="bids/asks [price USDT, qty coin]; E/T event/transaction time ms",
     ),
     Endpoint(
+        "binance-usdm",
+        "exchangeInfo",
+        "/fapi/v1/exchangeInfo",
+        per_asset=False,
+        kind="futures",
+        units="symbols[]: contractType (PERPETUAL, CURRENT_QUARTER, NEXT_QUARTER), deliveryDate ms, baseAsset",
+    ),
+    Endpoint(
+        "binance-usdm",
+        "premiumIndex_all",
+        "/fapi/v1/premiumIndex",
+        per_asset=False,
+        kind="futures",
+        units="every symbol (perps and quarterlies, e.g. BTCUSDT_260626): markPrice/indexPrice USDT; time ms; "
+        "weight 10",
+        fixture="premiumIndex_all.json",
+    ),
+    Endpoint(
+        "binance-coinm",
+        "exchangeInfo",
+        "/dapi/v1/exchangeInfo",
+        per_asset=False,
+        kind="futures",
+        units="symbols[]: contractType (PERPETUAL, CURRENT_QUARTER, NEXT_QUARTER), deliveryDate ms, baseAsset, "
+        "contractStatus; contractSize USD per contract",
+        fixture="coinm_exchangeInfo.json",
+    ),
+    Endpoint(
+        "binance-coinm",
+        "premiumIndex",
+        "/dapi/v1/premiumIndex",
+        {"pair": "{asset}USD"},
+        kind="futures",
+        units="the pair's perpetual and quarterlies: markPrice/indexPrice USD; time ms",
+        fixture="coinm_premiumIndex.json",
+    ),
+    Endpoint(
         "binance-spot",
         "klines_1h",
         "/api/v3/klines",
@@ -154,7 +199,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 # The instrument universe (``sources.universe``): every USD-M symbol with its filters, fetched once per TTL (weight 1).
 INSTRUMENTS = Endpoint(
     "binance-usdm",
-    "exchangeInfo",
+    "instruments-list",
     "/fapi/v1/exchangeInfo",
     per_asset=False,
     kind="instruments",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -32,10 +34,12 @@ from derivintel.sources.payload import (
     to_float,
     to_float_or_none,
     to_ms,
+    to_scheduled_dt,
 )
 
 VENUE = "binance"
 USDM = "binance-usdm"
+COINM = "binance-coinm"
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 BINANCE_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 
@@ -263,7 +267,7 @@ def parse_exchange_info(body: bytes, *, ts_recv: datetime | None = None) -> tupl
 
     Quarterlies, TradFi perps (``TRADIFI_PERPETUAL``) and symbols not trading are left out. ``1000PEPE`` becomes
     asset PEPE with a unit multiplier of 1000. A list without a single such perp is a bad payload."""
-    where = Where(USDM, "exchangeInfo", ts_recv)
+    where = Where(USDM, "instruments-list", ts_recv)
     rows = non_empty(field(load_json(body, where), "symbols", where), where, "symbols")
     out: list[Listing] = []
     for i, row in enumerate(rows):
@@ -296,4 +300,81 @@ def parse_exchange_info(body: bytes, *, ts_recv: datetime | None = None) -> tupl
         )
     if not out:
         raise where.fail("no trading USDT/USDC perpetual in symbols")
+    return tuple(out)
+
+
+# --- dated futures (USD-M quarterlies) ----------------------------------------------------------------------------
+
+QUARTERLY_TYPES = frozenset({"CURRENT_QUARTER", "NEXT_QUARTER"})
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContract:
+    """A USD-M delivery contract from ``exchangeInfo``: base asset and delivery time (aware UTC)."""
+
+    symbol: str
+    base_asset: str
+    delivery: datetime
+
+
+def parse_delivery_contracts(body: bytes, *, provider: str = USDM) -> dict[str, DeliveryContract]:
+    """``/fapi/v1/exchangeInfo`` (or COIN-M ``/dapi/v1/exchangeInfo``) → ``{symbol: DeliveryContract}`` for the
+    TRADING quarterlies (``contractType`` CURRENT_QUARTER / NEXT_QUARTER; ``deliveryDate`` epoch ms; status in
+    ``status``, COIN-M ``contractStatus``). Every row's symbol and delivery date must read (perpetuals carry a
+    far-future date), so a mangled list is a bad payload, not an empty one."""
+    where = Where(provider, "exchangeInfo")
+    out: dict[str, DeliveryContract] = {}
+    for i, row in enumerate(non_empty(field(load_json(body, where), "symbols", where), where, "symbols")):
+        symbol = field(row, "symbol", where)
+        if not isinstance(symbol, str) or not symbol:
+            raise where.fail(f"symbols[{i}].symbol: expected a symbol name, got {symbol!r}")
+        delivery = to_scheduled_dt(field(row, "deliveryDate", where), where, f"symbols[{i}].deliveryDate")
+        status = row.get("contractStatus", row.get("status")) if isinstance(row, dict) else None
+        if field(row, "contractType", where) not in QUARTERLY_TYPES or status != "TRADING":
+            continue
+        out[symbol] = DeliveryContract(symbol=symbol, base_asset=str(field(row, "baseAsset", where)), delivery=delivery)
+    return out
+
+
+def parse_quarterly_futures(
+    body: bytes,
+    *,
+    asset: str,
+    contracts: dict[str, DeliveryContract],
+    ts_recv: datetime,
+    provider: str = USDM,
+    dataset: str = "premiumIndex_all",
+) -> tuple[DatedFuture, ...]:
+    """``/fapi/v1/premiumIndex`` (all symbols) → the ``asset``'s quarterlies as ``DatedFuture``.
+
+    ``markPrice``/``indexPrice`` in USDT (≈ USD); OI is not in this payload (None: one ``openInterest`` call per
+    contract would be needed). Every row's mark must read; only symbols listed as quarterlies in ``contracts``
+    become futures. COIN-M (``provider="binance-coinm"``, ``premiumIndex?pair=BTCUSD``): prices in USD, contracts
+    inverse.
+    """
+    where = Where(provider, dataset, ts_recv)
+    out = []
+    for i, row in enumerate(non_empty(load_json(body, where), where, "premiumIndex")):
+        mark = positive(to_float(field(row, "markPrice", where), where, f"[{i}].markPrice"), where, f"[{i}].markPrice")
+        if provider == COINM and field(row, "pair", where) != f"{asset}USD":
+            raise where.fail(f"[{i}] is for pair {row.get('pair')!r}, expected {asset}USD")
+        contract = contracts.get(str(field(row, "symbol", where)))
+        if contract is None or contract.base_asset != asset:
+            continue
+        index = positive(
+            to_float(field(row, "indexPrice", where), where, f"[{i}].indexPrice"), where, f"[{i}].indexPrice"
+        )
+        out.append(
+            DatedFuture(
+                venue=VENUE,
+                asset=asset,
+                venue_symbol=contract.symbol,
+                expiry=contract.delivery,
+                mark_price_usd=mark,
+                index_price_usd=index,
+                oi_base=None,
+                margin=Margin.INVERSE if provider == COINM else Margin.LINEAR,
+                source=make_source(where, to_dt(field(row, "time", where), where, f"[{i}].time"), ts_recv),
+            )
+        )
     return tuple(out)

@@ -1,4 +1,4 @@
-"""Bybit linear perps: their part of a snapshot. Pure: no I/O."""
+"""Bybit linear perps and dated futures (linear and inverse): their part of a snapshot. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -8,8 +8,21 @@ from derivintel.sources.bybit import endpoints as bybit_ep
 from derivintel.sources.bybit import parse as bybit
 
 
+def assemble_futures(a: Assembler, asset: str, parts: Parts) -> None:
+    """Bybit dated futures of ``asset`` from the all-symbol tickers of the linear and inverse categories."""
+    for category in ("linear", "inverse"):
+        futures = a.parse(
+            bybit_ep.PROVIDER.name,
+            f"tickers_{category}_all",
+            None,
+            lambda r, c=category: bybit.parse_dated_futures(r.body, asset=asset, category=c, ts_recv=r.ts_received),
+        )
+        parts.futures.extend(futures or ())
+
+
 def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
-    """Bybit linear-perp datasets of ``asset`` into ``parts``."""
+    """Bybit linear-perp datasets and dated futures of ``asset`` into ``parts``."""
+    assemble_futures(a, asset, parts)
     name = bybit_ep.PROVIDER.name
     symbol = a.symbol(bybit_ep.PROVIDER, asset)
     listed = a.parse(

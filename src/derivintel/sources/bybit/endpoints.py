@@ -90,6 +90,28 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         kind="orderbook",
         units="b/a [price USDT, size coin]; ts ms",
     ),
+    Endpoint(
+        "bybit",
+        "tickers_linear_all",
+        "/v5/market/tickers",
+        {"category": "linear"},
+        per_asset=False,
+        kind="futures",
+        units="every linear symbol; dated futures BTCUSDT-27MAR26 (USDT) / BTC-27MAR26 (USDC): markPrice/indexPrice "
+        "USD; deliveryTime ms (0 = perpetual); openInterest coin both sides, singleOpenInterest one side",
+        fixture="tickers_linear_all.json",
+    ),
+    Endpoint(
+        "bybit",
+        "tickers_inverse_all",
+        "/v5/market/tickers",
+        {"category": "inverse"},
+        per_asset=False,
+        kind="futures",
+        units="every inverse symbol; dated futures BTCUSDH26: markPrice/indexPrice USD; deliveryTime ms; "
+        "openInterest USD contracts both sides",
+        fixture="tickers_inverse_all.json",
+    ),
 )
 
 # The instrument universe (``sources.universe``): every linear contract in one page (Bybit lists ~600 linear

@@ -7,6 +7,7 @@ both fields has ``openInterest`` = 2 × ``singleOpenInterest`` exactly (evidence
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -40,6 +42,7 @@ from derivintel.sources.payload import (
     to_float,
     to_float_or_none,
     to_ms,
+    to_scheduled_dt,
 )
 
 PROVIDER = "bybit"
@@ -306,4 +309,58 @@ def parse_instruments_list(body: bytes, *, ts_recv: datetime | None = None) -> t
         )
     if not out:
         raise where.fail("no trading USDT/USDC linear perpetual in result.list")
+    return tuple(out)
+
+
+# --- dated futures (all-symbol tickers of a category) ---------------------------------------------------------------
+
+
+def _dated_symbol(asset: str, category: str) -> re.Pattern[str]:
+    """Bybit dated-future names of ``asset``: linear ``BTCUSDT-27MAR26`` (USDT) and ``BTC-27MAR26`` (USDC); inverse
+    ``BTCUSDH26`` (month code + year)."""
+    a = re.escape(asset)
+    if category == "inverse":
+        return re.compile(rf"^{a}USD[FGHJKMNQUVXZ]\d\d$")
+    return re.compile(rf"^{a}(?:USDT)?-\d{{1,2}}[A-Z]{{3}}\d\d$")
+
+
+def parse_dated_futures(body: bytes, *, asset: str, category: str, ts_recv: datetime) -> tuple[DatedFuture, ...]:
+    """``/v5/market/tickers?category=linear|inverse`` (every symbol) → ``asset``'s dated futures.
+
+    A row is a dated future when its ``deliveryTime`` (ms) is set (perpetuals carry ``"0"``) and its name is one of
+    ``asset``'s futures. Mark and index USD (USDT/USDC ≈ USD); OI single-sided (module doc): coins for linear, USD
+    contracts for inverse (converted to coins at the mark). Every row's mark must read, so a mangled list is a bad
+    payload rather than an empty one.
+    """
+    dataset = f"tickers_{category}_all"
+    where = Where(PROVIDER, dataset, ts_recv)
+    rows, obj = _list(body, where)
+    as_of = to_dt(field(obj, "time", where), where, "time")
+    pattern = _dated_symbol(asset, category)
+    out = []
+    for i, row in enumerate(rows):
+        what = f"result.list[{i}]."
+        mark = positive(to_float(field(row, "markPrice", where), where, f"{what}markPrice"), where, f"{what}markPrice")
+        symbol = str(field(row, "symbol", where))
+        if not pattern.match(symbol):
+            continue
+        delivery_ms = to_float(field(row, "deliveryTime", where), where, f"{what}deliveryTime")
+        if delivery_ms <= 0:
+            continue
+        oi = single_sided_oi(row, where, what)
+        out.append(
+            DatedFuture(
+                venue=VENUE,
+                asset=asset,
+                venue_symbol=symbol,
+                expiry=to_scheduled_dt(delivery_ms, where, f"{what}deliveryTime"),
+                mark_price_usd=mark,
+                index_price_usd=positive(
+                    to_float(field(row, "indexPrice", where), where, f"{what}indexPrice"), where, f"{what}indexPrice"
+                ),
+                oi_base=oi / mark if category == "inverse" else oi,
+                margin=Margin.INVERSE if category == "inverse" else Margin.LINEAR,
+                source=make_source(where, as_of, ts_recv),
+            )
+        )
     return tuple(out)

@@ -1,9 +1,9 @@
 """``build_demo_snapshot``: the offline, synthetic, seeded demo ``MarketSnapshot`` (ten assets, ``DEMO_ASSETS``).
 
 One spot path per asset (``price_path``) drives everything: hourly state (``flows``), candles, perp metrics, OI,
-funding, long/short ratios, taker volume, books, the option chain, liquidations, observed Hyperliquid positions and
-the macro series. Every
-``Source`` is ``name="demo"``, ``synthetic=True``; nothing is dated after ``as_of``.
+funding, long/short ratios, taker volume, books, the option chain, dated futures, liquidations, observed Hyperliquid
+positions and the macro series. Every ``Source`` is ``name="demo"``, ``synthetic=True``; nothing is dated after
+``as_of``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from derivintel.sources.demo.books import build_book
 from derivintel.sources.demo.candles import build_candles, perp_log_price, venue_prices, venue_volume
 from derivintel.sources.demo.flows import simulate_flows
 from derivintel.sources.demo.funding import build_funding_series, venue_funding_1h
+from derivintel.sources.demo.futures import CURVES as FUTURES_CURVES
+from derivintel.sources.demo.futures import build_futures
 from derivintel.sources.demo.liquidations import build_liquidations
 from derivintel.sources.demo.macro import build_macro
 from derivintel.sources.demo.open_interest import build_oi_series, simulate_oi_base
@@ -81,6 +83,9 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
         options=None
         if ASSETS[asset].options is None
         else build_option_chain(timeline, asset, code, float(path.close_usd[-1])),
+        futures=()  # dated futures in the demo for the assets whose synthetic curve is defined (BTC, ETH)
+        if asset not in FUTURES_CURVES
+        else build_futures(timeline, asset, code, float(path.close_usd[-1]), 0.1 * float(oi_base["binance-usdm"][-1])),
         liquidations=build_liquidations(timeline, asset, code, flows, prices),
         observed_positions=build_observed_positions(timeline, asset, code, path, perps),
     )

@@ -1,4 +1,4 @@
-"""Deribit perps and options: their part of a snapshot (ticker, option chain, DVOL into the macro series).
+"""Deribit perps, dated futures and options: their part of a snapshot (ticker, futures, option chain, DVOL).
 
 Pure: no I/O.
 """
@@ -34,6 +34,10 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         asset,
         lambda r: deribit.parse_option_chain(r.body, asset=asset, ts_recv=r.ts_received, index_price_usd=index),
     )
+    futures = a.parse(
+        name, "book_summary_future", asset, lambda r: deribit.parse_futures(r.body, asset=asset, ts_recv=r.ts_received)
+    )
+    parts.futures.extend(futures or ())
     dvol = a.parse(name, "dvol", asset, lambda r: deribit.parse_dvol(r.body, asset=asset, ts_recv=r.ts_received))
     if dvol is not None:
         macro[dvol.name] = dvol

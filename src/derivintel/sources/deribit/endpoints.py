@@ -70,19 +70,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         kind="funding",
         units="BTC-PERPETUAL: mark/index USD, funding_8h fraction per 8h, open_interest USD",
     ),
-)
-
-# Declared and parsed (tests/fixtures) but NOT fetched: the snapshot has no slot for Deribit futures (the perp
-# comes from ``ticker``), so the answer was validated and thrown away.
-# Move into ENDPOINTS with the assembly step once the snapshot has a slot for it.
-NOT_FETCHED: tuple[Endpoint, ...] = (
     Endpoint(
         "deribit",
         "book_summary_future",
         "/public/get_book_summary_by_currency",
         {"currency": "{coin}", "kind": "future"},
         assets=_OPT,
-        kind="price",
-        units="inverse futures/perpetual: open_interest USD; mark_price USD; funding_8h fraction per 8h",
+        kind="futures",
+        units="dated inverse futures + perpetual: mark_price USD; estimated_delivery_price = index USD; "
+        "open_interest USD (inverse); expiry from the name (DDMMMYY) at 08:00 UTC",
     ),
 )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import to_ms as datetime_to_ms
+from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
@@ -104,31 +106,60 @@ def parse_dvol(body: bytes, *, asset: str, ts_recv: datetime) -> MacroSeries:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FutureSummary:
-    """One Deribit future or perpetual from the book summary: prices USD, ``oi_usd`` (inverse contracts)."""
-
-    instrument: str
-    mark_price_usd: float
-    oi_usd: float
-    funding_8h: float | None
-    volume_24h_usd: float | None
+_FUTURE_NAME = re.compile(r"^(?P<cur>[A-Z0-9_]+)-(?P<d>\d{1,2})(?P<m>[A-Z]{3})(?P<y>\d{2})$")
 
 
-def parse_future_summary(body: bytes) -> tuple[FutureSummary, ...]:
-    """``get_book_summary_by_currency?kind=future`` → one ``FutureSummary`` per instrument (term structure)."""
-    where = Where(PROVIDER, "book_summary_future")
+def future_expiry(name: str) -> datetime | None:
+    """``BTC-27MAR26`` → 2026-03-27 08:00 UTC (Deribit delivers at 08:00 UTC); None for the perpetual or any
+    other name."""
+    match = _FUTURE_NAME.match(name)
+    if match is None or match["m"] not in deribit_chain.MONTHS:
+        return None
+    return datetime(
+        2000 + int(match["y"]),
+        deribit_chain.MONTHS[match["m"]],
+        int(match["d"]),
+        deribit_chain.DERIBIT_EXPIRY_HOUR_UTC,
+        tzinfo=UTC,
+    )
+
+
+def parse_futures(body: bytes, *, asset: str, ts_recv: datetime) -> tuple[DatedFuture, ...]:
+    """``get_book_summary_by_currency?kind=future`` → one ``DatedFuture`` per dated (inverse) future.
+
+    The perpetual row is skipped (it comes from ``ticker``). ``mark_price`` USD; ``estimated_delivery_price`` is
+    the index (USD); ``open_interest`` is USD for inverse futures, so ``oi_base = open_interest / mark``. Expiry
+    from the instrument name at 08:00 UTC. Rows of another currency are a bad payload; a currency with no dated
+    future at all gives an empty tuple.
+    """
+    where = Where(PROVIDER, "book_summary_future", ts_recv)
     out = []
     for i, row in enumerate(non_empty(_result(body, where), where, "result")):
+        name = str(field(row, "instrument_name", where))
+        base = field(row, "base_currency", where)
+        if base != asset:
+            raise where.fail(f"[{i}] {name}: futures are for {base!r}, expected {asset}")
+        expiry = future_expiry(name)
+        if expiry is None:
+            if not name.endswith("-PERPETUAL"):
+                raise where.fail(f"[{i}]: not a Deribit future name: {name!r}")
+            continue
+        mark = positive(to_float(field(row, "mark_price", where), where, f"[{i}].mark_price"), where, f"[{i}].mark")
+        index = to_float_or_none(row.get("estimated_delivery_price"), where, f"[{i}].estimated_delivery_price")
+        oi_usd = to_float(field(row, "open_interest", where), where, f"[{i}].open_interest")
         out.append(
-            FutureSummary(
-                instrument=str(field(row, "instrument_name", where)),
-                mark_price_usd=positive(
-                    to_float(field(row, "mark_price", where), where, f"[{i}].mark_price"), where, f"[{i}].mark_price"
+            DatedFuture(
+                venue=VENUE,
+                asset=asset,
+                venue_symbol=name,
+                expiry=expiry,
+                mark_price_usd=mark,
+                index_price_usd=index if index and index > 0 else None,
+                oi_base=oi_usd / mark,
+                margin=Margin.INVERSE,
+                source=make_source(
+                    where, to_dt(field(row, "creation_timestamp", where), where, "creation_ts"), ts_recv
                 ),
-                oi_usd=to_float(field(row, "open_interest", where), where, f"[{i}].open_interest"),
-                funding_8h=to_float_or_none(row.get("funding_8h"), where, f"[{i}].funding_8h"),
-                volume_24h_usd=to_float_or_none(row.get("volume_usd"), where, f"[{i}].volume_usd"),
             )
         )
     return tuple(out)

@@ -37,7 +37,8 @@ from derivintel.domain.options import OptionChain
 from derivintel.sources.payload import VENUE_LIFE_START_MS, epoch_ms
 
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
+MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
+
 _NAME_RE = re.compile(
     r"^(?P<cur>[A-Z0-9_]+)-(?P<d>\d{1,2})(?P<m>[A-Z]{3})(?P<y>\d{2})-(?P<k>[0-9]+(?:[.d][0-9]+)?)-(?P<cp>[CP])$"
 )
@@ -47,9 +48,9 @@ DERIBIT_EXPIRY_HOUR_UTC = 8
 def parse_instrument_name(name: str) -> tuple[str, datetime, float, bool]:
     """``BTC-30APR26-80000-C`` → (``BTC``, 2026-04-30 08:00 UTC, 80000.0, True). ValueError if malformed."""
     match = _NAME_RE.match(name.strip())
-    if match is None or match["m"] not in _MONTHS:
+    if match is None or match["m"] not in MONTHS:
         raise ValueError(f"not a Deribit option instrument name: {name!r}")
-    expiry = datetime(2000 + int(match["y"]), _MONTHS[match["m"]], int(match["d"]), DERIBIT_EXPIRY_HOUR_UTC, tzinfo=UTC)
+    expiry = datetime(2000 + int(match["y"]), MONTHS[match["m"]], int(match["d"]), DERIBIT_EXPIRY_HOUR_UTC, tzinfo=UTC)
     return match["cur"], expiry, float(match["k"].replace("d", ".")), match["cp"] == "C"
 
 

@@ -7,8 +7,31 @@ from derivintel.sources.okx import endpoints as okx_ep
 from derivintel.sources.okx import parse as okx
 
 
+def assemble_futures(a: Assembler, asset: str, parts: Parts) -> None:
+    """OKX dated futures of ``asset`` (the ``{asset}-USD`` family): expiries, marks, and OI when it answered."""
+    name = okx_ep.PROVIDER.name
+    family = okx_ep.FUTURES_FAMILY.format(asset=asset)
+    instruments = a.parse(
+        name, "instruments_futures", asset, lambda r: okx.parse_futures_instruments(r.body, family=family)
+    )
+    oi = a.parse(name, "open-interest_futures", asset, lambda r: okx.parse_futures_open_interest(r.body, family=family))
+    if instruments is None:
+        a.dependent(name, "mark-price_futures", asset, needs=(name, "instruments_futures", asset))
+        return
+    futures = a.parse(
+        name,
+        "mark-price_futures",
+        asset,
+        lambda r: okx.parse_futures_marks(
+            r.body, asset=asset, instruments=instruments, oi_base=oi, ts_recv=r.ts_received
+        ),
+    )
+    parts.futures.extend(futures or ())
+
+
 def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
-    """OKX swap datasets of ``asset`` into ``parts``."""
+    """OKX swap datasets and dated futures of ``asset`` into ``parts``."""
+    assemble_futures(a, asset, parts)
     name = okx_ep.PROVIDER.name
     symbol = a.symbol(okx_ep.PROVIDER, asset)
     oi = a.parse(

@@ -41,6 +41,8 @@ CONTRACT_VALUE_BASE: dict[str, float] = {
 }
 
 _INST = {"instId": "{symbol}"}
+# Dated futures: the coin-margined family (BTC-USD-YYMMDD), OKX's deepest delivery book.
+FUTURES_FAMILY = "{asset}-USD"
 PERIOD = "1H"
 PERIOD_S = 3600
 
@@ -116,6 +118,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {**_INST, "sz": "400"},
         kind="orderbook",
         units="[price USDT, size contracts, 0, orders]",
+    ),
+    Endpoint(
+        "okx",
+        "instruments_futures",
+        "/api/v5/public/instruments",
+        {"instType": "FUTURES", "instFamily": FUTURES_FAMILY},
+        kind="futures",
+        units="expTime ms (delivery, 08:00 UTC); ctType inverse (USD family: ctVal USD per contract); alias",
+    ),
+    Endpoint(
+        "okx",
+        "mark-price_futures",
+        "/api/v5/public/mark-price",
+        {"instType": "FUTURES", "instFamily": FUTURES_FAMILY},
+        kind="futures",
+        units="markPx USD per coin; ts ms; no index in this payload",
+    ),
+    Endpoint(
+        "okx",
+        "open-interest_futures",
+        "/api/v5/public/open-interest",
+        {"instType": "FUTURES", "instFamily": FUTURES_FAMILY},
+        kind="futures",
+        units="oi contracts, oiCcy coins (single-sided), oiUsd USD",
     ),
 )
 

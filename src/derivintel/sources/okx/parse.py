@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -33,6 +34,7 @@ from derivintel.sources.payload import (
     to_float,
     to_float_or_none,
     to_ms,
+    to_scheduled_dt,
 )
 
 PROVIDER = "okx"
@@ -252,4 +254,81 @@ def parse_instruments(body: bytes, *, ts_recv: datetime | None = None) -> tuple[
         )
     if not out:
         raise where.fail("no live USDT/USDC linear swap in data")
+    return tuple(out)
+
+
+# --- dated futures (FUTURES, instrument family {asset}-USD: coin-margined) ----------------------------------------
+
+
+def _family_rows(body: bytes, where: Where, family: str) -> list[dict[str, Any]]:
+    """``data`` rows, each an instrument of ``family`` (its ``instId`` is ``<family>-YYMMDD``)."""
+    rows = _data(body, where)
+    for i, row in enumerate(rows):
+        inst = field(row, "instId", where)
+        if not isinstance(inst, str) or not inst.startswith(f"{family}-"):
+            raise where.fail(f"data[{i}] is {inst!r}, not an instrument of {family!r}")
+    return rows
+
+
+def parse_futures_instruments(body: bytes, *, family: str) -> dict[str, tuple[datetime, str]]:
+    """``/public/instruments?instType=FUTURES&instFamily=…`` → ``{instId: (expiry UTC, ctType)}`` (``expTime`` ms;
+    ``ctType`` ``inverse`` or ``linear``)."""
+    where = Where(PROVIDER, "instruments_futures")
+    out: dict[str, tuple[datetime, str]] = {}
+    for i, row in enumerate(_family_rows(body, where, family)):
+        ct_type = field(row, "ctType", where)
+        if ct_type not in ("inverse", "linear"):
+            raise where.fail(f"data[{i}].ctType: expected inverse or linear, got {ct_type!r}")
+        expiry = to_scheduled_dt(field(row, "expTime", where), where, f"data[{i}].expTime")
+        out[str(field(row, "instId", where))] = (expiry, ct_type)
+    return out
+
+
+def parse_futures_open_interest(body: bytes, *, family: str) -> dict[str, float]:
+    """``/public/open-interest?instType=FUTURES&instFamily=…`` → ``{instId: oi in coins}`` (``oiCcy``,
+    single-sided)."""
+    where = Where(PROVIDER, "open-interest_futures")
+    out = {}
+    for i, row in enumerate(_family_rows(body, where, family)):
+        oi = to_float(field(row, "oiCcy", where), where, f"data[{i}].oiCcy")
+        if oi < 0:
+            raise where.fail(f"data[{i}].oiCcy: negative open interest")
+        out[str(field(row, "instId", where))] = oi
+    return out
+
+
+def parse_futures_marks(
+    body: bytes,
+    *,
+    asset: str,
+    instruments: dict[str, tuple[datetime, str]],
+    oi_base: dict[str, float] | None,
+    ts_recv: datetime,
+) -> tuple[DatedFuture, ...]:
+    """``/public/mark-price?instType=FUTURES&instFamily=…`` → ``DatedFuture`` per listed instrument.
+
+    ``markPx`` in USD (the family's quote); OKX publishes no index with it (None: the curve uses the reference
+    price). Expiry and margin from ``instruments``; a mark for an unlisted instrument is a bad payload.
+    """
+    where = Where(PROVIDER, "mark-price_futures", ts_recv)
+    out = []
+    for i, row in enumerate(_data(body, where)):
+        inst = str(field(row, "instId", where))
+        if inst not in instruments:
+            raise where.fail(f"data[{i}]: {inst!r} is not among the listed futures")
+        expiry, ct_type = instruments[inst]
+        mark = positive(to_float(field(row, "markPx", where), where, f"data[{i}].markPx"), where, "markPx")
+        out.append(
+            DatedFuture(
+                venue=VENUE,
+                asset=asset,
+                venue_symbol=inst,
+                expiry=expiry,
+                mark_price_usd=mark,
+                index_price_usd=None,
+                oi_base=None if oi_base is None else oi_base.get(inst),
+                margin=Margin.INVERSE if ct_type == "inverse" else Margin.LINEAR,
+                source=make_source(where, to_dt(field(row, "ts", where), where, f"data[{i}].ts"), ts_recv),
+            )
+        )
     return tuple(out)
