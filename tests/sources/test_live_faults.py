@@ -48,7 +48,7 @@ def observations(snapshot: MarketSnapshot) -> list[Any]:
     out: list[Any] = list(snapshot.macro.values())
     for data in snapshot.assets.values():
         out += [*data.perps, *data.candles, *data.open_interest, *data.funding, *data.long_short, *data.taker_volume]
-        out += [*data.books, *([data.options] if data.options is not None else [])]
+        out += [*data.books, *([data.options] if data.options is not None else []), *data.venue_options.values()]
     return out
 
 
@@ -72,6 +72,7 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     assert btc.candles_for(market="perp", interval_s=3600) is not None
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}
+    assert set(btc.venue_options) == {"okx", "bybit", "binance"}  # every option venue's chain, besides Deribit's
     assert snapshot.as_of >= max(r.ts_received for r in raws)
 
 

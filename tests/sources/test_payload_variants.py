@@ -14,7 +14,19 @@ from derivintel.sources.http import RawResponse
 from derivintel.sources.live import assemble_partial, fetch_raw
 from tests.sources.fakeserver import FakeVenues
 
-VENUES = ("binance-usdm", "binance-spot", "bybit", "okx", "hyperliquid", "deribit", "coingecko", "defillama")
+VENUES = (
+    "binance-usdm",
+    "binance-spot",
+    "bybit",
+    "okx",
+    "hyperliquid",
+    "deribit",
+    "okx-options",
+    "bybit-options",
+    "binance-options",
+    "coingecko",
+    "defillama",
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +92,15 @@ def _summary(data) -> dict:
             out[(asset, "book", b.venue)] = (b.bids.tolist(), b.asks.tolist())
         if ad.options is not None:
             out[(asset, "options", "deribit")] = (ad.options.strike.tolist(), ad.options.oi_base.tolist())
+        for venue, c in ad.venue_options.items():
+            out[(asset, "options", venue)] = (
+                c.expiry.tolist(),
+                c.is_call.tolist(),
+                *(  # NaN (not published) as None, so that equal chains compare equal
+                    [None if np.isnan(x) else x for x in getattr(c, f).tolist()]
+                    for f in ("strike", "mark_iv", "oi_base", "volume_base", "underlying_price_usd")
+                ),
+            )
     return out
 
 
@@ -93,4 +114,5 @@ def test_every_parser_reads_the_same_values_from_payload_variants(recorded: list
     data, gaps = assemble_partial(changed, ["BTC", "ETH"])
     assert [g for g in gaps if g not in base_gaps] == []
     assert len(_summary(base)) > 20  # every venue's data is compared, not an empty set
+    assert {k[2] for k in _summary(base) if k[1] == "options"} == {"deribit", "okx", "bybit", "binance"}
     assert _summary(data) == _summary(base)

@@ -34,6 +34,7 @@ from derivintel.analytics.macro import MacroRegime, analyze_macro
 from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
 from derivintel.analytics.options.surface import SmileInput, VolSurface, build_surface
+from derivintel.analytics.options.venues import CombinedBook, combined_book
 from derivintel.analytics.positioning import Positioning, analyze_positioning
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
 from derivintel.analytics.realised_vol import RealisedVol, realised_vol
@@ -78,6 +79,7 @@ UNCALIBRATED = Calibration(
 )
 
 
+NO_OPTION_VENUES: Result[CombinedBook] = Result.missing("no option chain from any venue")
 OBSERVED_NOT_COLLECTED: Result[ObservedLiquidationMap] = Result.missing(NOT_COLLECTED)
 OVERLAP_NOT_COLLECTED: Result[ModelOverlap] = Result.missing(NOT_COLLECTED)
 
@@ -104,6 +106,10 @@ class AssetAnalyses:
     map_accuracy: Result[MapAccuracy] = field(default=Result.missing("map accuracy not computed"))
     observed_map: Result[ObservedLiquidationMap] = OBSERVED_NOT_COLLECTED
     model_overlap: Result[ModelOverlap] = OVERLAP_NOT_COLLECTED
+    # Every option venue's chain analysed as Deribit's is (venue → result; Deribit's is ``options``), and the
+    # venues side by side with their combined book.
+    venue_options: Mapping[str, Result[ChainAnalysis]] = field(default_factory=dict)
+    options_venues: Result[CombinedBook] = NO_OPTION_VENUES
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,10 +247,31 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     rv7 = realised_vol(hourly, as_of=as_of, window=timedelta(days=7)) if hourly is not None else no_candles
     rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
     observed = _observed(data, spot, hourly, as_of)
+    venue_chains, venue_results = _option_venues(data, chain, spot, as_of, options.dealer_scenario)
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
         surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
+        venue_options={v: r for v, r in venue_results.items() if v != DERIBIT},
+        options_venues=(
+            combined_book(venue_chains, venue_results, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
+            if venue_chains
+            else NO_OPTION_VENUES
+        ),
     )  # fmt: skip
+
+
+DERIBIT = "deribit"  # the venue of ``AssetData.options``
+
+
+def _option_venues(data: AssetData, deribit: Result[ChainAnalysis], spot: float | None, as_of, scenario):
+    """Every venue's chain (Deribit's first) and its ``analyze_chain`` result; Deribit's result is reused."""
+    chains = {DERIBIT: data.options} if data.options is not None else {}
+    chains.update(data.venue_options)
+    results = {
+        v: deribit if v == DERIBIT else analyze_chain(c, as_of=as_of, spot_usd=spot, scenario=scenario)
+        for v, c in chains.items()
+    }
+    return chains, results
 
 
 def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedReading:

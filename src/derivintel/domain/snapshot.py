@@ -35,6 +35,8 @@ class AssetData:
     taker_volume: tuple[TakerVolumeSeries, ...] = ()
     books: tuple[OrderBook, ...] = ()
     options: OptionChain | None = None
+    # Option chains of the other option venues (OKX, Bybit, Binance), keyed by venue; ``options`` stays Deribit's.
+    venue_options: Mapping[str, OptionChain] = field(default_factory=dict)
     liquidations: tuple[LiquidationEvent, ...] = ()
     # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
     aggregate_open_interest: OpenInterestSeries | None = None

@@ -68,6 +68,7 @@ class Parts:
     taker_volume: list[TakerVolumeSeries] = field(default_factory=list)
     books: list[OrderBook] = field(default_factory=list)
     options: OptionChain | None = None
+    venue_options: dict[str, OptionChain] = field(default_factory=dict)
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
 
@@ -82,6 +83,7 @@ class Parts:
             taker_volume=tuple(self.taker_volume),
             books=tuple(self.books),
             options=self.options,
+            venue_options=dict(self.venue_options),
             aggregate_open_interest=self.aggregate_open_interest,
             aggregate_funding=self.aggregate_funding,
         )

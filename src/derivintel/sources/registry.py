@@ -9,12 +9,14 @@ from derivintel.sources.binance import assemble as binance_asm
 from derivintel.sources.binance import checks as binance_checks
 from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
+from derivintel.sources.binance import options_assemble as binance_opt_asm
 from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.bybit import history as bybit_hist
+from derivintel.sources.bybit import options_assemble as bybit_opt_asm
 from derivintel.sources.bybit import ws as bybit_ws
 from derivintel.sources.checks import FundingCheck, VenueChecks
 from derivintel.sources.coingecko import assemble as coingecko_asm
@@ -38,6 +40,7 @@ from derivintel.sources.okx import assemble as okx_asm
 from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
+from derivintel.sources.okx import options_assemble as okx_opt_asm
 from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.stream_model import VenueStream
 
@@ -50,6 +53,9 @@ PROVIDERS: Mapping[str, Provider] = {
         okx.PROVIDER,
         hyperliquid.PROVIDER,
         deribit.PROVIDER,
+        okx.OPTIONS_PROVIDER,
+        bybit.OPTIONS_PROVIDER,
+        binance.OPTIONS,
         coingecko.PROVIDER,
         defillama.PROVIDER,
         fred.PROVIDER,
@@ -68,6 +74,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *okx.ENDPOINTS,
     *hyperliquid.ENDPOINTS,
     *deribit.ENDPOINTS,
+    *okx.OPTION_ENDPOINTS,
+    *bybit.OPTION_ENDPOINTS,
+    *binance.OPTION_ENDPOINTS,
     *coingecko.ENDPOINTS,
     *defillama.ENDPOINTS,
     *fred.ENDPOINTS,
@@ -94,6 +103,9 @@ ASSEMBLY: tuple[Assembly, ...] = (
     Assembly(okx.PROVIDER.name, per_asset=okx_asm.assemble),
     Assembly(hyperliquid.PROVIDER.name, per_asset=hyperliquid_asm.assemble),
     Assembly(deribit.PROVIDER.name, per_asset=deribit_asm.assemble),
+    Assembly(okx.OPTIONS_PROVIDER.name, per_asset=okx_opt_asm.assemble),
+    Assembly(bybit.OPTIONS_PROVIDER.name, per_asset=bybit_opt_asm.assemble),
+    Assembly(binance.OPTIONS.name, per_asset=binance_opt_asm.assemble),
     Assembly(coinglass.PROVIDER.name, per_asset=coinglass_asm.assemble),
     Assembly(fred.PROVIDER.name, market=fred_asm.assemble),
     Assembly(coingecko.PROVIDER.name, market=coingecko_asm.assemble),
