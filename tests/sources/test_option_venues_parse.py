@@ -174,3 +174,28 @@ def test_binance_filters_by_base_asset_and_refuses_unjoined_rows() -> None:
         binance_opt.parse_mark(
             body("binance", "options_mark.json"), asset="ETH", ts_recv=RECV, listings=listings, tickers=tickers
         )
+
+
+def test_bybit_empty_listing_is_none_and_assembled_as_not_covered() -> None:
+    from derivintel.core.provenance import GapKind
+    from derivintel.sources.assembly import Assembler, Parts
+    from derivintel.sources.bybit import options_assemble
+    from derivintel.sources.wire import RawResponse
+
+    empty = json.dumps({"retCode": 0, "retMsg": "OK", "result": {"category": "option", "list": []}, "time": 1}).encode()
+    assert bybit_opt.parse_option_tickers(empty, asset="SOL", ts_recv=RECV) is None
+    raw = RawResponse("bybit-options", "tickers", "SOL", "GET", "u", {}, None, 200, {}, empty, RECV, RECV)
+    a, parts = Assembler([raw], {}, {}), Parts()
+    options_assemble.assemble(a, "SOL", parts, {})
+    assert parts.venue_options == {}
+    assert [(g.kind, g.reason, g.asset) for g in a.gap_list()] == [
+        (GapKind.NOT_COVERED, "no SOL options listed", "SOL")
+    ]
+
+
+def test_bybit_prefers_a_single_sided_field_when_rows_carry_one() -> None:
+    payload = json.loads(body("bybit", "option_tickers.json"))
+    first = payload["result"]["list"][0]
+    first["singleOpenInterest"] = "0.7"
+    chain = bybit_opt.parse_option_tickers(json.dumps(payload).encode(), asset="BTC", ts_recv=RECV)
+    assert chain.oi_base[rows_by_name(chain)[first["symbol"]]] == 0.7

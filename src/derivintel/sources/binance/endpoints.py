@@ -193,8 +193,8 @@ OPTION_ENDPOINTS: tuple[Endpoint, ...] = (
         "/eapi/v1/ticker",
         per_asset=False,
         kind="options",
-        units="volume contracts (24h); exercisePrice USDT = the underlying index (estimated settlement price in "
-        "the last hour before expiry); closeTime ms",
+        units="volume contracts (24h; amount is the USDT turnover); exercisePrice USDT = the underlying index "
+        "(the estimated settlement price in the last half hour before expiry); closeTime ms",
         fixture="options_ticker.json",
     ),
 )

@@ -2,9 +2,10 @@
 
 Units: ``markIV`` is a fraction; ``markPrice`` and strikes in USDT (taken as USD); volume in contracts of ``unit``
 coins (exchangeInfo), so coins = contracts × unit. Binance marks use Black-Scholes with ``riskFreeInterest`` r on
-the index S (``exercisePrice`` of the ticker), so the Black-76 forward of an expiry T years away is
-``F = S·e^{rT}``. The mark endpoint carries no timestamp: its receive time is the chain's ``as_of``. Open interest
-needs one request per expiry and is not fetched (``endpoints.OPTIONS_NOT_FETCHED``): the chain's OI is NaN.
+the index S (``exercisePrice`` of the ticker: the index, or the estimated settlement price in the last half hour
+before expiry), so the Black-76 forward of an expiry T years away is ``F = S·e^{rT}``. The mark endpoint carries
+no timestamp: its receive time is the chain's ``as_of``. Open interest needs one request per expiry and is not
+fetched (``endpoints.OPTIONS_NOT_FETCHED``): the chain's OI is NaN.
 Instrument names ``BTC-251226-100000-C``; expiries from ``expiryDate`` (08:00 UTC).
 """
 
