@@ -45,6 +45,8 @@ CHART_NAMES = {
     "iv_smile",
     "iv_term",
     "pain_curve",
+    "options_oi_strike",
+    "options_oi_expiry",
     "venue_health",
 }
 ALL_CHARTS_DRAWN = """() => {
