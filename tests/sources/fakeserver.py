@@ -95,11 +95,15 @@ class FakeVenues:
 
     # -- routing -------------------------------------------------------------------------------------------
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
+        """The endpoint whose path and literal parameters match; the most specific one (most literals) wins, so
+        ``currency=USDC&kind=option`` is not taken by a ``currency={coin}&kind=option`` declaration."""
+        best: tuple[int, Endpoint] | None = None
         for ep, literal in self._routes:
             same_path = ep.provider == provider and ep.method == method and ep.path == path
-            if same_path and all(str(args.get(k)) == str(v) for k, v in literal.items()):
-                return ep
-        return None
+            matches = same_path and all(str(args.get(k)) == str(v) for k, v in literal.items())
+            if matches and (best is None or len(literal) > best[0]):
+                best = (len(literal), ep)
+        return None if best is None else best[1]
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

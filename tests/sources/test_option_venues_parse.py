@@ -199,3 +199,29 @@ def test_bybit_prefers_a_single_sided_field_when_rows_carry_one() -> None:
     first["singleOpenInterest"] = "0.7"
     chain = bybit_opt.parse_option_tickers(json.dumps(payload).encode(), asset="BTC", ts_recv=RECV)
     assert chain.oi_base[rows_by_name(chain)[first["symbol"]]] == 0.7
+
+
+# ---- Deribit USDC-settled (linear) options ---------------------------------------------------------------------
+
+
+def test_deribit_usdc_options_units_and_per_asset_filter() -> None:
+    from derivintel.sources.deribit import usdc_options
+
+    raw = body("deribit", "book_summary_option_usdc.json")
+    chain = usdc_options.parse_usdc_option_chain(raw, asset="BTC", ts_recv=RECV.replace(year=2024, month=6, day=1))
+    assert chain.instrument == (
+        "BTC_USDC-28JUN24-60000-C",
+        "BTC_USDC-28JUN24-60000-P",
+        "BTC_USDC-28JUN24-70000-C",
+        "BTC_USDC-28JUN24-70000-P",
+    )
+    assert chain.mark_iv.tolist() == [0.55, 0.57, 0.525, 0.53]  # percent → fraction
+    assert chain.oi_base.tolist() == [12.5, 20.0, 30.25, 8.0]  # coins
+    assert chain.mark_price_coin[0] == pytest.approx(7310.0 / 65300.0)  # USDC mark ÷ forward
+    assert chain.expiry[0] == np.datetime64("2024-06-28T08:00", "ms")
+    xrp = usdc_options.parse_usdc_option_chain(raw, asset="XRP", ts_recv=RECV)
+    assert xrp.strike.tolist() == [0.5]  # "0d5"
+    assert usdc_options.parse_usdc_option_chain(raw, asset="ETH", ts_recv=RECV) is None  # none listed
+    inverse = body("deribit", "book_summary_option.json")
+    with pytest.raises(BadPayloadError, match="not a USDC-settled option"):
+        usdc_options.parse_usdc_option_chain(inverse, asset="BTC", ts_recv=RECV)

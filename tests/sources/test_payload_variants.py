@@ -114,5 +114,5 @@ def test_every_parser_reads_the_same_values_from_payload_variants(recorded: list
     data, gaps = assemble_partial(changed, ["BTC", "ETH"])
     assert [g for g in gaps if g not in base_gaps] == []
     assert len(_summary(base)) > 20  # every venue's data is compared, not an empty set
-    assert {k[2] for k in _summary(base) if k[1] == "options"} == {"deribit", "okx", "bybit", "binance"}
+    assert {k[2] for k in _summary(base) if k[1] == "options"} == {"deribit", "okx", "bybit", "binance", "deribit_usdc"}
     assert _summary(data) == _summary(base)
