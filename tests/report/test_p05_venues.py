@@ -90,3 +90,9 @@ def test_options_oi_chart_pools_the_venues_with_oi(demo_report, demo_snapshot) -
     coins = sum(float(np.nansum(c.oi_base[c.expiry > now])) for c in chains)
     assert by_strike == pytest.approx(coins, rel=1e-3)  # the chart rounds to display precision only
     assert by_expiry == pytest.approx(coins, rel=1e-3)
+
+
+def test_a_venue_left_out_of_the_combined_book_is_a_data_limitation(demo_report) -> None:
+    items = [x for x in demo_report.data_limitations if x.startswith("BTC option venues")]
+    assert items == ["BTC option venues (partial): binance: no open interest in this venue's chain; left out of the "
+                     "combined book"]  # fmt: skip
