@@ -133,7 +133,8 @@
   }
 
   function optionsOiFigure(o, byExpiry) {
-    var x = byExpiry ? o.expiry : o.strike_usd;
+    // expiries as categories (one bar group each, labelled by date), strikes on a price axis
+    var x = byExpiry ? o.expiry.map(function (e) { return String(e).slice(0, 10); }) : o.strike_usd;
     var calls = byExpiry ? o.call_oi_by_expiry_base : o.call_oi_by_strike_base;
     var puts = byExpiry ? o.put_oi_by_expiry_base : o.put_oi_by_strike_base;
     return {
@@ -142,7 +143,8 @@
         { type: "bar", x: x, y: puts, name: "Put OI (coins)", marker: { color: "#c0392b" } }
       ],
       layout: layout({ barmode: "group",
-        xaxis: byExpiry ? { title: { text: "expiry (UTC)" } } : { title: { text: "strike (USD)" }, tickformat: "$,.0f" },
+        xaxis: byExpiry ? { title: { text: "expiry (08:00 UTC)" }, type: "category", automargin: true }
+          : { title: { text: "strike (USD)" }, tickformat: "$,.0f" },
         yaxis: { title: { text: "open interest (coins)" }, tickformat: ".3s" } })
     };
   }
