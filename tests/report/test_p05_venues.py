@@ -96,3 +96,11 @@ def test_a_venue_left_out_of_the_combined_book_is_a_data_limitation(demo_report)
     items = [x for x in demo_report.data_limitations if x.startswith("BTC option venues")]
     assert items == ["BTC option venues (partial): binance: no open interest in this venue's chain; left out of the "
                      "combined book"]  # fmt: skip
+
+
+def test_combined_figures_cite_only_the_venues_pooled(demo_report) -> None:
+    source = demo_report.metric("options.combined.total_oi_usd").source
+    assert "okx-options" in source
+    assert "bybit-options" in source
+    assert "binance-options" not in source  # no OI: not in the pooled book
+    assert "binance-options" in demo_report.metric("options.venues").source

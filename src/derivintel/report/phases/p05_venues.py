@@ -56,6 +56,7 @@ def build_venues(ctx: PhaseContext) -> VenueSection:
         rows.append(row(v.venue, b.cell(k_oi), b.cell(k_sh), b.cell(k_iv), v.atm_iv_basis))
     head = book.headline_expiry.strftime("%d%b%y").upper() if book and book.headline_expiry else None
     with_oi = ", ".join(book.venues_with_oi) if book else ""
+    pooled = [v.source for v in book.venues if v.venue in book.venues_with_oi] if book else []  # cited by the book
     combined = [
         ("total_oi_usd", "Options OI notional, all venues", book.total_oi_usd if book else None, "usd_notional", None),
         ("put_call_oi_ratio", "Put/call by OI, all venues", book.put_call_oi_ratio if book else None, "ratio", None),
@@ -69,7 +70,7 @@ def build_venues(ctx: PhaseContext) -> VenueSection:
         if book is None or value is None:
             keys.append(b.add(key, label, None, unit, note=note or "; ".join(res.reasons) or "no venue with OI"))
         else:
-            keys.append(b.add(key, label, value, unit, sources=res.sources,
+            keys.append(b.add(key, label, value, unit, sources=pooled,
                               note=f"{COMBINED_NOTE} ({with_oi})" + (f"; {note}" if note else "")))  # fmt: skip
     tables = []
     if rows:
