@@ -48,6 +48,7 @@ def test_phase5_says_which_figures_are_combined_and_which_deribit_only(demo_repo
     assert "options.combined" in p5.reasoning
     venue_table = next(t for t in p5.tables if t.columns[0] == "Venue")
     assert [r[0].text for r in venue_table.rows] == list(VENUES)
+    assert venue_table.columns == ["Venue", "OI notional", "OI share", "Net GEX", "ATM IV", "ATM IV basis"]
     assert "| okx |" in render_markdown(demo_report)
 
 
@@ -104,3 +105,12 @@ def test_combined_figures_cite_only_the_venues_pooled(demo_report) -> None:
     assert "bybit-options" in source
     assert "binance-options" not in source  # no OI: not in the pooled book
     assert "binance-options" in demo_report.metric("options.venues").source
+
+
+def test_per_venue_gex_adds_up_to_the_combined_gex(demo_report) -> None:
+    parts = [demo_report.metric(f"options.venues.{v}.net_gex_usd_per_1pct").value for v in VENUES[:3]]
+    combined = demo_report.metric("options.combined.net_gex_usd_per_1pct").value
+    assert sum(parts) == pytest.approx(combined, rel=1e-12)
+    assert demo_report.metric("options.venues.binance.net_gex_usd_per_1pct").value is None
+    # Deribit's part is the fixed-scenario net GEX of its own chain (the phase's Deribit-only figure)
+    assert parts[0] == pytest.approx(demo_report.metric("options.net_gex_usd_per_1pct").value, rel=1e-12)

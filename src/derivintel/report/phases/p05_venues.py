@@ -1,7 +1,8 @@
 """Phase 5, option venues: each venue's OI and ATM IV side by side (``options.venues``) and the combined book.
 
 Keys: ``options.venues`` (number of venues with a chain; its note lists them and names the row keys), per venue
-``options.venues.<venue>.oi_usd`` / ``.oi_share`` / ``.atm_iv`` (each with the venue chain's source and as_of), and
+``options.venues.<venue>.oi_usd`` / ``.oi_share`` / ``.atm_iv`` / ``.net_gex_usd_per_1pct`` (each with the venue
+chain's source and as_of), and
 ``options.combined.*`` for the pooled book. Every other figure of phase 5 is Deribit's chain alone.
 """
 
@@ -37,7 +38,7 @@ def build_venues(ctx: PhaseContext) -> VenueSection:
             sources=res.sources,
             note=(
                 ", ".join(v.venue for v in book.venues)
-                + "; per venue: options.venues.<venue>.oi_usd, .oi_share, .atm_iv"
+                + "; per venue: options.venues.<venue>.oi_usd, .oi_share, .net_gex_usd_per_1pct, .atm_iv"
                 if book
                 else "; ".join(res.reasons)
             ),
@@ -52,8 +53,17 @@ def build_venues(ctx: PhaseContext) -> VenueSection:
         k_sh = b.add(f"{prefix}.oi_share", f"Share of options OI, {v.venue}", v.oi_share, "share",
                      sources=[v.source], note=missing_oi or "of the venues that publish open interest")  # fmt: skip
         k_iv = b.add(f"{prefix}.atm_iv", f"ATM IV, {v.venue}", v.atm_iv, "iv", sources=[v.source], note=v.atm_iv_basis)
-        keys += [k_oi, k_sh, k_iv]
-        rows.append(row(v.venue, b.cell(k_oi), b.cell(k_sh), b.cell(k_iv), v.atm_iv_basis))
+        gex = book.gex_by_venue_usd_per_1pct.get(v.venue)
+        k_gx = b.add(
+            f"{prefix}.net_gex_usd_per_1pct",
+            f"Net dealer GEX, {v.venue}, expiries beyond 24 h",
+            gex,
+            "usd_per_1pct",
+            sources=[v.source],
+            note="this venue's part of options.combined.net_gex_usd_per_1pct" if gex is not None else missing_oi,
+        )
+        keys += [k_oi, k_sh, k_iv, k_gx]
+        rows.append(row(v.venue, b.cell(k_oi), b.cell(k_sh), b.cell(k_gx), b.cell(k_iv), v.atm_iv_basis))
     head = book.headline_expiry.strftime("%d%b%y").upper() if book and book.headline_expiry else None
     with_oi = ", ".join(book.venues_with_oi) if book else ""
     pooled = [v.source for v in book.venues if v.venue in book.venues_with_oi] if book else []  # cited by the book
@@ -74,7 +84,8 @@ def build_venues(ctx: PhaseContext) -> VenueSection:
                               note=f"{COMBINED_NOTE} ({with_oi})" + (f"; {note}" if note else "")))  # fmt: skip
     tables = []
     if rows:
-        tables.append(Table(columns=["Venue", "OI notional", "OI share", "ATM IV", "ATM IV basis"], rows=rows))
+        columns = ["Venue", "OI notional", "OI share", "Net GEX", "ATM IV", "ATM IV basis"]
+        tables.append(Table(columns=columns, rows=rows))
     tables.append(
         Table(
             columns=["Combined book", "Value", "Reading"],
