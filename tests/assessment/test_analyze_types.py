@@ -33,7 +33,10 @@ def _result_fields(cls) -> dict[str, type]:
 def test_every_asset_result_is_typed():
     untyped = [f.name for f in dataclasses.fields(AssetAnalyses) if f.type in ("Result", Result)]
     assert untyped == []
-    assert len(_result_fields(AssetAnalyses)) == len(dataclasses.fields(AssetAnalyses)) - 1  # all but ``asset``
+    # all but ``asset`` and ``venue_options`` (venue → Result[ChainAnalysis], checked below)
+    assert len(_result_fields(AssetAnalyses)) == len(dataclasses.fields(AssetAnalyses)) - 2
+    hint = typing.get_type_hints(AssetAnalyses, vars(analyze))["venue_options"]
+    assert typing.get_args(hint)[1] == Result[analyze.ChainAnalysis]
 
 
 def test_values_match_their_annotations(analyses):
@@ -47,3 +50,6 @@ def test_values_match_their_annotations(analyses):
         value = getattr(analyses, name).value
         assert value is None or isinstance(value, cls), (name, type(value))
     assert checked >= 20  # the demo fills most of them
+    venues = analyses.primary.venue_options
+    assert set(venues) == {"okx", "bybit", "binance"}
+    assert all(isinstance(r.value, analyze.ChainAnalysis) for r in venues.values())

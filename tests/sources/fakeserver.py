@@ -113,8 +113,9 @@ class FakeVenues:
 
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
         """The endpoint of a request: same path (templates filled), literal parameters equal, and every templated
-        GET parameter present (a per-symbol endpoint is not the bulk one on the same path); among several, the one
-        declaring exactly the parameter names sent (``/premiumIndex`` with and without ``symbol`` are two datasets)."""
+        GET parameter present (a per-symbol endpoint is not the bulk one on the same path). Among several: the one
+        declaring exactly the parameter names sent (``/premiumIndex`` with and without ``symbol`` are two datasets),
+        else the most specific (most literals: ``currency=USDC&kind=option`` is not taken by ``currency={coin}``)."""
         matches = []
         for ep, literal in self._routes:
             same_path = ep.provider == provider and ep.method == method and self._path_matches(ep.path, path)
@@ -124,12 +125,12 @@ class FakeVenues:
                 and all(str(args.get(k)) == str(v) for k, v in literal.items())
                 and all(k in args for k in templated)
             ):
-                matches.append(ep)
+                matches.append((len(literal), ep))
         if method == "GET":
-            exact = [ep for ep in matches if set(ep.params) == set(args)]
+            exact = [m for m in matches if set(m[1].params) == set(args)]
             if exact:
-                return exact[0]
-        return matches[0] if matches else None
+                matches = exact
+        return max(matches, key=lambda m: m[0])[1] if matches else None
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

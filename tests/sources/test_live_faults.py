@@ -49,6 +49,7 @@ def observations(snapshot: MarketSnapshot) -> list[Any]:
     for data in snapshot.assets.values():
         out += [*data.perps, *data.candles, *data.open_interest, *data.funding, *data.long_short, *data.taker_volume]
         out += [*data.books, *([data.options] if data.options is not None else []), *data.futures]
+        out += [*data.venue_options.values()]
     return out
 
 
@@ -87,6 +88,7 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     assert btc.candles_for(market="perp", interval_s=3600) is not None
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}
+    assert set(btc.venue_options) == {"okx", "bybit", "binance", "deribit_usdc"}  # besides Deribit's inverse chain
     assert snapshot.as_of >= max(r.ts_received for r in raws)
 
 

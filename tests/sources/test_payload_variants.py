@@ -24,6 +24,9 @@ VENUES = (
     "bitget",
     "gate",
     "deribit",
+    "okx-options",
+    "bybit-options",
+    "binance-options",
     "coingecko",
     "defillama",
 )
@@ -94,6 +97,15 @@ def _summary(data) -> dict:
             out[(asset, "future", f.venue, f.venue_symbol)] = (f.expiry, f.mark_price_usd, f.index_price_usd, f.oi_base)
         if ad.options is not None:
             out[(asset, "options", "deribit")] = (ad.options.strike.tolist(), ad.options.oi_base.tolist())
+        for venue, c in ad.venue_options.items():
+            out[(asset, "options", venue)] = (
+                c.expiry.tolist(),
+                c.is_call.tolist(),
+                *(  # NaN (not published) as None, so that equal chains compare equal
+                    [None if np.isnan(x) else x for x in getattr(c, f).tolist()]
+                    for f in ("strike", "mark_iv", "oi_base", "volume_base", "underlying_price_usd")
+                ),
+            )
     return out
 
 
@@ -108,4 +120,5 @@ def test_every_parser_reads_the_same_values_from_payload_variants(recorded: list
     assert [g for g in gaps if g not in base_gaps] == []
     assert len(_summary(base)) > 20  # every venue's data is compared, not an empty set
     assert sum(k[1] == "future" for k in _summary(base)) >= 15  # the dated futures of every venue are compared
+    assert {k[2] for k in _summary(base) if k[1] == "options"} == {"deribit", "okx", "bybit", "binance", "deribit_usdc"}
     assert _summary(data) == _summary(base)

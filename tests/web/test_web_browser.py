@@ -46,6 +46,8 @@ CHART_NAMES = {
     "iv_term",
     "pain_curve",
     "basis_curve",
+    "options_oi_strike",
+    "options_oi_expiry",
     "venue_health",
 }
 ALL_CHARTS_DRAWN = """() => {

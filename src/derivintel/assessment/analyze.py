@@ -36,6 +36,7 @@ from derivintel.analytics.macro import MacroRegime, analyze_macro
 from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
 from derivintel.analytics.options.surface import SmileInput, VolSurface, build_surface
+from derivintel.analytics.options.venues import CombinedBook, combined_book
 from derivintel.analytics.positioning import Positioning, analyze_positioning
 from derivintel.analytics.positioning.basis_curve import BasisCurve, basis_curve
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
@@ -86,6 +87,7 @@ UNCALIBRATED = Calibration(
 )
 
 
+NO_OPTION_VENUES: Result[CombinedBook] = Result.missing("no option chain from any venue")
 OBSERVED_NOT_COLLECTED: Result[ObservedLiquidationMap] = Result.missing(NOT_COLLECTED)
 OVERLAP_NOT_COLLECTED: Result[ModelOverlap] = Result.missing(NOT_COLLECTED)
 
@@ -115,6 +117,10 @@ class AssetAnalyses:
     # Observed levels used by the cascade (Phase 6) in place of part of the model; missing: model alone.
     cascade_levels: Result[BlendedLevels] = field(default=Result.missing("no observed positions"))
     basis_curve: Result[BasisCurve] = field(default=Result.missing("basis curve not computed"))
+    # Every option venue's chain analysed as Deribit's is (venue → result; Deribit's is ``options``), and the
+    # venues side by side with their combined book.
+    venue_options: Mapping[str, Result[ChainAnalysis]] = field(default_factory=dict)
+    options_venues: Result[CombinedBook] = NO_OPTION_VENUES
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,11 +267,18 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     if spot is None:
         observed = _observed(data, spot, hourly, as_of)
         blend = Result.missing("no reference price")
+    venue_chains, venue_results = _option_venues(data, chain, spot, as_of, options.dealer_scenario)
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
         surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
         cascade_levels=blend,
         basis_curve=_basis_curve(data, price),
+        venue_options={v: r for v, r in venue_results.items() if v != DERIBIT},
+        options_venues=(
+            combined_book(venue_chains, venue_results, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
+            if venue_chains
+            else NO_OPTION_VENUES
+        ),
     )  # fmt: skip
 
 
@@ -296,6 +309,20 @@ def _basis_curve(data: AssetData, price: Result[PriceReference]) -> Result[Basis
         ref = price.value.price_usd if price.value else None
         ref_sources = price.sources
     return basis_curve(data.futures, reference_spot_usd=ref, reference_sources=ref_sources)
+
+
+DERIBIT = "deribit"  # the venue of ``AssetData.options``
+
+
+def _option_venues(data: AssetData, deribit: Result[ChainAnalysis], spot: float | None, as_of, scenario):
+    """Every venue's chain (Deribit's first) and its ``analyze_chain`` result; Deribit's result is reused."""
+    chains = {DERIBIT: data.options} if data.options is not None else {}
+    chains.update(data.venue_options)
+    results = {
+        v: deribit if v == DERIBIT else analyze_chain(c, as_of=as_of, spot_usd=spot, scenario=scenario)
+        for v, c in chains.items()
+    }
+    return chains, results
 
 
 def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedReading:

@@ -38,6 +38,8 @@ class AssetData:
     options: OptionChain | None = None
     # Dated (delivery) futures across venues, one per listed expiry: the basis curve's input.
     futures: tuple[DatedFuture, ...] = ()
+    # Option chains of the other option venues (OKX, Bybit, Binance), keyed by venue; ``options`` stays Deribit's.
+    venue_options: Mapping[str, OptionChain] = field(default_factory=dict)
     liquidations: tuple[LiquidationEvent, ...] = ()
     # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
     aggregate_open_interest: OpenInterestSeries | None = None

@@ -81,6 +81,7 @@ def _limitations(snapshot: MarketSnapshot, analyses: Analyses) -> list[str]:
             "positioning": a.positioning,
             "structure": a.structure,
             "options": a.options,
+            "option venues": a.options_venues,
             "liquidation map": a.liquidation_map,
             "depth": a.depth,
             "stops": a.stops,

@@ -34,6 +34,7 @@ from derivintel.report.model import (
     LiquidationHeatmap,
     Metric,
     OpenInterestHistory,
+    OptionsOpenInterest,
     PainCurve,
     PriceBars,
     PriceChart,
@@ -279,6 +280,23 @@ def options_charts(result: Result) -> tuple[GexProfile | None, list[IvSmile], Iv
     return gex_profile, smiles, term
 
 
+def options_oi_chart(result: Result) -> OptionsOpenInterest | None:
+    """OI by strike and by expiry of the combined option book (None without a venue with OI)."""
+    b = result.value
+    if b is None or not b.venues_with_oi:
+        return None
+    return OptionsOpenInterest(
+        venues=list(b.venues_with_oi),
+        strike_usd=b.strikes_usd.tolist(),
+        call_oi_by_strike_base=round_sig(b.call_oi_by_strike_base),
+        put_oi_by_strike_base=round_sig(b.put_oi_by_strike_base),
+        expiry=_datetimes(b.expiries),
+        call_oi_by_expiry_base=round_sig(b.call_oi_by_expiry_base),
+        put_oi_by_expiry_base=round_sig(b.put_oi_by_expiry_base),
+        source=_sources_label(result),
+    )
+
+
 def pain_curve_chart(result: Result) -> PainCurve | None:
     """The headline expiry's pain curve (USD payout to option holders at each settlement strike)."""
     chain = result.value
@@ -376,6 +394,9 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
         missing["observed_liquidation_map"] = _why(a.observed_map, "no observed positions")
     gex, smiles, term = options_charts(a.options)
     pain = pain_curve_chart(a.options)
+    options_oi = options_oi_chart(a.options_venues)
+    if options_oi is None:
+        missing["options_oi"] = _why(a.options_venues, "no option venue with open interest")
     if gex is None:
         missing["options"] = _why(a.options, "no option chain")
     profile_source = candles.source.label if candles is not None else ""
@@ -393,6 +414,7 @@ def build_charts(snapshot: MarketSnapshot, analyses: Analyses, metrics: Sequence
         observed_liquidation_map=observed,
         gex=gex,
         pain_curve=pain,
+        options_oi=options_oi,
         iv_smiles=smiles,
         iv_term=term,
         volume_profile=profile,

@@ -32,6 +32,8 @@ _CHART_MISSING_KEY = {
     "liquidation_map": "liquidation_map",
     "volume_profile": "volume_profile",
     "gex": "options",
+    "options_oi_strike": "options_oi",
+    "options_oi_expiry": "options_oi",
     "iv_smile": "options",
     "iv_term": "options",
     "basis_curve": "basis_curve",
@@ -136,6 +138,8 @@ def charts_missing(report: Report) -> dict[str, str]:
         "liquidation_map": c.liquidation_map is not None,
         "volume_profile": c.volume_profile is not None,
         "gex": c.gex is not None,
+        "options_oi_strike": c.options_oi is not None,
+        "options_oi_expiry": c.options_oi is not None,
         "iv_smile": bool(c.iv_smiles),
         "iv_term": c.iv_term is not None,
         "basis_curve": c.basis_curve is not None,
@@ -208,6 +212,7 @@ def body_context(report: Report) -> dict[str, Any]:
         "liq_caption": liq_caption,
         "gex_caption": gex_caption,
         "basis_caption": basis_caption,
+        "options_oi_caption": (f"Pooled: {', '.join(c.options_oi.venues)}." if c.options_oi is not None else ""),
     }
 
 

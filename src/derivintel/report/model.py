@@ -185,6 +185,20 @@ class PainCurve(_Frozen):
     source: str
 
 
+class OptionsOpenInterest(_Frozen):
+    """Option open interest (coins, single-sided) of every venue with OI pooled: by strike and by expiry, calls and
+    puts apart; ``venues`` lists the venues pooled."""
+
+    venues: list[str]
+    strike_usd: list[float]
+    call_oi_by_strike_base: list[float]
+    put_oi_by_strike_base: list[float]
+    expiry: list[datetime]
+    call_oi_by_expiry_base: list[float]
+    put_oi_by_expiry_base: list[float]
+    source: str
+
+
 class IvSmile(_Frozen):
     """Implied volatility (fraction) by strike for one expiry."""
 
@@ -252,6 +266,9 @@ class Charts(_Frozen):
     )
     gex: GexProfile | None = None
     pain_curve: PainCurve | None = None
+    options_oi: OptionsOpenInterest | None = Field(
+        default=None, description="option OI by strike and by expiry, all option venues with OI pooled"
+    )
     iv_smiles: list[IvSmile] = Field(default_factory=list)
     iv_term: IvTermStructure | None = None
     volume_profile: VolumeProfileChart | None = None

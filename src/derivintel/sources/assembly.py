@@ -74,6 +74,7 @@ class Parts:
     books: list[OrderBook] = field(default_factory=list)
     options: OptionChain | None = None
     futures: list[DatedFuture] = field(default_factory=list)
+    venue_options: dict[str, OptionChain] = field(default_factory=dict)
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
 
@@ -102,6 +103,7 @@ class Parts:
             books=tuple(self.books),
             options=self.options,
             futures=tuple(self.futures),
+            venue_options=dict(self.venue_options),
             aggregate_open_interest=self.aggregate_open_interest,
             aggregate_funding=self.aggregate_funding,
         )

@@ -9,6 +9,7 @@ from derivintel.sources.binance import assemble as binance_asm
 from derivintel.sources.binance import checks as binance_checks
 from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
+from derivintel.sources.binance import options_assemble as binance_opt_asm
 from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bitget import assemble as bitget_asm
@@ -19,6 +20,7 @@ from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.bybit import history as bybit_hist
+from derivintel.sources.bybit import options_assemble as bybit_opt_asm
 from derivintel.sources.bybit import parse as bybit_parse
 from derivintel.sources.bybit import ws as bybit_ws
 from derivintel.sources.checks import FundingCheck, VenueChecks
@@ -48,6 +50,7 @@ from derivintel.sources.okx import assemble as okx_asm
 from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
+from derivintel.sources.okx import options_assemble as okx_opt_asm
 from derivintel.sources.okx import parse as okx_parse
 from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.stream_model import VenueStream
@@ -64,6 +67,9 @@ PROVIDERS: Mapping[str, Provider] = {
         bitget.PROVIDER,
         gate.PROVIDER,
         deribit.PROVIDER,
+        okx.OPTIONS_PROVIDER,
+        bybit.OPTIONS_PROVIDER,
+        binance.OPTIONS,
         coingecko.PROVIDER,
         defillama.PROVIDER,
         fred.PROVIDER,
@@ -84,6 +90,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *bitget.ENDPOINTS,
     *gate.ENDPOINTS,
     *deribit.ENDPOINTS,
+    *okx.OPTION_ENDPOINTS,
+    *bybit.OPTION_ENDPOINTS,
+    *binance.OPTION_ENDPOINTS,
     *coingecko.ENDPOINTS,
     *defillama.ENDPOINTS,
     *fred.ENDPOINTS,
@@ -117,6 +126,9 @@ ASSEMBLY: tuple[Assembly, ...] = (
     Assembly(bitget.PROVIDER.name, per_asset=bitget_asm.assemble),
     Assembly(gate.PROVIDER.name, per_asset=gate_asm.assemble),
     Assembly(deribit.PROVIDER.name, per_asset=deribit_asm.assemble),
+    Assembly(okx.OPTIONS_PROVIDER.name, per_asset=okx_opt_asm.assemble),
+    Assembly(bybit.OPTIONS_PROVIDER.name, per_asset=bybit_opt_asm.assemble),
+    Assembly(binance.OPTIONS.name, per_asset=binance_opt_asm.assemble),
     Assembly(coinglass.PROVIDER.name, per_asset=coinglass_asm.assemble),
     Assembly(fred.PROVIDER.name, market=fred_asm.assemble),
     Assembly(coingecko.PROVIDER.name, market=coingecko_asm.assemble),

@@ -6,6 +6,7 @@ import numpy as np
 
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.report.phases.p05_venues import build_venues
 
 MAX_EXPIRY_ROWS = 6
 
@@ -174,10 +175,13 @@ def build(ctx: PhaseContext) -> Phase:
     tables = [main, vol_table]
     if expiry_rows:
         tables.append(Table(columns=["Expiry", "Max pain", "P/C OI", "Net GEX", "RR25", "ATM IV"], rows=expiry_rows))
+    venues = build_venues(ctx)
+    keys += venues.keys
+    tables += venues.tables
     scenario = ctx.analyses.settings.dealer_scenario.value.replace("_", " ")
     if o is None:
         headline = "Market makers: not available."
-        summary = "Options analytics unavailable: " + "; ".join(res.reasons)
+        summary = "Options analytics unavailable: " + "; ".join(res.reasons) + venues.sentence
         reasoning = "No option chain, no options read; nothing is shown as neutral in its place."
     else:
         sign = "long gamma" if s.net_gex_usd_per_1pct > 0 else "short gamma"
@@ -189,9 +193,12 @@ def build(ctx: PhaseContext) -> Phase:
             "gamma flip " + flip + ", call wall {options.call_wall}, put wall {options.put_wall}. "
             "30d risk reversal {options.rr25_30d}."
         )
+        summary += venues.sentence
         reasoning = (
             "Gamma sign describes the size of moves, not their direction; the dealer positioning is an assumption "
-            f"({scenario}); the headline expiry follows a fixed rule, stated in the metric's note."
+            f"({scenario}); the headline expiry follows a fixed rule, stated in the metric's note. Combined across "
+            "venues: the venue table and options.combined (OI, put/call, max pain, net GEX). Deribit's chain only: "
+            "every other figure here (walls, flip, skew, surface, expiries, DVOL), and the dealer regime call."
         )
     return make_phase(
         ctx,

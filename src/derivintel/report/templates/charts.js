@@ -132,6 +132,23 @@
     };
   }
 
+  function optionsOiFigure(o, byExpiry) {
+    // expiries as categories (one bar group each, labelled by date), strikes on a price axis
+    var x = byExpiry ? o.expiry.map(function (e) { return String(e).slice(0, 10); }) : o.strike_usd;
+    var calls = byExpiry ? o.call_oi_by_expiry_base : o.call_oi_by_strike_base;
+    var puts = byExpiry ? o.put_oi_by_expiry_base : o.put_oi_by_strike_base;
+    return {
+      data: [
+        { type: "bar", x: x, y: calls, name: "Call OI (coins)", marker: { color: "#27ae60" } },
+        { type: "bar", x: x, y: puts, name: "Put OI (coins)", marker: { color: "#c0392b" } }
+      ],
+      layout: layout({ barmode: "group",
+        xaxis: byExpiry ? { title: { text: "expiry (08:00 UTC)" }, type: "category", automargin: true }
+          : { title: { text: "strike (USD)" }, tickformat: "$,.0f" },
+        yaxis: { title: { text: "open interest (coins)" }, tickformat: ".3s" } })
+    };
+  }
+
   function smileFigure(smiles) {
     return {
       data: smiles.map(function (s) {
@@ -211,6 +228,10 @@
     }
     if (c.gex) { out.gex = gexFigure(c.gex); }
     if (c.pain_curve) { out.pain_curve = painFigure(c.pain_curve); }
+    if (c.options_oi) {
+      out.options_oi_strike = optionsOiFigure(c.options_oi, false);
+      out.options_oi_expiry = optionsOiFigure(c.options_oi, true);
+    }
     if (c.iv_smiles && c.iv_smiles.length) { out.iv_smile = smileFigure(c.iv_smiles); }
     if (c.iv_term) { out.iv_term = termFigure(c.iv_term); }
     if (c.basis_curve) { out.basis_curve = basisFigure(c.basis_curve); }

@@ -7,7 +7,8 @@ regions and some cloud IPs: every dataset is optional.
 
 from __future__ import annotations
 
-from derivintel.sources.declarations import Endpoint, Provider, RateLimit
+from derivintel.core.errors import RetryableSourceError
+from derivintel.sources.declarations import Endpoint, ErrorCodes, Provider, RateLimit
 
 USDM = Provider(
     name="binance-usdm",
@@ -206,4 +207,64 @@ INSTRUMENTS = Endpoint(
     units="symbols[]: contractType PERPETUAL, status TRADING, baseAsset (1000PEPE = 1000 PEPE per unit), quoteAsset/"
     "marginAsset USDT|USDC, PRICE_FILTER tickSize in quote; quantities in base coin (contract size 1); funding "
     "interval not listed here (fundingInfo)",
+)
+
+# ---- European options (eapi, USDT-settled) --------------------------------------------------------------------------
+OPTIONS = Provider(
+    name="binance-options",
+    base_url="https://eapi.binance.com",
+    # Request weight: exchangeInfo 1, mark 5, ticker 5 (per minute budget far above three calls per snapshot).
+    rate_limit=RateLimit(requests_per_s=2.0, burst=4, max_concurrent=2),
+    coin_template="{asset}",
+    doc_url="https://developers.binance.com/docs/derivatives/option/market-data",
+    error_codes=ErrorCodes("code", {"-1003": RetryableSourceError}),  # TOO_MANY_REQUESTS
+)
+# Underlyings listed on Binance options; an asset missing from the live listing is reported as not covered.
+OPTION_ASSETS = frozenset({"BTC", "ETH", "SOL", "BNB", "XRP", "DOGE"})
+
+# One call each returns every listed option of every underlying (market-wide), filtered per asset by the parser.
+OPTION_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "binance-options",
+        "exchangeInfo",
+        "/eapi/v1/exchangeInfo",
+        per_asset=False,
+        kind="options",
+        units="optionSymbols[]: expiryDate ms, strikePrice USDT, side CALL/PUT, underlying (BTCUSDT), unit = coins "
+        "per contract",
+        fixture="options_exchangeInfo.json",
+    ),
+    Endpoint(
+        "binance-options",
+        "mark",
+        "/eapi/v1/mark",
+        per_asset=False,
+        kind="options",
+        units="markPrice USDT; markIV/bidIV/askIV fraction; delta per coin, gamma per USDT; riskFreeInterest "
+        "fraction per year (continuous, used for the forward)",
+        fixture="options_mark.json",
+    ),
+    Endpoint(
+        "binance-options",
+        "ticker",
+        "/eapi/v1/ticker",
+        per_asset=False,
+        kind="options",
+        units="volume contracts (24h; amount is the USDT turnover); exercisePrice USDT = the underlying index "
+        "(the estimated settlement price in the last half hour before expiry); closeTime ms",
+        fixture="options_ticker.json",
+    ),
+)
+
+# Declared, not fetched: open interest needs ``expiration`` (YYMMDD) per request, one request per listed expiry, and
+# the snapshot plan sends one request per dataset and asset. Binance chains therefore carry no open interest.
+OPTIONS_NOT_FETCHED: tuple[Endpoint, ...] = (
+    Endpoint(
+        "binance-options",
+        "openInterest",
+        "/eapi/v1/openInterest",
+        {"underlyingAsset": "{coin}", "expiration": "{yymmdd}"},
+        kind="options",
+        units="sumOpenInterest contracts (× unit = coins), sumOpenInterestUsd USDT, per symbol of one expiry",
+    ),
 )

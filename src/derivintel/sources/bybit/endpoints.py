@@ -127,3 +127,30 @@ INSTRUMENTS = Endpoint(
     "settleCoin USDT|USDC, fundingInterval minutes, priceFilter.tickSize quote; quantities in base coin",
     fixture="instruments-list.json",
 )
+
+# ---- options (USDC/USDT-settled, European) --------------------------------------------------------------------------
+# A provider of its own so a failing options API is its own gap and never costs the perpetual datasets.
+OPTIONS_PROVIDER = Provider(
+    name="bybit-options",
+    base_url="https://api.bybit.com",
+    rate_limit=RateLimit(requests_per_s=5.0, burst=10, max_concurrent=4),
+    coin_template="{asset}",
+    doc_url="https://bybit-exchange.github.io/docs/v5/market/tickers",
+    error_codes=PROVIDER.error_codes,
+)
+# Bybit lists options on BTC, ETH and SOL.
+OPTION_ASSETS = frozenset({"BTC", "ETH", "SOL"})
+
+OPTION_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "bybit-options",
+        "tickers",
+        "/v5/market/tickers",
+        {"category": "option", "baseCoin": "{coin}"},
+        assets=OPTION_ASSETS,
+        kind="options",
+        units="markPrice/underlyingPrice/indexPrice USD; markIv fraction; openInterest coin (single-sided, one "
+        "contract = one coin); volume24h coin; delta per coin, gamma per USD; envelope time ms",
+        fixture="option_tickers.json",
+    ),
+)

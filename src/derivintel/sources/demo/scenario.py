@@ -32,6 +32,7 @@ from derivintel.sources.demo.positions import build_observed_positions
 from derivintel.sources.demo.price_path import PricePath, simulate_paths
 from derivintel.sources.demo.profiles import ASSET_CODE, ASSETS, DEMO_ASSETS, PERP_VENUES
 from derivintel.sources.demo.timeline import Timeline
+from derivintel.sources.demo.venue_options import build_venue_chains
 
 DEMO_AS_OF = datetime(2026, 3, 14, 5, 0, tzinfo=UTC)
 
@@ -71,6 +72,8 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
     oi_base = simulate_oi_base(timeline, asset, code, path, flows)
     rate_1h = venue_funding_1h(timeline, code, flows)
     perps = build_perps(timeline, asset, path, prices, oi_base, rate_1h, volumes)
+    listed = ASSETS[asset].options is not None  # options only where the asset has listed options
+    options = build_option_chain(timeline, asset, code, float(path.close_usd[-1])) if listed else None
     return AssetData(
         asset=asset,
         perps=perps,
@@ -80,9 +83,8 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
         long_short=build_long_short(timeline, asset, code, path),
         taker_volume=(build_okx_taker_volume(timeline, asset, code, flows, volumes["okx"]),),
         books=tuple(build_book(timeline, asset, code, p.venue, p.mark_price_usd) for p in perps),
-        options=None
-        if ASSETS[asset].options is None
-        else build_option_chain(timeline, asset, code, float(path.close_usd[-1])),
+        options=options,
+        venue_options={} if options is None else build_venue_chains(timeline, code, options),
         futures=()  # dated futures in the demo for the assets whose synthetic curve is defined (BTC, ETH)
         if asset not in FUTURES_CURVES
         else build_futures(timeline, asset, code, float(path.close_usd[-1]), 0.1 * float(oi_base["binance-usdm"][-1])),

@@ -26,6 +26,8 @@ PROVIDER = Provider(
 
 DVOL_RESOLUTION_S = 3600
 _OPT = frozenset(OPTION_ASSETS)
+# USDC-settled (linear) options: one book for every underlying (BTC_USDC-…, SOL_USDC-…), filtered per asset.
+USDC_OPTION_ASSETS = frozenset({"BTC", "ETH", "SOL", "XRP"})
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -69,6 +71,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         assets=_OPT,
         kind="funding",
         units="BTC-PERPETUAL: mark/index USD, funding_8h fraction per 8h, open_interest USD",
+    ),
+    Endpoint(
+        "deribit",
+        "book_summary_option_usdc",
+        "/public/get_book_summary_by_currency",
+        {"currency": "USDC", "kind": "option"},
+        per_asset=False,
+        kind="options",
+        units="linear options: mark_price USDC; mark_iv percent; open_interest/volume in the base coin; "
+        "underlying_price USD forward",
     ),
     Endpoint(
         "deribit",

@@ -169,3 +169,53 @@ INSTRUMENTS = Endpoint(
     units="data[]: instId, ctType linear|inverse, ctVal coins of ctValCcy per contract × ctMult, settleCcy "
     "USDT|USDC (linear), tickSz quote, state live; funding interval not listed (read from funding-rate)",
 )
+
+# ---- options (inverse, coin-margined: BTC-USD, ETH-USD) -------------------------------------------------------------
+# A provider of its own so a failing options API is its own gap and never costs the swap datasets.
+OPTIONS_PROVIDER = Provider(
+    name="okx-options",
+    base_url="https://www.okx.com",
+    # opt-summary, tickers and open-interest each allow 20 requests per 2 s per IP; three requests per asset.
+    rate_limit=RateLimit(requests_per_s=5.0, burst=10, max_concurrent=4),
+    symbol_template="{asset}-USD",  # the underlying (uly) of the option family
+    coin_template="{asset}",
+    doc_url="https://www.okx.com/docs-v5/en/#public-data-rest-api-get-option-market-data",
+    error_codes=PROVIDER.error_codes,
+)
+# OKX lists options on BTC-USD and ETH-USD only.
+OPTION_ASSETS = frozenset({"BTC", "ETH"})
+_ULY = {"uly": "{symbol}"}
+
+OPTION_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "okx-options",
+        "opt-summary",
+        "/api/v5/public/opt-summary",
+        _ULY,
+        assets=OPTION_ASSETS,
+        kind="options",
+        units="markVol fraction (0.43 = 43 %); fwdPx forward USD; deltaBS, gammaBS Black-Scholes greeks in USD "
+        "terms (delta/gamma without BS are in coin terms); ts ms",
+        fixture="option_opt-summary.json",
+    ),
+    Endpoint(
+        "okx-options",
+        "tickers",
+        "/api/v5/market/tickers",
+        {"instType": "OPTION", **_ULY},
+        assets=OPTION_ASSETS,
+        kind="options",
+        units="vol24h contracts; volCcy24h coin (24h volume in base currency); last coin",
+        fixture="option_tickers.json",
+    ),
+    Endpoint(
+        "okx-options",
+        "open-interest",
+        "/api/v5/public/open-interest",
+        {"instType": "OPTION", **_ULY},
+        assets=OPTION_ASSETS,
+        kind="options",
+        units="oi contracts; oiCcy coin (single-sided open interest in base currency); ts ms",
+        fixture="option_open-interest.json",
+    ),
+)
