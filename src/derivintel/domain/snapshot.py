@@ -9,6 +9,7 @@ from datetime import datetime
 from derivintel.core.provenance import Gap
 from derivintel.domain.liquidations import LiquidationEvent
 from derivintel.domain.macro import MacroSeries
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
@@ -35,6 +36,9 @@ class AssetData:
     taker_volume: tuple[TakerVolumeSeries, ...] = ()
     books: tuple[OrderBook, ...] = ()
     options: OptionChain | None = None
+    # Option trades (Deribit, all kinds of the currency's options): the last 24 h live, plus stored trades since
+    # the inventory's start when a history store holds them (``OptionTrades.covered_from``).
+    option_trades: OptionTrades | None = None
     liquidations: tuple[LiquidationEvent, ...] = ()
     # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
     aggregate_open_interest: OpenInterestSeries | None = None

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from derivintel.core.errors import SourceError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.macro import MacroSeries
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
@@ -68,6 +69,7 @@ class Parts:
     taker_volume: list[TakerVolumeSeries] = field(default_factory=list)
     books: list[OrderBook] = field(default_factory=list)
     options: OptionChain | None = None
+    option_trades: OptionTrades | None = None
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
 
@@ -82,6 +84,7 @@ class Parts:
             taker_volume=tuple(self.taker_volume),
             books=tuple(self.books),
             options=self.options,
+            option_trades=self.option_trades,
             aggregate_open_interest=self.aggregate_open_interest,
             aggregate_funding=self.aggregate_funding,
         )
@@ -95,8 +98,11 @@ class Assembler:
     ) -> None:
         self.key_env = key_env
         self.latest: dict[Key, RawResponse] = {}
-        for raw in responses:  # the last attempt per key wins
-            self.latest[raw.key] = raw
+        self.paged: dict[Key, dict[int, RawResponse]] = {}
+        for raw in responses:  # the last attempt per key (and page) wins
+            self.paged.setdefault(raw.key, {})[raw.page] = raw
+            if raw.page == 0:
+                self.latest[raw.key] = raw
         self.failures = dict(failures)
         self.gaps: dict[tuple[Key, str], Gap] = {}
 
@@ -131,6 +137,22 @@ class Assembler:
         except (ValueError, TypeError, KeyError, IndexError) as exc:  # domain-type invariants on odd payloads
             self._add_gap(raw.key, Gap(provider, dataset, GapKind.BAD_PAYLOAD, f"{who}{type(exc).__name__}: {exc}"))
         return None
+
+    def parse_pages(
+        self, provider: str, dataset: str, asset: str | None, fn: Callable[[list[RawResponse]], T]
+    ) -> T | None:
+        """``fn(pages)`` for every recorded page of a paged dataset, in page order (the first page decides
+        whether the dataset answered); None with a gap on a failed page or a parse error."""
+        if self.raw(provider, dataset, asset) is None:
+            return None
+        pages = [self.paged[(provider, dataset, asset)][n] for n in sorted(self.paged[(provider, dataset, asset)])]
+        who = f"{asset}: " if asset else ""
+        bad = next((p for p in pages if not p.ok), None)
+        if bad is not None:
+            gap = status_gap(provider, dataset, bad.status, who, self.key_env)
+            self._add_gap(bad.key, Gap(provider, dataset, gap.kind, f"{gap.reason} (page {bad.page + 1})"))
+            return None
+        return self.parse(provider, dataset, asset, lambda _first: fn(pages))
 
     def dependent(self, provider: str, dataset: str, asset: str | None, needs: Key) -> None:
         """``dataset`` cannot be used because ``needs`` failed: a gap of the same kind as ``needs``' gap."""
