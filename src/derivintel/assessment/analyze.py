@@ -33,7 +33,8 @@ from derivintel.analytics.liquidity.realised import RealisedLiquidations, realis
 from derivintel.analytics.macro import MacroRegime, analyze_macro
 from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
-from derivintel.analytics.options.surface import SmileInput, VolSurface, build_surface
+from derivintel.analytics.options.surface import VolSurface
+from derivintel.analytics.options.surface_history import surface_of
 from derivintel.analytics.positioning import Positioning, analyze_positioning
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
 from derivintel.analytics.realised_vol import RealisedVol, realised_vol
@@ -227,13 +228,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             down, up = (_with_reasons(r, activity) for r in (down, up))  # σ/V sources, venues left out
     realised = realised_liquidations(data.liquidations, as_of=as_of)
     surface = (
-        build_surface(
-            [
-                SmileInput(e.days_to_expiry, e.forward_usd, e.smile_strikes_usd, e.smile_iv)
-                for e in chain.value.expiries
-            ],
-            sources=chain.sources,
-        )
+        surface_of(chain.value, chain.sources)
         if chain.value is not None
         else Result.missing("no option chain analysis")
     )
