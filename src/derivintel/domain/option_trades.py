@@ -97,3 +97,15 @@ def merge_option_trades(parts: Sequence[OptionTrades], *, covered_from: datetime
 def with_coverage(trades: OptionTrades, covered_from: datetime | None) -> OptionTrades:
     """``trades`` with ``covered_from`` set."""
     return replace(trades, covered_from=covered_from)
+
+
+def join_stored(stored: OptionTrades | None, live: OptionTrades | None) -> OptionTrades | None:
+    """Stored trades and a live window as one record. Complete from the stored start when the stored record
+    reaches the live window's start (no hole between them), else from the live window's start."""
+    if stored is None or live is None:
+        return live if stored is None else stored
+    joined = stored.source.fetched_at >= live.covered_from if live.covered_from is not None else False
+    start = live.covered_from
+    if joined and stored.covered_from is not None and live.covered_from is not None:
+        start = min(stored.covered_from, live.covered_from)
+    return merge_option_trades([live, stored], covered_from=start)

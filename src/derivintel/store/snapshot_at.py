@@ -2,7 +2,8 @@
 
 Point-in-time rules: a bar (candles, taker volume) counts once it has closed (``ts + interval ≤ as_of``); point
 observations (OI, long/short ratios, funding settlements, liquidations) once ``ts ≤ as_of``; a macro value once its
-``available_ts ≤ as_of``; a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
+``available_ts ≤ as_of``; option trades once received (``ts_recv ≤ as_of``), over the unbroken span of stored
+batches before ``as_of`` (``OptionTrades.covered_from``); a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
 ``as_of``; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
 (``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store (``NOT_COVERED``).
 
@@ -37,6 +38,9 @@ class SnapshotWindows:
     chain_max_age: timedelta = timedelta(hours=2)
     positions_max_age: timedelta = timedelta(hours=2)
     price_max_age: timedelta = timedelta(days=2)
+    # Option trades: the unbroken span of stored batches ending before as_of, at most this far back (the
+    # estimated dealer inventory accumulates over it; expired options drop out by themselves).
+    option_trades_lookback: timedelta = timedelta(days=90)
 
 
 def _gap(kind: str, asset: str | None, as_of: datetime, gap_kind: GapKind = GapKind.INSUFFICIENT_HISTORY) -> Gap:
@@ -96,6 +100,11 @@ def _build(
             if asset in OPTION_ASSETS
             else None
         )
+        trades = (
+            store.option_trades(asset, until=as_of, lookback_s=windows.option_trades_lookback.total_seconds())
+            if asset in OPTION_ASSETS
+            else None
+        )
         liqs = store.liquidations(asset, until=as_of, since=as_of - windows.liquidations_lookback)
         found = {
             "candles": candles,
@@ -109,6 +118,8 @@ def _build(
         gaps += [_gap(kind, asset, as_of) for kind, items in found.items() if not items]
         if asset in OPTION_ASSETS and chain is None:
             gaps.append(_gap("option_chain", asset, as_of))
+        if asset in OPTION_ASSETS and trades is None:
+            gaps.append(_gap("option_trades", asset, as_of))
         gaps.append(_gap("order_books", asset, as_of, GapKind.NOT_COVERED))
         groups = (candles, oi, funding, long_short, taker)
         synthetic = (
@@ -124,6 +135,7 @@ def _build(
             taker_volume=taker,
             books=(),
             options=chain,
+            option_trades=trades,
             liquidations=liqs,
             observed_positions=stored_observed_positions(store, asset, as_of=as_of, max_age=windows.positions_max_age),
         )

@@ -22,6 +22,7 @@ from derivintel.sources.demo.funding import build_funding_series, venue_funding_
 from derivintel.sources.demo.liquidations import build_liquidations
 from derivintel.sources.demo.macro import build_macro
 from derivintel.sources.demo.open_interest import build_oi_series, simulate_oi_base
+from derivintel.sources.demo.option_trades import build_option_trades
 from derivintel.sources.demo.options_chain import build_option_chain
 from derivintel.sources.demo.perps import build_perps
 from derivintel.sources.demo.positioning import build_long_short, build_okx_taker_volume
@@ -67,6 +68,7 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
     oi_base = simulate_oi_base(timeline, asset, code, path, flows)
     rate_1h = venue_funding_1h(timeline, code, flows)
     perps = build_perps(timeline, asset, path, prices, oi_base, rate_1h, volumes)
+    chain = build_option_chain(timeline, asset, code, float(path.close_usd[-1]))
     return AssetData(
         asset=asset,
         perps=perps,
@@ -76,7 +78,8 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
         long_short=build_long_short(timeline, asset, code, path),
         taker_volume=(build_okx_taker_volume(timeline, asset, code, flows, volumes["okx"]),),
         books=tuple(build_book(timeline, asset, code, p.venue, p.mark_price_usd) for p in perps),
-        options=build_option_chain(timeline, asset, code, float(path.close_usd[-1])),
+        options=chain,
+        option_trades=build_option_trades(timeline, asset, code, chain),
         liquidations=build_liquidations(timeline, asset, code, flows, prices),
         observed_positions=build_observed_positions(timeline, asset, code, path, perps),
     )
