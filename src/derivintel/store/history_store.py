@@ -273,7 +273,7 @@ class HistoryStore:
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES if self.has_table(t.name)
         )
         row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])
@@ -315,6 +315,12 @@ class HistoryStore:
         with self.session() as con:
             return con.execute(sql, list(params)).fetchall()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a store written by an older version, opened read-only, lacks the
+        tables added since; readers then find nothing)."""
+        rows = self._exec("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+        return bool(rows and rows[0][0])
+
     def _count(self, name: str) -> int:
         rows = self._exec(f"SELECT count(*) FROM {name}")
         return int(rows[0][0]) if rows else 0
@@ -322,7 +328,7 @@ class HistoryStore:
     def row_counts(self) -> dict[str, int]:
         """Rows per table."""
         with self.session():
-            return {t.name: self._count(t.name) for t in TABLES}
+            return {t.name: self._count(t.name) if self.has_table(t.name) else 0 for t in TABLES}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
@@ -422,6 +428,8 @@ class HistoryStore:
         stored batches that ends with the latest batch before ``until`` (``covered_from`` = its start, no earlier
         than ``until − lookback_s``). None when no batch was stored by ``until``."""
         with self.session():
+            if not self.has_table(OPTION_TRADE_BATCHES.name):
+                return None
             spans = self._exec(
                 "SELECT covered_from, ts_event FROM option_trade_batches WHERE currency = ? AND ts_event <= ?",
                 [currency, _naive(until)],
@@ -459,6 +467,8 @@ class HistoryStore:
 
     def surface_point_history(self, currency: str, point: str, *, until: datetime) -> tuple[np.ndarray, np.ndarray]:
         """``(ts datetime64[ms], values)`` of one stored surface point up to ``until``, oldest first."""
+        if not self.has_table(OPTION_SURFACE_POINTS.name):
+            return np.array([], dtype="datetime64[ms]"), np.array([])
         rows = self._rows(
             OPTION_SURFACE_POINTS, "currency = ? AND point = ? AND ts_event <= ?", [currency, point, _naive(until)]
         )
@@ -642,7 +652,7 @@ class HistoryStore:
         gaps: steps longer than twice the series' median step (liquidations, irregular by nature, have none)."""
         out: list[Coverage] = []
         with self.session():
-            for table in TABLES:
+            for table in (t for t in TABLES if self.has_table(t.name)):
                 group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
                 cols = ", ".join(group)
                 rows = self._exec(

@@ -178,7 +178,7 @@ def build(ctx: PhaseContext) -> Phase:
         columns=["Flow and estimated dealer inventory", "Value", "Reading"],
         rows=[
             row("Net traded delta, 24h", b.cell("options.flow.net_delta_24h"), "customers (takers), coins"),
-            row("Net traded gamma, 24h", b.cell("options.flow.net_gamma_24h"), "customers, USD per 1% move"),
+            row("Net traded gamma, 24h", b.cell("options.flow.net_gamma_24h"), "customers, USD per one-percent move"),
             row("Premium traded, 24h", b.cell("options.flow.premium_24h_usd"), "all trades"),
             row("Notional traded, 24h", b.cell("options.flow.notional_24h_usd"), "amount x index"),
             row("Block share, 24h", b.cell("options.flow.block_share_24h"), "of notional"),
