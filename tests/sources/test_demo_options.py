@@ -175,3 +175,17 @@ def test_instrument_names_match_rows(snap: MarketSnapshot, asset: str) -> None:
         assert (int(m[1]), months.index(m[2]) + 1, 2000 + int(m[3])) == (day.day, day.month, day.year)
         assert int(m[4]) == k
         assert (m[5] == "C") == c
+
+
+def test_demo_option_trades_are_synthetic_seeded_and_on_live_chain_instruments() -> None:
+    from derivintel.sources.demo import build_demo_snapshot
+    from derivintel.sources.demo.option_trades import DEMO_TRADE_DAYS
+
+    a = build_demo_snapshot("BTC", (), seed=7).assets["BTC"]
+    b = build_demo_snapshot("BTC", (), seed=7).assets["BTC"]
+    t = a.option_trades
+    assert t is not None and t.source.synthetic and t.source.name == "demo"
+    assert t.trade_id == b.option_trades.trade_id and (t.amount_base == b.option_trades.amount_base).all()
+    assert set(t.instrument) <= set(a.options.instrument)
+    assert (t.expiry > t.ts).all() and (np.diff(t.ts.astype(np.int64)) >= 0).all()
+    assert t.covered_from is not None and (t.source.as_of - t.covered_from).days == DEMO_TRADE_DAYS
