@@ -32,10 +32,13 @@ def _history(hours_before: list[float], values: list[float]) -> PointHistory:
 def test_week_ago_takes_the_nearest_point_within_the_tolerance() -> None:
     h = _history([175, 165, 24], [-0.03, -0.01, 0.0])
     r = week_ago(h, 0.01, as_of=AS_OF).value
-    assert r is not None and r.then == -0.01 and r.change == pytest.approx(0.02)  # 165 h is nearest to 168 h
+    assert r is not None
+    assert r.then == -0.01
+    assert r.change == pytest.approx(0.02)
     assert r.then_at == AS_OF - timedelta(hours=165)
     far = week_ago(_history([140, 24], [-0.03, 0.0]), 0.01, as_of=AS_OF)
-    assert far.value is None and "within 12 h" in far.reasons[0]
+    assert far.value is None
+    assert "within 12 h" in far.reasons[0]
     assert week_ago(h, None, as_of=AS_OF).value is None
 
 
@@ -44,11 +47,15 @@ def test_percentile_needs_enough_history_and_excludes_now() -> None:
     hours = list(np.linspace(24 * 20, 1, n))
     values = list(np.arange(n) / n)
     p = percentile(_history(hours, values), 0.5, as_of=AS_OF).value
-    assert p is not None and p.n == n and p.rank == pytest.approx(np.mean(np.array(values) <= 0.5))
+    assert p is not None
+    assert p.n == n
+    assert p.rank == pytest.approx(np.mean(np.array(values) <= 0.5))
     short = percentile(_history(hours[: n - 1], values[: n - 1]), 0.5, as_of=AS_OF)
-    assert short.value is None and f"needs at least {n}" in short.reasons[0]
+    assert short.value is None
+    assert f"needs at least {n}" in short.reasons[0]
     later = percentile(_history([*hours, -5.0], [*values, 9.0]), 0.5, as_of=AS_OF).value  # after as_of: unseen
-    assert later is not None and later.n == n
+    assert later is not None
+    assert later.n == n
 
 
 def test_write_snapshot_keeps_the_key_points_of_each_chain(tmp_path) -> None:
@@ -57,7 +64,8 @@ def test_write_snapshot_keeps_the_key_points_of_each_chain(tmp_path) -> None:
     data = AssetData(asset="BTC", candles=btc.candles, options=btc.options)
     points = asset_key_points(data)
     assert set(points) >= {"rr25_30d", "bf25_30d", "atm_iv_30d", "atm_iv_180d", "vrp_30d"}
-    assert points["rr25_30d"] is not None and points["rr25_30d"] < 0  # the demo smile has put skew
+    assert points["rr25_30d"] is not None
+    assert points["rr25_30d"] < 0
     snap = MarketSnapshot(as_of=demo.as_of, primary="BTC", assets={"BTC": data}, synthetic=True)
     with HistoryStore(tmp_path / "demo.duckdb") as store:
         store.write_snapshot(snap)

@@ -61,7 +61,9 @@ def test_flow_metrics_match_hand_computed_trades(demo_snapshot) -> None:
     assert m["options.flow.notional_24h_usd"].value == pytest.approx(7 * 70_000)
     # one day of flow: the inventory is shown, its GEX withheld with the rule, the regime call on the scenario
     gex = m["options.gex_flow_usd_per_1pct"]
-    assert gex.value is None and "1.0 d < 7 d" in (gex.note or "") and "withheld unless" in (gex.note or "")
+    assert gex.value is None
+    assert "1.0 d < 7 d" in (gex.note or "")
+    assert "withheld unless" in (gex.note or "")
     assert m["options.flow.inventory_days"].value == pytest.approx(1.0)
     assert m["options.regime_gex_driver"].value == "fixed scenario"
     assert "deribit/option_trades" in m["options.flow.net_delta_24h"].source
@@ -72,7 +74,8 @@ def test_no_trades_is_missing_never_zero(demo_snapshot) -> None:
     snap = replace(demo_snapshot, assets={**demo_snapshot.assets, "BTC": btc})
     m = _metrics(build_report(snap, analyze_snapshot(snap, AnalysisOptions()), generated_at=GENERATED_AT))
     for key in ("options.flow.net_delta_24h", "options.flow.block_share_24h", "options.gex_flow_usd_per_1pct"):
-        assert m[key].value is None and m[key].status == "insufficient_data"
+        assert m[key].value is None
+        assert m[key].status == "insufficient_data"
 
 
 def test_history_readings_from_a_given_stored_history(demo_snapshot, demo_report) -> None:

@@ -184,8 +184,13 @@ def test_demo_option_trades_are_synthetic_seeded_and_on_live_chain_instruments()
     a = build_demo_snapshot("BTC", (), seed=7).assets["BTC"]
     b = build_demo_snapshot("BTC", (), seed=7).assets["BTC"]
     t = a.option_trades
-    assert t is not None and t.source.synthetic and t.source.name == "demo"
-    assert t.trade_id == b.option_trades.trade_id and (t.amount_base == b.option_trades.amount_base).all()
+    assert t is not None
+    assert t.source.synthetic
+    assert t.source.name == "demo"
+    assert t.trade_id == b.option_trades.trade_id
+    assert (t.amount_base == b.option_trades.amount_base).all()
     assert set(t.instrument) <= set(a.options.instrument)
-    assert (t.expiry > t.ts).all() and (np.diff(t.ts.astype(np.int64)) >= 0).all()
-    assert t.covered_from is not None and (t.source.as_of - t.covered_from).days == DEMO_TRADE_DAYS
+    assert (t.expiry > t.ts).all()
+    assert (np.diff(t.ts.astype(np.int64)) >= 0).all()
+    assert t.covered_from is not None
+    assert (t.source.as_of - t.covered_from).days == DEMO_TRADE_DAYS

@@ -49,7 +49,7 @@ class Book:
         return json.dumps({"jsonrpc": "2.0", "result": {"trades": trades, "has_more": len(inside) > count}}).encode()
 
 
-@pytest.fixture()
+@pytest.fixture
 def venues() -> Iterator[FakeVenues]:
     with FakeVenues() as fake:
         yield fake
@@ -82,10 +82,12 @@ def test_the_page_limit_cuts_the_window_and_says_so(venues: FakeVenues) -> None:
     assert trades is not None
     assert len(trades) == TRADES_MAX_PAGES * 1_000 - (TRADES_MAX_PAGES - 1)  # boundary trades once
     start = from_ms(int(raws[-1].params["start_timestamp"]))
-    assert trades.covered_from is not None and trades.covered_from > start
+    assert trades.covered_from is not None
+    assert trades.covered_from > start
     assert trades.covered_from == from_ms(int(trades.ts.min().astype(np.int64)))
     caveat = [g for g in snapshot.gaps if g.dataset == "option_trades"]
-    assert caveat and "page limit" in caveat[0].reason
+    assert caveat
+    assert "page limit" in caveat[0].reason
 
 
 def test_a_failed_later_page_makes_the_dataset_a_gap(venues: FakeVenues) -> None:

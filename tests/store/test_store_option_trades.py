@@ -44,7 +44,9 @@ def window(first_id: int, n: int, end: datetime, seed: int) -> OptionTrades:
     rng = np.random.default_rng(seed)
     c = chain(end)
     pick = rng.integers(0, len(c), n)
-    ts = np.sort(np.datetime64(end.replace(tzinfo=None), "ms") - rng.integers(0, 86_400_000, n).astype("timedelta64[ms]"))
+    ts = np.sort(
+        np.datetime64(end.replace(tzinfo=None), "ms") - rng.integers(0, 86_400_000, n).astype("timedelta64[ms]")
+    )
     return OptionTrades(
         "BTC", tuple(str(first_id + i) for i in range(n)), tuple(c.instrument[i] for i in pick), ts,
         np.full(n, EXPIRY), c.strike[pick], c.is_call[pick], rng.uniform(0.1, 10.0, n), np.full(n, 0.01),
@@ -74,7 +76,9 @@ def test_trades_are_stored_once_by_trade_id(tmp_path) -> None:
         assert store.row_counts()["option_trades"] == 500
         assert store.row_counts()["option_trade_batches"] == 2
         read = store.option_trades("BTC", until=T0 + 3 * DAY, lookback_s=90 * 86_400)
-    assert read is not None and len(read) == 500 and len(set(read.trade_id)) == 500
+    assert read is not None
+    assert len(read) == 500
+    assert len(set(read.trade_id)) == 500
     assert read.covered_from == T0  # the first batch's start: the two batches overlap
 
 
@@ -107,7 +111,8 @@ def test_inventory_gex_through_the_store_equals_a_brute_force_loop(tmp_path) -> 
             store.write(run)
         snap = build_snapshot_at(store, "BTC", (), as_of)
     trades = snap.assets["BTC"].option_trades
-    assert trades is not None and trades.covered_from == T0
+    assert trades is not None
+    assert trades.covered_from == T0
     c = chain(as_of)
     inv = dealer_inventory(trades, since=trades.covered_from, until=as_of)
     result = inventory_gex(inv, c, as_of=as_of)
@@ -135,7 +140,8 @@ def test_join_stored_keeps_the_stored_start_only_without_a_hole() -> None:
     stored = window(0, 100, T0 + DAY, seed=3)
     live = window(50, 100, T0 + DAY + timedelta(hours=6), seed=4)
     joined = join_stored(stored, live)
-    assert joined is not None and joined.covered_from == T0
+    assert joined is not None
+    assert joined.covered_from == T0
     assert len(joined) == 150  # ids 50..99 in both: once
     late = window(50, 100, T0 + 3 * DAY, seed=5)  # the live window starts two days after the stored record ends
     assert join_stored(stored, late).covered_from == T0 + 2 * DAY

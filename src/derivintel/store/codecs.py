@@ -20,6 +20,7 @@ import pandas as pd
 
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -28,7 +29,6 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerVolumeSeries,
 )
-from derivintel.domain.option_trades import OptionTrades
 from derivintel.store.schema import (
     CANDLES,
     FUNDING,
@@ -208,13 +208,11 @@ class OptionTradesCodec:
             }
         )
 
-    def decode(self, rows: pd.DataFrame, currency: str, *, as_of: datetime, covered_from: datetime | None) -> OptionTrades:
+    def decode(
+        self, rows: pd.DataFrame, currency: str, *, as_of: datetime, covered_from: datetime | None
+    ) -> OptionTrades:
         """Rows (ordered by ts_event) → one record; its source is the latest batch's, as of ``as_of``."""
-        src = (
-            rows_source(rows, as_of)
-            if len(rows)
-            else Source("store", "option_trades", as_of, as_of)
-        )
+        src = rows_source(rows, as_of) if len(rows) else Source("store", "option_trades", as_of, as_of)
         return OptionTrades(
             currency,
             tuple(str(x) for x in rows["trade_id"]),

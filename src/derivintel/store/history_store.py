@@ -33,12 +33,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.analytics.options.surface_history import asset_key_points
+from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -49,7 +50,6 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
-from derivintel.domain.option_trades import OptionTrades
 from derivintel.store.codecs import (
     CODEC_OF_KIND,
     CODEC_OF_TYPE,
@@ -273,7 +273,9 @@ class HistoryStore:
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES if self.has_table(t.name)
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}"
+            for t in TABLES
+            if self.has_table(t.name)
         )
         row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])

@@ -3,9 +3,10 @@
 Point-in-time rules: a bar (candles, taker volume) counts once it has closed (``ts + interval ≤ as_of``); point
 observations (OI, long/short ratios, funding settlements, liquidations) once ``ts ≤ as_of``; a macro value once its
 ``available_ts ≤ as_of``; option trades once received (``ts_recv ≤ as_of``), over the unbroken span of stored
-batches before ``as_of`` (``OptionTrades.covered_from``); a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
-``as_of``; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
-(``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store (``NOT_COVERED``).
+batches before ``as_of`` (``OptionTrades.covered_from``); a perp snapshot (mark, current funding, OI) only when
+taken within ``perp_max_age`` before ``as_of``; an option chain only when taken within ``chain_max_age``. Kinds
+without data are listed as gaps (``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store
+(``NOT_COVERED``).
 
 With ``require_price`` (the ``report --asof`` path) a primary asset without a stored price at ``as_of`` (no perp
 snapshot within ``perp_max_age`` and no candle closed within ``price_max_age``) raises ``NoStoredPriceError`` naming

@@ -22,9 +22,9 @@ import numpy as np
 
 from derivintel.analytics.options.chain_analysis import ChainAnalysis, analyze_chain
 from derivintel.analytics.options.surface import TENORS_DAYS, SmileInput, VolSurface, build_surface
+from derivintel.analytics.realised_vol import realised_vol
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
-from derivintel.analytics.realised_vol import realised_vol
 from derivintel.core.timeutil import DAY_S, HOUR_S, to_datetime64, utc
 from derivintel.domain.snapshot import AssetData
 

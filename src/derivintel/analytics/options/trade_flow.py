@@ -127,7 +127,9 @@ def trade_flow(trades: OptionTrades, *, as_of: datetime, window: timedelta = tim
         reasons.append("the trade record does not state from when it is complete")
     elif trades.covered_from > start:
         share = (as_of - trades.covered_from) / window
-        reasons.append(f"trades complete only from {trades.covered_from:%Y-%m-%d %H:%M} UTC ({share:.0%} of the window)")
+        reasons.append(
+            f"trades complete only from {trades.covered_from:%Y-%m-%d %H:%M} UTC ({share:.0%} of the window)"
+        )
     if trades.source.fetched_at < as_of - timedelta(minutes=30):
         reasons.append(f"trades fetched up to {trades.source.fetched_at:%Y-%m-%d %H:%M} UTC only")
     return Result.of(value, sources=(trades.source,), params=params, reasons=reasons, partial=bool(reasons))

@@ -334,11 +334,17 @@ def _flow(ctx: PhaseContext) -> list[str]:
             "usd_per_1pct",
         ),
         b.add_result(
-            "options.flow.premium_24h_usd", "Option premium traded, 24h", flow, f.all.premium_usd if f else None,
+            "options.flow.premium_24h_usd",
+            "Option premium traded, 24h",
+            flow,
+            f.all.premium_usd if f else None,
             "usd_notional",
         ),
         b.add_result(
-            "options.flow.notional_24h_usd", "Option notional traded, 24h", flow, f.all.notional_usd if f else None,
+            "options.flow.notional_24h_usd",
+            "Option notional traded, 24h",
+            flow,
+            f.all.notional_usd if f else None,
             "usd_notional",
         ),
         b.add_result(
@@ -410,9 +416,12 @@ def _flow(ctx: PhaseContext) -> list[str]:
     )
     _gex, _flip, driver = regime_gex(a)
     if driver == "flow":
-        label, note = "flow inventory", (
-            "the estimated inventory passes its rule (" + rule.replace("withheld unless", "it") + "): measured "
-            "dealer signs replace the assumed scenario; no gamma flip is swept for it"
+        label, note = (
+            "flow inventory",
+            (
+                "the estimated inventory passes its rule (" + rule.replace("withheld unless", "it") + "): measured "
+                "dealer signs replace the assumed scenario; no gamma flip is swept for it"
+            ),
         )
     else:
         label = "fixed scenario"
