@@ -194,3 +194,17 @@ def test_demo_option_trades_are_synthetic_seeded_and_on_live_chain_instruments()
     assert (np.diff(t.ts.astype(np.int64)) >= 0).all()
     assert t.covered_from is not None
     assert (t.source.as_of - t.covered_from).days == DEMO_TRADE_DAYS
+
+
+def test_demo_trades_of_an_hour_are_the_same_trades_in_every_round() -> None:
+    """A collector polling the demo hourly stores each synthetic trade once: overlapping rounds give an hour's
+    trades the same ids and times."""
+    from derivintel.sources.demo import build_demo_snapshot
+
+    a = build_demo_snapshot("BTC", (), seed=7, as_of=DEMO_AS_OF).assets["BTC"].option_trades
+    b = build_demo_snapshot("BTC", (), seed=7, as_of=DEMO_AS_OF + timedelta(hours=1)).assets["BTC"].option_trades
+    common = set(a.trade_id) & set(b.trade_id)
+    assert len(common) > 0.9 * len(a)
+    ts_a = dict(zip(a.trade_id, a.ts, strict=True))
+    ts_b = dict(zip(b.trade_id, b.ts, strict=True))
+    assert all(ts_a[i] == ts_b[i] for i in common)

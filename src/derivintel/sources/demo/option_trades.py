@@ -1,8 +1,9 @@
 """Demo option trades (SYNTHETIC, seeded): what a collector would have stored over the last ``DEMO_TRADE_DAYS``.
 
-Trades hit the demo chain's instruments with probability proportional to their 24 h volume, at uniform random
-times over ``[as_of − DEMO_TRADE_DAYS, as_of]``; ``amount`` (coins) is exponential with a mean of
-``MEAN_AMOUNT_BASE`` per asset, the price is the chain's mark (coin) and the IV its mark IV, the index the spot.
+Trades hit the demo chain's instruments with probability proportional to their 24 h volume, ``TRADES_PER_DAY / 24``
+per hour at uniform random times over ``[as_of − DEMO_TRADE_DAYS, as_of]``; ``amount`` (coins) is exponential with
+a mean of ``MEAN_AMOUNT_BASE`` per asset, the price is the chain's mark (coin), the IV its mark IV, the index the
+spot.
 Takers buy with probability ``TAKER_BUY_SHARE`` (calls) and ``1 − TAKER_BUY_SHARE`` (puts): customers net buy
 calls and sell puts, the book the fixed dealer scenario assumes. ``BLOCK_SHARE`` of trades are blocks, with 20×
 the amount. Every ``Source`` is marked synthetic; the record is complete from ``as_of − DEMO_TRADE_DAYS``.
@@ -28,34 +29,50 @@ BLOCK_SHARE = 0.03
 
 
 def build_option_trades(timeline: Timeline, asset: str, asset_code: int, chain: OptionChain) -> OptionTrades:
-    """Synthetic trades on ``chain``'s live instruments over the last ``DEMO_TRADE_DAYS`` (module doc)."""
-    rng = timeline.rng(asset_code, _STREAM_TRADES)
+    """Synthetic trades on ``chain``'s instruments over the last ``DEMO_TRADE_DAYS`` (module doc).
+
+    Drawn hour by hour from a generator seeded by the absolute hour, with ids ``demo-<asset>-<hour>-<n>``: a
+    collector polling the demo every hour stores each hour's trades once (the first round to see an hour wins), so
+    overlapping rounds never count a synthetic trade twice."""
     as_of = timeline.as_of
-    n = TRADES_PER_DAY[asset] * DEMO_TRADE_DAYS
+    hour_ms = 3_600_000
+    end_ms = int(as_of.timestamp() * 1000)
+    first_hour = (end_ms - DEMO_TRADE_DAYS * 86_400_000) // hour_ms
     weight = np.nan_to_num(chain.volume_base, nan=0.0) + 1e-9
-    pick = rng.choice(len(chain), n, p=weight / weight.sum())
-    span_ms = DEMO_TRADE_DAYS * 86_400_000
-    end = np.datetime64(as_of.replace(tzinfo=None), "ms")
-    ts = np.sort(end - rng.integers(0, span_ms, n).astype("timedelta64[ms]"))
-    live = chain.expiry[pick] > ts
-    pick, ts = pick[live], ts[live]
+    weight = weight / weight.sum()
+    per_hour = TRADES_PER_DAY[asset] // 24
+    ids: list[str] = []
+    picks, stamps, draws = [], [], []
+    for hour in range(first_hour, end_ms // hour_ms + 1):
+        rng = np.random.default_rng((timeline.seed, asset_code, _STREAM_TRADES, hour))
+        ts = hour * hour_ms + rng.integers(0, hour_ms, per_hour)
+        pick = rng.choice(len(chain), per_hour, p=weight)
+        u = rng.random((3, per_hour))  # taker side, block, amount
+        keep = (ts >= end_ms - DEMO_TRADE_DAYS * 86_400_000) & (ts <= end_ms)
+        ids += [f"demo-{asset}-{hour}-{j}" for j in np.flatnonzero(keep)]
+        picks.append(pick[keep])
+        stamps.append(ts[keep])
+        draws.append(u[:, keep])
+    pick, ts_ms, u = np.concatenate(picks), np.concatenate(stamps), np.concatenate(draws, axis=1)
+    order = np.argsort(ts_ms, kind="stable")
+    pick, ts_ms, u = pick[order], ts_ms[order], u[:, order]
     n = len(pick)
     is_call = chain.is_call[pick]
     buy_p = np.where(is_call, TAKER_BUY_SHARE, 1.0 - TAKER_BUY_SHARE)
-    block = rng.random(n) < BLOCK_SHARE
-    amount = np.round(rng.exponential(MEAN_AMOUNT_BASE[asset], n) * np.where(block, 20.0, 1.0), 1) + 0.1
+    block = u[1] < BLOCK_SHARE
+    amount = np.round(-MEAN_AMOUNT_BASE[asset] * np.log1p(-u[2]) * np.where(block, 20.0, 1.0), 1) + 0.1
     src = demo_source("deribit/get_last_trades_by_currency_and_time", as_of, as_of)
     return OptionTrades(
         asset,
-        tuple(f"demo-{asset}-{i}" for i in range(n)),
+        tuple(ids[i] for i in order),
         tuple(chain.instrument[i] for i in pick),
-        ts,
+        ts_ms.astype("datetime64[ms]"),
         chain.expiry[pick],
         chain.strike[pick],
         is_call,
         amount,
         chain.mark_price_coin[pick],
-        np.where(rng.random(n) < buy_p, 1, -1).astype(np.int8),
+        np.where(u[0] < buy_p, 1, -1).astype(np.int8),
         chain.mark_iv[pick],
         np.full(n, chain.index_price_usd or float(np.median(chain.underlying_price_usd))),
         block,
