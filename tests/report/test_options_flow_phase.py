@@ -100,3 +100,29 @@ def test_history_readings_from_a_given_stored_history(demo_snapshot, demo_report
     assert m["options.surface.rr25_30d_change_1w"].value == pytest.approx(now_rr + 0.02)
     assert m["options.vrp_30d_percentile"].value == pytest.approx(float((vrp <= now_vrp).mean()))
     assert f"{len(ts)} stored values" in m["options.vrp_30d_percentile"].note
+
+
+def test_an_inventory_that_passes_its_rule_drives_the_regime_call(demo_snapshot) -> None:
+    """Eight days of flow in which takers bought half the open interest of every live option: dealers are short
+    gamma everywhere, the flow-based GEX is given (8 d ≥ 7 d, 50 % ≥ 25 % of OI) and the regime call follows it."""
+    chain = demo_snapshot.assets["BTC"].options
+    as_of = demo_snapshot.as_of
+    live = np.flatnonzero((chain.expiry > np.datetime64(as_of.replace(tzinfo=None), "ms")) & (chain.oi_base > 0))
+    n = len(live)
+    end = np.datetime64(as_of.replace(tzinfo=None), "ms")
+    trades = OptionTrades(
+        "BTC", tuple(f"t{i}" for i in range(n)), tuple(chain.instrument[i] for i in live),
+        np.full(n, end - np.timedelta64(2, "h")), chain.expiry[live], chain.strike[live], chain.is_call[live],
+        0.5 * chain.oi_base[live], chain.mark_price_coin[live], np.ones(n, dtype=np.int8), chain.mark_iv[live],
+        np.full(n, chain.index_price_usd), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool),
+        Source("deribit", "option_trades", as_of, as_of), covered_from=as_of - timedelta(days=8),
+    )  # fmt: skip
+    btc = replace(demo_snapshot.assets["BTC"], option_trades=trades)
+    snap = replace(demo_snapshot, assets={**demo_snapshot.assets, "BTC": btc})
+    m = _metrics(build_report(snap, analyze_snapshot(snap, AnalysisOptions()), generated_at=GENERATED_AT))
+    gex = m["options.gex_flow_usd_per_1pct"].value
+    assert gex is not None
+    assert gex < 0
+    assert m["options.flow.inventory_coverage"].value == pytest.approx(0.5)
+    assert m["options.regime_gex_driver"].value == "flow inventory"
+    assert m["mm.regime"].value == "amplifying"  # dealers short gamma, whatever the scenario assumed
