@@ -419,11 +419,13 @@ class HistoryStore:
         """Store option trades, each trade id once (a trade already stored is left as it was), then the batch's
         coverage row (``covered_from`` to the fetch time) when the record states it. Trades first: a crash
         between the two leaves a hole in the coverage, never coverage without its trades. Returns new trades."""
+        return self._write_trades(t, ts_recv)[0]
+
+    def _write_trades(self, t: OptionTrades, ts_recv: datetime | None) -> tuple[Written, int]:
+        """New trade rows and new batch rows (``write_option_trades``)."""
         written = self.insert_frame(OPTION_TRADES, OPTION_TRADES_CODEC.encode(t, ts_recv))
         batch = OPTION_TRADES_CODEC.encode_batch(t)
-        if batch is not None:
-            self.insert_frame(OPTION_TRADE_BATCHES, batch)
-        return written
+        return written, (int(self.insert_frame(OPTION_TRADE_BATCHES, batch)) if batch is not None else 0)
 
     def option_trades(self, currency: str, *, until: datetime, lookback_s: float) -> OptionTrades | None:
         """The stored option trades of ``currency`` known at ``until`` (received by then) over the unbroken span of
@@ -547,7 +549,9 @@ class HistoryStore:
                     data.options.currency, points, data.options.source, ts_recv=ts_recv
                 )
             if data.option_trades is not None:
-                added[OPTION_TRADES.name] += self.write_option_trades(data.option_trades, ts_recv=ts_recv)
+                trades, batches = self._write_trades(data.option_trades, ts_recv)
+                added[OPTION_TRADES.name] += trades
+                added[OPTION_TRADE_BATCHES.name] += batches
             added[LIQUIDATIONS.name] += self.write_liquidations(data.liquidations, ts_recv=ts_recv)
         for m in snap.macro.values():
             added[MACRO.name] += self.write_macro(m, ts_recv=ts_recv)
