@@ -127,3 +127,22 @@ def test_inventory_gex_equals_a_brute_force_loop_on_a_real_chain() -> None:
     assert r.gex_usd_per_1pct is None  # 60 options' flow explains a few percent of OI: withheld
     res = inventory_gex(inv, chain, as_of=as_of)
     assert any("explains" in x for x in res.reasons)
+
+
+def test_parser_rejects_a_missing_instrument_name() -> None:
+    body = FIXTURE.read_text().replace('"BTC-19MAY26-75000-C"', "null", 1)
+    with pytest.raises(BadPayloadError, match="instrument_name"):
+        parse_option_trades(body, currency="BTC", ts_recv=RECV)
+
+
+def test_flow_is_partial_when_the_record_starts_inside_the_window() -> None:
+    rows = [(10, 76_000.0, True, 2.0, 0.03, 1, 0.5, False)]
+    t = _trades(rows)
+    as_of = datetime(2026, 5, 19, 1, 0, tzinfo=UTC)
+    from dataclasses import replace
+
+    r = trade_flow(replace(t, covered_from=as_of - timedelta(hours=6)), as_of=as_of)
+    assert r.value is not None
+    assert any("25% of the window" in x for x in r.reasons)
+    full = trade_flow(replace(t, covered_from=as_of - timedelta(days=1)), as_of=as_of)
+    assert not any("complete only" in x for x in full.reasons)

@@ -175,3 +175,36 @@ def test_instrument_names_match_rows(snap: MarketSnapshot, asset: str) -> None:
         assert (int(m[1]), months.index(m[2]) + 1, 2000 + int(m[3])) == (day.day, day.month, day.year)
         assert int(m[4]) == k
         assert (m[5] == "C") == c
+
+
+def test_demo_option_trades_are_synthetic_seeded_and_on_live_chain_instruments() -> None:
+    from derivintel.sources.demo import build_demo_snapshot
+    from derivintel.sources.demo.option_trades import DEMO_TRADE_DAYS
+
+    a = build_demo_snapshot("BTC", (), seed=7).assets["BTC"]
+    b = build_demo_snapshot("BTC", (), seed=7).assets["BTC"]
+    t = a.option_trades
+    assert t is not None
+    assert t.source.synthetic
+    assert t.source.name == "demo"
+    assert t.trade_id == b.option_trades.trade_id
+    assert (t.amount_base == b.option_trades.amount_base).all()
+    assert set(t.instrument) <= set(a.options.instrument)
+    assert (t.expiry > t.ts).all()
+    assert (np.diff(t.ts.astype(np.int64)) >= 0).all()
+    assert t.covered_from is not None
+    assert (t.source.as_of - t.covered_from).days == DEMO_TRADE_DAYS
+
+
+def test_demo_trades_of_an_hour_are_the_same_trades_in_every_round() -> None:
+    """A collector polling the demo hourly stores each synthetic trade once: overlapping rounds give an hour's
+    trades the same ids and times."""
+    from derivintel.sources.demo import build_demo_snapshot
+
+    a = build_demo_snapshot("BTC", (), seed=7, as_of=DEMO_AS_OF).assets["BTC"].option_trades
+    b = build_demo_snapshot("BTC", (), seed=7, as_of=DEMO_AS_OF + timedelta(hours=1)).assets["BTC"].option_trades
+    common = set(a.trade_id) & set(b.trade_id)
+    assert len(common) > 0.9 * len(a)
+    ts_a = dict(zip(a.trade_id, a.ts, strict=True))
+    ts_b = dict(zip(b.trade_id, b.ts, strict=True))
+    assert all(ts_a[i] == ts_b[i] for i in common)

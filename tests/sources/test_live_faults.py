@@ -44,12 +44,13 @@ def venues() -> Iterator[FakeVenues]:
 
 
 def observations(snapshot: MarketSnapshot) -> list[Any]:
-    """Every sourced object in the snapshot (perps, series, books, chains, dated futures, macro series)."""
+    """Every sourced object in the snapshot (perps, series, books, chains, dated futures, option trades, macro)."""
     out: list[Any] = list(snapshot.macro.values())
     for data in snapshot.assets.values():
         out += [*data.perps, *data.candles, *data.open_interest, *data.funding, *data.long_short, *data.taker_volume]
         out += [*data.books, *([data.options] if data.options is not None else []), *data.futures]
         out += [*data.venue_options.values()]
+        out += [data.option_trades] if data.option_trades is not None else []
     return out
 
 
@@ -86,6 +87,8 @@ def test_clean_run_has_every_dataset(venues: FakeVenues) -> None:
     assert curve.cm_3m.lower is not None
     assert curve.cm_3m.upper is not None
     assert btc.candles_for(market="perp", interval_s=3600) is not None
+    assert btc.option_trades is not None
+    assert len(btc.option_trades) == 4
     assert btc.candles_for(market="spot", interval_s=86_400) is not None
     assert set(snapshot.macro) >= {"vix", "nasdaq", "wti", "dxy", "btc_dominance", "stablecoin_supply", "dvol_btc"}
     assert set(btc.venue_options) == {"okx", "bybit", "binance", "deribit_usdc"}  # besides Deribit's inverse chain

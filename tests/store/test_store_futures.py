@@ -70,4 +70,6 @@ def test_report_asof_shows_the_stored_curve(store: HistoryStore) -> None:
     assert report.metric("positioning.basis_curve.cm_3m").value == pytest.approx(live.cm_3m.basis_annualised)
     later = build_snapshot_at(store, "BTC", as_of=snap.as_of + timedelta(hours=2))
     assert later.assets["BTC"].futures == ()
-    assert any(g.dataset == "dated_futures:BTC" and g.kind is GapKind.INSUFFICIENT_HISTORY for g in later.gaps)
+    assert any(
+        (g.dataset, g.asset) == ("dated_futures", "BTC") and g.kind is GapKind.INSUFFICIENT_HISTORY for g in later.gaps
+    )

@@ -150,7 +150,7 @@ def get_snapshot(
         snapshot, _raw = fetch_live(
             primary, secondary, config_path=request.config_path, progress=progress, universe=universe
         )
-    return with_stored_observations(snapshot, request.store)
+    return with_stored_option_trades(with_stored_observations(snapshot, request.store), request.store)
 
 
 def with_stored_observations(snapshot: MarketSnapshot, store: Path | None) -> MarketSnapshot:
@@ -188,6 +188,36 @@ def with_stored_observations(snapshot: MarketSnapshot, store: Path | None) -> Ma
         gap = Gap(
             "store", "liquidations", GapKind.UNAVAILABLE, f"stored liquidations and positions not readable: {exc}"
         )
+        return replace(snapshot, gaps=(*snapshot.gaps, gap))
+    return replace(snapshot, assets=assets)
+
+
+def with_stored_option_trades(snapshot: MarketSnapshot, store: Path | None) -> MarketSnapshot:
+    """Join the option trades stored by earlier runs (``collect``) to the live 24 h window, so the estimated dealer
+    inventory accumulates since the stored start (``domain.option_trades.join_stored``: only an unbroken record
+    counts). No store: unchanged. A store that cannot be read becomes a gap."""
+    from derivintel.core.provenance import Gap, GapKind
+    from derivintel.domain.option_trades import join_stored
+    from derivintel.store import HistoryStore, resolve_store_path
+    from derivintel.store.snapshot_at import SnapshotWindows
+
+    path = resolve_store_path(store)
+    if not path.exists() or snapshot.synthetic:
+        return snapshot
+    lookback = SnapshotWindows().option_trades_lookback.total_seconds()
+    try:
+        with HistoryStore(path, read_only=True) as st, st.session():
+            assets = {
+                name: replace(
+                    data,
+                    option_trades=join_stored(
+                        st.option_trades(name, until=snapshot.as_of, lookback_s=lookback), data.option_trades
+                    ),
+                )
+                for name, data in snapshot.assets.items()
+            }
+    except UserInputError as exc:
+        gap = Gap("store", "option_trades", GapKind.UNAVAILABLE, f"stored option trades not readable: {exc}")
         return replace(snapshot, gaps=(*snapshot.gaps, gap))
     return replace(snapshot, assets=assets)
 
@@ -247,4 +277,26 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             bias_track_record(st, snapshot.primary, snapshot.as_of),
             dealer_regime_record_at(st, snapshot.primary, snapshot.as_of),
             macro_regime_record_at(st, snapshot.primary, snapshot.as_of),
+            stored_surface_history(st, snapshot.primary, snapshot.as_of),
         )
+
+
+HISTORY_POINTS = ("rr25_30d", "vrp_30d")
+
+
+def stored_surface_history(store, asset: str, as_of: datetime):
+    """The stored surface key points the report reads (``HISTORY_POINTS``) up to ``as_of``; None when the store
+    holds none of them."""
+    from derivintel.analytics.options.surface_history import PointHistory, SurfaceHistory
+    from derivintel.core.provenance import Source
+    from derivintel.core.timeutil import utc
+
+    points = {}
+    for name in HISTORY_POINTS:
+        ts, values = store.surface_point_history(asset, name, until=as_of)
+        points[name] = PointHistory(name, ts, values)
+    stamps = [p.ts.max() for p in points.values() if len(p.ts)]
+    if not stamps:
+        return None
+    last = utc(max(stamps).astype("datetime64[ms]").astype(datetime))
+    return SurfaceHistory(points, Source("store", "option_surface_points", last, last))

@@ -35,7 +35,16 @@ from derivintel.analytics.liquidity.realised import RealisedLiquidations, realis
 from derivintel.analytics.macro import MacroRegime, analyze_macro
 from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
-from derivintel.analytics.options.surface import SmileInput, VolSurface, build_surface
+from derivintel.analytics.options.surface import VolSurface
+from derivintel.analytics.options.surface_history import (
+    Percentile,
+    SurfaceHistory,
+    WeekAgo,
+    percentile,
+    surface_of,
+    week_ago,
+)
+from derivintel.analytics.options.trade_flow import InventoryGex, TradeFlow, dealer_inventory, inventory_gex, trade_flow
 from derivintel.analytics.options.venues import CombinedBook, combined_book
 from derivintel.analytics.positioning import Positioning, analyze_positioning
 from derivintel.analytics.positioning.basis_curve import BasisCurve, basis_curve
@@ -80,6 +89,8 @@ class Calibration:
     bias_track_record: Result = NO_TRACK_RECORD
     dealer_regime_record: Result = NO_REGIME_RECORD
     macro_regime_record: Result = NO_MACRO_RECORD
+    # Stored key points of the surface (30d RR25, 30d VRP …) for "now vs a week ago" and the VRP percentile.
+    surface_history: SurfaceHistory | None = None
 
 
 UNCALIBRATED = Calibration(
@@ -121,6 +132,10 @@ class AssetAnalyses:
     # venues side by side with their combined book.
     venue_options: Mapping[str, Result[ChainAnalysis]] = field(default_factory=dict)
     options_venues: Result[CombinedBook] = NO_OPTION_VENUES
+    trade_flow: Result[TradeFlow] = field(default=Result.missing("no option trades for this asset"))
+    inventory_gex: Result[InventoryGex] = field(default=Result.missing("no option trades for this asset"))
+    rr25_30d_week_ago: Result[WeekAgo] = field(default=Result.missing("no stored surface history"))
+    vrp_30d_percentile: Result[Percentile] = field(default=Result.missing("no stored surface history"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,13 +266,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             down, up = (_with_reasons(r, activity) for r in (down, up))  # σ/V sources, venues left out
     realised = realised_liquidations(data.liquidations, as_of=as_of)
     surface = (
-        build_surface(
-            [
-                SmileInput(e.days_to_expiry, e.forward_usd, e.smile_strikes_usd, e.smile_iv)
-                for e in chain.value.expiries
-            ],
-            sources=chain.sources,
-        )
+        surface_of(chain.value, chain.sources)
         if chain.value is not None
         else Result.missing("no option chain analysis")
     )
@@ -268,6 +277,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         observed = _observed(data, spot, hourly, as_of)
         blend = Result.missing("no reference price")
     venue_chains, venue_results = _option_venues(data, chain, spot, as_of, options.dealer_scenario)
+    flow, inventory = _flow(data, as_of)
     return AssetAnalyses(
         data.asset, price, positioning, structure, chain, liq_map, depth, stops, exposure, down, up, realised,
         surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
@@ -279,6 +289,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             if venue_chains
             else NO_OPTION_VENUES
         ),
+        trade_flow=flow, inventory_gex=inventory,
     )  # fmt: skip
 
 
@@ -323,6 +334,61 @@ def _option_venues(data: AssetData, deribit: Result[ChainAnalysis], spot: float 
         for v, c in chains.items()
     }
     return chains, results
+
+
+def _flow(data: AssetData, as_of) -> tuple[Result[TradeFlow], Result[InventoryGex]]:
+    """Customer flow over the last 24 h and the GEX of the dealer inventory estimated from the trades since the
+    record's stated start (``OptionTrades.covered_from``) on the current chain."""
+    trades = data.option_trades
+    if trades is None:
+        missing = Result.missing("no option trades for this asset")
+        return missing, missing
+    flow = trade_flow(trades, as_of=as_of)
+    if trades.covered_from is None:
+        return flow, Result.missing("the trade record does not state from when it is complete")
+    if data.options is None:
+        return flow, Result.missing("no option chain to value the inventory on")
+    until = min(as_of, trades.source.fetched_at)
+    inventory = dealer_inventory(trades, since=trades.covered_from, until=until)
+    return flow, inventory_gex(inventory, data.options, as_of=as_of)
+
+
+def regime_gex(a: AssetAnalyses) -> tuple[float | None, float | None, str]:
+    """The GEX that drives the regime call, the flip that goes with it, and which one it is: the flow-based GEX
+    (measured signs) when the inventory passes its history and coverage rule, else the fixed-scenario GEX and its
+    flip (the flow-based inventory has no swept flip)."""
+    inv = a.inventory_gex.value
+    if inv is not None and inv.gex_usd_per_1pct is not None:
+        return inv.gex_usd_per_1pct, None, "flow"
+    opts = a.options.value
+    if opts is None:
+        return None, None, "scenario"
+    return opts.all_expiries.net_gex_usd_per_1pct, opts.all_expiries.gamma_flip_usd, "scenario"
+
+
+def with_history(a: AssetAnalyses, history: SurfaceHistory | None, as_of) -> AssetAnalyses:
+    """``a`` with the 30d RR25 against a week ago and the 30d VRP percentile, from the stored history."""
+    if history is None:
+        return a
+    surf = a.surface.value
+    opts = a.options.value
+    rv30 = a.realised_vol_30d.value
+    atm30 = opts.all_expiries.atm_iv_30d if opts else None
+    vrp = atm30 - rv30.close_to_close if atm30 is not None and rv30 is not None else None
+    sources = (history.source,) if history.source is not None else ()
+    rr = week_ago(history.get("rr25_30d"), surf.rr25(30.0) if surf else None, as_of=as_of)
+    pct = percentile(history.get("vrp_30d"), vrp, as_of=as_of)
+    return replace(
+        a,
+        rr25_30d_week_ago=_sourced(rr, (*a.surface.sources, *sources)),
+        vrp_30d_percentile=_sourced(pct, (*a.options.sources, *a.realised_vol_30d.sources, *sources)),
+    )
+
+
+def _sourced(result: Result, sources) -> Result:
+    if result.value is None:
+        return result
+    return Result.of(result.value, sources=tuple(sources), params=result.params, reasons=result.reasons)
 
 
 def _observed(data: AssetData, spot: float | None, hourly, as_of) -> ObservedReading:
@@ -436,7 +502,9 @@ def analyze_snapshot(
 ) -> Analyses:
     """Analytics for the primary and secondary assets, macro regime, then synthesis rules."""
     options = options or AnalysisOptions()
-    primary = analyze_asset(snapshot.asset(snapshot.primary), snapshot, options)
+    primary = with_history(
+        analyze_asset(snapshot.asset(snapshot.primary), snapshot, options), calibration.surface_history, snapshot.as_of
+    )
     secondary = tuple(analyze_asset(snapshot.asset(a), snapshot, options) for a in snapshot.secondary)
     macro = analyze_macro(snapshot.macro, _btc_daily_close(snapshot), as_of=snapshot.as_of)
     pos = primary.positioning.value
@@ -459,14 +527,15 @@ def analyze_snapshot(
     )
     headline = opts.expiry(opts.headline_expiry) if opts else None
     depth = primary.depth.value
+    gex, flip, _driver = regime_gex(primary)
     mm = (
         read_market_makers(
             MarketMakerInputs(
                 price_usd=price or 0.0,
                 max_pain_usd=headline.max_pain_usd if headline else None,
                 days_to_headline_expiry=headline.days_to_expiry if headline else None,
-                net_gex_usd_per_1pct=opts.all_expiries.net_gex_usd_per_1pct if opts else None,
-                gamma_flip_usd=opts.all_expiries.gamma_flip_usd if opts else None,
+                net_gex_usd_per_1pct=gex,
+                gamma_flip_usd=flip,
                 long_liq_below_usd=exposure.long_below_usd.get(0.02) if exposure else None,
                 short_liq_above_usd=exposure.short_above_usd.get(0.02) if exposure else None,
                 book_imbalance=_band(depth, 0.01).imbalance if depth and _band(depth, 0.01) else None,

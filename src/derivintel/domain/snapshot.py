@@ -10,6 +10,7 @@ from derivintel.core.provenance import Gap
 from derivintel.domain.futures import DatedFuture
 from derivintel.domain.liquidations import LiquidationEvent
 from derivintel.domain.macro import MacroSeries
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
@@ -40,6 +41,9 @@ class AssetData:
     futures: tuple[DatedFuture, ...] = ()
     # Option chains of the other option venues (OKX, Bybit, Binance), keyed by venue; ``options`` stays Deribit's.
     venue_options: Mapping[str, OptionChain] = field(default_factory=dict)
+    # Option trades (Deribit, all kinds of the currency's options): the last 24 h live, plus stored trades since
+    # the inventory's start when a history store holds them (``OptionTrades.covered_from``).
+    option_trades: OptionTrades | None = None
     liquidations: tuple[LiquidationEvent, ...] = ()
     # All-exchange aggregates from a keyed aggregator (Coinglass): cross-checks, never summed with the venues.
     aggregate_open_interest: OpenInterestSeries | None = None

@@ -51,6 +51,7 @@ def save_raw(responses: Sequence[RawResponse], directory: str | Path) -> Path:
                 "ts_sent": utc(raw.ts_sent).isoformat(),
                 "ts_received": utc(raw.ts_received).isoformat(),
                 "attempt": raw.attempt,
+                "page": raw.page,
                 "body_file": f"bodies/{name}.bin",
                 "sha256": hashlib.sha256(raw.body).hexdigest(),
                 "bytes": len(raw.body),
@@ -94,6 +95,7 @@ def load_raw(directory: str | Path) -> list[RawResponse]:
                 ts_sent=datetime.fromisoformat(e["ts_sent"]),
                 ts_received=datetime.fromisoformat(e["ts_received"]),
                 attempt=e.get("attempt", 1),
+                page=e.get("page", 0),
             )
         )
     return out

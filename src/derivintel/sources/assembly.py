@@ -15,6 +15,7 @@ from derivintel.core.errors import SourceError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.futures import DatedFuture
 from derivintel.domain.macro import MacroSeries
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import PerpMetrics
@@ -75,6 +76,7 @@ class Parts:
     options: OptionChain | None = None
     futures: list[DatedFuture] = field(default_factory=list)
     venue_options: dict[str, OptionChain] = field(default_factory=dict)
+    option_trades: OptionTrades | None = None
     aggregate_open_interest: OpenInterestSeries | None = None
     aggregate_funding: FundingSeries | None = None
 
@@ -104,6 +106,7 @@ class Parts:
             options=self.options,
             futures=tuple(self.futures),
             venue_options=dict(self.venue_options),
+            option_trades=self.option_trades,
             aggregate_open_interest=self.aggregate_open_interest,
             aggregate_funding=self.aggregate_funding,
         )
@@ -122,8 +125,11 @@ class Assembler:
         self.key_env = key_env
         self.universe = universe
         self.latest: dict[Key, RawResponse] = {}
-        for raw in responses:  # the last attempt per key wins
-            self.latest[raw.key] = raw
+        self.paged: dict[Key, dict[int, RawResponse]] = {}
+        for raw in responses:  # the last attempt per key (and page) wins
+            self.paged.setdefault(raw.key, {})[raw.page] = raw
+            if raw.page == 0:
+                self.latest[raw.key] = raw
         self.failures = dict(failures)
         self.gaps: dict[tuple[Key, str], Gap] = {}
 
@@ -165,6 +171,22 @@ class Assembler:
             reason = f"{type(exc).__name__}: {exc}"
             self._add_gap(raw.key, Gap(provider, dataset, GapKind.BAD_PAYLOAD, reason, asset))
         return None
+
+    def parse_pages(
+        self, provider: str, dataset: str, asset: str | None, fn: Callable[[list[RawResponse]], T]
+    ) -> T | None:
+        """``fn(pages)`` for every recorded page of a paged dataset, in page order (the first page decides
+        whether the dataset answered); None with a gap on a failed page or a parse error."""
+        if self.raw(provider, dataset, asset) is None:
+            return None
+        pages = [self.paged[(provider, dataset, asset)][n] for n in sorted(self.paged[(provider, dataset, asset)])]
+        who = f"{asset}: " if asset else ""
+        bad = next((p for p in pages if not p.ok), None)
+        if bad is not None:
+            gap = status_gap(provider, dataset, bad.status, who, self.key_env)
+            self._add_gap(bad.key, Gap(provider, dataset, gap.kind, f"{gap.reason} (page {bad.page + 1})"))
+            return None
+        return self.parse(provider, dataset, asset, lambda _first: fn(pages))
 
     def dependent(self, provider: str, dataset: str, asset: str | None, needs: Key) -> None:
         """``dataset`` cannot be used because ``needs`` failed: a gap of the same kind as ``needs``' gap."""

@@ -75,6 +75,19 @@ class Provider:
 
 
 @dataclass(frozen=True, slots=True)
+class Pages:
+    """A snapshot dataset fetched in several pages (declared in the venue's folder, driven by ``sources/live.py``).
+
+    ``next_params(body, params)`` reads one page and returns the params of the next request, or None when the
+    window is complete; at most ``max_pages`` requests are sent (the declared limit: the parser then states that
+    the record stops short). A failed page makes the whole dataset a gap.
+    """
+
+    max_pages: int
+    next_params: Callable[[bytes, Mapping[str, str]], Mapping[str, str] | None] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Endpoint:
     """One (provider, dataset) request, declared as data.
 
@@ -82,7 +95,7 @@ class Endpoint:
     ``{start_ms}``, ``{end_ms}`` (filled at request time). Literal values are also the route keys the fake
     server matches on. ``per_asset`` is False for market-wide data (macro). ``assets`` restricts the assets
     the endpoint exists for (options: BTC, ETH). ``units`` documents what the payload's numbers mean.
-    ``lookback_hours`` sets ``{start_ms}`` = end − lookback.
+    ``lookback_hours`` sets ``{start_ms}`` = end − lookback. ``pages``: fetched page by page (``Pages``).
     """
 
     provider: str
@@ -97,6 +110,7 @@ class Endpoint:
     units: str = ""
     lookback_hours: int = 0
     fixture: str = ""
+    pages: Pages | None = None
 
     @property
     def key(self) -> str:

@@ -130,6 +130,7 @@ class HttpFetcher:
             ts_sent=ts_sent,
             ts_received=ts_received,
             attempt=attempt,
+            page=spec.page,
         )
 
     async def fetch(self, spec: RequestSpec) -> RawResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -188,6 +189,27 @@ async def fetch_snapshot(
     return snapshot, responses
 
 
+async def fetch_pages(fetcher: HttpFetcher, spec: RequestSpec) -> int:
+    """Fetch ``spec``; for a paged endpoint (``Endpoint.pages``) follow its pages up to the declared limit.
+    Returns the number of pages fetched; a failed page raises (the dataset becomes a gap)."""
+    raw = await fetcher.fetch(spec)
+    pages = registry.endpoint(spec.provider, spec.dataset).pages
+    if pages is None:
+        return 1
+    n = 1
+    while n < pages.max_pages:
+        try:
+            params = pages.next_params(raw.body, dict(spec.params))
+        except (SourceError, ValueError, TypeError, KeyError):
+            break  # a page that does not read: the parser reports it; nothing to page on
+        if params is None:
+            break
+        spec = replace(spec, params=tuple(params.items()), page=n)
+        raw = await fetcher.fetch(spec)
+        n += 1
+    return n
+
+
 async def fetch_raw(
     assets: Sequence[str],
     *,
@@ -221,7 +243,7 @@ async def fetch_raw(
 
         async def one(spec: RequestSpec) -> None:
             try:
-                await fetcher.fetch(spec)
+                pages = await fetch_pages(fetcher, spec)
             except SourceError as exc:
                 failures[spec.key] = error_gap(
                     exc, spec.provider, spec.dataset, spec.asset, redact(exc.message, secrets)
@@ -230,7 +252,7 @@ async def fetch_raw(
                     progress(spec.label, f"failed: {failures[spec.key].reason}")
             else:
                 if progress:
-                    progress(spec.label, "ok")
+                    progress(spec.label, "ok" if pages == 1 else f"ok ({pages} pages)")
 
         tasks = {asyncio.ensure_future(one(s)): s for s in specs}
         _done, pending = await asyncio.wait(tasks, timeout=config.total_timeout_s)

@@ -27,6 +27,7 @@ class RequestSpec:
     url: str
     params: tuple[tuple[str, str], ...] = ()
     json_body: Any = None
+    page: int = 0  # 0 for the first (or only) request of a dataset; n for its n-th follow-up page
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -56,6 +57,7 @@ class RawResponse:
     ts_sent: datetime
     ts_received: datetime
     attempt: int = 1
+    page: int = 0  # which page of a paged dataset (``RequestSpec.page``)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

@@ -21,6 +21,7 @@ import pandas as pd
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
 from derivintel.domain.futures import DatedFuture, Margin
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -29,7 +30,17 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerVolumeSeries,
 )
-from derivintel.store.schema import CANDLES, DATED_FUTURES, FUNDING, LONG_SHORT, OPEN_INTEREST, TAKER_VOLUME, Table
+from derivintel.store.schema import (
+    CANDLES,
+    DATED_FUTURES,
+    FUNDING,
+    LONG_SHORT,
+    OPEN_INTEREST,
+    OPTION_TRADE_BATCHES,
+    OPTION_TRADES,
+    TAKER_VOLUME,
+    Table,
+)
 
 VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries
 
@@ -223,3 +234,85 @@ class DatedFutureCodec:
 
 
 DATED_FUTURE_CODEC = DatedFutureCodec()
+
+
+@dataclass(frozen=True, slots=True)
+class OptionTradesCodec:
+    """Option trades (``OptionTrades``) ⇄ rows of ``option_trades`` (one per trade, keyed by currency and trade
+    id, so a trade fetched again by an overlapping window is stored once), plus the batch's row in
+    ``option_trade_batches`` (the span it covers completely: ``covered_from`` to its fetch time)."""
+
+    table: Table = OPTION_TRADES
+    batches: Table = OPTION_TRADE_BATCHES
+    _values: tuple[str, ...] = (
+        "expiry", "strike", "is_call", "amount_base", "price_coin", "aggressor", "iv", "index_price_usd",
+        "is_block", "is_combo",
+    )  # fmt: skip
+
+    def encode(self, t: OptionTrades, ts_recv: datetime | None) -> pd.DataFrame:
+        n = len(t)
+        cols: dict[str, Any] = {
+            "currency": [t.currency] * n,
+            "trade_id": list(t.trade_id),
+            "ts_event": ts_col(t.ts),
+            "instrument": list(t.instrument),
+        }
+        for name in self._values:
+            cols[name] = ts_col(getattr(t, name)) if name == "expiry" else getattr(t, name)
+        return pd.DataFrame({**cols, **provenance(t.source, ts_recv, n)})
+
+    def encode_batch(self, t: OptionTrades) -> pd.DataFrame | None:
+        """The batch row (None when the record does not state from when it is complete)."""
+        if t.covered_from is None:
+            return None
+        until = t.source.fetched_at
+        return pd.DataFrame(
+            {
+                "currency": [t.currency],
+                "ts_event": ts_col([until]),
+                "covered_from": ts_col([t.covered_from]),
+                "trades": np.array([len(t)], dtype=np.int32),
+                **provenance(t.source, until, 1),
+            }
+        )
+
+    def decode(
+        self, rows: pd.DataFrame, currency: str, *, as_of: datetime, covered_from: datetime | None
+    ) -> OptionTrades:
+        """Rows (ordered by ts_event) → one record; its source is the latest batch's, as of ``as_of``."""
+        src = rows_source(rows, as_of) if len(rows) else Source("store", "option_trades", as_of, as_of)
+        return OptionTrades(
+            currency,
+            tuple(str(x) for x in rows["trade_id"]),
+            tuple(str(x) for x in rows["instrument"]),
+            dt64_ms(rows["ts_event"]),
+            dt64_ms(rows["expiry"]),
+            rows["strike"].to_numpy(dtype=float),
+            rows["is_call"].to_numpy(dtype=bool),
+            rows["amount_base"].to_numpy(dtype=float),
+            rows["price_coin"].to_numpy(dtype=float),
+            rows["aggressor"].to_numpy(dtype=np.int8),
+            rows["iv"].to_numpy(dtype=float),
+            rows["index_price_usd"].to_numpy(dtype=float),
+            rows["is_block"].to_numpy(dtype=bool),
+            rows["is_combo"].to_numpy(dtype=bool),
+            source=src,
+            covered_from=covered_from,
+        )
+
+
+OPTION_TRADES_CODEC = OptionTradesCodec()
+
+
+def contiguous_start(batches: Sequence[tuple[datetime, datetime]]) -> datetime | None:
+    """Start of the unbroken span of ``(covered_from, covered_until)`` batches that ends with the latest one: walk
+    back from the latest batch while the next older batch reaches the span's start (no hole). None without any."""
+    if not batches:
+        return None
+    ordered = sorted(batches, key=lambda b: b[1], reverse=True)
+    start = ordered[0][0]
+    for lo, hi in ordered[1:]:
+        if hi < start:
+            break  # a hole: nothing older is known to be complete
+        start = min(start, lo)
+    return start

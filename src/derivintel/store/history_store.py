@@ -33,12 +33,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from derivintel.analytics.options.surface_history import asset_key_points
 from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
 from derivintel.domain.futures import DatedFuture
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
+from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -49,7 +51,15 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
-from derivintel.store.codecs import CODEC_OF_KIND, CODEC_OF_TYPE, DATED_FUTURE_CODEC, as_utc, rows_source
+from derivintel.store.codecs import (
+    CODEC_OF_KIND,
+    CODEC_OF_TYPE,
+    DATED_FUTURE_CODEC,
+    OPTION_TRADES_CODEC,
+    as_utc,
+    contiguous_start,
+    rows_source,
+)
 from derivintel.store.codecs import dt64_ms as _as_dt64_ms
 from derivintel.store.codecs import provenance as _prov
 from derivintel.store.codecs import ts_col as _ts_col
@@ -63,6 +73,9 @@ from derivintel.store.schema import (
     MACRO,
     OPEN_INTEREST,
     OPTION_ROWS,
+    OPTION_SURFACE_POINTS,
+    OPTION_TRADE_BATCHES,
+    OPTION_TRADES,
     PERP_SNAPSHOTS,
     TABLES,
     TAKER_VOLUME,
@@ -263,7 +276,9 @@ class HistoryStore:
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}"
+            for t in TABLES
+            if self.has_table(t.name)
         )
         row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])
@@ -305,6 +320,12 @@ class HistoryStore:
         with self.session() as con:
             return con.execute(sql, list(params)).fetchall()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a store written by an older version, opened read-only, lacks the
+        tables added since; readers then find nothing)."""
+        rows = self._exec("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+        return bool(rows and rows[0][0])
+
     def _count(self, name: str) -> int:
         rows = self._exec(f"SELECT count(*) FROM {name}")
         return int(rows[0][0]) if rows else 0
@@ -312,7 +333,7 @@ class HistoryStore:
     def row_counts(self) -> dict[str, int]:
         """Rows per table."""
         with self.session():
-            return {t.name: self._count(t.name) for t in TABLES}
+            return {t.name: self._count(t.name) if self.has_table(t.name) else 0 for t in TABLES}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
@@ -330,6 +351,8 @@ class HistoryStore:
             return self.write_macro(obj, ts_recv=ts_recv, replace=replace)
         if isinstance(obj, OptionChain):
             return self.write_option_chain(obj, ts_recv=ts_recv, replace=replace)
+        if isinstance(obj, OptionTrades):
+            return self.write_option_trades(obj, ts_recv=ts_recv)
         if isinstance(obj, list | tuple) and all(isinstance(x, PerpMetrics) for x in obj):
             return Written(self.write_perps(obj, ts_recv=ts_recv))
         if isinstance(obj, list | tuple) and obj and all(isinstance(x, DatedFuture) for x in obj):
@@ -396,6 +419,69 @@ class HistoryStore:
             }
         )
         return self.insert_frame(OPTION_ROWS, frame, replace=replace)
+
+    def write_option_trades(self, t: OptionTrades, *, ts_recv: datetime | None = None) -> Written:
+        """Store option trades, each trade id once (a trade already stored is left as it was), then the batch's
+        coverage row (``covered_from`` to the fetch time) when the record states it. Trades first: a crash
+        between the two leaves a hole in the coverage, never coverage without its trades. Returns new trades."""
+        return self._write_trades(t, ts_recv)[0]
+
+    def _write_trades(self, t: OptionTrades, ts_recv: datetime | None) -> tuple[Written, int]:
+        """New trade rows and new batch rows (``write_option_trades``)."""
+        written = self.insert_frame(OPTION_TRADES, OPTION_TRADES_CODEC.encode(t, ts_recv))
+        batch = OPTION_TRADES_CODEC.encode_batch(t)
+        return written, (int(self.insert_frame(OPTION_TRADE_BATCHES, batch)) if batch is not None else 0)
+
+    def option_trades(self, currency: str, *, until: datetime, lookback_s: float) -> OptionTrades | None:
+        """The stored option trades of ``currency`` known at ``until`` (received by then) over the unbroken span of
+        stored batches that ends with the latest batch before ``until`` (``covered_from`` = its start, no earlier
+        than ``until − lookback_s``). None when no batch was stored by ``until``."""
+        with self.session():
+            if not self.has_table(OPTION_TRADE_BATCHES.name):
+                return None
+            spans = self._exec(
+                "SELECT covered_from, ts_event FROM option_trade_batches WHERE currency = ? AND ts_event <= ?",
+                [currency, _naive(until)],
+            )
+            start = contiguous_start([(self._dt(lo), self._dt(hi)) for lo, hi in spans])
+            if start is None:
+                return None
+            start = max(start, utc(until) - pd.Timedelta(seconds=lookback_s).to_pytimedelta())
+            latest = max(self._dt(hi) for _, hi in spans)
+            rows = self._rows(
+                OPTION_TRADES,
+                "currency = ? AND ts_event >= ? AND ts_event <= ? AND ts_recv <= ?",
+                [currency, _naive(start), _naive(until), _naive(until)],
+                "ts_event, trade_id",
+            )
+        return OPTION_TRADES_CODEC.decode(rows, currency, as_of=latest, covered_from=start)
+
+    def write_surface_points(
+        self, currency: str, points: dict[str, float | None], source: Source, *, ts_recv: datetime | None = None
+    ) -> Written:
+        """Store the surface's key points of one chain (``point`` → value, a fraction; None skipped) at the chain's
+        ``source.as_of``."""
+        keep = {k: v for k, v in points.items() if v is not None and np.isfinite(v)}
+        n = len(keep)
+        frame = pd.DataFrame(
+            {
+                "currency": [currency] * n,
+                "point": list(keep),
+                "ts_event": _ts_col([source.as_of] * n),
+                "value": np.array(list(keep.values()), dtype=float),
+                **_prov(source, ts_recv, n),
+            }
+        )
+        return self.insert_frame(OPTION_SURFACE_POINTS, frame)
+
+    def surface_point_history(self, currency: str, point: str, *, until: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """``(ts datetime64[ms], values)`` of one stored surface point up to ``until``, oldest first."""
+        if not self.has_table(OPTION_SURFACE_POINTS.name):
+            return np.array([], dtype="datetime64[ms]"), np.array([])
+        rows = self._rows(
+            OPTION_SURFACE_POINTS, "currency = ? AND point = ? AND ts_event <= ?", [currency, point, _naive(until)]
+        )
+        return _as_dt64_ms(rows["ts_event"]), rows["value"].to_numpy(dtype=float)
 
     def write_liquidations(self, events: Sequence[LiquidationEvent], *, ts_recv: datetime | None = None) -> int:
         if not events:
@@ -469,6 +555,15 @@ class HistoryStore:
                     added[_TABLE_OF[type(s)]] += self.write_series(s, ts_recv=ts_recv)
             if data.options is not None:
                 added[OPTION_ROWS.name] += self.write_option_chain(data.options, ts_recv=ts_recv)
+            if data.options is not None:
+                points = asset_key_points(data)
+                added[OPTION_SURFACE_POINTS.name] += self.write_surface_points(
+                    data.options.currency, points, data.options.source, ts_recv=ts_recv
+                )
+            if data.option_trades is not None:
+                trades, batches = self._write_trades(data.option_trades, ts_recv)
+                added[OPTION_TRADES.name] += trades
+                added[OPTION_TRADE_BATCHES.name] += batches
             added[LIQUIDATIONS.name] += self.write_liquidations(data.liquidations, ts_recv=ts_recv)
         for m in snap.macro.values():
             added[MACRO.name] += self.write_macro(m, ts_recv=ts_recv)
@@ -575,7 +670,7 @@ class HistoryStore:
         gaps: steps longer than twice the series' median step (liquidations, irregular by nature, have none)."""
         out: list[Coverage] = []
         with self.session():
-            for table in TABLES:
+            for table in (t for t in TABLES if self.has_table(t.name)):
                 group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
                 cols = ", ".join(group)
                 rows = self._exec(
@@ -589,7 +684,7 @@ class HistoryStore:
                 for r in rows:
                     k = len(group)
                     series = "/".join(str(x) for x in r[:k])
-                    gaps = None if table.name == LIQUIDATIONS.name else int(r[k + 3])
+                    gaps = None if table.name in (LIQUIDATIONS.name, OPTION_TRADES.name) else int(r[k + 3])
                     out.append(Coverage(table.name, series, self._dt(r[k]), self._dt(r[k + 1]), int(r[k + 2]), gaps))
         return out
 
@@ -699,6 +794,9 @@ class HistoryStore:
 _COVERAGE_GROUP: dict[str, list[str]] = {
     LIQUIDATIONS.name: ["venue", "asset"],
     OPTION_ROWS.name: ["currency"],
+    OPTION_TRADES.name: ["currency"],
+    OPTION_TRADE_BATCHES.name: ["currency"],
+    OPTION_SURFACE_POINTS.name: ["currency"],
 }
 
 _TABLE_OF: dict[type, str] = {

@@ -191,6 +191,44 @@ DATED_FUTURES = Table(
     ("venue", "asset", "venue_symbol", "ts_event"),
 )
 
+OPTION_TRADES = Table(
+    "option_trades",
+    (
+        ("currency", "VARCHAR"),
+        ("trade_id", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("instrument", "VARCHAR"),
+        ("expiry", "TIMESTAMP"),
+        ("strike", "DOUBLE"),
+        ("is_call", "BOOLEAN"),
+        ("amount_base", "DOUBLE"),
+        ("price_coin", "DOUBLE"),
+        ("aggressor", "TINYINT"),
+        ("iv", "DOUBLE"),
+        ("index_price_usd", "DOUBLE"),
+        ("is_block", "BOOLEAN"),
+        ("is_combo", "BOOLEAN"),
+        *_PROV,
+    ),
+    ("currency", "trade_id"),
+)
+
+# One row per stored batch of option trades: the batch holds every trade of [covered_from, ts_event] (ts_event =
+# when it was fetched), so the batches say over which span the stored trades are complete.
+OPTION_TRADE_BATCHES = Table(
+    "option_trade_batches",
+    (("currency", "VARCHAR"), ("ts_event", "TIMESTAMP"), ("covered_from", "TIMESTAMP"), ("trades", "INTEGER"), *_PROV),
+    ("currency", "ts_event"),
+)
+
+# The volatility surface's key points per stored chain (``point``: rr25_30d, bf25_30d, atm_iv_30d, …, vrp_30d;
+# values are fractions of IV), so the report can compare with a week ago and rank the VRP in its own history.
+OPTION_SURFACE_POINTS = Table(
+    "option_surface_points",
+    (("currency", "VARCHAR"), ("point", "VARCHAR"), ("ts_event", "TIMESTAMP"), ("value", "DOUBLE"), *_PROV),
+    ("currency", "point", "ts_event"),
+)
+
 TABLES: tuple[Table, ...] = (
     CANDLES,
     OPEN_INTEREST,
@@ -202,5 +240,8 @@ TABLES: tuple[Table, ...] = (
     MACRO,
     PERP_SNAPSHOTS,
     DATED_FUTURES,
+    OPTION_TRADES,
+    OPTION_TRADE_BATCHES,
+    OPTION_SURFACE_POINTS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

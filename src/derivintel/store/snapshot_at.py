@@ -2,10 +2,12 @@
 
 Point-in-time rules: a bar (candles, taker volume) counts once it has closed (``ts + interval ≤ as_of``); point
 observations (OI, long/short ratios, funding settlements, liquidations) once ``ts ≤ as_of``; a macro value once its
-``available_ts ≤ as_of``; a perp snapshot (mark, current funding, OI) only when taken within ``perp_max_age`` before
-``as_of``; a dated future (mark, index, OI) only when observed within ``futures_max_age`` before ``as_of`` and not
-expired by then; an option chain only when taken within ``chain_max_age``. Kinds without data are listed as gaps
-(``GapKind.INSUFFICIENT_HISTORY``); order books are not kept in the store (``NOT_COVERED``).
+``available_ts ≤ as_of``; option trades once received (``ts_recv ≤ as_of``), over the unbroken span of stored
+batches before ``as_of`` (``OptionTrades.covered_from``); a perp snapshot (mark, current funding, OI) only when
+taken within ``perp_max_age`` before ``as_of``; a dated future (mark, index, OI) only when observed within
+``futures_max_age`` before ``as_of`` and not expired by then; an option chain only when taken within
+``chain_max_age``. Kinds without data are listed as gaps (``GapKind.INSUFFICIENT_HISTORY``); order books are not
+kept in the store (``NOT_COVERED``).
 
 With ``require_price`` (the ``report --asof`` path) a primary asset without a stored price at ``as_of`` (no perp
 snapshot within ``perp_max_age`` and no candle closed within ``price_max_age``) raises ``NoStoredPriceError`` naming
@@ -39,6 +41,9 @@ class SnapshotWindows:
     chain_max_age: timedelta = timedelta(hours=2)
     positions_max_age: timedelta = timedelta(hours=2)
     price_max_age: timedelta = timedelta(days=2)
+    # Option trades: the unbroken span of stored batches ending before as_of, at most this far back (the
+    # estimated dealer inventory accumulates over it; expired options drop out by themselves).
+    option_trades_lookback: timedelta = timedelta(days=90)
 
 
 def _gap(kind: str, asset: str | None, as_of: datetime, gap_kind: GapKind = GapKind.INSUFFICIENT_HISTORY) -> Gap:
@@ -99,6 +104,11 @@ def _build(
             if asset in OPTION_ASSETS
             else None
         )
+        trades = (
+            store.option_trades(asset, until=as_of, lookback_s=windows.option_trades_lookback.total_seconds())
+            if asset in OPTION_ASSETS
+            else None
+        )
         liqs = store.liquidations(asset, until=as_of, since=as_of - windows.liquidations_lookback)
         found = {
             "candles": candles,
@@ -113,6 +123,8 @@ def _build(
         gaps += [_gap(kind, asset, as_of) for kind, items in found.items() if not items]
         if asset in OPTION_ASSETS and chain is None:
             gaps.append(_gap("option_chain", asset, as_of))
+        if asset in OPTION_ASSETS and trades is None:
+            gaps.append(_gap("option_trades", asset, as_of))
         gaps.append(_gap("order_books", asset, as_of, GapKind.NOT_COVERED))
         groups = (candles, oi, funding, long_short, taker)
         synthetic = (
@@ -129,6 +141,7 @@ def _build(
             books=(),
             options=chain,
             futures=futures,
+            option_trades=trades,
             liquidations=liqs,
             observed_positions=stored_observed_positions(store, asset, as_of=as_of, max_age=windows.positions_max_age),
         )

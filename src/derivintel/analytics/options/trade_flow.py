@@ -11,7 +11,9 @@ taken as the customer: ``+1`` bought, ``−1`` sold. Sums (customer side):
   ``net_vega_usd_per_vol_point = Σ aggressor × amount × vega`` (USD per 0.01 of IV);
 - screen and block trades apart; ``block_share`` is block notional / all notional.
 
-Trades without an IV count in premium and notional but not in the greeks (their number is stated).
+Trades without an IV count in premium and notional but not in the greeks (their number is stated). The flow is
+partial when the record is not complete over the whole window (``OptionTrades.covered_from`` after its start, or
+fetched more than 30 minutes before ``as_of``).
 
 **Dealer inventory** (the Amberdata idea): dealers are assumed to take the other side of every aggressor, so their
 position in each option is ``−Σ aggressor × amount`` over the trades since a stated start. Its GEX, on the current
@@ -29,6 +31,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from derivintel.core.black76 import black76_greeks, years_to_expiry
+from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import DAY_S, to_datetime64, utc
 from derivintel.domain.option_trades import OptionTrades
@@ -119,6 +122,16 @@ def trade_flow(trades: OptionTrades, *, as_of: datetime, window: timedelta = tim
         if value.trades_without_iv
         else []
     )
+    start = as_of - window
+    if trades.covered_from is None:
+        reasons.append("the trade record does not state from when it is complete")
+    elif trades.covered_from > start:
+        share = (as_of - trades.covered_from) / window
+        reasons.append(
+            f"trades complete only from {trades.covered_from:%Y-%m-%d %H:%M} UTC ({share:.0%} of the window)"
+        )
+    if trades.source.fetched_at < as_of - timedelta(minutes=30):
+        reasons.append(f"trades fetched up to {trades.source.fetched_at:%Y-%m-%d %H:%M} UTC only")
     return Result.of(value, sources=(trades.source,), params=params, reasons=reasons, partial=bool(reasons))
 
 
@@ -131,6 +144,7 @@ class DealerInventory:
     trades: int
     instrument: tuple[str, ...]
     position_base: np.ndarray
+    source: Source | None = None  # the trade record's
 
 
 def dealer_inventory(trades: OptionTrades, *, since: datetime, until: datetime) -> DealerInventory:
@@ -143,7 +157,7 @@ def dealer_inventory(trades: OptionTrades, *, since: datetime, until: datetime) 
     )
     signed = (trades.aggressor * trades.amount_base)[rows]
     position = -np.bincount(idx, weights=signed, minlength=len(codes))
-    return DealerInventory(utc(since), utc(until), len(rows), tuple(codes), position)
+    return DealerInventory(utc(since), utc(until), len(rows), tuple(codes), position, trades.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,4 +203,5 @@ def inventory_gex(inventory: DealerInventory, chain: OptionChain, *, as_of: date
         trades=inventory.trades,
         matched_instruments=int((pos != 0).sum()),
     )
-    return Result.of(value, sources=(chain.source,), params=params, reasons=reasons, partial=bool(reasons))
+    sources = (chain.source,) if inventory.source is None else (chain.source, inventory.source)
+    return Result.of(value, sources=sources, params=params, reasons=reasons, partial=bool(reasons))

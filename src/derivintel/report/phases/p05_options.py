@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivintel.assessment.analyze import regime_gex
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
 from derivintel.report.phases.p05_venues import build_venues
@@ -92,6 +93,8 @@ def build(ctx: PhaseContext) -> Phase:
     )
 
     keys += _surface_and_realised(ctx, s)
+    keys += _flow(ctx)
+    keys += _history(ctx)
 
     dvol = ctx.snapshot.macro.get(f"dvol_{ctx.asset.lower()}")
     dvol_known = dvol.until(ctx.snapshot.as_of) if dvol is not None else None
@@ -172,7 +175,30 @@ def build(ctx: PhaseContext) -> Phase:
             row("Variance risk premium 30d", b.cell("options.vrp_30d"), "ATM IV 30d minus realised 30d"),
         ],
     )
-    tables = [main, vol_table]
+    flow_table = Table(
+        columns=["Flow and estimated dealer inventory", "Value", "Reading"],
+        rows=[
+            row("Net traded delta, 24h", b.cell("options.flow.net_delta_24h"), "customers (takers), coins"),
+            row("Net traded gamma, 24h", b.cell("options.flow.net_gamma_24h"), "customers, USD per one-percent move"),
+            row("Premium traded, 24h", b.cell("options.flow.premium_24h_usd"), "all trades"),
+            row("Notional traded, 24h", b.cell("options.flow.notional_24h_usd"), "amount x index"),
+            row("Block share, 24h", b.cell("options.flow.block_share_24h"), "of notional"),
+            row("GEX, fixed scenario", b.cell("options.net_gex_usd_per_1pct"), "assumed dealer signs"),
+            row("GEX, flow inventory", b.cell("options.gex_flow_usd_per_1pct"), "dealers opposite takers"),
+            row("Inventory coverage of OI", b.cell("options.flow.inventory_coverage"), "share of OI explained"),
+            row("Inventory history", b.cell("options.flow.inventory_days"), "since the stated start"),
+            row("Regime call uses", b.cell("options.regime_gex_driver"), "see its note"),
+        ],
+    )
+    history_table = Table(
+        columns=["Against stored history", "Value", "Reading"],
+        rows=[
+            row("RR25 30d, one week ago", b.cell("options.surface.rr25_30d_1w_ago"), "stored surface point"),
+            row("RR25 30d, change over the week", b.cell("options.surface.rr25_30d_change_1w"), "now minus then"),
+            row("VRP 30d percentile", b.cell("options.vrp_30d_percentile"), "in its own stored history"),
+        ],
+    )
+    tables = [main, vol_table, flow_table, history_table]
     if expiry_rows:
         tables.append(Table(columns=["Expiry", "Max pain", "P/C OI", "Net GEX", "RR25", "ATM IV"], rows=expiry_rows))
     venues = build_venues(ctx)
@@ -198,7 +224,12 @@ def build(ctx: PhaseContext) -> Phase:
             "Gamma sign describes the size of moves, not their direction; the dealer positioning is an assumption "
             f"({scenario}); the headline expiry follows a fixed rule, stated in the metric's note. Combined across "
             "venues: the venue table and options.combined (OI, put/call, max pain, net GEX). Deribit's chain only: "
-            "every other figure here (walls, flip, skew, surface, expiries, DVOL), and the dealer regime call."
+            "every other figure here (walls, flip, skew, surface, expiries, DVOL), and the dealer regime call. "
+        ) + b.text(
+            "Beside it, the GEX of a dealer inventory estimated from trade flow (dealers opposite every taker since "
+            "the stated start) is {options.gex_flow_usd_per_1pct}; the regime call uses the {options.regime_gex_driver}"
+            " GEX: measured signs when the inventory spans enough history and covers enough of the open interest, "
+            "the assumed scenario otherwise."
         )
     return make_phase(
         ctx,
@@ -282,6 +313,172 @@ def _surface_and_realised(ctx: PhaseContext, s) -> list[str]:
             "iv_spread",
             sources=[*a.options.sources, *rv30.sources] if vrp is not None else (),
             note=why,
+        )
+    )
+    return keys
+
+
+def _flow(ctx: PhaseContext) -> list[str]:
+    """Customer flow over 24 h, the estimated dealer inventory's GEX beside the fixed-scenario one, and which one
+    drives the regime call (``assessment.analyze.regime_gex``)."""
+    b = ctx.book
+    a = ctx.analyses.primary
+    flow, inv = a.trade_flow, a.inventory_gex
+    f, g = flow.value, inv.value
+    keys = [
+        b.add_result(
+            "options.flow.net_delta_24h",
+            "Net delta traded by customers (takers), 24h, coins of underlying",
+            flow,
+            f.all.net_delta_base if f else None,
+            "base",
+        ),
+        b.add_result(
+            "options.flow.net_gamma_24h",
+            "Net gamma traded by customers, 24h",
+            flow,
+            f.all.net_gamma_usd_per_1pct if f else None,
+            "usd_per_1pct",
+        ),
+        b.add_result(
+            "options.flow.premium_24h_usd",
+            "Option premium traded, 24h",
+            flow,
+            f.all.premium_usd if f else None,
+            "usd_notional",
+        ),
+        b.add_result(
+            "options.flow.notional_24h_usd",
+            "Option notional traded, 24h",
+            flow,
+            f.all.notional_usd if f else None,
+            "usd_notional",
+        ),
+        b.add_result(
+            "options.flow.block_share_24h",
+            "Block trades' share of notional, 24h",
+            flow,
+            f.block_share if f else None,
+            "share",
+        ),
+    ]
+    rule = (
+        f"withheld unless the inventory spans {inv.params.get('min_history_days', 7):g} days and explains "
+        f"{inv.params.get('min_coverage', 0.25):.0%} of open interest"
+    )
+    why = "; ".join(inv.reasons)
+    if g is not None and g.gex_usd_per_1pct is None:
+        note = f"{why}; {rule}; the same inventory if it were complete: {g.gex_if_complete_usd_per_1pct:,.0f} USD/1%"
+        keys.append(
+            b.add(
+                "options.gex_flow_usd_per_1pct",
+                "GEX of the estimated dealer inventory (flow)",
+                None,
+                "usd_per_1pct",
+                note=note,
+            )
+        )
+    elif g is not None:
+        keys.append(
+            b.add_result(
+                "options.gex_flow_usd_per_1pct",
+                "GEX of the estimated dealer inventory (flow)",
+                inv,
+                g.gex_usd_per_1pct,
+                "usd_per_1pct",
+            )
+        )
+    else:
+        keys.append(
+            b.add(
+                "options.gex_flow_usd_per_1pct",
+                "GEX of the estimated dealer inventory (flow)",
+                None,
+                "usd_per_1pct",
+                note=f"{why or 'no inventory'}; {rule}",
+            )
+        )
+    keys.append(
+        b.add(
+            "options.flow.inventory_coverage",
+            "Share of open interest the estimated inventory explains",
+            g.coverage if g else None,
+            "share",
+            sources=inv.sources if g else (),
+            note=None if g else (why or "no inventory"),
+        )
+    )
+    trades = ctx.snapshot.asset(ctx.asset).option_trades
+    start = trades.covered_from if trades is not None else None
+    keys.append(
+        b.add(
+            "options.flow.inventory_days",
+            "Days of flow in the estimated inventory",
+            g.history_days if g else None,
+            "days",
+            sources=inv.sources if g else (),
+            note=(f"accumulated since {start:%Y-%m-%d %H:%M} UTC, {g.trades:,} trades" if g and start else None)
+            or (None if g else (why or "no inventory")),
+        )
+    )
+    _gex, _flip, driver = regime_gex(a)
+    if driver == "flow":
+        label, note = (
+            "flow inventory",
+            (
+                "the estimated inventory passes its rule (" + rule.replace("withheld unless", "it") + "): measured "
+                "dealer signs replace the assumed scenario; no gamma flip is swept for it"
+            ),
+        )
+    else:
+        label = "fixed scenario"
+        note = (
+            "the flow-based GEX is withheld (" + (why or "no inventory") + "), so the regime call stays on the "
+            "assumed dealer scenario"
+        )
+    keys.append(
+        b.add(
+            "options.regime_gex_driver",
+            "GEX driving the regime call",
+            label,
+            "label",
+            sources=(inv.sources if driver == "flow" else a.options.sources),
+            note=note,
+        )
+    )
+    return keys
+
+
+def _history(ctx: PhaseContext) -> list[str]:
+    """30d RR25 now against one week ago, and the 30d VRP's percentile in its stored history."""
+    b = ctx.book
+    a = ctx.analyses.primary
+    rr, pct = a.rr25_30d_week_ago, a.vrp_30d_percentile
+    w, p = rr.value, pct.value
+    keys = [
+        b.add_result(
+            "options.surface.rr25_30d_1w_ago",
+            "25Δ risk reversal, 30d, one week ago (stored)",
+            rr,
+            w.then if w else None,
+            "iv",
+        ),
+        b.add_result(
+            "options.surface.rr25_30d_change_1w",
+            "25Δ risk reversal, 30d, now minus one week ago",
+            rr,
+            w.change if w else None,
+            "iv_spread",
+        ),
+    ]
+    keys.append(
+        b.add(
+            "options.vrp_30d_percentile",
+            "Variance risk premium 30d: percentile in its stored history",
+            p.rank if p else None,
+            "share",
+            sources=pct.sources if p else (),
+            note=(f"against {p.n} stored values over {p.span_days:.0f} days" if p else "; ".join(pct.reasons)),
         )
     )
     return keys

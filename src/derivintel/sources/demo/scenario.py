@@ -25,6 +25,7 @@ from derivintel.sources.demo.futures import build_futures
 from derivintel.sources.demo.liquidations import build_liquidations
 from derivintel.sources.demo.macro import build_macro
 from derivintel.sources.demo.open_interest import build_oi_series, simulate_oi_base
+from derivintel.sources.demo.option_trades import build_option_trades
 from derivintel.sources.demo.options_chain import build_option_chain
 from derivintel.sources.demo.perps import build_perps
 from derivintel.sources.demo.positioning import build_long_short, build_okx_taker_volume
@@ -88,6 +89,7 @@ def _asset_data(timeline: Timeline, asset: str, path: PricePath) -> AssetData:
         futures=()  # dated futures in the demo for the assets whose synthetic curve is defined (BTC, ETH)
         if asset not in FUTURES_CURVES
         else build_futures(timeline, asset, code, float(path.close_usd[-1]), 0.1 * float(oi_base["binance-usdm"][-1])),
+        option_trades=None if options is None else build_option_trades(timeline, asset, code, options),
         liquidations=build_liquidations(timeline, asset, code, flows, prices),
         observed_positions=build_observed_positions(timeline, asset, code, path, perps),
     )

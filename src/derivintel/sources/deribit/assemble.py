@@ -6,9 +6,11 @@ Pure: no I/O.
 from __future__ import annotations
 
 from derivintel.core.provenance import Gap, GapKind
+from derivintel.core.timeutil import from_ms
 from derivintel.sources.assembly import Assembler, Macro, Parts, add
 from derivintel.sources.deribit import endpoints as deribit_ep
 from derivintel.sources.deribit import parse as deribit
+from derivintel.sources.deribit import trades as deribit_trades
 from derivintel.sources.deribit import usdc_options
 
 _TICKER = next(ep for ep in deribit_ep.ENDPOINTS if ep.dataset == "ticker")
@@ -43,6 +45,29 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         name, "book_summary_future", asset, lambda r: deribit.parse_futures(r.body, asset=asset, ts_recv=r.ts_received)
     )
     parts.futures.extend(futures or ())
+    window = a.parse_pages(
+        name,
+        "option_trades",
+        asset,
+        lambda pages: deribit_trades.parse_trade_pages(
+            [(p.body, p.ts_received) for p in pages],
+            currency=asset,
+            start=from_ms(int(pages[0].params["start_timestamp"])),
+        ),
+    )
+    if window is not None:
+        parts.option_trades = window.trades
+        if window.truncated:
+            a.flag(
+                Gap(
+                    name,
+                    "option_trades",
+                    GapKind.UNAVAILABLE,
+                    f"page limit ({window.pages} pages) reached; trades complete only from "
+                    f"{window.trades.covered_from:%Y-%m-%d %H:%M} UTC",
+                    asset,
+                )
+            )
     dvol = a.parse(name, "dvol", asset, lambda r: deribit.parse_dvol(r.body, asset=asset, ts_recv=r.ts_received))
     if dvol is not None:
         macro[dvol.name] = dvol

@@ -1,4 +1,5 @@
-"""Parser of Deribit ``public/get_last_trades_by_currency`` (kind ``option``) into :class:`OptionTrades`.
+"""Parser and pager of Deribit ``public/get_last_trades_by_currency_and_time`` (kind ``option``) into
+:class:`OptionTrades` (the same ``result.trades``/``has_more`` shape as ``get_last_trades_by_currency``).
 
 Real shapes (recorded responses in NautilusTrader's Deribit adapter tests): ``result.trades[]`` with ``amount``
 (options: coins), ``price`` (coin), ``direction`` (the taker's side), ``iv`` (percent), ``index_price``,
@@ -6,6 +7,11 @@ Real shapes (recorded responses in NautilusTrader's Deribit adapter tests): ``re
 trade of its own with ``combo_id``). Combos are expanded into their legs, and a trade id seen twice counts once, so
 a combo and its legs listed side by side are never double counted. Rows that are not single options (perpetuals,
 futures, combos without legs) are skipped and counted in ``skipped``.
+
+Paging (``next_page_params``): pages are asked newest first (``sorting=desc``, ``count`` ≤ 1000, the venue's
+maximum); the next page ends at the oldest trade of the last one (inclusive: a trade id seen twice counts once).
+The venue keeps 24 h of trades for this method. ``parse_trade_pages`` merges the pages and states from when the
+record is complete: the window start, or the oldest trade fetched when the page limit stopped the fetch first.
 """
 
 from __future__ import annotations
@@ -17,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from derivintel.core.timeutil import from_ms
-from derivintel.domain.option_trades import OptionTrades
+from derivintel.domain.option_trades import OptionTrades, merge_option_trades, with_coverage
 from derivintel.sources.files.deribit_chain import parse_instrument_name
 from derivintel.sources.payload import Where, as_list, field, load_json, make_source, to_float, to_ms
 
 PROVIDER = "deribit"
-DATASET = "get_last_trades_by_currency"
+DATASET = "option_trades"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,9 @@ def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) 
     skipped = 0
     for j, (t, combo) in enumerate(_flatten(rows, where)):
         what = f"trades[{j}]"
-        name = str(field(t, "instrument_name", where))
+        name = field(t, "instrument_name", where)
+        if not isinstance(name, str) or not name.startswith(f"{currency.upper()}-"):
+            raise where.fail(f"{what}.instrument_name: expected a {currency.upper()} instrument, got {name!r}")
         try:
             cur, expiry, strike, is_call = parse_instrument_name(name)
         except ValueError:
@@ -110,3 +118,48 @@ def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) 
         source=make_source(where, as_of, ts_recv),
     )
     return ParsedTrades(trades, bool(result.get("has_more", False)), skipped)
+
+
+def _oldest_ms(result: Any, where: Where) -> int | None:
+    rows = as_list(field(result, "trades", where), where, "result.trades")
+    stamps = [to_ms(field(r, "timestamp", where), where, "trades[].timestamp") for r in rows if isinstance(r, dict)]
+    return min(stamps) if stamps else None
+
+
+def next_page_params(body: bytes, params: dict[str, str]) -> dict[str, str] | None:
+    """The params of the page after ``body`` (module doc), or None when the window is complete."""
+    where = Where(PROVIDER, DATASET)
+    result = field(load_json(body, where), "result", where)
+    oldest = _oldest_ms(result, where)
+    start, end = int(params["start_timestamp"]), int(params["end_timestamp"])
+    if not result.get("has_more") or oldest is None or oldest <= start:
+        return None
+    nxt = oldest if oldest < end else oldest - 1  # a full page inside one millisecond: step past it
+    return None if nxt < start else {**params, "end_timestamp": str(nxt)}
+
+
+@dataclass(frozen=True, slots=True)
+class TradeWindow:
+    """The merged pages: trades (``covered_from`` set), pages read, and whether the page limit cut the window."""
+
+    trades: OptionTrades
+    pages: int
+    truncated: bool
+    skipped: int
+
+
+def parse_trade_pages(bodies: list[tuple[bytes, datetime]], *, currency: str, start: datetime) -> TradeWindow:
+    """Pages ``(body, ts_recv)`` newest first of one window starting at ``start`` → one record (module doc)."""
+    parsed = [parse_option_trades(body, currency=currency, ts_recv=recv) for body, recv in bodies]
+    merged = merge_option_trades([p.trades for p in parsed], covered_from=None)
+    assert merged is not None  # at least one page
+    last = parsed[-1]
+    oldest = merged.ts.min() if len(merged) else None
+    truncated = bool(last.has_more) and oldest is not None and from_ms(int(oldest.astype(np.int64))) > start
+    covered = from_ms(int(oldest.astype(np.int64))) if truncated and oldest is not None else start
+    return TradeWindow(
+        with_coverage(merged, covered),
+        len(parsed),
+        truncated,
+        sum(p.skipped for p in parsed),
+    )
