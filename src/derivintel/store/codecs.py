@@ -28,7 +28,16 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerVolumeSeries,
 )
-from derivintel.store.schema import CANDLES, FUNDING, LONG_SHORT, OPEN_INTEREST, TAKER_VOLUME, Table
+from derivintel.store.schema import (
+    AGGREGATE_FUNDING,
+    AGGREGATE_OPEN_INTEREST,
+    CANDLES,
+    FUNDING,
+    LONG_SHORT,
+    OPEN_INTEREST,
+    TAKER_VOLUME,
+    Table,
+)
 
 VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries
 
@@ -154,5 +163,19 @@ SERIES_CODECS: tuple[SeriesCodec, ...] = (
     LONG_SHORT_CODEC,
     TAKER_VOLUME_CODEC,
 )
+AGGREGATE_OPEN_INTEREST_CODEC = SeriesCodec(
+    "aggregate_open_interest",
+    AGGREGATE_OPEN_INTEREST,
+    OpenInterestSeries,
+    (("interval_s", int),),
+    ("oi_base", "oi_usd"),
+)
+AGGREGATE_FUNDING_CODEC = SeriesCodec(
+    "aggregate_funding", AGGREGATE_FUNDING, FundingSeries, (), ("rate_interval", "interval_hours")
+)
+AGGREGATE_CODECS: tuple[SeriesCodec, ...] = (AGGREGATE_OPEN_INTEREST_CODEC, AGGREGATE_FUNDING_CODEC)
+"""All-exchange aggregates (``AssetData.aggregate_*``): same domain types as the per-venue series, their own tables,
+so they are written by kind (``HistoryStore.write_aggregate``), never by type."""
+
 CODEC_OF_TYPE: dict[type, SeriesCodec] = {c.cls: c for c in SERIES_CODECS}
-CODEC_OF_KIND: dict[str, SeriesCodec] = {c.kind: c for c in SERIES_CODECS}
+CODEC_OF_KIND: dict[str, SeriesCodec] = {c.kind: c for c in (*SERIES_CODECS, *AGGREGATE_CODECS)}

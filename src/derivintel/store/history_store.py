@@ -39,6 +39,7 @@ from derivintel.core.timeutil import utc
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
+from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
     CandleSeries,
@@ -48,7 +49,15 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
-from derivintel.store.codecs import CODEC_OF_KIND, CODEC_OF_TYPE, as_utc, rows_source
+from derivintel.store.book_codec import decode_books, encode_books
+from derivintel.store.codecs import (
+    AGGREGATE_FUNDING_CODEC,
+    AGGREGATE_OPEN_INTEREST_CODEC,
+    CODEC_OF_KIND,
+    CODEC_OF_TYPE,
+    as_utc,
+    rows_source,
+)
 from derivintel.store.codecs import dt64_ms as _as_dt64_ms
 from derivintel.store.codecs import provenance as _prov
 from derivintel.store.codecs import ts_col as _ts_col
@@ -61,6 +70,7 @@ from derivintel.store.schema import (
     MACRO,
     OPEN_INTEREST,
     OPTION_ROWS,
+    ORDER_BOOKS,
     PERP_SNAPSHOTS,
     TABLES,
     TAKER_VOLUME,
@@ -261,7 +271,7 @@ class HistoryStore:
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in TABLES
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in self.tables()
         )
         row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])
@@ -307,10 +317,20 @@ class HistoryStore:
         rows = self._exec(f"SELECT count(*) FROM {name}")
         return int(rows[0][0]) if rows else 0
 
+    def tables(self) -> tuple[Table, ...]:
+        """The tables of ``TABLES`` present in the file (a read-only open of a store written by an older version
+        lacks the tables added since; readers treat them as empty)."""
+        present = {str(r[0]) for r in self._exec("SELECT table_name FROM duckdb_tables()")}
+        return tuple(t for t in TABLES if t.name in present)
+
+    def has_table(self, table: Table) -> bool:
+        return bool(self._exec("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table.name])[0][0])
+
     def row_counts(self) -> dict[str, int]:
-        """Rows per table."""
+        """Rows per table (tables absent from an older store count 0)."""
         with self.session():
-            return {t.name: self._count(t.name) for t in TABLES}
+            present = {t.name for t in self.tables()}
+            return {t.name: self._count(t.name) if t.name in present else 0 for t in TABLES}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
@@ -332,6 +352,8 @@ class HistoryStore:
             return Written(self.write_perps(obj, ts_recv=ts_recv))
         if isinstance(obj, list | tuple) and all(isinstance(x, LiquidationEvent) for x in obj):
             return Written(self.write_liquidations(obj, ts_recv=ts_recv))
+        if isinstance(obj, list | tuple) and all(isinstance(x, OrderBook) for x in obj):
+            return self.write_books(obj, ts_recv=ts_recv)
         raise TypeError(f"cannot store a {type(obj).__name__}")
 
     def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
@@ -440,6 +462,21 @@ class HistoryStore:
         )
         return self.insert_frame(PERP_SNAPSHOTS, frame)
 
+    def write_books(self, books: Sequence[OrderBook], *, ts_recv: datetime | None = None) -> Written:
+        """Store order books as observed (every level; one row per venue and observation time)."""
+        if not books:
+            return Written(0)
+        return self.insert_frame(ORDER_BOOKS, encode_books(books, ts_recv))
+
+    def write_aggregate(
+        self, s: OpenInterestSeries | FundingSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
+        """Store an all-exchange aggregate series (Coinglass) in its own table, apart from the per-venue ones."""
+        if not isinstance(s, OpenInterestSeries | FundingSeries):
+            raise TypeError(f"no aggregate table for a {type(s).__name__}")
+        codec = AGGREGATE_OPEN_INTEREST_CODEC if isinstance(s, OpenInterestSeries) else AGGREGATE_FUNDING_CODEC
+        return self.insert_frame(codec.table, codec.encode(s, ts_recv), replace=replace)
+
     def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         """Write any domain series (``write``). Returns rows inserted (``.replaced``: rows overwritten because
         their values differed, with ``replace=True``)."""
@@ -459,6 +496,11 @@ class HistoryStore:
             if data.options is not None:
                 added[OPTION_ROWS.name] += self.write_option_chain(data.options, ts_recv=ts_recv)
             added[LIQUIDATIONS.name] += self.write_liquidations(data.liquidations, ts_recv=ts_recv)
+            added[ORDER_BOOKS.name] += self.write_books(data.books, ts_recv=ts_recv)
+            for agg in (data.aggregate_open_interest, data.aggregate_funding):
+                if agg is not None:
+                    w = self.write_aggregate(agg, ts_recv=ts_recv)
+                    added[CODEC_OF_KIND[_AGG_KIND[type(agg)]].table.name] += w
         for m in snap.macro.values():
             added[MACRO.name] += self.write_macro(m, ts_recv=ts_recv)
         return added
@@ -479,6 +521,8 @@ class HistoryStore:
         codec = CODEC_OF_KIND.get(kind)
         if codec is None:
             raise ValueError(f"no series kind {kind!r} (one of {', '.join(CODEC_OF_KIND)})")
+        if not self.has_table(codec.table):
+            return []
         where, params = _window("asset = ?", [asset], None if codec.bars else until, since)
         if codec.bars:
             where, params = _closed_by(where, params, until)
@@ -564,7 +608,7 @@ class HistoryStore:
         gaps: steps longer than twice the series' median step (liquidations, irregular by nature, have none)."""
         out: list[Coverage] = []
         with self.session():
-            for table in TABLES:
+            for table in self.tables():
                 group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
                 cols = ", ".join(group)
                 rows = self._exec(
@@ -619,6 +663,18 @@ class HistoryStore:
                 )
             )
         return out
+
+    def latest_books(self, asset: str, *, as_of: datetime, max_age_s: float) -> list[OrderBook]:
+        """Per venue, the latest stored order book of ``asset`` with ``as_of − max_age ≤ ts_event ≤ as_of``."""
+        if not self.has_table(ORDER_BOOKS):
+            return []
+        lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
+        rows = self.query(
+            "SELECT * FROM order_books WHERE asset = ? AND ts_event <= ? AND ts_event >= ? "
+            "QUALIFY row_number() OVER (PARTITION BY venue ORDER BY ts_event DESC) = 1 ORDER BY venue",
+            [asset, _naive(as_of), _naive(lo)],
+        )
+        return decode_books(rows)
 
     def latest_option_chain(self, currency: str, *, as_of: datetime, max_age_s: float) -> OptionChain | None:
         """The latest stored chain snapshot of ``currency`` taken in [as_of − max_age, as_of]."""
@@ -685,6 +741,12 @@ _TABLE_OF: dict[type, str] = {
     LongShortSeries: LONG_SHORT.name,
     TakerVolumeSeries: TAKER_VOLUME.name,
     MacroSeries: MACRO.name,
+}
+
+
+_AGG_KIND: dict[type, str] = {
+    OpenInterestSeries: AGGREGATE_OPEN_INTEREST_CODEC.kind,
+    FundingSeries: AGGREGATE_FUNDING_CODEC.kind,
 }
 
 

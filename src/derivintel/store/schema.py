@@ -174,6 +174,52 @@ PERP_SNAPSHOTS = Table(
     ("venue", "asset", "ts_event"),
 )
 
+ORDER_BOOKS = Table(
+    "order_books",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("bid_price_usd", "DOUBLE[]"),
+        ("bid_size_base", "DOUBLE[]"),
+        ("ask_price_usd", "DOUBLE[]"),
+        ("ask_size_base", "DOUBLE[]"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event"),
+)
+"""One L2 book per row, every level as observed (bids best first, asks best first): depth bands, walls, thin zones
+and the top levels are all recomputed from it, so a replayed book gives the live figures exactly."""
+
+AGGREGATE_OPEN_INTEREST = Table(
+    "aggregate_open_interest",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("oi_base", "DOUBLE"),
+        ("oi_usd", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "interval_s", "ts_event"),
+)
+"""All-exchange OI from an aggregator (Coinglass): kept apart from the per-venue table so it is never summed with it."""
+
+AGGREGATE_FUNDING = Table(
+    "aggregate_funding",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("rate_interval", "DOUBLE"),
+        ("interval_hours", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event"),
+)
+"""All-exchange OI-weighted funding from an aggregator (Coinglass), apart from the per-venue settlements."""
+
 TABLES: tuple[Table, ...] = (
     CANDLES,
     OPEN_INTEREST,
@@ -184,5 +230,8 @@ TABLES: tuple[Table, ...] = (
     LIQUIDATIONS,
     MACRO,
     PERP_SNAPSHOTS,
+    ORDER_BOOKS,
+    AGGREGATE_OPEN_INTEREST,
+    AGGREGATE_FUNDING,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
