@@ -17,6 +17,7 @@ from derivintel.domain.series import (
     LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
     TakerVolumeSeries,
 )
 from derivintel.store import HistoryStore
@@ -43,6 +44,7 @@ SAMPLES = {
     "funding": FundingSeries("v", "BTC", _ts(28_800), _x(1) * 1e-5, np.full(N, 8.0), SRC),
     "long_short": LongShortSeries("v", "BTC", LongShortKind.TOP_POSITIONS, 300, _ts(300), _x(1), SRC),
     "taker_volume": TakerVolumeSeries("v", "BTC", 300, _ts(300), _x(3), _x(4), SRC),
+    "taker_ratio": TakerRatioSeries("v", "BTC", 300, _ts(300), _x(0.5), SRC),
 }
 
 

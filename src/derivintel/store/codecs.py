@@ -26,6 +26,7 @@ from derivintel.domain.series import (
     LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
     TakerVolumeSeries,
 )
 from derivintel.store.schema import (
@@ -35,11 +36,12 @@ from derivintel.store.schema import (
     FUNDING,
     LONG_SHORT,
     OPEN_INTEREST,
+    TAKER_RATIO,
     TAKER_VOLUME,
     Table,
 )
 
-VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries
+VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | TakerRatioSeries
 
 
 def ts_col(values: np.ndarray | Sequence[datetime | None]) -> pd.Series:
@@ -155,6 +157,9 @@ LONG_SHORT_CODEC = SeriesCodec(
 TAKER_VOLUME_CODEC = SeriesCodec(
     "taker_volume", TAKER_VOLUME, TakerVolumeSeries, (("interval_s", int),), ("buy_base", "sell_base"), bars=True
 )
+TAKER_RATIO_CODEC = SeriesCodec(
+    "taker_ratio", TAKER_RATIO, TakerRatioSeries, (("interval_s", int),), ("buy_sell_ratio",)
+)
 
 SERIES_CODECS: tuple[SeriesCodec, ...] = (
     CANDLE_CODEC,
@@ -162,6 +167,7 @@ SERIES_CODECS: tuple[SeriesCodec, ...] = (
     FUNDING_CODEC,
     LONG_SHORT_CODEC,
     TAKER_VOLUME_CODEC,
+    TAKER_RATIO_CODEC,
 )
 AGGREGATE_OPEN_INTEREST_CODEC = SeriesCodec(
     "aggregate_open_interest",

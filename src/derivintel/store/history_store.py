@@ -46,6 +46,7 @@ from derivintel.domain.series import (
     FundingSeries,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
@@ -73,11 +74,20 @@ from derivintel.store.schema import (
     ORDER_BOOKS,
     PERP_SNAPSHOTS,
     TABLES,
+    TAKER_RATIO,
     TAKER_VOLUME,
     Table,
 )
 
-Series = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | MacroSeries
+Series = (
+    CandleSeries
+    | OpenInterestSeries
+    | FundingSeries
+    | LongShortSeries
+    | TakerVolumeSeries
+    | TakerRatioSeries
+    | MacroSeries
+)
 
 
 def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
@@ -740,6 +750,7 @@ _TABLE_OF: dict[type, str] = {
     FundingSeries: FUNDING.name,
     LongShortSeries: LONG_SHORT.name,
     TakerVolumeSeries: TAKER_VOLUME.name,
+    TakerRatioSeries: TAKER_RATIO.name,
     MacroSeries: MACRO.name,
 }
 

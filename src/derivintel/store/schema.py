@@ -174,6 +174,20 @@ PERP_SNAPSHOTS = Table(
     ("venue", "asset", "ts_event"),
 )
 
+TAKER_RATIO = Table(
+    "taker_ratio",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("buy_sell_ratio", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "interval_s", "ts_event"),
+)
+"""Taker buy ÷ sell volume where only the ratio is published (Binance metrics dump); volumes go to taker_volume."""
+
 ORDER_BOOKS = Table(
     "order_books",
     (
@@ -233,5 +247,6 @@ TABLES: tuple[Table, ...] = (
     ORDER_BOOKS,
     AGGREGATE_OPEN_INTEREST,
     AGGREGATE_FUNDING,
+    TAKER_RATIO,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -31,6 +31,7 @@ from derivintel.domain.series import (
     LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
 )
 from derivintel.store.history_store import HistoryStore, Series, table_of
 from derivintel.store.importers.checks import Check, conflicting_duplicates, refuse_bad_rows, within_life
@@ -223,13 +224,14 @@ def parse_funding(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     )
 
 
-_METRIC_VALUES = ("sum_open_interest", "sum_open_interest_value", *_METRIC_RATIOS)
+_TAKER_RATIO = "sum_taker_long_short_vol_ratio"
+_METRIC_VALUES = ("sum_open_interest", "sum_open_interest_value", *_METRIC_RATIOS, _TAKER_RATIO)
 
 
 def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: datetime) -> list[Series]:
-    """5-minute metrics → OI series (coins, USD) and the three long/short ratio series. The taker long/short
-    volume ratio is not stored: the store keeps taker volumes in coins and the file gives only their ratio. Rows
-    are checked (time parsed and within the venue's life, OI finite and ≥ 0, ratios > 0 when given)."""
+    """5-minute metrics → OI series (coins, USD), the three long/short ratio series and the taker buy ÷ sell
+    volume ratio (``TakerRatioSeries``: the file gives the ratio, not the volumes). Rows are checked (time parsed
+    and within the venue's life, OI finite and ≥ 0, long/short ratios > 0 and the taker ratio ≥ 0 when given)."""
     frame = dump.frame
     if len(frame) == 0:
         raise UserInputError(f"{name}: no metrics rows")
@@ -238,12 +240,15 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     present = [c for c in _METRIC_VALUES if c in frame.columns]
     values = np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in present])
     oi = values[:, :2]
-    ratios = values[:, 2:]
+    ratio_cols = [j for j, c in enumerate(present) if c in _METRIC_RATIOS]
+    ratios = values[:, ratio_cols]
+    taker = values[:, present.index(_TAKER_RATIO)] if _TAKER_RATIO in present else np.zeros(len(frame))
     checks = [
         Check("incomplete row or unreadable create_time", times.notna().to_numpy()),
         _complete(oi, "open interest"),
         Check("negative open interest", np.all(np.where(np.isfinite(oi), oi, 0.0) >= 0, axis=1)),
         Check("long/short ratio not positive", np.all(~(ratios <= 0), axis=1)),
+        Check("taker buy/sell volume ratio negative", ~(taker < 0)),
         within_life(ts_ms, "binance-usdm", latest=received_at),
     ]
     refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
@@ -265,6 +270,10 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     for j, col in enumerate(present[2:], start=2):
         vals = values[:, j]
         ok = np.isfinite(vals)
+        source = Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at)
+        if col == _TAKER_RATIO:
+            out.append(TakerRatioSeries("binance-usdm", asset, interval_s, ts[ok], vals[ok], source))
+            continue
         out.append(
             LongShortSeries(
                 venue="binance-usdm",
@@ -273,7 +282,7 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
                 interval_s=interval_s,
                 ts=ts[ok],
                 ratio=vals[ok],
-                source=Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at),
+                source=source,
             )
         )
     return out
@@ -350,6 +359,4 @@ def import_binance_vision(
         report.files.append(str(f))
         for s in series:
             report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
-        if any(isinstance(s, OpenInterestSeries) for s in series):
-            report.notes.append(f"{Path(f).name}: taker long/short volume ratio not stored (ratio only, no volumes)")
     return report
