@@ -57,14 +57,19 @@ def dt64_ms(col: pd.Series) -> np.ndarray:
     return col.to_numpy().astype("datetime64[ms]")
 
 
+def repeated(value: str, n: int) -> pd.Categorical:
+    """``n`` copies of one string as a one-category column (cheap to build and to hand to DuckDB)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
+
+
 def provenance(source: Source, ts_recv: datetime | None, n: int) -> dict[str, Any]:
     """The provenance columns of ``n`` rows observed under ``source`` (``ts_recv`` defaults to its fetch time)."""
     recv = utc(ts_recv) if ts_recv is not None else source.fetched_at
     return {
-        "ts_recv": ts_col([recv] * n) if n else pd.Series([], dtype="datetime64[ms]"),
-        "source": [source.name] * n,
-        "dataset": [source.dataset] * n,
-        "synthetic": [bool(source.synthetic)] * n,
+        "ts_recv": pd.Series(np.full(n, np.datetime64(to_ms(recv), "ms"), dtype="datetime64[ms]")),
+        "source": repeated(source.name, n),
+        "dataset": repeated(source.dataset, n),
+        "synthetic": np.full(n, bool(source.synthetic)),
     }
 
 
@@ -105,10 +110,12 @@ class SeriesCodec:
     def encode(self, s: VenueSeries, ts_recv: datetime | None) -> pd.DataFrame:
         """The rows of ``s`` (one per timestamp) with the table's columns."""
         n = len(s)
-        cols: dict[str, Any] = {"venue": [s.venue] * n, "asset": [s.asset] * n, "ts_event": ts_col(s.ts)}
+        cols: dict[str, Any] = {"venue": repeated(s.venue, n), "asset": repeated(s.asset, n), "ts_event": ts_col(s.ts)}
         for key, _ in self.keys:
             v = getattr(s, key)
-            cols[key] = np.full(n, v, dtype=np.int32) if key == "interval_s" else [getattr(v, "value", v)] * n
+            cols[key] = (
+                np.full(n, v, dtype=np.int32) if key == "interval_s" else repeated(str(getattr(v, "value", v)), n)
+            )
         for col in self.values:
             v = getattr(s, col)
             cols[col] = np.full(n, np.nan) if v is None else np.asarray(v, dtype=float)

@@ -1,6 +1,8 @@
 """``HistoryStore``: an embedded DuckDB database of observations, written from and read into the domain types.
 
-Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
+Writes are idempotent (an anti-join insert: only rows whose key is not stored yet go in, a stored row is left as it
+was; tables created before issue 14 also keep their primary key, newer ones rely on the single-writer discipline of
+``_writer_lock`` and DuckDB's file lock) and crash-safe
 (each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
 mid-batch loses only that batch: the database reopens and replays the log). Many processes share one store: no
 connection is held between operations. Each write batch, and each read (or ``with store.session():`` group of reads),
@@ -21,6 +23,7 @@ version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivinte
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -139,6 +142,20 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(path: Path) -> threading.Lock:
+    """The lock serialising write transactions on one store file within this process. Tables created since issue 14
+    have no primary key: a key's uniqueness rests on the anti-join insert (``HistoryStore._insert``) running with no
+    other writer in between. Across processes DuckDB's file lock guarantees that (one read-write connection at a
+    time); within a process, where two ``HistoryStore`` objects share DuckDB's database instance, this lock does."""
+    key = str(Path(path).resolve())
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(key, threading.Lock())
+
+
 LOCK_TIMEOUT_S = 60.0
 """How long an operation retries a store whose file lock another process holds before giving up (seconds)."""
 
@@ -160,10 +177,14 @@ def connect_with_retry(
     delay = 0.001
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            # a writer's batches are small: one thread does them with less CPU than a pool spun up per statement
+            config = {} if read_only else {"threads": 1}
+            return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if "attempted to read" in first:  # the file ends before a block its header points to
+                    raise CorruptStoreError(f"history store {path} is damaged (file cut?): {first}") from exc
                 raise CorruptStoreError(f"cannot open history store {path}: {first}") from exc
             if clock() >= deadline:
                 raise UserInputError(
@@ -203,9 +224,8 @@ class HistoryStore:
             try:
                 if existed:
                     _check_complete(self.con, self.path)
-                if not read_only:
-                    for table in TABLES:
-                        self._exec(table.ddl())
+                if not read_only:  # every table in one statement batch (no primary key: see ``_insert``)
+                    self.con.execute(";\n".join(table.ddl(primary_key=False) for table in TABLES))
             except duckdb.Error as exc:
                 raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
@@ -251,37 +271,63 @@ class HistoryStore:
         self.close()
 
     # --- low level -------------------------------------------------------------------------------------------
-    def insert_frame(self, table: Table, frame: pd.DataFrame, *, replace: bool = False) -> Written:
+    def insert_frame(
+        self, table: Table, frame: pd.DataFrame, *, replace: bool = False, unique_keys: bool = False
+    ) -> Written:
         """Insert ``frame`` (columns named as ``table``) in ONE transaction. A row whose key is already stored is
         ignored, or with ``replace`` overwritten when any of its values (not provenance) differ. Returns the rows
-        newly inserted, with ``.replaced``."""
+        newly inserted, with ``.replaced``. Repeated keys within ``frame`` keep their first row, unless the caller
+        says they cannot repeat (``unique_keys``: one domain series, whose times strictly increase)."""
         if frame.empty:
             return Written(0)
-        frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
+        frame = frame.loc[:, list(table.column_names)]
+        if not unique_keys:
+            frame = frame.drop_duplicates(subset=list(table.key), keep="first")
         with self.session() as con:  # one connection (one lock hold) for the check and the batch
             self._check_kind(frame)
             return self._insert(con, table, frame, replace)
 
     def _insert(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool) -> Written:
+        """Anti-join insert: only the batch rows whose key is not stored are inserted. With ``replace``, when some
+        keys were already stored, those whose values differ are deleted and inserted from the batch (counted as
+        replaced), in the same transaction. Counts come from the statements (no count of the whole table)."""
         cols = ", ".join(table.column_names)
+        on = " AND ".join(f"t.{k} = b.{k}" for k in table.key)
+        insert = (
+            f"INSERT INTO {table.name} ({cols}) SELECT {', '.join(f'b.{c}' for c in table.column_names)} "
+            f"FROM _batch b ANTI JOIN {table.name} t ON {on}"
+        )
+        with _writer_lock(self.path):  # one writing transaction per store file in this process (see _writer_lock)
+            return self._insert_locked(con, table, frame, replace, insert)
+
+    def _insert_locked(
+        self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool, insert: str
+    ) -> Written:
         self._exec("BEGIN TRANSACTION")
         try:
-            before = self._count(table.name)
             con.register("_batch", frame)
-            replaced = self._delete_differing(table) if replace else 0
-            self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
+            inserted = int(self._exec(insert)[0][0])
+            replaced = 0
+            if replace and inserted < len(frame):  # some keys were stored: repair those whose values differ
+                replaced = self._delete_differing(table)
+                if replaced:
+                    self._exec(insert)
             con.unregister("_batch")
-            after = self._count(table.name)
             self._exec("COMMIT")
         except BaseException:
             self._exec("ROLLBACK")
             raise
-        return Written(after - before, replaced)
+        return Written(inserted, replaced)
 
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
+        # tables that never held a committed row have estimated_size 0 (it counts deleted rows too: never too low)
+        present = {str(r[0]) for r in self._exec("SELECT table_name FROM duckdb_tables() WHERE estimated_size > 0")}
+        filled = [t for t in TABLES if t.name in present]
+        if not filled:
+            return "empty"
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in self.tables()
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in filled
         )
         row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])
@@ -313,10 +359,8 @@ class HistoryStore:
         if not values:
             return 0
         differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in values)
-        n = self._exec(f"SELECT count(*) FROM {table.name} t JOIN _batch b ON {on} WHERE {differs}")[0][0]
-        if n:
-            self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
-        return int(n)
+        row = self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
+        return int(row[0][0]) if row else 0
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
@@ -352,8 +396,8 @@ class HistoryStore:
         """Write one observation batch of any stored kind (a series, a macro series, an option chain, a list of
         perps or of liquidation events) in one transaction: its codec (``store/codecs.py``) makes the rows."""
         codec = CODEC_OF_TYPE.get(type(obj))
-        if codec is not None:
-            return self.insert_frame(codec.table, codec.encode(obj, ts_recv), replace=replace)
+        if codec is not None:  # one series: constant keys beside strictly increasing times, so no repeated key
+            return self.insert_frame(codec.table, codec.encode(obj, ts_recv), replace=replace, unique_keys=True)
         if isinstance(obj, MacroSeries):
             return self.write_macro(obj, ts_recv=ts_recv, replace=replace)
         if isinstance(obj, OptionChain):
@@ -485,7 +529,7 @@ class HistoryStore:
         if not isinstance(s, OpenInterestSeries | FundingSeries):
             raise TypeError(f"no aggregate table for a {type(s).__name__}")
         codec = AGGREGATE_OPEN_INTEREST_CODEC if isinstance(s, OpenInterestSeries) else AGGREGATE_FUNDING_CODEC
-        return self.insert_frame(codec.table, codec.encode(s, ts_recv), replace=replace)
+        return self.insert_frame(codec.table, codec.encode(s, ts_recv), replace=replace, unique_keys=True)
 
     def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         """Write any domain series (``write``). Returns rows inserted (``.replaced``: rows overwritten because

@@ -2,8 +2,9 @@
 
 Conventions: timestamps are DuckDB ``TIMESTAMP`` holding UTC (naive); ``ts_event`` is the venue's time of the
 observation (for bars the bar's OPEN time; a bar is known from ``ts_event + interval_s`` on), ``ts_recv`` when we
-received or imported it. Units are in the column names as in the domain types. The primary key of each table is the
-observation's identity, so re-ingesting the same rows inserts nothing (``INSERT OR IGNORE``).
+received or imported it. Units are in the column names as in the domain types. ``key`` is the observation's identity:
+re-ingesting the same rows inserts nothing (the store's anti-join insert; the history tables are created without a
+PRIMARY KEY constraint since issue 14, which made imports 2-3x slower, and older stores keep theirs).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.columns)
 
-    def ddl(self) -> str:
+    def ddl(self, *, primary_key: bool = True) -> str:
+        """``CREATE TABLE IF NOT EXISTS``; ``primary_key=False`` leaves the key to the writer (the history store's
+        anti-join insert under its single-writer discipline, ``history_store.HistoryStore._insert``)."""
         cols = ",\n  ".join(f"{c} {t}" + (" NOT NULL" if c in self.key else "") for c, t in self.columns)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
+        pk = f",\n  PRIMARY KEY ({', '.join(self.key)})" if primary_key else ""
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}{pk}\n)"
 
 
 _PROV = (("ts_recv", "TIMESTAMP"), ("source", "VARCHAR"), ("dataset", "VARCHAR"), ("synthetic", "BOOLEAN"))

@@ -67,8 +67,8 @@ def read_csv_payloads(path: Path) -> list[tuple[str, bytes]]:
 
 @dataclass(frozen=True, slots=True)
 class DumpFrame:
-    """A parsed CSV: ``frame`` (every cell a string or NaN), ``lines`` (the file line of each row, 1-based) and
-    whether the file had a header row."""
+    """A parsed CSV: ``frame`` (numeric columns as numbers, others as strings or NaN), ``lines`` (the file line
+    of each row, 1-based) and whether the file had a header row."""
 
     frame: pd.DataFrame
     lines: np.ndarray
@@ -81,7 +81,10 @@ def _frame(name: str, payload: bytes) -> DumpFrame:
     first = payload.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
     has_header = not re.fullmatch(r"-?\d+(\.\d+)?", first[0].strip() or "x")
     try:
-        frame = pd.read_csv(io.BytesIO(payload), header=0 if has_header else None, dtype=str, skip_blank_lines=False)
+        # numbers parsed by the C reader; a column with any non-number cell stays text (see ``_numeric``)
+        frame = pd.read_csv(
+            io.BytesIO(payload), header=0 if has_header else None, skip_blank_lines=False, low_memory=False
+        )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise UserInputError(f"{name}: not a CSV file ({detail})") from exc
@@ -91,8 +94,14 @@ def _frame(name: str, payload: bytes) -> DumpFrame:
 
 
 def _numeric(frame: pd.DataFrame, columns: Sequence[int]) -> np.ndarray:
-    """The given columns as floats (NaN where a cell is empty or not a number)."""
-    return np.column_stack([pd.to_numeric(frame.iloc[:, c], errors="coerce").to_numpy(float) for c in columns])
+    """The given columns as floats (NaN where a cell is empty or not a number): a column the CSV reader already
+    parsed as numbers is taken as is, a text column (one bad cell is enough) is converted cell by cell."""
+    out = []
+    for c in columns:
+        col = frame.iloc[:, c]
+        is_num = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        out.append(col.to_numpy(float) if is_num else pd.to_numeric(col, errors="coerce").to_numpy(float))
+    return np.column_stack(out)
 
 
 def _complete(values: np.ndarray, what: str) -> Check:
@@ -355,8 +364,9 @@ def import_binance_vision(
     report = ImportReport()
     recv = received_at or datetime.now(UTC)
     parsed = [(f, parse_binance_file(f, asset=asset, market=market, received_at=recv)) for f in files]
-    for f, series in parsed:
-        report.files.append(str(f))
-        for s in series:
-            report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
+    with store.session():  # one connection for the write phase (parsing above holds no lock); one txn per series
+        for f, series in parsed:
+            report.files.append(str(f))
+            for s in series:
+                report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
     return report
