@@ -45,3 +45,28 @@ def test_asof_and_demo_are_exclusive(capsys):
 def test_bad_asof_date_is_exit_2(capsys):
     assert main(["report", "BTC", "--asof", "yesterday", "-q"]) == 2
     assert "not a timestamp" in capsys.readouterr().err
+
+
+def test_asof_on_imported_binance_dumps_uses_stored_oi_and_settled_funding(tmp_path):
+    """Real Binance dumps of 2024-01-01 (5-min metrics, 8 h funding, 4 h klines), no perp snapshot: phase 3 shows
+    the OI of the 20:00 sample and the 16:00 settlement per hour; the price is the last closed 4 h bar's close."""
+    from tests.realdata import real_path
+
+    files = [
+        real_path("perp_history", "binance_btcusdt_um", name)
+        for name in ("BTCUSDT-4h-2024-01.csv", "BTCUSDT-fundingRate-2024-01.csv", "BTCUSDT-metrics-2024-01-01.csv")
+    ]
+    db = tmp_path / "history.duckdb"
+    assert main(["import", "binance-vision", *map(str, files), "--store", str(db)]) == 0
+    out = tmp_path / "r.json"
+    argv = ["report", "BTC", "--asof", "2024-01-01T20:00Z", "--store", str(db), "-q", "--format", "json"]
+    assert main([*argv, "--out", str(out)]) == 0
+    metrics = {m["key"]: m for p in json.loads(out.read_text())["phases"] for m in p["metrics"]}
+    assert metrics["positioning.oi.total_base"]["value"] == 75858.813  # sum_open_interest at 20:00
+    assert metrics["positioning.oi.total_usd"]["value"] == 3304121630.7906
+    assert metrics["positioning.funding.oi_weighted_1h"]["value"] == 0.00033601 / 8  # settled at 16:00, 8 h
+    assert metrics["positioning.oi.total_base"]["status"] == "partial"
+    assert "no perp snapshot" in metrics["positioning.oi.total_base"]["note"]
+    price = metrics["price.last"]
+    assert price["value"] == 43556.20  # the 16:00 bar, closed at 20:00
+    assert "last closed candle" in price["note"]

@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 
 from derivintel.core.provenance import Source
+from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
     LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
     TakerVolumeSeries,
 )
 from derivintel.store import HistoryStore
@@ -42,6 +44,7 @@ SAMPLES = {
     "funding": FundingSeries("v", "BTC", _ts(28_800), _x(1) * 1e-5, np.full(N, 8.0), SRC),
     "long_short": LongShortSeries("v", "BTC", LongShortKind.TOP_POSITIONS, 300, _ts(300), _x(1), SRC),
     "taker_volume": TakerVolumeSeries("v", "BTC", 300, _ts(300), _x(3), _x(4), SRC),
+    "taker_ratio": TakerRatioSeries("v", "BTC", 300, _ts(300), _x(0.5), SRC),
 }
 
 
@@ -56,8 +59,14 @@ def _same(a, b) -> None:
             assert x == y, f.name
 
 
+AGGREGATES = {
+    "aggregate_open_interest": OpenInterestSeries("coinglass", "BTC", 3600, _ts(3600), _x(9e5), _x(6e10), SRC),
+    "aggregate_funding": FundingSeries("coinglass", "BTC", _ts(28_800), _x(2) * 1e-5, np.full(N, 8.0), SRC),
+}
+
+
 def test_every_series_kind_has_one_codec() -> None:
-    assert set(CODEC_OF_KIND) == set(SAMPLES)
+    assert set(CODEC_OF_KIND) == set(SAMPLES) | set(AGGREGATES)
     assert {type(s) for s in SAMPLES.values()} == set(CODEC_OF_TYPE)
 
 
@@ -91,6 +100,67 @@ def test_bars_are_read_only_once_closed(tmp_path: Path, kind: str) -> None:
 def test_unknown_kind_or_type_is_refused(tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "h.duckdb") as st:
         with pytest.raises(ValueError, match="no series kind"):
-            st.read("order_books", "BTC")
+            st.read("books", "BTC")
         with pytest.raises(TypeError, match="cannot store a dict"):
             st.write({})
+
+
+@pytest.mark.parametrize("kind", sorted(AGGREGATES))
+def test_aggregates_round_trip_apart_from_the_venue_series(tmp_path: Path, kind: str) -> None:
+    s = AGGREGATES[kind]
+    with HistoryStore(tmp_path / "h.duckdb") as st:
+        assert st.write_aggregate(s) == N
+        assert st.write_aggregate(s) == 0
+        (back,) = st.read(kind, "BTC")
+        per_venue = st.read(kind.removeprefix("aggregate_"), "BTC")
+    _same(s, back)
+    assert per_venue == []  # never summed with the venues
+
+
+def _book(venue: str, at: datetime, shift: float = 0.0) -> OrderBook:
+    bids = np.array([[100.0 - shift, 1.5], [99.5, 2.0], [98.0, 0.25]])
+    asks = np.array([[100.5 + shift, 1.0], [101.0, 3.0]])
+    return OrderBook(venue, "BTC", bids, asks, Source(venue, "depth", at, at + timedelta(seconds=1)))
+
+
+def test_order_books_round_trip_every_level(tmp_path: Path) -> None:
+    t1 = T0 + timedelta(minutes=5)
+    with HistoryStore(tmp_path / "h.duckdb") as st:
+        assert st.write_books([_book("a", T0), _book("b", T0), _book("a", t1, 0.25)]) == 3
+        assert st.write_books([_book("a", T0)]) == 0  # idempotent
+        latest = st.latest_books("BTC", as_of=t1, max_age_s=900)
+        before = st.latest_books("BTC", as_of=t1 - timedelta(seconds=1), max_age_s=900)
+        stale = st.latest_books("BTC", as_of=T0 + timedelta(hours=1), max_age_s=900)
+    assert [(b.venue, b.source.as_of) for b in latest] == [("a", t1), ("b", T0)]
+    np.testing.assert_array_equal(latest[0].bids, _book("a", t1, 0.25).bids)
+    np.testing.assert_array_equal(latest[0].asks, _book("a", t1, 0.25).asks)
+    assert latest[0].source.fetched_at == t1 + timedelta(seconds=1)
+    assert [b.source.as_of for b in before] == [T0, T0]  # no look-ahead
+    assert stale == []
+
+
+def test_one_sided_book_round_trips(tmp_path: Path) -> None:
+    one = OrderBook("a", "BTC", np.empty((0, 2)), np.array([[101.0, 1.0]]), Source("a", "depth", T0, T0))
+    with HistoryStore(tmp_path / "h.duckdb") as st:
+        st.write_books([one])
+        (back,) = st.latest_books("BTC", as_of=T0, max_age_s=60)
+    assert back.bids.shape == (0, 2)
+    assert back.asks.tolist() == [[101.0, 1.0]]
+
+
+def test_a_store_without_the_newer_tables_reads_them_as_empty(tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "old.duckdb"
+    with HistoryStore(db) as st:
+        st.write(SAMPLES["candles"])
+    con = duckdb.connect(str(db))
+    for table in ("order_books", "aggregate_open_interest", "aggregate_funding"):
+        con.execute(f"DROP TABLE {table}")  # as a store written before these tables existed
+    con.close()
+    with HistoryStore(db, read_only=True) as st:
+        assert st.latest_books("BTC", as_of=T0, max_age_s=60) == []
+        assert st.read("aggregate_funding", "BTC") == []
+        assert st.row_counts()["order_books"] == 0
+        assert st.content_kind() == "real"
+        assert {c.table for c in st.coverage()} == {"candles"}

@@ -139,3 +139,42 @@ def test_truncated_real_dump_is_refused_and_a_poisoned_store_is_repaired(tmp_pat
     assert len(series) == 186
     assert np.isfinite(series.close).all()
     assert series.low.min() > 30_000
+
+
+def test_metrics_dump_taker_ratio_is_imported(tmp_path: Path, capsys) -> None:
+    """The real 2024-01-01 metrics dump: its taker buy ÷ sell volume ratio is stored (288 five-minute samples)."""
+    src = real_path("perp_history", "binance_btcusdt_um", "BTCUSDT-metrics-2024-01-01.csv")
+    db = tmp_path / "h.duckdb"
+    rc, _, _ = _run(["import", "binance-vision", str(src), "--store", str(db)], capsys)
+    assert rc == 0
+    assert _counts(db)["taker_ratio"] == 288
+    with HistoryStore(db, read_only=True) as st:
+        (s,) = st.read("taker_ratio", "BTC")
+        assert st.read("long_short", "BTC")  # the three long/short ratios, apart from the taker ratio
+        assert {x.kind.value for x in st.read("long_short", "BTC")} == {
+            "global_accounts",
+            "top_accounts",
+            "top_positions",
+        }
+    assert s.venue == "binance-usdm"
+    assert s.interval_s == 300
+    assert s.buy_sell_ratio[0] == 1.31174499  # 2024-01-01 00:00, sum_taker_long_short_vol_ratio
+    assert s.buy_sell_ratio[1] == 2.83721422
+
+
+def test_metrics_dump_negative_taker_ratio_refuses_the_file(tmp_path: Path, capsys) -> None:
+    head = (
+        "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
+        "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio"
+    )
+    rows = [
+        "2024-01-01 00:00:00,BTCUSDT,74006.266,3131493738.8974,1.3682031,1.253668,1.50710938,1.31174499",
+        "2024-01-01 00:05:00,BTCUSDT,73839.811,3133154733.161327,1.36197224,1.26060333,1.50756624,-2.5",
+    ]
+    p = _write(tmp_path, rows, name="BTCUSDT-metrics-2024-01-01.csv", header=head)
+    db = tmp_path / "h.duckdb"
+    rc, lines, _ = _run(["import", "binance-vision", str(p), "--store", str(db)], capsys)
+    assert rc == 2
+    assert len(lines) == 1
+    assert "line 3: taker buy/sell volume ratio negative" in lines[0]
+    assert _counts(db) == {}

@@ -112,6 +112,28 @@ def import_deribit(
         _print_import(import_deribit_chain(files, st, currency=currency.upper(), spot_usd=spot, check=check))
 
 
+@import_app.command("tardis")
+def import_tardis_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Tardis.dev CSVs (.csv or .csv.gz): derivative_ticker, liquidations, book_snapshot_25, "
+            "options_chain; the format is read from the header."
+        ),
+    ],
+    every: Annotated[
+        str, typer.Option("--every", help="Sampling period of tickers, books and chains: 1m, 5m, 1h.")
+    ] = "5m",
+    store: StoreOpt = None,
+) -> None:
+    """Import Tardis.dev downloadable CSVs (perp tickers, liquidations, 25-level books, option chains)."""
+    from derivintel.store.importers.tardis_perp import import_tardis
+
+    every_s = int(parse_every(every))
+    with _open(store) as st:
+        _print_import(import_tardis(files, st, every_s=every_s))
+
+
 @import_app.command("tardis-options-chain")
 def import_tardis_options_chain_cmd(
     files: Annotated[list[Path], typer.Argument(help="Tardis.dev options_chain CSV files (.csv or .csv.gz).")],

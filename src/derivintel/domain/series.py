@@ -1,4 +1,4 @@
-"""Columnar histories: candles, open interest, funding, long/short ratios, taker volume.
+"""Columnar histories: candles, open interest, funding, long/short ratios, taker volume and taker volume ratio.
 
 Every series holds ``ts`` as a sorted ``datetime64[ms]`` array (UTC, naive) and float64 value arrays of equal
 length. For bar series ``ts`` is the bar's OPEN time and ``interval_s`` its length; a bar is known only from
@@ -199,3 +199,26 @@ class TakerVolumeSeries(_SeriesMixin):
 
     def __post_init__(self) -> None:
         _check_columns(self, self._value_columns)
+
+
+@dataclass(frozen=True, eq=False)
+class TakerRatioSeries(_SeriesMixin):
+    """Taker buy ÷ taker sell volume per period, as a ratio only (Binance's metrics dump publishes the ratio,
+    ``sum_taker_long_short_vol_ratio``, without the volumes). Aggressor flow, not positions: never a long/short
+    ratio. ``ts`` is the sample time (point series, ``interval_s`` = sampling)."""
+
+    venue: str
+    asset: str
+    interval_s: int
+    ts: np.ndarray
+    buy_sell_ratio: np.ndarray
+    source: Source
+
+    _value_columns = ("buy_sell_ratio",)
+
+    def __post_init__(self) -> None:
+        _check_columns(self, self._value_columns)
+
+    def known_mask(self, as_of: datetime) -> np.ndarray:
+        cutoff = to_datetime64(as_of).astype(np.int64)
+        return self.ts.astype(np.int64) <= cutoff

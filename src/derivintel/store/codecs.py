@@ -28,9 +28,12 @@ from derivintel.domain.series import (
     LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
     TakerVolumeSeries,
 )
 from derivintel.store.schema import (
+    AGGREGATE_FUNDING,
+    AGGREGATE_OPEN_INTEREST,
     CANDLES,
     DATED_FUTURES,
     FUNDING,
@@ -38,11 +41,12 @@ from derivintel.store.schema import (
     OPEN_INTEREST,
     OPTION_TRADE_BATCHES,
     OPTION_TRADES,
+    TAKER_RATIO,
     TAKER_VOLUME,
     Table,
 )
 
-VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries
+VenueSeries = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | TakerRatioSeries
 
 
 def ts_col(values: np.ndarray | Sequence[datetime | None]) -> pd.Series:
@@ -58,14 +62,19 @@ def dt64_ms(col: pd.Series) -> np.ndarray:
     return col.to_numpy().astype("datetime64[ms]")
 
 
+def repeated(value: str, n: int) -> pd.Categorical:
+    """``n`` copies of one string as a one-category column (cheap to build and to hand to DuckDB)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
+
+
 def provenance(source: Source, ts_recv: datetime | None, n: int) -> dict[str, Any]:
     """The provenance columns of ``n`` rows observed under ``source`` (``ts_recv`` defaults to its fetch time)."""
     recv = utc(ts_recv) if ts_recv is not None else source.fetched_at
     return {
-        "ts_recv": ts_col([recv] * n) if n else pd.Series([], dtype="datetime64[ms]"),
-        "source": [source.name] * n,
-        "dataset": [source.dataset] * n,
-        "synthetic": [bool(source.synthetic)] * n,
+        "ts_recv": pd.Series(np.full(n, np.datetime64(to_ms(recv), "ms"), dtype="datetime64[ms]")),
+        "source": repeated(source.name, n),
+        "dataset": repeated(source.dataset, n),
+        "synthetic": np.full(n, bool(source.synthetic)),
     }
 
 
@@ -106,10 +115,12 @@ class SeriesCodec:
     def encode(self, s: VenueSeries, ts_recv: datetime | None) -> pd.DataFrame:
         """The rows of ``s`` (one per timestamp) with the table's columns."""
         n = len(s)
-        cols: dict[str, Any] = {"venue": [s.venue] * n, "asset": [s.asset] * n, "ts_event": ts_col(s.ts)}
+        cols: dict[str, Any] = {"venue": repeated(s.venue, n), "asset": repeated(s.asset, n), "ts_event": ts_col(s.ts)}
         for key, _ in self.keys:
             v = getattr(s, key)
-            cols[key] = np.full(n, v, dtype=np.int32) if key == "interval_s" else [getattr(v, "value", v)] * n
+            cols[key] = (
+                np.full(n, v, dtype=np.int32) if key == "interval_s" else repeated(str(getattr(v, "value", v)), n)
+            )
         for col in self.values:
             v = getattr(s, col)
             cols[col] = np.full(n, np.nan) if v is None else np.asarray(v, dtype=float)
@@ -158,6 +169,9 @@ LONG_SHORT_CODEC = SeriesCodec(
 TAKER_VOLUME_CODEC = SeriesCodec(
     "taker_volume", TAKER_VOLUME, TakerVolumeSeries, (("interval_s", int),), ("buy_base", "sell_base"), bars=True
 )
+TAKER_RATIO_CODEC = SeriesCodec(
+    "taker_ratio", TAKER_RATIO, TakerRatioSeries, (("interval_s", int),), ("buy_sell_ratio",)
+)
 
 SERIES_CODECS: tuple[SeriesCodec, ...] = (
     CANDLE_CODEC,
@@ -165,9 +179,24 @@ SERIES_CODECS: tuple[SeriesCodec, ...] = (
     FUNDING_CODEC,
     LONG_SHORT_CODEC,
     TAKER_VOLUME_CODEC,
+    TAKER_RATIO_CODEC,
 )
+AGGREGATE_OPEN_INTEREST_CODEC = SeriesCodec(
+    "aggregate_open_interest",
+    AGGREGATE_OPEN_INTEREST,
+    OpenInterestSeries,
+    (("interval_s", int),),
+    ("oi_base", "oi_usd"),
+)
+AGGREGATE_FUNDING_CODEC = SeriesCodec(
+    "aggregate_funding", AGGREGATE_FUNDING, FundingSeries, (), ("rate_interval", "interval_hours")
+)
+AGGREGATE_CODECS: tuple[SeriesCodec, ...] = (AGGREGATE_OPEN_INTEREST_CODEC, AGGREGATE_FUNDING_CODEC)
+"""All-exchange aggregates (``AssetData.aggregate_*``): same domain types as the per-venue series, their own tables,
+so they are written by kind (``HistoryStore.write_aggregate``), never by type."""
+
 CODEC_OF_TYPE: dict[type, SeriesCodec] = {c.cls: c for c in SERIES_CODECS}
-CODEC_OF_KIND: dict[str, SeriesCodec] = {c.kind: c for c in SERIES_CODECS}
+CODEC_OF_KIND: dict[str, SeriesCodec] = {c.kind: c for c in (*SERIES_CODECS, *AGGREGATE_CODECS)}
 
 
 def _nan(v: float | None) -> float:

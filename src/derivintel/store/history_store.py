@@ -1,6 +1,8 @@
 """``HistoryStore``: an embedded DuckDB database of observations, written from and read into the domain types.
 
-Writes are idempotent (primary keys + ``INSERT OR IGNORE``: a row already stored is left as it was) and crash-safe
+Writes are idempotent (an anti-join insert: only rows whose key is not stored yet go in, a stored row is left as it
+was; tables created before issue 14 also keep their primary key, newer ones rely on the single-writer discipline of
+``_writer_lock`` and DuckDB's file lock) and crash-safe
 (each batch is one transaction; DuckDB's write-ahead log makes a committed batch durable, and a process killed
 mid-batch loses only that batch: the database reopens and replays the log). Many processes share one store: no
 connection is held between operations. Each write batch, and each read (or ``with store.session():`` group of reads),
@@ -21,6 +23,7 @@ version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivinte
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,16 +45,21 @@ from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.option_trades import OptionTrades
 from derivintel.domain.options import OptionChain
+from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.store.book_codec import decode_books, encode_books
 from derivintel.store.codecs import (
+    AGGREGATE_FUNDING_CODEC,
+    AGGREGATE_OPEN_INTEREST_CODEC,
     CODEC_OF_KIND,
     CODEC_OF_TYPE,
     DATED_FUTURE_CODEC,
@@ -76,13 +84,23 @@ from derivintel.store.schema import (
     OPTION_SURFACE_POINTS,
     OPTION_TRADE_BATCHES,
     OPTION_TRADES,
+    ORDER_BOOKS,
     PERP_SNAPSHOTS,
     TABLES,
+    TAKER_RATIO,
     TAKER_VOLUME,
     Table,
 )
 
-Series = CandleSeries | OpenInterestSeries | FundingSeries | LongShortSeries | TakerVolumeSeries | MacroSeries
+Series = (
+    CandleSeries
+    | OpenInterestSeries
+    | FundingSeries
+    | LongShortSeries
+    | TakerVolumeSeries
+    | TakerRatioSeries
+    | MacroSeries
+)
 
 
 def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
@@ -134,6 +152,20 @@ def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(path: Path) -> threading.Lock:
+    """The lock serialising write transactions on one store file within this process. Tables created since issue 14
+    have no primary key: a key's uniqueness rests on the anti-join insert (``HistoryStore._insert``) running with no
+    other writer in between. Across processes DuckDB's file lock guarantees that (one read-write connection at a
+    time); within a process, where two ``HistoryStore`` objects share DuckDB's database instance, this lock does."""
+    key = str(Path(path).resolve())
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(key, threading.Lock())
+
+
 LOCK_TIMEOUT_S = 60.0
 """How long an operation retries a store whose file lock another process holds before giving up (seconds)."""
 
@@ -155,10 +187,14 @@ def connect_with_retry(
     delay = 0.001
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            # a writer's batches are small: one thread does them with less CPU than a pool spun up per statement
+            config = {} if read_only else {"threads": 1}
+            return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if "attempted to read" in first:  # the file ends before a block its header points to
+                    raise CorruptStoreError(f"history store {path} is damaged (file cut?): {first}") from exc
                 raise CorruptStoreError(f"cannot open history store {path}: {first}") from exc
             if clock() >= deadline:
                 raise UserInputError(
@@ -198,9 +234,8 @@ class HistoryStore:
             try:
                 if existed:
                     _check_complete(self.con, self.path)
-                if not read_only:
-                    for table in TABLES:
-                        self._exec(table.ddl())
+                if not read_only:  # every table in one statement batch (no primary key: see ``_insert``)
+                    self.con.execute(";\n".join(table.ddl(primary_key=False) for table in TABLES))
             except duckdb.Error as exc:
                 raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
@@ -246,39 +281,63 @@ class HistoryStore:
         self.close()
 
     # --- low level -------------------------------------------------------------------------------------------
-    def insert_frame(self, table: Table, frame: pd.DataFrame, *, replace: bool = False) -> Written:
+    def insert_frame(
+        self, table: Table, frame: pd.DataFrame, *, replace: bool = False, unique_keys: bool = False
+    ) -> Written:
         """Insert ``frame`` (columns named as ``table``) in ONE transaction. A row whose key is already stored is
         ignored, or with ``replace`` overwritten when any of its values (not provenance) differ. Returns the rows
-        newly inserted, with ``.replaced``."""
+        newly inserted, with ``.replaced``. Repeated keys within ``frame`` keep their first row, unless the caller
+        says they cannot repeat (``unique_keys``: one domain series, whose times strictly increase)."""
         if frame.empty:
             return Written(0)
-        frame = frame.loc[:, list(table.column_names)].drop_duplicates(subset=list(table.key), keep="first")
+        frame = frame.loc[:, list(table.column_names)]
+        if not unique_keys:
+            frame = frame.drop_duplicates(subset=list(table.key), keep="first")
         with self.session() as con:  # one connection (one lock hold) for the check and the batch
             self._check_kind(frame)
             return self._insert(con, table, frame, replace)
 
     def _insert(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool) -> Written:
+        """Anti-join insert: only the batch rows whose key is not stored are inserted. With ``replace``, when some
+        keys were already stored, those whose values differ are deleted and inserted from the batch (counted as
+        replaced), in the same transaction. Counts come from the statements (no count of the whole table)."""
         cols = ", ".join(table.column_names)
+        on = " AND ".join(f"t.{k} = b.{k}" for k in table.key)
+        insert = (
+            f"INSERT INTO {table.name} ({cols}) SELECT {', '.join(f'b.{c}' for c in table.column_names)} "
+            f"FROM _batch b ANTI JOIN {table.name} t ON {on}"
+        )
+        with _writer_lock(self.path):  # one writing transaction per store file in this process (see _writer_lock)
+            return self._insert_locked(con, table, frame, replace, insert)
+
+    def _insert_locked(
+        self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool, insert: str
+    ) -> Written:
         self._exec("BEGIN TRANSACTION")
         try:
-            before = self._count(table.name)
             con.register("_batch", frame)
-            replaced = self._delete_differing(table) if replace else 0
-            self._exec(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM _batch")
+            inserted = int(self._exec(insert)[0][0])
+            replaced = 0
+            if replace and inserted < len(frame):  # some keys were stored: repair those whose values differ
+                replaced = self._delete_differing(table)
+                if replaced:
+                    self._exec(insert)
             con.unregister("_batch")
-            after = self._count(table.name)
             self._exec("COMMIT")
         except BaseException:
             self._exec("ROLLBACK")
             raise
-        return Written(after - before, replaced)
+        return Written(inserted, replaced)
 
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
+        # tables that never held a committed row have estimated_size 0 (it counts deleted rows too: never too low)
+        present = {str(r[0]) for r in self._exec("SELECT table_name FROM duckdb_tables() WHERE estimated_size > 0")}
+        filled = [t for t in TABLES if t.name in present]
+        if not filled:
+            return "empty"
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}"
-            for t in TABLES
-            if self.has_table(t.name)
+            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in filled
         )
         row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])
@@ -310,19 +369,18 @@ class HistoryStore:
         if not values:
             return 0
         differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in values)
-        n = self._exec(f"SELECT count(*) FROM {table.name} t JOIN _batch b ON {on} WHERE {differs}")[0][0]
-        if n:
-            self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
-        return int(n)
+        row = self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
+        return int(row[0][0]) if row else 0
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
         with self.session() as con:
             return con.execute(sql, list(params)).fetchall()
 
-    def has_table(self, name: str) -> bool:
-        """Whether the store has table ``name`` (a store written by an older version, opened read-only, lacks the
-        tables added since; readers then find nothing)."""
+    def has_table(self, table: Table | str) -> bool:
+        """Whether the store has ``table`` (a store written by an older version, opened read-only, lacks the tables
+        added since; readers then find nothing)."""
+        name = table if isinstance(table, str) else table.name
         rows = self._exec("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
         return bool(rows and rows[0][0])
 
@@ -330,10 +388,17 @@ class HistoryStore:
         rows = self._exec(f"SELECT count(*) FROM {name}")
         return int(rows[0][0]) if rows else 0
 
+    def tables(self) -> tuple[Table, ...]:
+        """The tables of ``TABLES`` present in the file (a read-only open of a store written by an older version
+        lacks the tables added since; readers treat them as empty)."""
+        present = {str(r[0]) for r in self._exec("SELECT table_name FROM duckdb_tables()")}
+        return tuple(t for t in TABLES if t.name in present)
+
     def row_counts(self) -> dict[str, int]:
-        """Rows per table."""
+        """Rows per table (tables absent from an older store count 0)."""
         with self.session():
-            return {t.name: self._count(t.name) if self.has_table(t.name) else 0 for t in TABLES}
+            present = {t.name for t in self.tables()}
+            return {t.name: self._count(t.name) if t.name in present else 0 for t in TABLES}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
@@ -345,8 +410,8 @@ class HistoryStore:
         """Write one observation batch of any stored kind (a series, a macro series, an option chain, a list of
         perps or of liquidation events) in one transaction: its codec (``store/codecs.py``) makes the rows."""
         codec = CODEC_OF_TYPE.get(type(obj))
-        if codec is not None:
-            return self.insert_frame(codec.table, codec.encode(obj, ts_recv), replace=replace)
+        if codec is not None:  # one series: constant keys beside strictly increasing times, so no repeated key
+            return self.insert_frame(codec.table, codec.encode(obj, ts_recv), replace=replace, unique_keys=True)
         if isinstance(obj, MacroSeries):
             return self.write_macro(obj, ts_recv=ts_recv, replace=replace)
         if isinstance(obj, OptionChain):
@@ -359,6 +424,8 @@ class HistoryStore:
             return self.write_futures(obj, ts_recv=ts_recv)
         if isinstance(obj, list | tuple) and all(isinstance(x, LiquidationEvent) for x in obj):
             return Written(self.write_liquidations(obj, ts_recv=ts_recv))
+        if isinstance(obj, list | tuple) and all(isinstance(x, OrderBook) for x in obj):
+            return self.write_books(obj, ts_recv=ts_recv)
         raise TypeError(f"cannot store a {type(obj).__name__}")
 
     def write_candles(self, s: CandleSeries, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
@@ -536,6 +603,21 @@ class HistoryStore:
             return Written(0)
         return self.insert_frame(DATED_FUTURES, DATED_FUTURE_CODEC.encode(futures, ts_recv))
 
+    def write_books(self, books: Sequence[OrderBook], *, ts_recv: datetime | None = None) -> Written:
+        """Store order books as observed (every level; one row per venue and observation time)."""
+        if not books:
+            return Written(0)
+        return self.insert_frame(ORDER_BOOKS, encode_books(books, ts_recv))
+
+    def write_aggregate(
+        self, s: OpenInterestSeries | FundingSeries, *, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
+        """Store an all-exchange aggregate series (Coinglass) in its own table, apart from the per-venue ones."""
+        if not isinstance(s, OpenInterestSeries | FundingSeries):
+            raise TypeError(f"no aggregate table for a {type(s).__name__}")
+        codec = AGGREGATE_OPEN_INTEREST_CODEC if isinstance(s, OpenInterestSeries) else AGGREGATE_FUNDING_CODEC
+        return self.insert_frame(codec.table, codec.encode(s, ts_recv), replace=replace, unique_keys=True)
+
     def write_series(self, s: Series, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         """Write any domain series (``write``). Returns rows inserted (``.replaced``: rows overwritten because
         their values differed, with ``replace=True``)."""
@@ -565,6 +647,11 @@ class HistoryStore:
                 added[OPTION_TRADES.name] += trades
                 added[OPTION_TRADE_BATCHES.name] += batches
             added[LIQUIDATIONS.name] += self.write_liquidations(data.liquidations, ts_recv=ts_recv)
+            added[ORDER_BOOKS.name] += self.write_books(data.books, ts_recv=ts_recv)
+            for agg in (data.aggregate_open_interest, data.aggregate_funding):
+                if agg is not None:
+                    w = self.write_aggregate(agg, ts_recv=ts_recv)
+                    added[CODEC_OF_KIND[_AGG_KIND[type(agg)]].table.name] += w
         for m in snap.macro.values():
             added[MACRO.name] += self.write_macro(m, ts_recv=ts_recv)
         return added
@@ -585,6 +672,8 @@ class HistoryStore:
         codec = CODEC_OF_KIND.get(kind)
         if codec is None:
             raise ValueError(f"no series kind {kind!r} (one of {', '.join(CODEC_OF_KIND)})")
+        if not self.has_table(codec.table):
+            return []
         where, params = _window("asset = ?", [asset], None if codec.bars else until, since)
         if codec.bars:
             where, params = _closed_by(where, params, until)
@@ -670,7 +759,7 @@ class HistoryStore:
         gaps: steps longer than twice the series' median step (liquidations, irregular by nature, have none)."""
         out: list[Coverage] = []
         with self.session():
-            for table in (t for t in TABLES if self.has_table(t.name)):
+            for table in self.tables():
                 group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
                 cols = ", ".join(group)
                 rows = self._exec(
@@ -737,6 +826,18 @@ class HistoryStore:
             [asset, _naive(as_of), _naive(lo), _naive(as_of)],
         )
         return DATED_FUTURE_CODEC.decode(rows)
+
+    def latest_books(self, asset: str, *, as_of: datetime, max_age_s: float) -> list[OrderBook]:
+        """Per venue, the latest stored order book of ``asset`` with ``as_of − max_age ≤ ts_event ≤ as_of``."""
+        if not self.has_table(ORDER_BOOKS):
+            return []
+        lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
+        rows = self.query(
+            "SELECT * FROM order_books WHERE asset = ? AND ts_event <= ? AND ts_event >= ? "
+            "QUALIFY row_number() OVER (PARTITION BY venue ORDER BY ts_event DESC) = 1 ORDER BY venue",
+            [asset, _naive(as_of), _naive(lo)],
+        )
+        return decode_books(rows)
 
     def latest_option_chain(self, currency: str, *, as_of: datetime, max_age_s: float) -> OptionChain | None:
         """The latest stored chain snapshot of ``currency`` taken in [as_of − max_age, as_of]."""
@@ -805,7 +906,14 @@ _TABLE_OF: dict[type, str] = {
     FundingSeries: FUNDING.name,
     LongShortSeries: LONG_SHORT.name,
     TakerVolumeSeries: TAKER_VOLUME.name,
+    TakerRatioSeries: TAKER_RATIO.name,
     MacroSeries: MACRO.name,
+}
+
+
+_AGG_KIND: dict[type, str] = {
+    OpenInterestSeries: AGGREGATE_OPEN_INTEREST_CODEC.kind,
+    FundingSeries: AGGREGATE_FUNDING_CODEC.kind,
 }
 
 

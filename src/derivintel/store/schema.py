@@ -2,8 +2,9 @@
 
 Conventions: timestamps are DuckDB ``TIMESTAMP`` holding UTC (naive); ``ts_event`` is the venue's time of the
 observation (for bars the bar's OPEN time; a bar is known from ``ts_event + interval_s`` on), ``ts_recv`` when we
-received or imported it. Units are in the column names as in the domain types. The primary key of each table is the
-observation's identity, so re-ingesting the same rows inserts nothing (``INSERT OR IGNORE``).
+received or imported it. Units are in the column names as in the domain types. ``key`` is the observation's identity:
+re-ingesting the same rows inserts nothing (the store's anti-join insert; the history tables are created without a
+PRIMARY KEY constraint since issue 14, which made imports 2-3x slower, and older stores keep theirs).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.columns)
 
-    def ddl(self) -> str:
+    def ddl(self, *, primary_key: bool = True) -> str:
+        """``CREATE TABLE IF NOT EXISTS``; ``primary_key=False`` leaves the key to the writer (the history store's
+        anti-join insert under its single-writer discipline, ``history_store.HistoryStore._insert``)."""
         cols = ",\n  ".join(f"{c} {t}" + (" NOT NULL" if c in self.key else "") for c, t in self.columns)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
+        pk = f",\n  PRIMARY KEY ({', '.join(self.key)})" if primary_key else ""
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}{pk}\n)"
 
 
 _PROV = (("ts_recv", "TIMESTAMP"), ("source", "VARCHAR"), ("dataset", "VARCHAR"), ("synthetic", "BOOLEAN"))
@@ -229,6 +233,66 @@ OPTION_SURFACE_POINTS = Table(
     ("currency", "point", "ts_event"),
 )
 
+TAKER_RATIO = Table(
+    "taker_ratio",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("buy_sell_ratio", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "interval_s", "ts_event"),
+)
+"""Taker buy ÷ sell volume where only the ratio is published (Binance metrics dump); volumes go to taker_volume."""
+
+ORDER_BOOKS = Table(
+    "order_books",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("bid_price_usd", "DOUBLE[]"),
+        ("bid_size_base", "DOUBLE[]"),
+        ("ask_price_usd", "DOUBLE[]"),
+        ("ask_size_base", "DOUBLE[]"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event"),
+)
+"""One L2 book per row, every level as observed (bids best first, asks best first): depth bands, walls, thin zones
+and the top levels are all recomputed from it, so a replayed book gives the live figures exactly."""
+
+AGGREGATE_OPEN_INTEREST = Table(
+    "aggregate_open_interest",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("interval_s", "INTEGER"),
+        ("ts_event", "TIMESTAMP"),
+        ("oi_base", "DOUBLE"),
+        ("oi_usd", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "interval_s", "ts_event"),
+)
+"""All-exchange OI from an aggregator (Coinglass): kept apart from the per-venue table so it is never summed with it."""
+
+AGGREGATE_FUNDING = Table(
+    "aggregate_funding",
+    (
+        ("venue", "VARCHAR"),
+        ("asset", "VARCHAR"),
+        ("ts_event", "TIMESTAMP"),
+        ("rate_interval", "DOUBLE"),
+        ("interval_hours", "DOUBLE"),
+        *_PROV,
+    ),
+    ("venue", "asset", "ts_event"),
+)
+"""All-exchange OI-weighted funding from an aggregator (Coinglass), apart from the per-venue settlements."""
+
 TABLES: tuple[Table, ...] = (
     CANDLES,
     OPEN_INTEREST,
@@ -243,5 +307,9 @@ TABLES: tuple[Table, ...] = (
     OPTION_TRADES,
     OPTION_TRADE_BATCHES,
     OPTION_SURFACE_POINTS,
+    ORDER_BOOKS,
+    AGGREGATE_OPEN_INTEREST,
+    AGGREGATE_FUNDING,
+    TAKER_RATIO,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -4,10 +4,10 @@ Point-in-time rules: a bar (candles, taker volume) counts once it has closed (``
 observations (OI, long/short ratios, funding settlements, liquidations) once ``ts ≤ as_of``; a macro value once its
 ``available_ts ≤ as_of``; option trades once received (``ts_recv ≤ as_of``), over the unbroken span of stored
 batches before ``as_of`` (``OptionTrades.covered_from``); a perp snapshot (mark, current funding, OI) only when
-taken within ``perp_max_age`` before ``as_of``; a dated future (mark, index, OI) only when observed within
-``futures_max_age`` before ``as_of`` and not expired by then; an option chain only when taken within
-``chain_max_age``. Kinds without data are listed as gaps (``GapKind.INSUFFICIENT_HISTORY``); order books are not
-kept in the store (``NOT_COVERED``).
+taken within ``perp_max_age`` before ``as_of``; an order book likewise within ``book_max_age``; a dated future
+(mark, index, OI) only when observed within ``futures_max_age`` before ``as_of`` and not expired by then; an option
+chain only when taken within ``chain_max_age``. All-exchange aggregates (Coinglass OI and funding) come from their
+own tables. Kinds without data are listed as gaps (``GapKind.INSUFFICIENT_HISTORY``).
 
 With ``require_price`` (the ``report --asof`` path) a primary asset without a stored price at ``as_of`` (no perp
 snapshot within ``perp_max_age`` and no candle closed within ``price_max_age``) raises ``NoStoredPriceError`` naming
@@ -38,6 +38,7 @@ class SnapshotWindows:
     liquidations_lookback: timedelta = timedelta(days=7)
     perp_max_age: timedelta = timedelta(minutes=15)
     futures_max_age: timedelta = timedelta(minutes=15)
+    book_max_age: timedelta = timedelta(minutes=15)
     chain_max_age: timedelta = timedelta(hours=2)
     positions_max_age: timedelta = timedelta(hours=2)
     price_max_age: timedelta = timedelta(days=2)
@@ -109,6 +110,9 @@ def _build(
             if asset in OPTION_ASSETS
             else None
         )
+        books = tuple(store.latest_books(asset, as_of=as_of, max_age_s=windows.book_max_age.total_seconds()))
+        agg_oi = _latest_aggregate(store, "aggregate_open_interest", asset, as_of, since)
+        agg_funding = _latest_aggregate(store, "aggregate_funding", asset, as_of, since)
         liqs = store.liquidations(asset, until=as_of, since=as_of - windows.liquidations_lookback)
         found = {
             "candles": candles,
@@ -119,16 +123,19 @@ def _build(
             "perp_metrics": perps,
             "dated_futures": futures,
             "liquidations": liqs,
+            "order_books": books,
         }
         gaps += [_gap(kind, asset, as_of) for kind, items in found.items() if not items]
         if asset in OPTION_ASSETS and chain is None:
             gaps.append(_gap("option_chain", asset, as_of))
         if asset in OPTION_ASSETS and trades is None:
             gaps.append(_gap("option_trades", asset, as_of))
-        gaps.append(_gap("order_books", asset, as_of, GapKind.NOT_COVERED))
         groups = (candles, oi, funding, long_short, taker)
         synthetic = (
-            synthetic or any(s.source.synthetic for g in groups for s in g) or any(p.source.synthetic for p in perps)
+            synthetic
+            or any(s.source.synthetic for g in groups for s in g)
+            or any(p.source.synthetic for p in perps)
+            or any(b.source.synthetic for b in books)
         )
         data[asset] = AssetData(
             asset=asset,
@@ -138,11 +145,13 @@ def _build(
             funding=tuple(s for s in funding if len(s)),
             long_short=tuple(s for s in long_short if len(s)),
             taker_volume=taker,
-            books=(),
+            books=books,
             options=chain,
             futures=futures,
             option_trades=trades,
             liquidations=liqs,
+            aggregate_open_interest=agg_oi,
+            aggregate_funding=agg_funding,
             observed_positions=stored_observed_positions(store, asset, as_of=as_of, max_age=windows.positions_max_age),
         )
     macro = {}
@@ -161,6 +170,12 @@ def _build(
         gaps=tuple(gaps),
         synthetic=synthetic,
     )
+
+
+def _latest_aggregate(store: HistoryStore, kind: str, asset: str, as_of: datetime, since: datetime):
+    """The stored all-exchange aggregate series of ``kind`` known at ``as_of`` (the aggregator's longest), or None."""
+    found = [s for s in (x.until(as_of) for x in store.read(kind, asset, until=as_of, since=since)) if len(s)]
+    return max(found, key=len) if found else None
 
 
 def require_stored_price(store: HistoryStore, asset: str, as_of: datetime, windows: SnapshotWindows) -> None:

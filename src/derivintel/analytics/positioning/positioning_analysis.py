@@ -22,6 +22,11 @@ from derivintel.analytics.positioning.quadrant import (
     QuadrantReading,
     classify_quadrant,
 )
+from derivintel.analytics.positioning.stored_levels import (
+    latest_oi_samples,
+    oi_total_from_samples,
+    settled_funding_aggregate,
+)
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import utc
@@ -160,10 +165,19 @@ def analyze_positioning(
             sources[name] = res.sources
         return res.value
 
-    oi = take("oi", total_open_interest(known_perps)) if known_perps else None
-    fund = take("funding", aggregate_funding(known_perps)) if known_perps else None
-    if not known_perps:
+    oi_usd_by_venue = {x.venue: (x.oi_usd or 0.0) for x in known_perps}
+    if known_perps:
+        oi = take("oi", total_open_interest(known_perps))
+        fund = take("funding", aggregate_funding(known_perps))
+    else:  # a point in the past without a perp snapshot: the stored levels (OI samples, settled funding)
         reasons.append("no perp metrics from any venue")
+        lag = p.max_sample_lag
+        samples = latest_oi_samples(data.open_interest, as_of=as_of, max_sample_lag=lag)
+        oi_usd_by_venue = {v: usd for v, (_, usd, _) in samples.items()}
+        oi = take("oi", oi_total_from_samples(data.open_interest, as_of=as_of, max_sample_lag=lag))
+        fund = take(
+            "funding", settled_funding_aggregate(data.funding, oi_usd_by_venue, as_of=as_of, max_sample_lag=lag)
+        )
 
     ch24 = take(
         "oi_change_24h",
@@ -192,7 +206,6 @@ def analyze_positioning(
             z_sources.extend(r.sources)
     if not data.funding:
         reasons.append("funding_zscore: no funding history")
-    oi_usd_by_venue = {x.venue: (x.oi_usd or 0.0) for x in known_perps}
     head = max(zs, key=lambda z: (oi_usd_by_venue.get(z.venue, 0.0), z.n_obs)) if zs else None
     if z_sources:
         sources["funding_zscore"] = tuple(z_sources)

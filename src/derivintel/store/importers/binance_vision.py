@@ -31,6 +31,7 @@ from derivintel.domain.series import (
     LongShortKind,
     LongShortSeries,
     OpenInterestSeries,
+    TakerRatioSeries,
 )
 from derivintel.store.history_store import HistoryStore, Series, table_of
 from derivintel.store.importers.checks import Check, conflicting_duplicates, refuse_bad_rows, within_life
@@ -66,8 +67,8 @@ def read_csv_payloads(path: Path) -> list[tuple[str, bytes]]:
 
 @dataclass(frozen=True, slots=True)
 class DumpFrame:
-    """A parsed CSV: ``frame`` (every cell a string or NaN), ``lines`` (the file line of each row, 1-based) and
-    whether the file had a header row."""
+    """A parsed CSV: ``frame`` (numeric columns as numbers, others as strings or NaN), ``lines`` (the file line
+    of each row, 1-based) and whether the file had a header row."""
 
     frame: pd.DataFrame
     lines: np.ndarray
@@ -80,7 +81,10 @@ def _frame(name: str, payload: bytes) -> DumpFrame:
     first = payload.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
     has_header = not re.fullmatch(r"-?\d+(\.\d+)?", first[0].strip() or "x")
     try:
-        frame = pd.read_csv(io.BytesIO(payload), header=0 if has_header else None, dtype=str, skip_blank_lines=False)
+        # numbers parsed by the C reader; a column with any non-number cell stays text (see ``_numeric``)
+        frame = pd.read_csv(
+            io.BytesIO(payload), header=0 if has_header else None, skip_blank_lines=False, low_memory=False
+        )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise UserInputError(f"{name}: not a CSV file ({detail})") from exc
@@ -90,8 +94,14 @@ def _frame(name: str, payload: bytes) -> DumpFrame:
 
 
 def _numeric(frame: pd.DataFrame, columns: Sequence[int]) -> np.ndarray:
-    """The given columns as floats (NaN where a cell is empty or not a number)."""
-    return np.column_stack([pd.to_numeric(frame.iloc[:, c], errors="coerce").to_numpy(float) for c in columns])
+    """The given columns as floats (NaN where a cell is empty or not a number): a column the CSV reader already
+    parsed as numbers is taken as is, a text column (one bad cell is enough) is converted cell by cell."""
+    out = []
+    for c in columns:
+        col = frame.iloc[:, c]
+        is_num = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        out.append(col.to_numpy(float) if is_num else pd.to_numeric(col, errors="coerce").to_numpy(float))
+    return np.column_stack(out)
 
 
 def _complete(values: np.ndarray, what: str) -> Check:
@@ -223,13 +233,14 @@ def parse_funding(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     )
 
 
-_METRIC_VALUES = ("sum_open_interest", "sum_open_interest_value", *_METRIC_RATIOS)
+_TAKER_RATIO = "sum_taker_long_short_vol_ratio"
+_METRIC_VALUES = ("sum_open_interest", "sum_open_interest_value", *_METRIC_RATIOS, _TAKER_RATIO)
 
 
 def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: datetime) -> list[Series]:
-    """5-minute metrics → OI series (coins, USD) and the three long/short ratio series. The taker long/short
-    volume ratio is not stored: the store keeps taker volumes in coins and the file gives only their ratio. Rows
-    are checked (time parsed and within the venue's life, OI finite and ≥ 0, ratios > 0 when given)."""
+    """5-minute metrics → OI series (coins, USD), the three long/short ratio series and the taker buy ÷ sell
+    volume ratio (``TakerRatioSeries``: the file gives the ratio, not the volumes). Rows are checked (time parsed
+    and within the venue's life, OI finite and ≥ 0, long/short ratios > 0 and the taker ratio ≥ 0 when given)."""
     frame = dump.frame
     if len(frame) == 0:
         raise UserInputError(f"{name}: no metrics rows")
@@ -238,12 +249,15 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     present = [c for c in _METRIC_VALUES if c in frame.columns]
     values = np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in present])
     oi = values[:, :2]
-    ratios = values[:, 2:]
+    ratio_cols = [j for j, c in enumerate(present) if c in _METRIC_RATIOS]
+    ratios = values[:, ratio_cols]
+    taker = values[:, present.index(_TAKER_RATIO)] if _TAKER_RATIO in present else np.zeros(len(frame))
     checks = [
         Check("incomplete row or unreadable create_time", times.notna().to_numpy()),
         _complete(oi, "open interest"),
         Check("negative open interest", np.all(np.where(np.isfinite(oi), oi, 0.0) >= 0, axis=1)),
         Check("long/short ratio not positive", np.all(~(ratios <= 0), axis=1)),
+        Check("taker buy/sell volume ratio negative", ~(taker < 0)),
         within_life(ts_ms, "binance-usdm", latest=received_at),
     ]
     refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
@@ -265,6 +279,10 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     for j, col in enumerate(present[2:], start=2):
         vals = values[:, j]
         ok = np.isfinite(vals)
+        source = Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at)
+        if col == _TAKER_RATIO:
+            out.append(TakerRatioSeries("binance-usdm", asset, interval_s, ts[ok], vals[ok], source))
+            continue
         out.append(
             LongShortSeries(
                 venue="binance-usdm",
@@ -273,7 +291,7 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
                 interval_s=interval_s,
                 ts=ts[ok],
                 ratio=vals[ok],
-                source=Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at),
+                source=source,
             )
         )
     return out
@@ -346,10 +364,9 @@ def import_binance_vision(
     report = ImportReport()
     recv = received_at or datetime.now(UTC)
     parsed = [(f, parse_binance_file(f, asset=asset, market=market, received_at=recv)) for f in files]
-    for f, series in parsed:
-        report.files.append(str(f))
-        for s in series:
-            report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
-        if any(isinstance(s, OpenInterestSeries) for s in series):
-            report.notes.append(f"{Path(f).name}: taker long/short volume ratio not stored (ratio only, no volumes)")
+    with store.session():  # one connection for the write phase (parsing above holds no lock); one txn per series
+        for f, series in parsed:
+            report.files.append(str(f))
+            for s in series:
+                report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
     return report
