@@ -42,6 +42,15 @@ AnswerFn = Callable[[Mapping[str, Any]], bytes | tuple[int, bytes]]
 _SCALAR_FAULTS = {"null": None, "empty": "", "nan": "NaN"}
 
 
+def _declared_keys(ep: Endpoint) -> list[str]:
+    """Request keys an endpoint declares (query parameters, or the flattened JSON body fields)."""
+    template = ep.body if ep.method == "POST" else ep.params
+    out: list[str] = []
+    for key, value in (template or {}).items():
+        out += [f"{key}.{sub}" for sub in value] if isinstance(value, Mapping) else [key]
+    return out
+
+
 def fixture_path(ep: Endpoint) -> Path:
     return FIXTURES / registry.FIXTURE_DIR[ep.provider] / ep.fixture_name
 
@@ -90,16 +99,24 @@ class FakeVenues:
     def __post_init__(self) -> None:
         self._routes = [(ep, literal_items(ep.params if ep.method == "GET" else ep.body)) for ep in registry.ENDPOINTS]
         self._routes += [(ep, literal_items(ep.params)) for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS)]
+        scan = registry.SCAN_ENDPOINTS
+        self._routes += [(ep, literal_items(ep.body if ep.method == "POST" else ep.params)) for ep in scan]
         self._routes += [(ep, literal_items(ep.body)) for ep in POSITION_ENDPOINTS]
         self._server: ThreadingHTTPServer | None = None
 
     # -- routing -------------------------------------------------------------------------------------------
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
+        """The endpoint a request is for: same path and literal parameters; among several (a per-symbol and a bulk
+        declaration of one path), the first whose declared parameters are all present, the most specific first."""
+        matches = []
         for ep, literal in self._routes:
             same_path = ep.provider == provider and ep.method == method and ep.path == path
             if same_path and all(str(args.get(k)) == str(v) for k, v in literal.items()):
-                return ep
-        return None
+                matches.append(ep)
+        complete = [ep for ep in matches if set(_declared_keys(ep)) <= set(args)]
+        if complete:
+            return max(complete, key=lambda ep: len(_declared_keys(ep)))
+        return matches[0] if matches else None
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

@@ -11,10 +11,12 @@ from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
 from derivintel.sources.binance import parse as binance_parse
 from derivintel.sources.binance import ws as binance_ws
+from derivintel.sources.bulk import BulkScan
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
 from derivintel.sources.bybit import history as bybit_hist
+from derivintel.sources.bybit import parse as bybit_parse
 from derivintel.sources.bybit import ws as bybit_ws
 from derivintel.sources.checks import FundingCheck, VenueChecks
 from derivintel.sources.coingecko import assemble as coingecko_asm
@@ -34,10 +36,12 @@ from derivintel.sources.fred import endpoints as fred
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
 from derivintel.sources.hyperliquid import endpoints as hyperliquid
+from derivintel.sources.hyperliquid import parse as hyperliquid_parse
 from derivintel.sources.okx import assemble as okx_asm
 from derivintel.sources.okx import checks as okx_checks
 from derivintel.sources.okx import endpoints as okx
 from derivintel.sources.okx import history as okx_hist
+from derivintel.sources.okx import parse as okx_parse
 from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.stream_model import VenueStream
 
@@ -104,6 +108,30 @@ ASSEMBLY: tuple[Assembly, ...] = (
 # Paged history (backfill): each dataset's windows, bounds and page parser; endpoints only history uses.
 HISTORY_PAGINGS: tuple[Paging, ...] = (*binance_hist.PAGINGS, *bybit_hist.PAGINGS, *okx_hist.PAGINGS)
 HISTORY_ENDPOINTS: tuple[Endpoint, ...] = (*okx.HISTORY_ENDPOINTS,)
+
+# ``derivintel scan``: per venue, the bulk (all-symbols) requests and the parser of their answers; ``primary`` is the
+# dataset the rows come from (its failure is the venue's gap). Binance also reads the market-wide ``fundingInfo``.
+_BINANCE_FUNDING_INFO = tuple(ep for ep in binance.ENDPOINTS if ep.dataset == "fundingInfo")
+SCAN_SOURCES: tuple[BulkScan, ...] = (
+    BulkScan(
+        binance.USDM.name,
+        binance_parse.VENUE,
+        "premiumIndex_all",
+        (*binance.SCAN_ENDPOINTS, *_BINANCE_FUNDING_INFO),
+        binance_parse.parse_scan,
+    ),
+    BulkScan(bybit.PROVIDER.name, bybit_parse.VENUE, "tickers_all", bybit.SCAN_ENDPOINTS, bybit_parse.parse_scan),
+    BulkScan(okx.PROVIDER.name, okx_parse.VENUE, "mark-price_all", okx.SCAN_ENDPOINTS, okx_parse.parse_scan),
+    BulkScan(
+        hyperliquid.PROVIDER.name,
+        hyperliquid_parse.VENUE,
+        "metaAndAssetCtxs",
+        hyperliquid.SCAN_ENDPOINTS,
+        hyperliquid_parse.parse_scan,
+    ),
+)
+# Endpoints only the scan uses (routed by the fake server; the snapshot plan never asks them).
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = (*binance.SCAN_ENDPOINTS, *bybit.SCAN_ENDPOINTS, *okx.SCAN_ENDPOINTS)
 
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
 LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM)

@@ -150,3 +150,28 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         fixture="spot_klines_1d.json",
     ),
 )
+
+# ``derivintel scan``: one request per dataset answers for every USD-M symbol (no ``symbol`` parameter). Binance
+# publishes open interest per symbol only (``/fapi/v1/openInterest``), so the scan's Binance rows carry no OI.
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "binance-usdm",
+        "premiumIndex_all",
+        "/fapi/v1/premiumIndex",
+        per_asset=False,
+        kind="funding",
+        units="list of premiumIndex rows, every symbol (perps and dated futures, whose nextFundingTime is 0); "
+        "request weight 10",
+        fixture="premiumIndex_all.json",
+    ),
+    Endpoint(
+        "binance-usdm",
+        "ticker24hr_all",
+        "/fapi/v1/ticker/24hr",
+        per_asset=False,
+        kind="price",
+        units="rolling 24h per symbol: priceChangePercent in PERCENT, quoteVolume in USDT, lastPrice USDT; "
+        "request weight 40",
+        fixture="ticker24hr_all.json",
+    ),
+)

@@ -91,3 +91,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         units="b/a [price USDT, size coin]; ts ms",
     ),
 )
+
+# ``derivintel scan``: one request answers for every linear contract (no ``symbol``; USDT and USDC perps and dated
+# futures, up to 1000 rows). Same row fields as ``tickers``.
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "bybit",
+        "tickers_all",
+        "/v5/market/tickers",
+        {"category": "linear"},
+        per_asset=False,
+        kind="funding",
+        units="as tickers, one row per linear contract; price24hPcnt a FRACTION (0.0158 = +1.58 %); "
+        "turnover24h USDT",
+        fixture="tickers_all.json",
+    ),
+)

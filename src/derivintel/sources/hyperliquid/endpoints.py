@@ -81,3 +81,7 @@ NOT_FETCHED: tuple[Endpoint, ...] = (
         units="[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours}]]]]; per venue interval",
     ),
 )
+
+# ``derivintel scan``: ``metaAndAssetCtxs`` already answers for every perp in one request (the snapshot's own
+# dataset, reused as the bulk scan dataset).
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for ep in ENDPOINTS if ep.dataset == "metaAndAssetCtxs")

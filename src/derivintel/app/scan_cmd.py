@@ -1,0 +1,123 @@
+"""``derivintel scan``: every listed USDT perp of the scanned venues from one bulk request per dataset, ranked.
+
+Live: ``sources/scan_fetch.py`` asks each venue's bulk endpoints (``registry.SCAN_SOURCES``); ``--demo``: the
+offline SYNTHETIC universe (``sources/demo/scan.py``). With ``--store`` (or the default store when it exists) the
+OI change, funding z-score, long share and realised liquidations come from stored history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from derivintel.core.errors import UserInputError
+
+FORMATS = ("table", "json", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What to scan: ``demo`` or live ``venues`` (empty: all), the filters and the store to read history from."""
+
+    demo: bool = False
+    venues: tuple[str, ...] = ()
+    min_oi_usd: float = 0.0
+    top: int = 10
+    store: Path | None = None
+
+
+def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...]) -> None:
+    """Refuse bad flags in one line (``UserInputError``: exit 2)."""
+    from derivintel.sources.scan_fetch import scan_venue_names
+
+    if fmt not in FORMATS:
+        raise UserInputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if not math.isfinite(min_oi) or min_oi < 0:
+        raise UserInputError(f"--min-oi must be a non-negative USD amount, got {min_oi}")
+    if not 1 <= top <= 1000:
+        raise UserInputError(f"--top must be between 1 and 1000, got {top}")
+    known = scan_venue_names()
+    for v in venues:
+        if v not in known:
+            raise UserInputError(f"--venue {v!r} is not a scanned venue (one of {', '.join(known)})")
+
+
+def run_scan(request: ScanRequest, *, now: datetime | None = None):  # -> tuple[ScanResult, str | None]
+    """Fetch (or generate) the universe, read history, compute the scan. Returns it and the history source."""
+    from derivintel.analytics.scanner import scan_market
+    from derivintel.domain.scan import ScanHistory, ScanUniverse, base_key
+
+    history: ScanHistory | None = None
+    if request.demo:
+        from derivintel.sources.demo.scan import SCAN_AS_OF, build_demo_scan_history, build_demo_universe
+
+        universe = build_demo_universe()
+        if request.venues:
+            keep = set(request.venues)
+            universe = ScanUniverse(
+                tuple(t for t in universe.tickers if t.venue in keep),
+                tuple(v for v in universe.venues if v in keep),
+                tuple(g for g in universe.gaps if any(v in g.dataset for v in keep)),
+                synthetic=True,
+            )
+        history = build_demo_scan_history(universe)
+        as_of = SCAN_AS_OF
+    else:
+        from derivintel.sources.config import SourceConfig
+        from derivintel.sources.scan_fetch import fetch_universe
+
+        universe, _raw = asyncio.run(fetch_universe(SourceConfig.load(None), venues=request.venues))
+        as_of = now or datetime.now(UTC)
+        history = _stored_history(request.store, {base_key(t.asset) for t in universe.tickers}, as_of)
+    result = scan_market(universe, as_of=as_of, history=history, min_oi_usd=request.min_oi_usd, top=request.top)
+    return result, history.store if history is not None else None
+
+
+def _stored_history(store: Path | None, bases: set[str], as_of: datetime):  # -> ScanHistory | None
+    from derivintel.store import resolve_store_path
+
+    path = resolve_store_path(store)
+    if not path.exists():
+        if store is not None:
+            raise UserInputError(f"no history store at {path}")
+        return None
+    from derivintel.app.scan_history import read_scan_history
+
+    return read_scan_history(path, bases, as_of=as_of)
+
+
+def scan(
+    demo: Annotated[bool, typer.Option("--demo", help="Scan the offline SYNTHETIC demo universe.")] = False,
+    min_oi: Annotated[
+        float, typer.Option("--min-oi", help="Leave out assets whose OI (USD, summed over venues) is below this.")
+    ] = 0.0,
+    venue: Annotated[
+        list[str] | None,
+        typer.Option("--venue", help="Scan only this venue (repeatable): binance, bybit, okx, hyperliquid."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table|json|html")] = "table",
+    top: Annotated[int, typer.Option("--top", help="Entries per ranked view (the table shows 3× as many).")] = 10,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="History store for OI change, funding z and liquidations.")
+    ] = None,
+) -> None:
+    """Scan every perp of the venues: funding extremes, OI surges, basis outliers, cross-venue funding spread."""
+    venues = tuple(dict.fromkeys(venue or ()))
+    check_request(fmt, min_oi, top, venues)
+    result, history_source = run_scan(ScanRequest(demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store))
+    from derivintel.report.scan_render import scan_html, scan_json, scan_text
+
+    if fmt == "json":
+        sys.stdout.write(json.dumps(scan_json(result, history_source=history_source), indent=1) + "\n")
+    elif fmt == "html":
+        sys.stdout.write(scan_html(result, history_source=history_source))
+    else:
+        sys.stdout.write(scan_text(result, history_source=history_source))
