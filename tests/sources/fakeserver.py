@@ -107,16 +107,16 @@ class FakeVenues:
     # -- routing -------------------------------------------------------------------------------------------
     def route(self, provider: str, method: str, path: str, args: Mapping[str, Any]) -> Endpoint | None:
         """The endpoint a request is for: same path and literal parameters; among several (a per-symbol and a bulk
-        declaration of one path), the first whose declared parameters are all present, the most specific first."""
+        declaration of one path), one whose declared parameters are all present, the most specific."""
         matches = []
         for ep, literal in self._routes:
             same_path = ep.provider == provider and ep.method == method and ep.path == path
             if same_path and all(str(args.get(k)) == str(v) for k, v in literal.items()):
-                matches.append(ep)
-        complete = [ep for ep in matches if set(_declared_keys(ep)) <= set(args)]
-        if complete:
-            return max(complete, key=lambda ep: len(_declared_keys(ep)))
-        return matches[0] if matches else None
+                matches.append((ep, len(literal)))
+        complete = [(ep, n) for ep, n in matches if set(_declared_keys(ep)) <= set(args)]
+        if complete:  # most declared keys, then most literal ones (instId=ANY over instId={symbol})
+            return max(complete, key=lambda m: (len(_declared_keys(m[0])), m[1]))[0]
+        return matches[0][0] if matches else None
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

@@ -32,6 +32,7 @@ class ScanRequest:
     min_oi_usd: float = 0.0
     top: int = 10
     store: Path | None = None
+    config_path: Path | None = None
 
 
 def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...]) -> None:
@@ -74,7 +75,7 @@ def run_scan(request: ScanRequest, *, now: datetime | None = None):  # -> tuple[
         from derivintel.sources.config import SourceConfig
         from derivintel.sources.scan_fetch import fetch_universe
 
-        universe, _raw = asyncio.run(fetch_universe(SourceConfig.load(None), venues=request.venues))
+        universe, _raw = asyncio.run(fetch_universe(SourceConfig.load(request.config_path), venues=request.venues))
         as_of = now or datetime.now(UTC)
         history = _stored_history(request.store, {base_key(t.asset) for t in universe.tickers}, as_of)
     result = scan_market(universe, as_of=as_of, history=history, min_oi_usd=request.min_oi_usd, top=request.top)
@@ -108,11 +109,16 @@ def scan(
     store: Annotated[
         Path | None, typer.Option("--store", help="History store for OI change, funding z and liquidations.")
     ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Source config TOML (base URLs, timeouts, rate-limit scale).")
+    ] = None,
 ) -> None:
     """Scan every perp of the venues: funding extremes, OI surges, basis outliers, cross-venue funding spread."""
     venues = tuple(dict.fromkeys(venue or ()))
     check_request(fmt, min_oi, top, venues)
-    result, history_source = run_scan(ScanRequest(demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store))
+    result, history_source = run_scan(
+        ScanRequest(demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store, config_path=config)
+    )
     from derivintel.report.scan_render import scan_html, scan_json, scan_text
 
     if fmt == "json":

@@ -63,11 +63,14 @@ def rows_tolerant(
     """Parse each row with ``parse_row`` (None = not a scanned perp, e.g. a dated future or a USDC pair).
 
     Rows raising ``BadPayloadError`` are skipped and counted in one gap (first reason quoted). When rows exist but
-    none parsed and at least one failed, the payload is bad: the error of the first failure is raised.
+    none parsed, the payload is bad: the first failure is raised, or, when no row failed, an error saying that none
+    of the rows is a scanned perp (an answer of only dated futures or nulled symbols is no universe).
     """
     out: list[T] = []
     failures: list[BadPayloadError] = []
+    count = 0
     for row in rows:
+        count += 1
         try:
             parsed = parse_row(row)
         except BadPayloadError as exc:
@@ -77,6 +80,8 @@ def rows_tolerant(
             out.append(parsed)
     if failures and not out:
         raise failures[0]
+    if count and not out:
+        raise where.fail(f"none of the {count} {what}s is a scanned perpetual")
     gap = None
     if failures:
         gap = Gap(
