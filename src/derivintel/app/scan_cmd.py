@@ -112,18 +112,63 @@ def scan(
     config: Annotated[
         Path | None, typer.Option("--config", help="Source config TOML (base URLs, timeouts, rate-limit scale).")
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Alert rules file: its 'scan' rules are evaluated; exit 1 when one fires."),
+    ] = None,
 ) -> None:
-    """Scan every perp of the venues: funding extremes, OI surges, basis outliers, cross-venue funding spread."""
+    """Scan every perp of the venues: funding extremes, OI surges, basis outliers, cross-venue funding spread.
+
+    With --rules, the file's `kind = "scan"` rules run over every scanned coin (e.g. funding_z >= 3); the alerts
+    are listed (JSON: "alerts") and the exit code is 1 when one fired, 0 otherwise."""
     venues = tuple(dict.fromkeys(venue or ()))
     check_request(fmt, min_oi, top, venues)
+    rule_set = _load_scan_rules(rules) if rules is not None else None
     result, history_source = run_scan(
         ScanRequest(demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store, config_path=config)
     )
     from derivintel.report.scan_render import scan_html, scan_json, scan_text
 
+    alerts = ()
+    if rule_set is not None:
+        from derivintel.alerts.evaluate import evaluate_scan
+        from derivintel.alerts.state import AlertState
+
+        alerts, _state = evaluate_scan(rule_set, result, AlertState(), datetime.now(UTC))
     if fmt == "json":
-        sys.stdout.write(json.dumps(scan_json(result, history_source=history_source), indent=1) + "\n")
+        data = scan_json(result, history_source=history_source)
+        if rule_set is not None:
+            data["alerts"] = [
+                {
+                    "rule": a.rule,
+                    "severity": a.severity.value,
+                    "asset": a.asset,
+                    "metric": a.metric,
+                    "value": a.value,
+                    "threshold": a.threshold,
+                    "unit": a.unit,
+                    "detail": a.detail,
+                }
+                for a in alerts
+            ]
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
     elif fmt == "html":
         sys.stdout.write(scan_html(result, history_source=history_source))
     else:
         sys.stdout.write(scan_text(result, history_source=history_source))
+        if rule_set is not None:
+            sys.stdout.write(f"Alerts ({len(alerts)} fired):\n")
+            sys.stdout.write("".join(f"  [{a.severity.value}] {a.rule}: {a.detail}\n" for a in alerts))
+    if alerts:
+        raise typer.Exit(1)
+
+
+def _load_scan_rules(path: Path):  # -> RuleSet
+    """The rules file, validated like ``check``'s; it must hold at least one ``scan`` rule."""
+    from derivintel.alerts.rules import RuleKind, load_rules
+    from derivintel.app.report_providers import demo_known_metrics
+
+    rule_set = load_rules(path, known=demo_known_metrics())
+    if not any(r.kind is RuleKind.SCAN for r in rule_set.rules):
+        raise UserInputError(f'{path}: no rule with kind = "scan" (the scan evaluates only those)')
+    return rule_set

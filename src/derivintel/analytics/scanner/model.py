@@ -73,6 +73,22 @@ class AssetScan:
     missing: Mapping[str, str] = field(default_factory=dict)
 
 
+# Asset-row figures a ``scan`` alert rule may test, with their units (thresholds in these units: fractions).
+ASSET_METRIC_UNITS: dict[str, str] = {
+    "funding_1h": "fraction_per_hour",
+    "funding_apr": "fraction",
+    "funding_z": "zscore",
+    "funding_spread_1h": "fraction_per_hour",
+    "oi_usd": "usd",
+    "oi_change_frac": "fraction",
+    "basis_frac": "fraction",
+    "volume_24h_usd": "usd",
+    "price_change_24h_frac": "fraction",
+    "long_share": "share",
+    "liquidations_long_usd": "usd",
+    "liquidations_short_usd": "usd",
+}
+
 RANKINGS = ("funding_high", "funding_low", "oi_surge", "basis_outliers", "funding_spread")
 
 
