@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from derivintel.alerts.rules import Rule, RuleKind, RuleSet, Severity
-from derivintel.analytics.scanner.model import ASSET_METRIC_UNITS, ScanResult
 from derivintel.alerts.state import AlertState, RuleState, Scalar
+from derivintel.analytics.scanner.model import ASSET_METRIC_UNITS, ScanResult
 from derivintel.core.compare import INEQUALITIES
 from derivintel.report.model import Report
 
