@@ -1,9 +1,9 @@
 """The market scan's observations: one ``PerpTicker`` per listed perp from a venue's bulk (all-symbols) answer.
 
 A ``PerpTicker`` is a ``PerpMetrics`` (mark, index, funding per interval, single-sided OI in coins, 24h volume USD)
-with what a bulk ticker adds: the 24h price change as a fraction and whether the funding interval was stated by the
-venue. A ``ScanUniverse`` holds every venue's rows, the gaps of the venues or datasets that failed, and whether the
-rows are synthetic (demo).
+with what a bulk ticker adds: the 24h price change as a fraction. A ``ScanUniverse`` holds every venue's rows, the
+gaps of the venues or datasets that failed, and whether the rows are synthetic (demo). ``ScanHistory`` is what the
+history store knows about them, read by the app and passed to the scanner.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def base_key(asset: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PerpTicker(PerpMetrics):
-    """One perp of one venue in a bulk scan (``asset`` is the base asset, e.g. ``PEPE`` for ``1000PEPEUSDT`` only
-    when the venue names it so; the scan keeps the venue's base asset as published).
+    """One perp of one venue in a bulk scan. ``asset`` is the venue's base name as published (``1000PEPE`` for
+    ``1000PEPEUSDT``, ``kPEPE`` on Hyperliquid); ``base_key`` groups the names of one coin across venues.
 
     ``price_change_24h_frac`` is the fractional change over the venue's rolling 24h (``0.05`` = +5 %), None when
     the bulk answer lacks it. ``oi_source`` names the dataset the OI came from when it is not ``source`` (OKX OI is a

@@ -4,7 +4,7 @@ A venue joins ``derivintel scan`` by declaring, in its folder, the bulk endpoint
 ``endpoints.py``: one request answers for every perp) and a pure ``parse_scan(bodies, ts_recv) -> BulkParsed`` in
 ``parse.py``, then listing one ``BulkScan`` in ``registry.SCAN_SOURCES``. ``primary`` is the dataset without which
 the venue has no rows (its failure is the venue's gap); the other datasets enrich the rows (their failure is a gap
-in their columns only: OKX OI, Binance funding intervals).
+in their columns only, e.g. a separate bulk OI request).
 
 In a bulk answer one unreadable row (a delisted symbol with empty prices) must not cost the venue: rows that fail
 are skipped and counted in a gap; a payload whose envelope is broken, or where no row at all is readable, is a bad
