@@ -71,6 +71,13 @@ def test_bad_flags_are_one_line_exit_2(capsys, argv, words):
     assert len(err.strip().splitlines()) == 1
 
 
+def test_demo_venues_are_the_registered_scan_venues():
+    from derivintel.sources.demo.scan import SCAN_VENUES
+    from derivintel.sources.scan_fetch import scan_venue_names
+
+    assert scan_venue_names() == SCAN_VENUES
+
+
 def _config(path: Path, base: str) -> Path:
     lines = ["[sources]", "timeout_s = 2.0", "max_retries = 1", "backoff_base_s = 0.01", "backoff_max_s = 0.02"]
     lines += ["rate_limit_scale = 1000.0", "", "[sources.base_urls]"]

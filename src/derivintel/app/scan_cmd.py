@@ -22,17 +22,23 @@ from derivintel.core.errors import UserInputError
 FORMATS = ("table", "json", "html")
 
 
-def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...]) -> None:
-    """Refuse bad flags in one line (``UserInputError``: exit 2)."""
-    from derivintel.sources.scan_fetch import scan_venue_names
-
+def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...], *, demo: bool) -> None:
+    """Refuse bad flags in one line (``UserInputError``: exit 2). The demo's venues are the registry's (tested), so
+    ``--demo`` checks ``--venue`` without importing every venue package."""
     if fmt not in FORMATS:
         raise UserInputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if not math.isfinite(min_oi) or min_oi < 0:
         raise UserInputError(f"--min-oi must be a non-negative USD amount, got {min_oi}")
     if not 1 <= top <= 1000:
         raise UserInputError(f"--top must be between 1 and 1000, got {top}")
-    known = scan_venue_names()
+    if demo:
+        from derivintel.sources.demo.scan import SCAN_VENUES
+
+        known = SCAN_VENUES
+    else:
+        from derivintel.sources.scan_fetch import scan_venue_names
+
+        known = scan_venue_names()
     for v in venues:
         if v not in known:
             raise UserInputError(f"--venue {v!r} is not a scanned venue (one of {', '.join(known)})")
@@ -65,7 +71,7 @@ def scan(
     With --rules, the file's `kind = "scan"` rules run over every scanned coin (e.g. funding_z >= 3); the alerts
     are listed (JSON: "alerts") and the exit code is 1 when one fired, 0 otherwise."""
     venues = tuple(dict.fromkeys(venue or ()))
-    check_request(fmt, min_oi, top, venues)
+    check_request(fmt, min_oi, top, venues, demo=demo)
     rule_set = _load_scan_rules(rules) if rules is not None else None
     result, history_source = run_scan(
         ScanRequest(demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store, config_path=config)
