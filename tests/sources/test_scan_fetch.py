@@ -69,3 +69,42 @@ def test_venue_filter_asks_only_that_venue(venues):
     assert {p for p, _ in venues.hits} == {"okx"}
     assert universe.venues == ("okx",)
     assert scan_sources(("hyperliquid",), disabled=frozenset({"hyperliquid"})) == ()
+
+
+def _binance_oi(args) -> bytes:
+    """``/fapi/v1/openInterest`` for the asked symbol (the fixture's shape; 1000 coins, 2000 for ETHUSDT)."""
+    symbol = args["symbol"]
+    if symbol == "1000PEPEUSDT":
+        return (500, b'{"code":-1121,"msg":"Invalid symbol."}')  # one symbol failing
+    oi = "2000.000" if symbol == "ETHUSDT" else "1000.000"
+    return f'{{"symbol":"{symbol}","openInterest":"{oi}","time":1717225200000}}'.encode()
+
+
+def test_per_symbol_oi_for_the_largest_volume_rows_within_limits(venues):
+    venues.faults.clear()
+    venues.hits.clear()
+    venues.handlers[("binance-usdm", "openInterest")] = _binance_oi
+    try:
+        universe, _raw = _scan(venues, venues=("binance",), oi_top=2)
+    finally:
+        venues.handlers.clear()
+    asked = [args["symbol"] for p, ds, args in venues.requests[-2:] if ds == "openInterest"]
+    assert sorted(asked) == ["BTCUSDT", "ETHUSDT"]  # the two largest 24h quote volumes of the fixture
+    rows = {t.venue_symbol: t for t in universe.tickers}
+    assert rows["ETHUSDT"].oi_base == 2000.0
+    assert rows["ETHUSDT"].oi_source == "binance-usdm/openInterest"
+    assert rows["1000PEPEUSDT"].oi_base is None  # not among the top 2
+
+
+def test_a_failing_symbol_oi_is_counted_in_a_gap(venues):
+    venues.faults.clear()
+    venues.handlers[("binance-usdm", "openInterest")] = _binance_oi
+    try:
+        universe, _raw = _scan(venues, venues=("binance",), oi_top=3)
+    finally:
+        venues.handlers.clear()
+    rows = {t.venue_symbol: t for t in universe.tickers}
+    assert rows["BTCUSDT"].oi_base == 1000.0
+    assert rows["1000PEPEUSDT"].oi_base is None
+    gap = next(g for g in universe.gaps if g.dataset == "openInterest" and g.kind is GapKind.UNAVAILABLE)
+    assert gap.reason.startswith("1 per-symbol OI request(s) failed; first: 1000PEPEUSDT")

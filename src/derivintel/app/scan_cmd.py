@@ -22,7 +22,7 @@ from derivintel.core.errors import UserInputError
 FORMATS = ("table", "json", "html")
 
 
-def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...], *, demo: bool) -> None:
+def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...], *, demo: bool, oi_top: int = 0) -> None:
     """Refuse bad flags in one line (``UserInputError``: exit 2). The demo's venues are the registry's (tested), so
     ``--demo`` checks ``--venue`` without importing every venue package."""
     if fmt not in FORMATS:
@@ -31,6 +31,10 @@ def check_request(fmt: str, min_oi: float, top: int, venues: tuple[str, ...], *,
         raise UserInputError(f"--min-oi must be a non-negative USD amount, got {min_oi}")
     if not 1 <= top <= 1000:
         raise UserInputError(f"--top must be between 1 and 1000, got {top}")
+    if not 0 <= oi_top <= 1000:
+        raise UserInputError(f"--oi-top must be between 0 and 1000, got {oi_top}")
+    if demo and oi_top:
+        raise UserInputError("--oi-top asks the venues for per-symbol OI: it does not apply to --demo")
     if demo:
         from derivintel.sources.demo.scan import SCAN_VENUES
 
@@ -61,6 +65,14 @@ def scan(
     config: Annotated[
         Path | None, typer.Option("--config", help="Source config TOML (base URLs, timeouts, rate-limit scale).")
     ] = None,
+    oi_top: Annotated[
+        int,
+        typer.Option(
+            "--oi-top",
+            help="Also ask per-symbol OI for the N largest-volume perps of venues without bulk OI (Binance), "
+            "within their rate limit (Binance: 10 requests/s after a burst of 24).",
+        ),
+    ] = 0,
     rules: Annotated[
         Path | None,
         typer.Option("--rules", help="Alert rules file: its 'scan' rules are evaluated; exit 1 when one fires."),
@@ -71,10 +83,12 @@ def scan(
     With --rules, the file's `kind = "scan"` rules run over every scanned coin (e.g. funding_z >= 3); the alerts
     are listed (JSON: "alerts") and the exit code is 1 when one fired, 0 otherwise."""
     venues = tuple(dict.fromkeys(venue or ()))
-    check_request(fmt, min_oi, top, venues, demo=demo)
+    check_request(fmt, min_oi, top, venues, demo=demo, oi_top=oi_top)
     rule_set = _load_scan_rules(rules) if rules is not None else None
     result, history_source = run_scan(
-        ScanRequest(demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store, config_path=config)
+        ScanRequest(
+            demo=demo, venues=venues, min_oi_usd=min_oi, top=top, store=store, config_path=config, oi_top=oi_top
+        )
     )
     from derivintel.report.scan_render import scan_html, scan_json, scan_text
 

@@ -21,6 +21,7 @@ class ScanRequest:
     top: int = 10
     store: Path | None = None
     config_path: Path | None = None
+    oi_top: int = 0
 
 
 def run_scan(request: ScanRequest, *, now: datetime | None = None):  # -> tuple[ScanResult, str | None]
@@ -47,7 +48,9 @@ def run_scan(request: ScanRequest, *, now: datetime | None = None):  # -> tuple[
         from derivintel.sources.config import SourceConfig
         from derivintel.sources.scan_fetch import fetch_universe
 
-        universe, _raw = asyncio.run(fetch_universe(SourceConfig.load(request.config_path), venues=request.venues))
+        universe, _raw = asyncio.run(
+            fetch_universe(SourceConfig.load(request.config_path), venues=request.venues, oi_top=request.oi_top)
+        )
         as_of = now or datetime.now(UTC)
         history = _stored_history(request.store, {base_key(t.asset) for t in universe.tickers}, as_of)
     result = scan_market(universe, as_of=as_of, history=history, min_oi_usd=request.min_oi_usd, top=request.top)

@@ -39,18 +39,25 @@ class BulkParsed:
 
 
 ScanParser = Callable[[Mapping[str, bytes], datetime], BulkParsed]
+# (body, venue symbol, ts_recv) -> single-sided OI in coins of one symbol
+SymbolOiParser = Callable[[bytes, str, datetime], float]
 
 
 @dataclass(frozen=True, slots=True)
 class BulkScan:
     """One venue's part of the scan: its provider, the bulk endpoints (``primary`` first among them) and its pure
-    parser ``(bodies by dataset, ts_recv) -> BulkParsed`` (``bodies`` holds only the datasets that answered)."""
+    parser ``(bodies by dataset, ts_recv) -> BulkParsed`` (``bodies`` holds only the datasets that answered);
+    optionally a per-symbol OI request for a venue whose bulk answers carry no OI."""
 
     provider: str
     venue: str
     primary: str
     endpoints: tuple[Endpoint, ...]
     parse: ScanParser = field(compare=False)
+    # A venue without bulk OI may declare its per-symbol OI request (``{symbol}`` template) and parser: the scan then
+    # asks it for its largest-volume perps on request (``oi_top``), within the provider's rate limit.
+    oi_endpoint: Endpoint | None = None
+    oi_parse: SymbolOiParser | None = field(default=None, compare=False)
 
     @property
     def datasets(self) -> tuple[str, ...]:

@@ -119,6 +119,8 @@ SCAN_SOURCES: tuple[BulkScan, ...] = (
         "premiumIndex_all",
         (*binance.SCAN_ENDPOINTS, *_BINANCE_FUNDING_INFO),
         binance_parse.parse_scan,
+        oi_endpoint=next(ep for ep in binance.ENDPOINTS if ep.dataset == "openInterest"),
+        oi_parse=binance_parse.parse_symbol_open_interest,
     ),
     BulkScan(bybit.PROVIDER.name, bybit_parse.VENUE, "tickers_all", bybit.SCAN_ENDPOINTS, bybit_parse.parse_scan),
     BulkScan(okx.PROVIDER.name, okx_parse.VENUE, "mark-price_all", okx.SCAN_ENDPOINTS, okx_parse.parse_scan),

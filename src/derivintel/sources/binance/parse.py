@@ -280,6 +280,11 @@ def parse_ticker_24hr_all(body: bytes) -> dict[str, tuple[float, float]]:
     return dict(rows)
 
 
+def parse_symbol_open_interest(body: bytes, symbol: str, ts_recv: datetime) -> float:
+    """``/fapi/v1/openInterest`` of one symbol → single-sided OI in coins (the scan's per-symbol OI request)."""
+    return parse_open_interest(body, symbol=symbol, ts_recv=ts_recv)[0]
+
+
 def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
     """Bulk ``premiumIndex`` (+ ``ticker/24hr`` for change and volume, ``fundingInfo`` for intervals) → one
     ``PerpTicker`` per USDT perpetual. Dated futures (``nextFundingTime`` 0, ``_`` in the symbol) and other quotes
