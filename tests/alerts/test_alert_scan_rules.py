@@ -87,3 +87,16 @@ def test_scan_cli_exit_1_when_a_scan_rule_fires(tmp_path, capsys):
     report_only = tmp_path / "report.toml"
     report_only.write_text('[[rule]]\nname = "x"\nmetric = "price.last"\nop = ">"\nthreshold = 1\n')
     assert main(["scan", "--demo", "--rules", str(report_only)]) == 2
+
+
+def test_scan_rules_cooldown_holds_across_runs_with_a_state_file(tmp_path, capsys):
+    path = tmp_path / "rules.toml"
+    path.write_text(RULE.replace("threshold = 3", "threshold = 3\nassets = []"))
+    state = tmp_path / "state" / "scan-alerts.json"
+    argv = ["scan", "--demo", "--rules", str(path), "--state", str(state)]
+    assert main(argv) == 1  # WIF fires
+    assert state.exists()
+    assert main(argv) == 0  # within the 1h cooldown: quiet
+    capsys.readouterr()
+    assert main(["scan", "--demo", "--state", str(state)]) == 2
+    assert "go with --rules" in capsys.readouterr().err

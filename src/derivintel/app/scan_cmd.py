@@ -77,13 +77,24 @@ def scan(
         Path | None,
         typer.Option("--rules", help="Alert rules file: its 'scan' rules are evaluated; exit 1 when one fires."),
     ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="With --rules: alert state file, so cooldowns hold across runs (cron)."),
+    ] = None,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option("--notify", help="With --rules: apprise URL to send each fired alert to (repeatable)."),
+    ] = None,
 ) -> None:
     """Scan every perp of the venues: funding extremes, OI surges, basis outliers, cross-venue funding spread.
 
     With --rules, the file's `kind = "scan"` rules run over every scanned coin (e.g. funding_z >= 3); the alerts
-    are listed (JSON: "alerts") and the exit code is 1 when one fired, 0 otherwise."""
+    are listed (JSON: "alerts"), sent to each --notify URL, cooldowns kept in --state across runs, and the exit
+    code is 1 when one fired, 0 otherwise."""
     venues = tuple(dict.fromkeys(venue or ()))
     check_request(fmt, min_oi, top, venues, demo=demo, oi_top=oi_top)
+    if rules is None and (state is not None or notify):
+        raise UserInputError("--state and --notify go with --rules (the scan rules they keep and send)")
     rule_set = _load_scan_rules(rules) if rules is not None else None
     result, history_source = run_scan(
         ScanRequest(
@@ -94,10 +105,7 @@ def scan(
 
     alerts = ()
     if rule_set is not None:
-        from derivintel.alerts.evaluate import evaluate_scan
-        from derivintel.alerts.state import AlertState
-
-        alerts, _state = evaluate_scan(rule_set, result, AlertState(), datetime.now(UTC))
+        alerts = _alert(rule_set, result, state, notify or [])
     if fmt == "json":
         data = scan_json(result, history_source=history_source)
         if rule_set is not None:
@@ -124,6 +132,23 @@ def scan(
             sys.stdout.write("".join(f"  [{a.severity.value}] {a.rule}: {a.detail}\n" for a in alerts))
     if alerts:
         raise typer.Exit(1)
+
+
+def _alert(rule_set, result, state_path: Path | None, notify: list[str]):  # -> tuple[Alert, ...]
+    """Evaluate the scan rules against the stored state (cooldowns), send the alerts, save the state."""
+    from derivintel.alerts.evaluate import evaluate_scan
+    from derivintel.alerts.notify import AppriseTarget, deliver
+    from derivintel.alerts.state import AlertState, load_state, save_state
+
+    previous = load_state(state_path) if state_path is not None else AlertState()
+    alerts, new_state = evaluate_scan(rule_set, result, previous, datetime.now(UTC))
+    targets = tuple(AppriseTarget(url) for url in notify)
+    failed = [d for a in alerts for d in deliver(a, targets, report_path=None) if not d.ok] if targets else []
+    for d in failed:
+        sys.stderr.write(f"derivintel: alert {d.rule} [{d.asset}] not delivered to {d.target}: {d.error}\n")
+    if state_path is not None:
+        save_state(new_state, state_path)
+    return alerts
 
 
 def _load_scan_rules(path: Path):  # -> RuleSet
