@@ -62,6 +62,7 @@ def test_table_and_html_say_synthetic(capsys):
         (["--top", "0"], "--top must be between"),
         (["--venue", "ftx"], "is not a scanned venue"),
         (["--oi-top", "5"], "does not apply to --demo"),
+        (["--store", "x.duckdb"], "--demo uses its own synthetic history"),
     ],
 )
 def test_bad_flags_are_one_line_exit_2(capsys, argv, words):

@@ -93,6 +93,8 @@ def scan(
     code is 1 when one fired, 0 otherwise."""
     venues = tuple(dict.fromkeys(venue or ()))
     check_request(fmt, min_oi, top, venues, demo=demo, oi_top=oi_top)
+    if demo and store is not None:
+        raise UserInputError("--store reads stored real history; --demo uses its own synthetic history")
     if rules is None and (state is not None or notify):
         raise UserInputError("--state and --notify go with --rules (the scan rules they keep and send)")
     rule_set = _load_scan_rules(rules) if rules is not None else None
