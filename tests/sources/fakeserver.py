@@ -44,6 +44,15 @@ AnswerFn = Callable[[Mapping[str, Any]], bytes | tuple[int, bytes]]
 _SCALAR_FAULTS = {"null": None, "empty": "", "nan": "NaN"}
 
 
+def _declared_keys(ep: Endpoint) -> list[str]:
+    """Request keys an endpoint declares (query parameters, or the flattened JSON body fields)."""
+    template = ep.body if ep.method == "POST" else ep.params
+    out: list[str] = []
+    for key, value in (template or {}).items():
+        out += [f"{key}.{sub}" for sub in value] if isinstance(value, Mapping) else [key]
+    return out
+
+
 def fixture_path(ep: Endpoint) -> Path:
     return FIXTURES / registry.FIXTURE_DIR[ep.provider] / ep.fixture_name
 
@@ -101,6 +110,9 @@ class FakeVenues:
             (ep, literal_items(ep.params))
             for ep in (*registry.KEYED_ENDPOINTS, *HISTORY_ENDPOINTS, *registry.BULK_ENDPOINTS)
         ]
+        self._routes += [
+            (ep, literal_items(ep.body if ep.method == "POST" else ep.params)) for ep in registry.SCAN_ENDPOINTS
+        ]
         self._routes += [(ep, literal_items(ep.body)) for ep in POSITION_ENDPOINTS]
         self._server: ThreadingHTTPServer | None = None
 
@@ -131,6 +143,9 @@ class FakeVenues:
             if exact:
                 matches = exact
         return max(matches, key=lambda m: m[0])[1] if matches else None
+        self._routes += [
+            (ep, literal_items(ep.body if ep.method == "POST" else ep.params)) for ep in registry.SCAN_ENDPOINTS
+        ]
 
     def config(self, **overrides: Any) -> SourceConfig:
         """A ``SourceConfig`` aiming every provider at this server, with short timeouts and backoff."""

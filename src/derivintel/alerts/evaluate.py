@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from derivintel.alerts.rules import Rule, RuleKind, RuleSet, Severity
 from derivintel.alerts.state import AlertState, RuleState, Scalar
+from derivintel.analytics.scanner.model import ASSET_METRIC_UNITS, ScanResult
 from derivintel.core.compare import INEQUALITIES
 from derivintel.report.model import Report
 
@@ -183,8 +184,8 @@ def evaluate(
     fired: list[Alert] = []
     done: set[str] = set()
     for rule in rule_list:
-        if not rule.applies_to(asset) or rule.name in done:
-            continue
+        if rule.kind is RuleKind.SCAN or not rule.applies_to(asset) or rule.name in done:
+            continue  # scan rules run over a scan (evaluate_scan), not a report
         done.add(rule.name)
         entry = state.get(rule.name, asset)
         check = _check(rule, report, entry.last_value)
@@ -209,4 +210,49 @@ def evaluate(
             )
         if new_entry != entry:
             state = state.with_entry(rule.name, asset, new_entry)
+    return tuple(fired), state
+
+
+def evaluate_scan(
+    rules: RuleSet | Iterable[Rule], scan: ScanResult, previous_state: AlertState, now: datetime
+) -> tuple[tuple[Alert, ...], AlertState]:
+    """Evaluate the ``scan`` rules over every asset row of ``scan`` (or the rule's ``assets``): one alert per
+    (rule, coin) whose figure meets the condition, outside its cooldown. A missing figure never fires. Pure."""
+    rule_list = rules.rules if isinstance(rules, RuleSet) else tuple(rules)
+    state = previous_state
+    fired: list[Alert] = []
+    for rule in rule_list:
+        if rule.kind is not RuleKind.SCAN:
+            continue
+        assert rule.metric is not None
+        assert rule.op is not None
+        for row in scan.assets:
+            if not rule.applies_to(row.base):
+                continue
+            value = getattr(row, rule.metric)
+            if value is None or not _compare(rule.op, value, rule.threshold, None):
+                continue
+            entry = state.get(rule.name, row.base)
+            if in_cooldown(entry, rule.cooldown_s, now):
+                continue
+            state = state.with_entry(
+                rule.name, row.base, replace(entry, last_fired=now, last_value=value, fire_count=entry.fire_count + 1)
+            )
+            venues = ", ".join(row.venues)
+            fired.append(
+                Alert(
+                    rule=rule.name,
+                    severity=rule.severity,
+                    asset=row.base,
+                    metric=f"scan.{rule.metric}",
+                    value=value,
+                    threshold=rule.threshold,
+                    unit=ASSET_METRIC_UNITS[rule.metric],
+                    condition=f"scan {rule.metric} {rule.op} {_fmt(rule.threshold)}",
+                    detail=f"{row.base}: {rule.metric} = {_fmt(value)} {rule.op} {_fmt(rule.threshold)} ({venues})",
+                    report_as_of=scan.as_of,
+                    fired_at=now,
+                    note=rule.note,
+                )
+            )
     return tuple(fired), state

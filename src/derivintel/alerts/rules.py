@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from derivintel.analytics.scanner.model import ASSET_METRIC_UNITS
 from derivintel.core.errors import UserInputError
 from derivintel.domain.assets import normalise_asset
 from derivintel.report.model import Report
@@ -32,6 +33,7 @@ class RuleKind(StrEnum):
     DISTANCE = "distance"  # |metric / level − 1| ≤ within
     CHANGE = "change"  # metric value differs from the value seen in the previous evaluation
     SOURCE_DOWN = "source_down"  # a gap in the report matches ``source``, or ``metric`` is missing
+    SCAN = "scan"  # a scan asset figure <op> threshold, for every scanned coin (``derivintel scan --rules``)
 
 
 class Severity(StrEnum):
@@ -109,6 +111,9 @@ class Rule:
       ``to`` / out of ``from_value``).
     - ``source_down``: fires when a report gap's source contains ``source`` with a kind in ``gap_kinds``, or when
       ``metric`` is absent or has no value.
+    - ``scan``: fires for each scanned coin (or only ``assets``) whose scan figure ``metric`` (a field of the scan's
+      asset rows, ``ASSET_METRIC_UNITS``: ``funding_z``, ``funding_1h``, ``oi_change_frac``, …) ``<op> threshold``;
+      evaluated over ``derivintel scan``, never over a report.
     """
 
     name: str
@@ -409,6 +414,25 @@ def _parse_rule(
             if v is not None and not isinstance(v, str):
                 raise ctx.fail(at(field), f"{where}: '{field}' must be a string value, e.g. \"bearish\"")
         to_value, from_value = raw.get("to"), raw.get("from")
+    elif kind is RuleKind.SCAN:
+        forbid("level", "within", "source", "gap_kinds", "to", "from")
+        metric = raw.get("metric")
+        if metric not in ASSET_METRIC_UNITS:
+            close = difflib.get_close_matches(str(metric), list(ASSET_METRIC_UNITS), n=1, cutoff=0.6)
+            more = f" (did you mean {close[0]!r}?)" if close else f" (one of {', '.join(ASSET_METRIC_UNITS)})"
+            raise ctx.fail(at("metric"), f"{where}: unknown scan metric {metric!r}{more}")
+        op = raw.get("op")
+        scan_ops = (">", ">=", "<", "<=")
+        if op not in scan_ops:
+            raise ctx.fail(at("op"), f"{where}: bad operator {op!r} for a scan rule (one of {', '.join(scan_ops)})")
+        threshold = raw.get("threshold")
+        if not _is_number(threshold):
+            unit = ASSET_METRIC_UNITS[metric]
+            raise ctx.fail(at("threshold"), f"{where}: threshold must be a number in {unit}, got {threshold!r}")
+        threshold = float(threshold)  # type: ignore[arg-type]
+        guard = _PERCENT_GUARDS.get(ASSET_METRIC_UNITS[metric])
+        if guard and not guard[0] <= threshold <= guard[1]:
+            raise ctx.fail(at("threshold"), f"{where}: threshold {raw['threshold']!r} out of range: {guard[2]}")
     else:  # SOURCE_DOWN
         forbid("op", "threshold", "level", "within", "to", "from")
         metric = metric_key("metric", required=False)

@@ -83,6 +83,11 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "store_info",
         "Print the store's location, row counts per table and its content (real, synthetic, mixed or empty).",
     ),
+    "scan": LazyCommand(
+        "derivintel.app.scan_cmd",
+        "scan",
+        "Scan every perp of the venues: funding extremes, OI surges, basis outliers, cross-venue funding spread.",
+    ),
     "serve": LazyCommand(
         "derivintel.app.serve_cmd",
         "serve",

@@ -64,3 +64,15 @@ def served_symbols(*, demo: bool) -> tuple[str, ...]:
     from derivintel.domain.assets import KNOWN_ASSETS
 
     return tuple(sorted(KNOWN_ASSETS))
+
+
+def scan_provider(*, demo: bool, store=None):  # -> Callable[[], tuple[ScanResult, str | None]]
+    """Scans for the dashboard's scanner page, through the same path as ``derivintel scan`` (live or demo)."""
+    from derivintel.app.scan_run import ScanRequest, run_scan
+
+    request = ScanRequest(demo=demo, store=store)
+
+    def provide():
+        return run_scan(request)
+
+    return provide

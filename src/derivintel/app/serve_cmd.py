@@ -37,7 +37,9 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the dashboard: symbol picker, auto-refresh, venue health, past reports, JSON API and OpenAPI."""
+    """Serve the dashboard: symbol picker, auto-refresh, venue health, past reports, JSON API and OpenAPI.
+
+    The market scanner is served at /scan (JSON at /api/scan), refreshed like the report."""
     check_bind(host, token)
     if not 1 <= port <= 65535:
         raise UserInputError(f"--port must be between 1 and 65535, got {port}")
@@ -45,7 +47,7 @@ def serve(
         raise UserInputError(f"--every must be a positive number of seconds, got {every}")
     import uvicorn
 
-    from derivintel.app.report_providers import pipeline_provider, served_symbols
+    from derivintel.app.report_providers import pipeline_provider, scan_provider, served_symbols
     from derivintel.web.app import create_app
     from derivintel.web.archive import ReportArchive
 
@@ -55,5 +57,6 @@ def serve(
         refresh_s=every,
         history=ReportArchive(reports_dir),
         symbols=served_symbols(demo=demo),
+        scan_provider=scan_provider(demo=demo),
     )
     uvicorn.run(app, host=host, port=port, log_level="info")

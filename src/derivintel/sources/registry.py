@@ -16,6 +16,7 @@ from derivintel.sources.bitget import assemble as bitget_asm
 from derivintel.sources.bitget import checks as bitget_checks
 from derivintel.sources.bitget import endpoints as bitget
 from derivintel.sources.bitget import history as bitget_hist
+from derivintel.sources.bulk import BulkScan
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
 from derivintel.sources.bybit import endpoints as bybit
@@ -154,6 +155,34 @@ INSTRUMENT_LISTS: tuple[InstrumentList, ...] = (
     InstrumentList(hyperliquid.INSTRUMENTS, hyperliquid_parse.parse_meta),
 )
 INSTRUMENT_ENDPOINTS: tuple[Endpoint, ...] = tuple(item.endpoint for item in INSTRUMENT_LISTS)
+
+# ``derivintel scan``: per venue, the bulk (all-symbols) requests and the parser of their answers; ``primary`` is the
+# dataset the rows come from (its failure is the venue's gap). Binance also reads the market-wide ``fundingInfo``.
+_BINANCE_FUNDING_INFO = tuple(ep for ep in binance.ENDPOINTS if ep.dataset == "fundingInfo")
+SCAN_SOURCES: tuple[BulkScan, ...] = (
+    BulkScan(
+        binance.USDM.name,
+        binance_parse.VENUE,
+        "premiumIndex_all",
+        (*binance.SCAN_ENDPOINTS, *_BINANCE_FUNDING_INFO),
+        binance_parse.parse_scan,
+        oi_endpoint=next(ep for ep in binance.ENDPOINTS if ep.dataset == "openInterest"),
+        oi_parse=binance_parse.parse_symbol_open_interest,
+    ),
+    BulkScan(
+        bybit.PROVIDER.name, bybit_parse.VENUE, "tickers_linear_all", bybit.SCAN_ENDPOINTS, bybit_parse.parse_scan
+    ),
+    BulkScan(okx.PROVIDER.name, okx_parse.VENUE, "mark-price_all", okx.SCAN_ENDPOINTS, okx_parse.parse_scan),
+    BulkScan(
+        hyperliquid.PROVIDER.name,
+        hyperliquid_parse.VENUE,
+        "metaAndAssetCtxs",
+        hyperliquid.SCAN_ENDPOINTS,
+        hyperliquid_parse.parse_scan,
+    ),
+)
+# Endpoints only the scan uses (routed by the fake server; the snapshot plan never asks them).
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = (*binance.SCAN_ENDPOINTS, *bybit.SCAN_ENDPOINTS, *okx.SCAN_ENDPOINTS)
 
 # Realised-liquidation websocket streams (``collect-liquidations``), one per venue that has one.
 LIQUIDATION_STREAMS: tuple[VenueStream, ...] = (binance_ws.STREAM, bybit_ws.STREAM, okx_ws.STREAM, gate_ws.STREAM)

@@ -35,6 +35,7 @@ from derivintel.report.model import Report
 from derivintel.web.archive import ReportArchive, ReportHistory
 from derivintel.web.auth import TOKEN_QUERY, TokenAuthMiddleware
 from derivintel.web.cache import ReportCache, ReportProvider
+from derivintel.web.scan_page import ScanProvider, add_scan_routes
 
 DEFAULT_REFRESH_S = 60.0
 JSON_HEADERS = {"Cache-Control": "no-store"}
@@ -121,11 +122,13 @@ def create_app(
     history: ReportHistory | None = None,
     default_symbol: str = "BTC",
     symbols: Sequence[str] | None = None,
+    scan_provider: ScanProvider | None = None,
 ) -> FastAPI:
     """The dashboard app. ``report_provider(symbol)`` builds a ``Report``; reports are cached per symbol for
     ``refresh_s`` seconds (also the page's polling interval) and every new one goes to ``history``. With ``token``
     every request must carry it (``Authorization: Bearer`` or ``?token=``), else 401. ``symbols``: the assets the
-    provider can serve (default every known asset); others are 404 and absent from the picker."""
+    provider can serve (default every known asset); others are 404 and absent from the picker. ``scan_provider``
+    adds the scanner page (``/scan``, ``/api/scan``), cached and refreshed like the reports."""
     archive = history if history is not None else ReportArchive()
     reports = ReportCache(report_provider, ttl_s=refresh_s, on_new=archive.add)
     known = Universe.builtin_of(KNOWN_ASSETS | {s.strip().upper() for s in symbols or ()}, "served or built in")
@@ -288,6 +291,8 @@ def create_app(
         )
         return HTMLResponse(page, headers=JSON_HEADERS)
 
+    if scan_provider is not None:
+        add_scan_routes(app, scan_provider, refresh_s=refresh_s, token_query=token_query)
     return app
 
 

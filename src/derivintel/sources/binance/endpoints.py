@@ -268,3 +268,19 @@ OPTIONS_NOT_FETCHED: tuple[Endpoint, ...] = (
         units="sumOpenInterest contracts (× unit = coins), sumOpenInterestUsd USDT, per symbol of one expiry",
     ),
 )
+
+# ``derivintel scan``: one request per dataset answers for every USD-M symbol (no ``symbol`` parameter). Binance
+# publishes open interest per symbol only (``/fapi/v1/openInterest``), so the scan's Binance rows carry no OI.
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = (
+    *(ep for ep in ENDPOINTS if ep.dataset == "premiumIndex_all"),  # the snapshot's own (dated futures)
+    Endpoint(
+        "binance-usdm",
+        "ticker24hr_all",
+        "/fapi/v1/ticker/24hr",
+        per_asset=False,
+        kind="price",
+        units="rolling 24h per symbol: priceChangePercent in PERCENT, quoteVolume in USDT, lastPrice USDT; "
+        "request weight 40",
+        fixture="ticker24hr_all.json",
+    ),
+)

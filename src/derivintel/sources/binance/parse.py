@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.scan import PerpTicker
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -17,6 +21,7 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
+from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
 from derivintel.sources.payload import (
     Where,
     as_list,
@@ -378,3 +383,80 @@ def parse_quarterly_futures(
             )
         )
     return tuple(out)
+
+
+# -- derivintel scan: bulk (all-symbols) answers ---------------------------------------------------------------------
+
+
+def parse_ticker_24hr_all(body: bytes) -> dict[str, tuple[float, float]]:
+    """``/fapi/v1/ticker/24hr`` (no symbol) → ``{symbol: (24h price change fraction, 24h quote volume USD)}``.
+
+    ``priceChangePercent`` is in percent (``"-1.250"`` = −1.25 %) and is divided by 100 here."""
+    where = Where(USDM, "ticker24hr_all")
+
+    def row(r: Any) -> tuple[str, tuple[float, float]]:
+        symbol = str(field(r, "symbol", where))
+        change = to_float(field(r, "priceChangePercent", where), where, f"{symbol}.priceChangePercent") / 100.0
+        quote = to_float(field(r, "quoteVolume", where), where, f"{symbol}.quoteVolume")
+        return symbol, (change, quote)
+
+    rows, _gap = rows_tolerant(as_list(load_json(body, where), where, "ticker/24hr"), row, where)
+    return dict(rows)
+
+
+def parse_symbol_open_interest(body: bytes, symbol: str, ts_recv: datetime) -> float:
+    """``/fapi/v1/openInterest`` of one symbol → single-sided OI in coins (the scan's per-symbol OI request)."""
+    return parse_open_interest(body, symbol=symbol, ts_recv=ts_recv)[0]
+
+
+def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
+    """Bulk ``premiumIndex`` (+ ``ticker/24hr`` for change and volume, ``fundingInfo`` for intervals) → one
+    ``PerpTicker`` per USDT perpetual. Dated futures (``nextFundingTime`` 0, ``_`` in the symbol) and other quotes
+    are left out. No OI: Binance publishes it per symbol only (a gap says so). Without ``fundingInfo`` the interval
+    is unknown, so the funding rate is left None (a 4h symbol read as 8h would halve its per-hour rate)."""
+    where = Where(USDM, "premiumIndex_all", ts_recv)
+    gaps: list[Gap] = []
+    stats = optional_part(bodies, USDM, "ticker24hr_all", parse_ticker_24hr_all, gaps)
+    intervals = optional_part(bodies, USDM, "fundingInfo", parse_funding_intervals, gaps)
+
+    def row(r: Any) -> PerpTicker | None:
+        symbol = str(field(r, "symbol", where))
+        base = base_of(symbol, suffix=SCAN_QUOTE)
+        if base is None or "_" in symbol:
+            return None
+        next_ms = to_float(field(r, "nextFundingTime", where), where, f"{symbol}.nextFundingTime")
+        if next_ms <= 0:  # a delivery contract
+            return None
+        what = f"{symbol}."
+        change, volume = stats.get(symbol, (None, None)) if stats is not None else (None, None)
+        interval = funding_interval_hours(intervals, symbol)
+        return PerpTicker(
+            venue=VENUE,
+            asset=base,
+            venue_symbol=symbol,
+            mark_price_usd=positive(to_float(field(r, "markPrice", where), where, what + "markPrice"), where, symbol),
+            index_price_usd=positive(
+                to_float(field(r, "indexPrice", where), where, what + "indexPrice"), where, symbol
+            ),
+            funding_rate_interval=(
+                to_float(field(r, "lastFundingRate", where), where, what + "lastFundingRate")
+                if intervals is not None
+                else None
+            ),
+            funding_interval_hours=interval,
+            funding_kind=FundingKind.PREDICTED,
+            next_funding_time=to_dt(int(next_ms), where, what + "nextFundingTime"),
+            oi_base=None,
+            volume_24h_usd=volume,
+            source=make_source(where, to_dt(field(r, "time", where), where, what + "time"), ts_recv),
+            price_change_24h_frac=change,
+        )
+
+    tickers, bad = rows_tolerant(
+        as_list(load_json(bodies["premiumIndex_all"], where), where, "premiumIndex"), row, where
+    )
+    gaps += [bad] if bad else []
+    gaps.append(
+        Gap(USDM, "openInterest", GapKind.NOT_COVERED, "Binance publishes open interest per symbol only: no bulk OI")
+    )
+    return BulkParsed(tuple(tickers), tuple(gaps))

@@ -154,3 +154,7 @@ OPTION_ENDPOINTS: tuple[Endpoint, ...] = (
         fixture="option_tickers.json",
     ),
 )
+
+# ``derivintel scan``: one request answers for every linear contract (no ``symbol``; USDT and USDC perps and dated
+# futures, up to 1000 rows): the snapshot's own ``tickers_linear_all`` (dated futures), reused.
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for ep in ENDPOINTS if ep.dataset == "tickers_linear_all")

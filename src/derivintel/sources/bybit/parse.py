@@ -18,6 +18,7 @@ import numpy as np
 from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.scan import PerpTicker
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -26,6 +27,7 @@ from derivintel.domain.series import (
     OpenInterestSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
+from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, rows_tolerant
 from derivintel.sources.payload import (
     Where,
     book_side,
@@ -364,3 +366,49 @@ def parse_dated_futures(body: bytes, *, asset: str, category: str, ts_recv: date
             )
         )
     return tuple(out)
+
+
+# -- derivintel scan: bulk (all-symbols) answer ----------------------------------------------------------------------
+
+
+def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
+    """Bulk ``/v5/market/tickers?category=linear`` → one ``PerpTicker`` per USDT perpetual (dated futures, whose
+    ``deliveryTime`` is set, and USDC contracts are left out). OI single-sided coins (module doc); funding per
+    ``fundingIntervalHour``, left None when a row does not state its interval; ``price24hPcnt`` is a fraction."""
+    where = Where(PROVIDER, "tickers_linear_all", ts_recv)
+    env = Envelope.decode(bodies["tickers_linear_all"], where)
+    as_of = to_dt(field(env.top, "time", where), where, "time")
+
+    def row(r: Any) -> PerpTicker | None:
+        symbol = str(field(r, "symbol", where))
+        base = base_of(symbol, suffix=SCAN_QUOTE)
+        if base is None or str(r.get("deliveryTime", "0")) not in ("0", ""):
+            return None
+        what = f"{symbol}."
+        interval_raw = r.get("fundingIntervalHour")
+        interval = None if interval_raw in (None, "") else to_float(interval_raw, where, what + "fundingIntervalHour")
+        if interval is not None:
+            positive(interval, where, what + "fundingIntervalHour")
+        next_ms = to_float(field(r, "nextFundingTime", where), where, what + "nextFundingTime")
+        return PerpTicker(
+            venue=VENUE,
+            asset=base,
+            venue_symbol=symbol,
+            mark_price_usd=positive(to_float(field(r, "markPrice", where), where, what + "markPrice"), where, symbol),
+            index_price_usd=positive(
+                to_float(field(r, "indexPrice", where), where, what + "indexPrice"), where, symbol
+            ),
+            funding_rate_interval=(
+                None if interval is None else to_float(field(r, "fundingRate", where), where, what + "fundingRate")
+            ),
+            funding_interval_hours=interval or DEFAULT_FUNDING_INTERVAL_H,
+            funding_kind=FundingKind.PREDICTED,
+            next_funding_time=to_dt(int(next_ms), where, what + "nextFundingTime") if next_ms > 0 else None,
+            oi_base=single_sided_oi(r, where, what),
+            volume_24h_usd=to_float(field(r, "turnover24h", where), where, what + "turnover24h"),
+            source=make_source(where, as_of, ts_recv),
+            price_change_24h_frac=to_float(field(r, "price24hPcnt", where), where, what + "price24hPcnt"),
+        )
+
+    tickers, bad = rows_tolerant(env.rows(where), row, where)
+    return BulkParsed(tuple(tickers), (bad,) if bad else ())

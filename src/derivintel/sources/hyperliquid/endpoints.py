@@ -94,3 +94,7 @@ INSTRUMENTS = Endpoint(
     units="universe[]: name (kPEPE = 1000 PEPE per unit), szDecimals, maxLeverage, isDelisted; USDC-margined, "
     "funding paid hourly; no tick size (prices: 5 significant figures)",
 )
+
+# ``derivintel scan``: ``metaAndAssetCtxs`` already answers for every perp in one request (the snapshot's own
+# dataset, reused as the bulk scan dataset).
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = tuple(ep for ep in ENDPOINTS if ep.dataset == "metaAndAssetCtxs")

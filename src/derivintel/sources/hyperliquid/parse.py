@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.scan import PerpTicker
 from derivintel.domain.series import CandleSeries, FundingSeries
 from derivintel.domain.universe import Listing, split_bundle
+from derivintel.sources.bulk import BulkParsed, rows_tolerant
 from derivintel.sources.payload import (
     Where,
     as_list,
@@ -220,3 +224,48 @@ def parse_meta(body: bytes, *, ts_recv: datetime | None = None) -> tuple[Listing
     if not out:
         raise where.fail("no listed perp in universe")
     return tuple(out)
+
+
+# -- derivintel scan: the all-perps answer ---------------------------------------------------------------------------
+
+
+def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
+    """``metaAndAssetCtxs`` → one ``PerpTicker`` per listed perp (``isDelisted`` ones left out): funding the hourly
+    rate, OI coins, index = ``oraclePx``, 24h change ``markPx / prevDayPx − 1``, volume ``dayNtlVlm`` USD. Perps are
+    USDC-settled and USD-quoted. No timestamp in the payload: ``as_of`` = ``ts_recv``."""
+    where = Where(PROVIDER, "metaAndAssetCtxs", ts_recv)
+    pair = as_list(load_json(bodies["metaAndAssetCtxs"], where), where, "response")
+    if len(pair) != 2:
+        raise where.fail(f"expected [meta, ctxs], got an array of {len(pair)}")
+    universe = as_list(field(pair[0], "universe", where), where, "meta.universe")
+    ctxs = as_list(pair[1], where, "ctxs")
+    if len(universe) != len(ctxs):
+        raise where.fail(f"meta.universe has {len(universe)} assets but ctxs has {len(ctxs)}")
+    source = make_source(where, ts_recv, ts_recv)
+
+    def row(pair_row: tuple[Any, Any]) -> PerpTicker | None:
+        meta, ctx = pair_row
+        name = str(field(meta, "name", where))
+        if isinstance(meta, dict) and meta.get("isDelisted"):
+            return None
+        what = f"{name}."
+        mark = positive(to_float(field(ctx, "markPx", where), where, what + "markPx"), where, what + "markPx")
+        prev = to_float_or_none(ctx.get("prevDayPx") if isinstance(ctx, dict) else None, where, what + "prevDayPx")
+        return PerpTicker(
+            venue=VENUE,
+            asset=name,
+            venue_symbol=name,
+            mark_price_usd=mark,
+            index_price_usd=positive(to_float(field(ctx, "oraclePx", where), where, what + "oraclePx"), where, name),
+            funding_rate_interval=to_float(field(ctx, "funding", where), where, what + "funding"),
+            funding_interval_hours=FUNDING_INTERVAL_H,
+            funding_kind=FundingKind.PREDICTED,
+            next_funding_time=None,
+            oi_base=to_float(field(ctx, "openInterest", where), where, what + "openInterest"),
+            volume_24h_usd=to_float(field(ctx, "dayNtlVlm", where), where, what + "dayNtlVlm"),
+            source=source,
+            price_change_24h_frac=mark / prev - 1.0 if prev else None,
+        )
+
+    tickers, bad = rows_tolerant(zip(universe, ctxs, strict=True), row, where)
+    return BulkParsed(tuple(tickers), (bad,) if bad else ())

@@ -219,3 +219,60 @@ OPTION_ENDPOINTS: tuple[Endpoint, ...] = (
         fixture="option_open-interest.json",
     ),
 )
+
+# ``derivintel scan``: five requests answer for every SWAP instrument (USDT-, USDC- and coin-margined; the parser
+# keeps the -USDT-SWAP ones). ``funding-rate`` takes ``instId=ANY`` for every swap at once: the documented parameter
+# is one instrument, and ``ANY`` is what public OKX clients send for the all-market answer (the scan treats a refusal
+# like any failure: OKX funding becomes a gap, the other columns stay).
+SCAN_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "okx",
+        "mark-price_all",
+        "/api/v5/public/mark-price",
+        {"instType": "SWAP"},
+        per_asset=False,
+        kind="price",
+        units="markPx USD(T) per SWAP instId; ts ms",
+        fixture="mark-price_all.json",
+    ),
+    Endpoint(
+        "okx",
+        "tickers_all",
+        "/api/v5/market/tickers",
+        {"instType": "SWAP"},
+        per_asset=False,
+        kind="price",
+        units="last, open24h USD(T); volCcy24h 24h volume in BASE coin for swaps; ts ms",
+        fixture="tickers_all.json",
+    ),
+    Endpoint(
+        "okx",
+        "funding-rate_all",
+        "/api/v5/public/funding-rate",
+        {"instId": "ANY"},
+        per_asset=False,
+        kind="funding",
+        units="as funding-rate, one row per swap: fundingRate fraction per (nextFundingTime − fundingTime)",
+        fixture="funding-rate_all.json",
+    ),
+    Endpoint(
+        "okx",
+        "open-interest_all",
+        "/api/v5/public/open-interest",
+        {"instType": "SWAP"},
+        per_asset=False,
+        kind="open_interest",
+        units="oi contracts, oiCcy coin (single-sided), oiUsd USD per SWAP instId",
+        fixture="open-interest_all.json",
+    ),
+    Endpoint(
+        "okx",
+        "index-tickers_all",
+        "/api/v5/market/index-tickers",
+        {"quoteCcy": "USDT"},
+        per_asset=False,
+        kind="price",
+        units="idxPx USDT per index instId (BTC-USDT)",
+        fixture="index-tickers_all.json",
+    ),
+)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from derivintel.core.provenance import Gap
 from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.scan import PerpTicker
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -18,6 +21,7 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing
+from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
 from derivintel.sources.payload import (
     Where,
     book_side,
@@ -332,3 +336,107 @@ def parse_futures_marks(
             )
         )
     return tuple(out)
+
+
+# -- derivintel scan: bulk (all-instruments) answers -----------------------------------------------------------------
+
+SWAP_SUFFIX = f"-{SCAN_QUOTE}-SWAP"
+
+
+def _by_inst(body: bytes, dataset: str, read: Any) -> dict[str, Any]:
+    """``{instId: read(row)}`` over the ``data`` rows of a bulk answer, unreadable rows skipped (``rows_tolerant``)."""
+    where = Where(PROVIDER, dataset)
+
+    def row(r: Any) -> tuple[str, Any] | None:
+        inst = str(field(r, "instId", where))
+        return (inst, read(r, where, inst)) if inst.endswith(SWAP_SUFFIX) or dataset == "index-tickers_all" else None
+
+    rows, _gap = rows_tolerant(_data(body, where), row, where)
+    return dict(rows)
+
+
+def parse_tickers_all(body: bytes) -> dict[str, tuple[float | None, float]]:
+    """``/market/tickers?instType=SWAP`` → ``{instId: (24h change fraction last/open24h − 1, 24h volume USD)}``;
+    swaps' ``volCcy24h`` is in base coin, so volume USD = ``volCcy24h × last``."""
+
+    def read(r: Any, where: Where, inst: str) -> tuple[float | None, float]:
+        last = positive(to_float(field(r, "last", where), where, f"{inst}.last"), where, f"{inst}.last")
+        open24 = to_float_or_none(r.get("open24h"), where, f"{inst}.open24h")
+        change = last / open24 - 1.0 if open24 else None
+        return change, to_float(field(r, "volCcy24h", where), where, f"{inst}.volCcy24h") * last
+
+    return _by_inst(body, "tickers_all", read)
+
+
+def parse_funding_all(body: bytes) -> dict[str, tuple[float, float, datetime]]:
+    """``/public/funding-rate?instId=ANY`` → ``{instId: (rate per interval, interval h, next funding time)}``."""
+
+    def read(r: Any, where: Where, inst: str) -> tuple[float, float, datetime]:
+        t0 = to_ms(field(r, "fundingTime", where), where, f"{inst}.fundingTime")
+        t1 = to_ms(field(r, "nextFundingTime", where), where, f"{inst}.nextFundingTime")
+        if t1 <= t0:
+            raise where.fail(f"{inst}: nextFundingTime {t1} not after fundingTime {t0}")
+        rate = to_float(field(r, "fundingRate", where), where, f"{inst}.fundingRate")
+        return rate, round((t1 - t0) / 3_600_000, 6), to_dt(t0, where, f"{inst}.fundingTime")
+
+    return _by_inst(body, "funding-rate_all", read)
+
+
+def parse_open_interest_all(body: bytes) -> dict[str, float]:
+    """``/public/open-interest?instType=SWAP`` → ``{instId: single-sided OI in coins (oiCcy)}``."""
+
+    def read(r: Any, where: Where, inst: str) -> float:
+        oi = to_float(field(r, "oiCcy", where), where, f"{inst}.oiCcy")
+        if oi < 0:
+            raise where.fail(f"{inst}: negative open interest {oi}")
+        return oi
+
+    return _by_inst(body, "open-interest_all", read)
+
+
+def parse_index_all(body: bytes) -> dict[str, float]:
+    """``/market/index-tickers?quoteCcy=USDT`` → ``{index instId (BTC-USDT): index price}``."""
+
+    def read(r: Any, where: Where, inst: str) -> float:
+        return positive(to_float(field(r, "idxPx", where), where, f"{inst}.idxPx"), where, f"{inst}.idxPx")
+
+    return _by_inst(body, "index-tickers_all", read)
+
+
+def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
+    """Bulk mark prices (the rows) + tickers, funding, OI and index answers → one ``PerpTicker`` per
+    ``-USDT-SWAP``. Each enrichment that fails empties its columns (with a gap), never the rows."""
+    where = Where(PROVIDER, "mark-price_all", ts_recv)
+    gaps: list[Gap] = []
+    stats = optional_part(bodies, PROVIDER, "tickers_all", parse_tickers_all, gaps) or {}
+    funding = optional_part(bodies, PROVIDER, "funding-rate_all", parse_funding_all, gaps)
+    oi = optional_part(bodies, PROVIDER, "open-interest_all", parse_open_interest_all, gaps)
+    index = optional_part(bodies, PROVIDER, "index-tickers_all", parse_index_all, gaps) or {}
+
+    def row(r: Any) -> PerpTicker | None:
+        inst = str(field(r, "instId", where))
+        base = base_of(inst, suffix=SWAP_SUFFIX)
+        if base is None:
+            return None
+        mark = positive(to_float(field(r, "markPx", where), where, f"{inst}.markPx"), where, f"{inst}.markPx")
+        rate, interval, next_time = (funding or {}).get(inst, (None, DEFAULT_FUNDING_INTERVAL_H, None))
+        change, volume = stats.get(inst, (None, None))
+        return PerpTicker(
+            venue=VENUE,
+            asset=base,
+            venue_symbol=inst,
+            mark_price_usd=mark,
+            index_price_usd=index.get(f"{base}-{SCAN_QUOTE}"),
+            funding_rate_interval=rate,
+            funding_interval_hours=interval,
+            funding_kind=FundingKind.PREDICTED,
+            next_funding_time=next_time,
+            oi_base=None if oi is None else oi.get(inst),
+            volume_24h_usd=volume,
+            source=make_source(where, to_dt(field(r, "ts", where), where, f"{inst}.ts"), ts_recv),
+            price_change_24h_frac=change,
+            oi_source=None if oi is None else "okx/open-interest_all",
+        )
+
+    tickers, bad = rows_tolerant(_data(bodies["mark-price_all"], where), row, where)
+    return BulkParsed(tuple(tickers), tuple(gaps) + ((bad,) if bad else ()))
