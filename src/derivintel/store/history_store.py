@@ -63,6 +63,7 @@ from derivintel.store.schema import (
     OPTION_ROWS,
     PERP_SNAPSHOTS,
     TABLES,
+    TABLES_BY_NAME,
     TAKER_VOLUME,
     Table,
 )
@@ -249,6 +250,37 @@ class HistoryStore:
         with self.session() as con:
             return self.backend.query(con, sql, params)
 
+    # --- maintenance -----------------------------------------------------------------------------------------
+    def size_bytes(self) -> int:
+        """Bytes the store takes (DuckDB: the file and its write-ahead log; ClickHouse: its active parts)."""
+        with self.session() as con:
+            return self.backend.size_bytes(con)
+
+    def compact(self) -> tuple[int, int]:
+        """Reclaim space (DuckDB: CHECKPOINT and a rewrite into a fresh file; ClickHouse: ``OPTIMIZE ... FINAL``,
+        which also merges replaced rows away). Returns bytes (before, after)."""
+        if self.read_only:
+            raise UserInputError("store compact needs a writable store")
+        with self.session() as con:
+            before = self.backend.size_bytes(con)
+            self.backend.compact(con)
+        with self.session() as con:  # a fresh connection: DuckDB's file was swapped
+            return before, self.backend.size_bytes(con)
+
+    def prune(self, before: datetime, kinds: Sequence[str] | None = None) -> dict[str, int]:
+        """Delete observations with ``ts_event < before`` from the tables ``kinds`` (all when None); rows deleted
+        per table. Unknown kinds are refused before anything is deleted."""
+        names = [t.name for t in TABLES]
+        chosen = names if not kinds else list(dict.fromkeys(kinds))
+        unknown = [k for k in chosen if k not in names]
+        if unknown:
+            raise UserInputError(f"--kind {', '.join(unknown)}: not a stored kind (one of {', '.join(names)})")
+        if self.read_only:
+            raise UserInputError("store prune needs a writable store")
+        cutoff = _naive(before)
+        with self.session() as con:
+            return {name: self.backend.prune(con, TABLES_BY_NAME[name], cutoff) for name in chosen}
+
     # --- writers ---------------------------------------------------------------------------------------------
     def write(self, obj: Any, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
         """Write one observation batch of any stored kind (a series, a macro series, an option chain, a list of
@@ -413,7 +445,7 @@ class HistoryStore:
             raise ValueError(f"no series kind {kind!r} (one of {', '.join(CODEC_OF_KIND)})")
         where, params = _window("asset = ?", [asset], None if codec.bars else until, since)
         if codec.bars:
-            where, params = _closed_by(where, params, until)
+            where, params = _closed_by(where, params, until, self.backend.plus_seconds("ts_event", "interval_s"))
         order = ", ".join(["venue", *(k for k, _ in codec.keys), "ts_event"])
         return codec.decode(self._rows(codec.table, where, params, order), asset)  # type: ignore[return-value]
 
@@ -631,10 +663,11 @@ def _window(where: str, params: list[Any], until: datetime | None, since: dateti
     return where, params
 
 
-def _closed_by(where: str, params: list[Any], until: datetime | None) -> tuple[str, list[Any]]:
+def _closed_by(where: str, params: list[Any], until: datetime | None, close: str) -> tuple[str, list[Any]]:
+    """Bars closed by ``until``: ``close`` is the backend's SQL for ``ts_event + interval_s``."""
     if until is None:
         return where, params
-    return where + " AND ts_event + to_seconds(interval_s) <= ?", [*params, _naive(until)]
+    return where + f" AND {close} <= ?", [*params, _naive(until)]
 
 
 def _f(x: Any) -> float | None:

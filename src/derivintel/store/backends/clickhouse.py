@@ -284,10 +284,7 @@ class ChdbBackend(ClickHouseBackend):
         text = bind(sql, params) if params else sql
         if not text.lstrip().upper().startswith(("CREATE", "OPTIMIZE", "INSERT", "DELETE")):
             text += f" SETTINGS {settings}"
-        try:
-            df = con.query(text, "DataFrame")
-        except RuntimeError as exc:
-            raise CorruptStoreError(f"history store chdb:{self.path}: {str(exc).splitlines()[0]}") from exc
+        df = con.query(text, "DataFrame")
         return naive_utc(df) if isinstance(df, pd.DataFrame) else pd.DataFrame()
 
     def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
