@@ -37,8 +37,8 @@ def open_with_retry(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Any:
-    """Call ``attempt`` until it does not raise ``LockBusyError``: jittered exponential back-off (1 ms doubling to 50 ms)
-    for up to ``timeout_s`` seconds, then ``UserInputError`` (the store is busy)."""
+    """Call ``attempt`` until it does not raise ``LockBusyError``: jittered exponential back-off (1 ms doubling to
+    50 ms) for up to ``timeout_s`` seconds, then ``UserInputError`` (the store is busy)."""
     deadline = clock() + timeout_s
     delay = 0.001
     while True:
