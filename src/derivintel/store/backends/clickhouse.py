@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -319,8 +320,11 @@ class ServerBackend(ClickHouseBackend):
         self.password = parts.password or ""
 
     def connect(self) -> Any:
+        import logging
+
         import clickhouse_connect
 
+        logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)  # failures are reported in one line below
         try:
             admin = clickhouse_connect.get_client(
                 host=self.host, port=self.port, username=self.username, password=self.password
@@ -337,9 +341,10 @@ class ServerBackend(ClickHouseBackend):
                 settings=SETTINGS,
             )
         except Exception as exc:
-            raise UserInputError(
-                f"cannot reach ClickHouse at {self.location}: {str(exc).splitlines()[0] if str(exc) else exc}"
-            ) from exc
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            errno = re.search(r"\[Errno -?\d+\] [^\"')]+", text)
+            reason = errno.group(0) if errno else text[:200]
+            raise UserInputError(f"cannot reach ClickHouse at {self.location}: {reason}") from exc
 
     def disconnect(self, con: Any) -> None:
         con.close()
