@@ -2,10 +2,11 @@
 
 - ``import_app`` (``derivintel import binance|deribit|series|oi ...``): importers of public dumps and dated CSVs.
 - ``backfill`` (``derivintel backfill SYMBOL --days N``), ``collect`` (``derivintel collect [SYMBOLS] --every 5m``),
-  ``study`` (``derivintel study SYMBOL``: event-study table and JSON), ``store_info`` (``derivintel store``).
+  ``study`` (``derivintel study SYMBOL``: event-study table and JSON), ``store_app`` (``derivintel store``: its
+  contents; ``store compact``, ``store prune --before DATE``).
 
 Every command takes ``--store PATH`` (default: ``$DERIVINTEL_HOME`` / ``$XDG_DATA_HOME/derivintel`` /
-``~/.local/share/derivintel``).
+``~/.local/share/derivintel``), or ``--store chdb:PATH`` / ``--store clickhouse://HOST:PORT/DB`` (docs/history.md).
 """
 
 from __future__ import annotations
