@@ -14,8 +14,10 @@ without it only DuckDB runs). Its rows are not flagged synthetic so that the rep
 as on real history (a synthetic snapshot skips it); they live in a temporary store deleted after the run.
 Wall seconds and CPU seconds of this process (``time.process_time``: every thread, so ClickHouse's own threads
 count); on a shared machine wall time also measures the neighbours, so both are printed and compared. Reports: median
-of ``--runs`` runs after one warm-up. Ratios against each backend's 1× and chDB over DuckDB, all from the same run.
-The default run (100×) writes 3.5 million rows per backend: ~16 min on a loaded 2-core machine; ``--quick`` ~2 min.
+of ``--runs`` runs (a warm-up run before each backend's first size pays the imports). Ratios against each backend's
+1× and chDB over DuckDB, all from the same run. The default run (100×) writes 3.5 million rows per backend and takes
+tens of minutes on a loaded 2-core machine (``report --asof`` still reads the whole history for its calibration);
+``--quick`` (1× and 10×, one report run) a few minutes.
 Run: ``python bench/bench_store_backends.py [--quick] [--max-scale 10] [--runs 3]``.
 """
 
