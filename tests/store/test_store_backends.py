@@ -135,3 +135,9 @@ def test_unreachable_clickhouse_server_is_one_line_exit_2(capsys) -> None:
     err = capsys.readouterr().err.strip()
     assert err.startswith("derivintel: error: cannot reach ClickHouse at clickhouse://127.0.0.1:1/derivintel")
     assert len(err.splitlines()) == 1
+
+
+def test_clickhouse_refuses_timestamps_it_would_clamp(tmp_path: Path) -> None:
+    pytest.importorskip("chdb", reason="chdb not installed (pip install -e '.[dev]')")
+    with HistoryStore(f"chdb:{tmp_path}/ch") as st, pytest.raises(UserInputError, match="DateTime64 range"):
+        st.write_candles(_candles(np.arange(3.0), start="1850-01-01T00:00"))

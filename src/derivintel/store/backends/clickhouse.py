@@ -129,7 +129,9 @@ class ClickHouseBackend(StoreBackend):
         )
 
     def insert(self, con: Any, table: Table, frame: pd.DataFrame, *, replace: bool) -> Inserted:
-        """Anti-join the batch against the keys stored in its range, then insert what is new (or differs)."""
+        """Anti-join the batch against the keys stored in its range, then insert what is new (or differs). A
+        timestamp outside ClickHouse's DateTime64 range (1900..2299) is refused: it would be stored clamped."""
+        _check_range(table, frame)
         stored = self._stored_in_range(con, table, frame, values=replace)
         key = list(table.key)
         frame = frame.reset_index(drop=True)
@@ -181,6 +183,21 @@ class ClickHouseBackend(StoreBackend):
 
     def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
         raise NotImplementedError
+
+
+_TS_MIN, _TS_MAX = np.datetime64("1900-01-01", "ms"), np.datetime64("2299-12-31T23:59:59", "ms")
+
+
+def _check_range(table: Table, frame: pd.DataFrame) -> None:
+    for col, typ in table.columns:
+        if typ != "TIMESTAMP" or col not in frame.columns:
+            continue
+        ts = frame[col].dropna().to_numpy().astype("datetime64[ms]")
+        if len(ts) and (ts.min() < _TS_MIN or ts.max() > _TS_MAX):
+            raise UserInputError(
+                f"{table.name}.{col}: {ts.min()} .. {ts.max()} is outside ClickHouse's DateTime64 range "
+                "(1900-01-01 .. 2299-12-31); not stored"
+            )
 
 
 def _isna(x: Any) -> bool:
