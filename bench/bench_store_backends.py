@@ -6,7 +6,7 @@ Per backend and size:
   add copies of it for other assets (``SYN001``…), so every batch is new rows and the idempotency check runs against
   a growing table;
 - ``report --asof``: ``build_report_for`` at a fixed as_of near the end of the history (store read, calibration,
-  analytics, report model): only the store grows with the scale.
+  analytics, report model): only the store grows with the scale, not BTC's history.
 
 Data: SYNTHETIC, generated here (a seeded 4h random walk, seeded funding rates and OI; source "synthetic-bench",
 dataset "SYNTHETIC ..."), so the bench needs nothing beyond ``pip install -e '.[dev]'`` (chdb comes with ``[dev]``;
@@ -153,7 +153,7 @@ def main() -> int:
             f"report --asof time ×{a[2] / b[2]:5.2f} (CPU ×{a[3] / b[3]:5.2f})"
         )
 
-    print("\nper backend, against its own 1× (report --asof should stay flat as only the past grows)")
+    print("\nper backend, against its own 1× (report --asof should stay flat: only other assets grow)")
     for backend in backends:
         for scale in scales[1:]:
             print(f"  {backend:6s} {scale:3d}×  {pair(results[(backend, scale)], results[(backend, 1)])}")
