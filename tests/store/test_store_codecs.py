@@ -71,9 +71,9 @@ def test_every_series_kind_has_one_codec() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
-def test_generic_write_then_read_round_trips(tmp_path: Path, kind: str) -> None:
+def test_generic_write_then_read_round_trips(tmp_path: Path, store_at, kind: str) -> None:
     s = SAMPLES[kind]
-    with HistoryStore(tmp_path / "h.duckdb") as st:
+    with HistoryStore(store_at(tmp_path, "h")) as st:
         assert st.write(s) == N
         assert st.write(s) == 0  # idempotent
         (back,) = st.read(kind, "BTC")
@@ -86,19 +86,19 @@ def test_generic_write_then_read_round_trips(tmp_path: Path, kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["candles", "taker_volume"])
-def test_bars_are_read_only_once_closed(tmp_path: Path, kind: str) -> None:
+def test_bars_are_read_only_once_closed(tmp_path: Path, store_at, kind: str) -> None:
     s = SAMPLES[kind]
     step = int((s.ts[1] - s.ts[0]) / np.timedelta64(1, "s"))
     last_open = s.ts[-1].astype(datetime).replace(tzinfo=UTC)
-    with HistoryStore(tmp_path / "h.duckdb") as st:
+    with HistoryStore(store_at(tmp_path, "h")) as st:
         st.write(s)
         (before,) = st.read(kind, "BTC", until=last_open + timedelta(seconds=step - 1))
         (after,) = st.read(kind, "BTC", until=last_open + timedelta(seconds=step))
     assert (len(before), len(after)) == (N - 1, N)
 
 
-def test_unknown_kind_or_type_is_refused(tmp_path: Path) -> None:
-    with HistoryStore(tmp_path / "h.duckdb") as st:
+def test_unknown_kind_or_type_is_refused(tmp_path: Path, store_at) -> None:
+    with HistoryStore(store_at(tmp_path, "h")) as st:
         with pytest.raises(ValueError, match="no series kind"):
             st.read("books", "BTC")
         with pytest.raises(TypeError, match="cannot store a dict"):

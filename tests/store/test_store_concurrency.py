@@ -49,7 +49,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def _synthetic_4h_history(db: Path) -> None:
+def _synthetic_4h_history(db: str) -> None:
     """Demo snapshot + 2 years of seeded 4h perp/spot bars and 8h funding (SYNTHETIC), ending at the demo's as_of."""
     rng = np.random.default_rng(11)
     n = 6 * 730
@@ -87,22 +87,22 @@ def _cli(log: Path, *args: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
-def test_collector_writer_and_readers_share_one_store(tmp_path: Path) -> None:
-    db = tmp_path / "shared.duckdb"
+def test_collector_writer_and_readers_share_one_store(tmp_path: Path, store_at) -> None:
+    db = store_at(tmp_path, "shared")  # every backend (tests/store/conftest.py)
     _synthetic_4h_history(db)
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     asof = (DEMO_AS_OF - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%MZ")
-    writer = subprocess.Popen([sys.executable, str(script), str(db)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen([sys.executable, str(script), db], stdout=subprocess.PIPE, text=True)
     collector = _cli(
-        tmp_path / "collect.log", "collect", "BTC", "--demo", "--every", "1s", "--rounds", "3", "--store", str(db)
+        tmp_path / "collect.log", "collect", "BTC", "--demo", "--every", "1s", "--rounds", "3", "--store", db
     )
     readers: list[tuple[Path, subprocess.Popen[str]]] = []
     while writer.poll() is None or not readers:  # readers start again and again while the writer writes
         for name, argv in (
-            ("report", ("report", "BTC", "--asof", asof, "--store", str(db), "-q", "--format", "json")),
-            ("study", ("study", "BTC", "--horizons", "1", "--boot", "100", "--store", str(db))),
-            ("store", ("store", "--store", str(db))),
+            ("report", ("report", "BTC", "--asof", asof, "--store", db, "-q", "--format", "json")),
+            ("study", ("study", "BTC", "--horizons", "1", "--boot", "100", "--store", db)),
+            ("store", ("store", "--store", db)),
         ):
             log = tmp_path / f"{name}-{len(readers)}.log"
             readers.append((log, _cli(log, *argv)))

@@ -21,9 +21,9 @@ def _oi(hours: np.ndarray) -> OpenInterestSeries:
     return OpenInterestSeries("v", "BTC", 3600, ts, x, x, SRC)
 
 
-def test_a_hole_longer_than_twice_the_step_is_one_gap(tmp_path: Path, capsys) -> None:
+def test_a_hole_longer_than_twice_the_step_is_one_gap(tmp_path: Path, store_at, capsys) -> None:
     hours = np.concatenate([np.arange(10), np.arange(14, 20)])  # 10:00-13:00 missing
-    db = tmp_path / "h.duckdb"
+    db = store_at(tmp_path, "h")
     with HistoryStore(db) as st:
         st.write(_oi(hours))
         st.write(OpenInterestSeries("w", "ETH", 3600, _oi(np.arange(3)).ts, np.ones(3), np.ones(3), SRC))
@@ -32,7 +32,7 @@ def test_a_hole_longer_than_twice_the_step_is_one_gap(tmp_path: Path, capsys) ->
     assert (btc.table, btc.times, btc.gaps) == ("open_interest", 16, 1)
     assert (btc.first, btc.last) == (datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, 19, tzinfo=UTC))
     assert cov["w/ETH/3600"].gaps == 0
-    assert main(["store", "--store", str(db)]) == 0
+    assert main(["store", "--store", db]) == 0
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if "v/BTC/3600" in ln)
     assert line.split()[-2:] == ["16", "1"]

@@ -1,4 +1,5 @@
-"""History store: idempotent writes, round trips, location, point-in-time snapshots, importers, collector."""
+"""History store: idempotent writes, round trips, location, point-in-time snapshots, importers, collector; the tests
+on a ``store`` run on every backend (DuckDB, chDB; a ClickHouse server with ``-m clickhouse``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derivintel.core.errors import UserInputError
@@ -40,8 +41,9 @@ def hourly_candles(closes: list[float], start: datetime = T0) -> CandleSeries:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with HistoryStore(tmp_path / "h.duckdb") as s:
+def store(tmp_path: Path, store_at):
+    """A new store on each backend (tests/store/conftest.py)."""
+    with HistoryStore(store_at(tmp_path, "h")) as s:
         yield s
 
 
@@ -115,10 +117,10 @@ def test_point_in_time_funding_oi_macro_and_gaps(store: HistoryStore) -> None:
     assert list(tuesday.macro["vix"].values) == [13.0]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(minutes=st.integers(min_value=0, max_value=26 * 60))
-def test_snapshot_never_holds_an_unclosed_bar(tmp_path_factory, minutes: int) -> None:
-    path = tmp_path_factory.getbasetemp() / "prop.duckdb"
+def test_snapshot_never_holds_an_unclosed_bar(tmp_path_factory, store_at, minutes: int) -> None:
+    path = store_at(tmp_path_factory.getbasetemp(), "prop")  # one store per backend: the write is idempotent
     with HistoryStore(path) as s:
         s.write_candles(hourly_candles([float(i) for i in range(24)]))
         as_of = T0 + timedelta(minutes=minutes)

@@ -62,10 +62,10 @@ def test_conflicting_values_for_one_date_are_dropped_and_counted(tmp_path: Path)
     assert stored.values.tolist() == [103.0]
 
 
-def test_reimport_with_a_corrected_value_replaces_it(tmp_path: Path) -> None:
+def test_reimport_with_a_corrected_value_replaces_it(tmp_path: Path, store_at) -> None:
     f = tmp_path / "wti.csv"
     f.write_text("date,value\n2020-04-20,-37.63\n2020-04-21,10.01\n")
-    with HistoryStore(tmp_path / "s.duckdb") as st:
+    with HistoryStore(store_at(tmp_path, "s")) as st:  # every backend
         assert import_series("wti", f, st, received_at=RECV).total_inserted == 2  # negative WTI is real
         f.write_text("date,value\n2020-04-20,-37.63\n2020-04-21,8.91\n")
         rep = import_series("wti", f, st, received_at=RECV)

@@ -12,7 +12,7 @@ import pytest
 from derivintel.app.cli import main
 from derivintel.core.provenance import Source
 from derivintel.domain.series import CandleSeries
-from derivintel.store import HistoryStore
+from derivintel.store import HistoryStore, store_location
 from tests.realdata import real_path
 
 HEADER = (
@@ -40,8 +40,8 @@ def _run(argv: list[str], capsys) -> tuple[int, list[str], str]:
     return rc, [ln for ln in captured.err.splitlines() if ln.startswith("derivintel:")], captured.err
 
 
-def _counts(db: Path) -> dict[str, int]:
-    if not db.exists():
+def _counts(db: Path | str) -> dict[str, int]:
+    if not store_location(db).exists():
         return {}
     with HistoryStore(db) as st:
         return {k: v for k, v in st.row_counts().items() if v}
@@ -85,16 +85,16 @@ def test_one_bad_file_stores_nothing_from_any_file(tmp_path: Path, capsys) -> No
     assert _counts(db) == {}
 
 
-def test_identical_duplicates_are_one_row(tmp_path: Path, capsys) -> None:
-    db = tmp_path / "s.duckdb"
+def test_identical_duplicates_are_one_row(tmp_path: Path, capsys, store_at) -> None:
+    db = store_at(tmp_path, "s")  # every backend
     f = _write(tmp_path, [_bar(0), _bar(1), _bar(1)])
     rc, _, err = _run(["import", "binance-vision", str(f), "--store", str(db)], capsys)
     assert rc == 0, err
     assert _counts(db) == {"candles": 2}
 
 
-def test_reimport_replaces_differing_rows_and_says_so(tmp_path: Path, capsys) -> None:
-    db = tmp_path / "s.duckdb"
+def test_reimport_replaces_differing_rows_and_says_so(tmp_path: Path, capsys, store_at) -> None:
+    db = store_at(tmp_path, "s")  # every backend
     first = _write(tmp_path, [_bar(0), _bar(1), _bar(2)])
     assert _run(["import", "binance-vision", str(first), "--store", str(db)], capsys)[0] == 0
     fixed = _write(tmp_path, [_bar(0), _bar(1, c=42300.0), _bar(2), _bar(3)])

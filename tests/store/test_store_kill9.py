@@ -1,5 +1,5 @@
 """Crash safety: SIGKILL a writer mid-way; the store reopens with whole batches only, no duplicates; a re-run
-completes the data."""
+completes the data. On every backend (DuckDB: a transaction per batch; chDB: a MergeTree part per batch)."""
 
 from __future__ import annotations
 
@@ -39,11 +39,11 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_sigkill_mid_write_keeps_whole_batches(tmp_path: Path) -> None:
-    db = tmp_path / "kill.duckdb"
+def test_sigkill_mid_write_keeps_whole_batches(tmp_path: Path, store_at) -> None:
+    db = store_at(tmp_path, "kill")
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    proc = subprocess.Popen([sys.executable, str(script), str(db)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, str(script), db], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     committed = -1
     for line in proc.stdout:  # wait until a few batches are committed, then kill while it keeps writing
@@ -54,16 +54,16 @@ def test_sigkill_mid_write_keeps_whole_batches(tmp_path: Path) -> None:
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     with HistoryStore(db) as store:
-        n, distinct = store.con.execute(
+        n, distinct = store._exec(
             "SELECT count(*), count(DISTINCT (venue, asset, market, interval_s, ts_event)) FROM candles"
-        ).fetchall()[0]
-        per_batch = store.con.execute("SELECT open, count(*) FROM candles GROUP BY open").fetchall()
+        )[0]
+        per_batch = store._exec("SELECT open, count(*) FROM candles GROUP BY open")
     assert n == distinct  # no duplicates
     assert n % BATCH_ROWS == 0
     assert n >= (committed + 1) * BATCH_ROWS
     assert all(c == BATCH_ROWS for _, c in per_batch)
     assert n < BATCHES * BATCH_ROWS, "writer finished before the kill; the test did not interrupt it"
-    rerun = subprocess.run([sys.executable, str(script), str(db)], capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run([sys.executable, str(script), db], capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     with HistoryStore(db) as store:
         assert store.row_counts()["candles"] == BATCHES * BATCH_ROWS

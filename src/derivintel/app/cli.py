@@ -80,7 +80,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     ),
     "store": LazyCommand(
         "derivintel.app.history_cmd",
-        "store_info",
+        "store_app",
         "Print the store's location, row counts per table and its content (real, synthetic, mixed or empty).",
     ),
     "scan": LazyCommand(

@@ -2,10 +2,11 @@
 
 - ``import_app`` (``derivintel import binance|deribit|series|oi ...``): importers of public dumps and dated CSVs.
 - ``backfill`` (``derivintel backfill SYMBOL --days N``), ``collect`` (``derivintel collect [SYMBOLS] --every 5m``),
-  ``study`` (``derivintel study SYMBOL``: event-study table and JSON), ``store_info`` (``derivintel store``).
+  ``study`` (``derivintel study SYMBOL``: event-study table and JSON), ``store_app`` (``derivintel store``: its
+  contents; ``store compact``, ``store prune --before DATE``).
 
 Every command takes ``--store PATH`` (default: ``$DERIVINTEL_HOME`` / ``$XDG_DATA_HOME/derivintel`` /
-``~/.local/share/derivintel``).
+``~/.local/share/derivintel``), or ``--store chdb:PATH`` / ``--store clickhouse://HOST:PORT/DB`` (docs/history.md).
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ def _open(store: Path | None):  # -> HistoryStore
 def _open_read(store: Path | None):  # -> HistoryStore
     """Open for reading only (read-only connections share DuckDB's lock with other readers); a store that does not
     exist yet is created empty, as before."""
-    from derivintel.store import HistoryStore, resolve_store_path
+    from derivintel.store import HistoryStore, store_location
 
-    return HistoryStore(store, read_only=resolve_store_path(store).exists())
+    location = store_location(store)
+    return HistoryStore(location, read_only=location.exists())
 
 
 def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
@@ -66,9 +68,9 @@ def _open_for(store: Path | None, *, synthetic: bool):  # -> HistoryStore
     if kind not in (("empty", "synthetic") if synthetic else ("empty", "real", "mixed")):
         st.close()
         hint = "synthetic demo data goes to its own store" if synthetic else "the demo store is for --demo only"
-        raise MixedStoreError(f"history store {st.path} holds {kind} data; refusing to add {wanted} rows ({hint})")
+        raise MixedStoreError(f"history store {st.location} holds {kind} data; refusing to add {wanted} rows ({hint})")
     if synthetic:
-        err.print(f"[yellow]SYNTHETIC demo rows go to {st.path}[/yellow]")
+        err.print(f"[yellow]SYNTHETIC demo rows go to {st.location}[/yellow]")
     return st
 
 
@@ -384,11 +386,63 @@ def study(
             raise UserInputError(f"--json {json_out}: cannot write ({exc.strerror or exc})") from exc
 
 
+store_app = typer.Typer(
+    help="Print the store's location, row counts per table and its content (real, synthetic, mixed or empty).",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@store_app.callback()
+def store_main(ctx: typer.Context, store: StoreOpt = None) -> None:
+    """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty).
+
+    Sub-commands keep a long-running store small: `store compact` and `store prune --before DATE`."""
+    if ctx.invoked_subcommand is None:
+        store_info(store)
+
+
+@store_app.command("compact")
+def store_compact(store: StoreOpt = None) -> None:
+    """Reclaim space: DuckDB rewrites the file (after a CHECKPOINT), ClickHouse runs OPTIMIZE ... FINAL."""
+    from derivintel.store import HistoryStore, store_location
+
+    location = store_location(store)
+    if not location.exists():
+        raise UserInputError(f"no history store at {location}")
+    with HistoryStore(location) as st:
+        before, after = st.compact()
+    sys.stdout.write(f"{location}\n{'bytes before':16s} {before}\n{'bytes after':16s} {after}\n")
+
+
+@store_app.command("prune")
+def store_prune(
+    before: Annotated[str, typer.Option("--before", help="Delete observations older than this date (UTC, ISO).")],
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only this kind (table), e.g. candles; repeatable.")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Delete observations whose time is before DATE; prints the rows deleted per kind."""
+    from derivintel.store import HistoryStore, store_location
+
+    cutoff = parse_utc(before)
+    location = store_location(store)
+    if not location.exists():
+        raise UserInputError(f"no history store at {location}")
+    with HistoryStore(location) as st:
+        deleted = st.prune(cutoff, kind or None)
+    sys.stdout.write(f"{location}: deleted rows before {iso(cutoff)}\n")
+    for name, n in deleted.items():
+        sys.stdout.write(f"{name:16s} {n}\n")
+
+
 def store_info(store: StoreOpt = None) -> None:
     """Print the store's location, row counts per table and its content (real, synthetic, mixed or empty)."""
     # then, per table and series, the covered span, observation times and gaps (HistoryStore.coverage)
     with _open_read(store) as st, st.session():
-        sys.stdout.write(f"{st.path}\n")
+        sys.stdout.write(f"{st.location}\n")
         for table, n in st.row_counts().items():
             sys.stdout.write(f"{table:16s} {n}\n")
         sys.stdout.write(f"{'content':16s} {st.content_kind()}\n")  # empty, real, synthetic or mixed

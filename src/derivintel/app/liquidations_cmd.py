@@ -77,7 +77,7 @@ def collect_liquidations(
         if quiet:
             status = _run(streams, assets, st.write_liquidations, flush_every, backoff_max, duration, max_events, None)
         else:
-            err.print(f"[dim]recording {', '.join(assets)} liquidations into {st.path} (Ctrl-C to stop)[/dim]")
+            err.print(f"[dim]recording {', '.join(assets)} liquidations into {st.location} (Ctrl-C to stop)[/dim]")
             with Live(Text("connecting…"), console=err, refresh_per_second=4, transient=True) as live:
                 status = _run(
                     streams,
@@ -94,7 +94,7 @@ def collect_liquidations(
             for v in status.venues:
                 if v.connects == 0 and v.last_error:
                     err.print(f"[yellow]{v.venue}: never connected ({v.last_error})[/yellow]")
-            err.print(f"{status.stored} new liquidation row(s) stored in {st.path}")
+            err.print(f"{status.stored} new liquidation row(s) stored in {st.location}")
     if status.venues and all(v.connects == 0 for v in status.venues):
         why = "; ".join(f"{v.venue}: {v.last_error or 'no connection'}" for v in status.venues)
         raise NoStreamError(f"no liquidation stream connected ({why})")

@@ -131,10 +131,10 @@ def get_snapshot(
         say("building the synthetic demo snapshot")
         return build_demo_snapshot(primary, secondary, seed=request.seed)
     if request.asof is not None:
-        from derivintel.store import HistoryStore, resolve_store_path
+        from derivintel.store import HistoryStore, store_location
         from derivintel.store.snapshot_at import build_snapshot_at
 
-        path = resolve_store_path(request.store)
+        path = store_location(request.store)
         if not path.exists():
             raise UserInputError(
                 f"no history store at {path}: import or collect history first (see `derivintel import`)"
@@ -163,11 +163,11 @@ def with_stored_observations(snapshot: MarketSnapshot, store: Path | None) -> Ma
     No store: unchanged (the report then says nothing was collected). A store that cannot be read (e.g. a collector
     holds its write lock) becomes a gap."""
     from derivintel.core.provenance import Gap, GapKind
-    from derivintel.store import HistoryStore, resolve_store_path
+    from derivintel.store import HistoryStore, store_location
     from derivintel.store.positions_store import stored_observed_positions
     from derivintel.store.snapshot_at import SnapshotWindows
 
-    path = resolve_store_path(store)
+    path = store_location(store)
     if not path.exists():
         return snapshot
     since = snapshot.as_of - timedelta(days=7)
@@ -259,9 +259,9 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
     from derivintel.research.calibration import squeeze_calibration
     from derivintel.research.dealer_regime import dealer_regime_record_at
     from derivintel.research.macro_record import macro_regime_record_at
-    from derivintel.store import HistoryStore, resolve_store_path
+    from derivintel.store import HistoryStore, store_location
 
-    path = resolve_store_path(store)
+    path = store_location(store)
     if not path.exists():
         missing = Result.missing(f"uncalibrated: no history store at {path}")
         return Calibration(

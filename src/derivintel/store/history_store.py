@@ -22,9 +22,6 @@ version still takes real rows; ``content_kind()`` says ``mixed`` and ``derivinte
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,12 +29,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from derivintel.analytics.options.surface_history import asset_key_points
-from derivintel.core.errors import CorruptStoreError, MixedStoreError, UserInputError
+from derivintel.core.errors import MixedStoreError, UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
 from derivintel.domain.futures import DatedFuture
@@ -56,6 +52,9 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.store.backends import StoreBackend, open_backend
+from derivintel.store.backends.base import LOCK_TIMEOUT_S as _LOCK_TIMEOUT_S
+from derivintel.store.backends.duckdb_backend import connect_with_retry  # noqa: F401 (re-exported)
 from derivintel.store.book_codec import decode_books, encode_books
 from derivintel.store.codecs import (
     AGGREGATE_FUNDING_CODEC,
@@ -71,7 +70,7 @@ from derivintel.store.codecs import (
 from derivintel.store.codecs import dt64_ms as _as_dt64_ms
 from derivintel.store.codecs import provenance as _prov
 from derivintel.store.codecs import ts_col as _ts_col
-from derivintel.store.location import resolve_store_path
+from derivintel.store.location import StoreLocation, store_location
 from derivintel.store.schema import (
     CANDLES,
     DATED_FUTURES,
@@ -87,6 +86,7 @@ from derivintel.store.schema import (
     ORDER_BOOKS,
     PERP_SNAPSHOTS,
     TABLES,
+    TABLES_BY_NAME,
     TAKER_RATIO,
     TAKER_VOLUME,
     Table,
@@ -132,77 +132,8 @@ class Written(int):
         return obj
 
 
-_PROV_COLUMNS = frozenset({"ts_recv", "source", "dataset", "synthetic"})
-_HEADER_BYTES = 3 * 4096  # DuckDB file header + two database headers precede the blocks
-
-
-def _check_complete(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Raise ``CorruptStoreError`` when the file is shorter than the blocks the database says it holds."""
-    row = con.execute("PRAGMA database_size").fetchone()
-    if row is None:
-        return
-    # used blocks, not total: a checkpoint killed mid-way leaves free blocks past the file's end (harmless)
-    block_size, used_blocks = int(row[2]), int(row[4])
-    expected = _HEADER_BYTES + block_size * used_blocks
-    size = path.stat().st_size
-    if size < expected:
-        raise CorruptStoreError(
-            f"history store {path} is damaged: {size} bytes on disk, its index needs {expected} "
-            "(file cut or partially copied); restore a backup or move it away and re-import"
-        )
-
-
-_WRITER_LOCKS: dict[str, threading.Lock] = {}
-_WRITER_LOCKS_GUARD = threading.Lock()
-
-
-def _writer_lock(path: Path) -> threading.Lock:
-    """The lock serialising write transactions on one store file within this process. Tables created since issue 14
-    have no primary key: a key's uniqueness rests on the anti-join insert (``HistoryStore._insert``) running with no
-    other writer in between. Across processes DuckDB's file lock guarantees that (one read-write connection at a
-    time); within a process, where two ``HistoryStore`` objects share DuckDB's database instance, this lock does."""
-    key = str(Path(path).resolve())
-    with _WRITER_LOCKS_GUARD:
-        return _WRITER_LOCKS.setdefault(key, threading.Lock())
-
-
-LOCK_TIMEOUT_S = 60.0
-"""How long an operation retries a store whose file lock another process holds before giving up (seconds)."""
-
-_LOCK_MARKERS = ("could not set lock", "conflicting lock", "lock on file")
-
-
-def _is_lock_error(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return any(m in text for m in _LOCK_MARKERS)
-
-
-def connect_with_retry(
-    path: Path, *, read_only: bool, timeout_s: float = LOCK_TIMEOUT_S, sleep=time.sleep, clock=time.monotonic
-) -> duckdb.DuckDBPyConnection:
-    """Open ``path``; while another process holds the file lock, retry with a jittered exponential back-off
-    (1 ms doubling to 50 ms) for up to ``timeout_s`` seconds, then raise ``UserInputError`` (the store is busy).
-    Any other open error is ``CorruptStoreError``."""
-    deadline = clock() + timeout_s
-    delay = 0.001
-    while True:
-        try:
-            # a writer's batches are small: one thread does them with less CPU than a pool spun up per statement
-            config = {} if read_only else {"threads": 1}
-            return duckdb.connect(str(path), read_only=read_only, config=config)
-        except duckdb.Error as exc:
-            if not _is_lock_error(exc):
-                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                if "attempted to read" in first:  # the file ends before a block its header points to
-                    raise CorruptStoreError(f"history store {path} is damaged (file cut?): {first}") from exc
-                raise CorruptStoreError(f"cannot open history store {path}: {first}") from exc
-            if clock() >= deadline:
-                raise UserInputError(
-                    f"history store {path} stayed locked by another process for {timeout_s:.0f} s; "
-                    "is a process stuck holding it?"
-                ) from exc
-        sleep(delay * (0.5 + random.random()))  # jitter: two waiting processes do not retry in lock-step
-        delay = min(delay * 2, 0.05)
+LOCK_TIMEOUT_S = _LOCK_TIMEOUT_S
+"""How long an operation retries a store whose lock another process holds before giving up (seconds)."""
 
 
 class HistoryStore:
@@ -214,38 +145,44 @@ class HistoryStore:
     ``close()`` for callers that use DuckDB directly (holding the file lock meanwhile)."""
 
     def __init__(
-        self, path: Path | str | None = None, *, read_only: bool = False, lock_timeout_s: float = LOCK_TIMEOUT_S
+        self,
+        path: Path | str | StoreLocation | None = None,
+        *,
+        read_only: bool = False,
+        lock_timeout_s: float = LOCK_TIMEOUT_S,
     ) -> None:
-        self.path = resolve_store_path(path)
+        self.location = path if isinstance(path, StoreLocation) else store_location(path)
+        self.path: Path | str = self.location.path if self.location.path is not None else str(self.location)
         self.read_only = read_only
         self.lock_timeout_s = lock_timeout_s
-        if read_only and not self.path.exists():
-            raise UserInputError(f"no history store at {self.path} (import or collect data first)")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserInputError(f"cannot create the store directory {self.path.parent}: {exc.strerror}") from exc
-        existed = self.path.exists()
+        if read_only and not self.location.exists():
+            raise UserInputError(f"no history store at {self.location} (import or collect data first)")
+        if self.location.path is not None:
+            parent = self.location.path if self.location.backend == "chdb" else self.location.path.parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserInputError(f"cannot create the store directory {parent}: {exc.strerror}") from exc
+        existed = self.location.exists()
+        self.backend: StoreBackend = open_backend(self.location, read_only=read_only, lock_timeout_s=lock_timeout_s)
         self._kind: str | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con: Any = None
         self._depth = 0
         self._pinned = False
-        with self.session():
-            try:
-                if existed:
-                    _check_complete(self.con, self.path)
-                if not read_only:  # every table in one statement batch (no primary key: see ``_insert``)
-                    self.con.execute(";\n".join(table.ddl(primary_key=False) for table in TABLES))
-            except duckdb.Error as exc:
-                raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
+        with self.session() as con:  # a store that cannot be used raises CorruptStoreError from its backend
+            if existed:
+                self.backend.check_complete(con)
+            if not read_only:
+                for table in TABLES:
+                    self.backend.create_table(con, table)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     @contextmanager
-    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def session(self) -> Iterator[Any]:
         """One connection for the operations inside (re-entrant); opened with bounded lock retry, closed at the
         outermost exit (unless pinned). Read-only stores open read-only connections, which share the lock."""
         if self._con is None:
-            self._con = connect_with_retry(self.path, read_only=self.read_only, timeout_s=self.lock_timeout_s)
+            self._con = self.backend.connect()
         self._depth += 1
         try:
             yield self._con
@@ -257,13 +194,14 @@ class HistoryStore:
     def _release(self) -> None:
         con, self._con = self._con, None
         if con is not None:
-            con.close()
+            self.backend.disconnect(con)
 
     @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        """The current session's connection; outside a session, a connection pinned until ``close()``."""
+    def con(self) -> Any:
+        """The current session's connection (DuckDB: a ``DuckDBPyConnection``); outside a session, a connection
+        pinned until ``close()``."""
         if self._con is None:
-            self._con = connect_with_retry(self.path, read_only=self.read_only, timeout_s=self.lock_timeout_s)
+            self._con = self.backend.connect()
             self._pinned = True
         elif self._depth == 0:
             self._pinned = True
@@ -297,49 +235,19 @@ class HistoryStore:
             self._check_kind(frame)
             return self._insert(con, table, frame, replace)
 
-    def _insert(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool) -> Written:
-        """Anti-join insert: only the batch rows whose key is not stored are inserted. With ``replace``, when some
-        keys were already stored, those whose values differ are deleted and inserted from the batch (counted as
-        replaced), in the same transaction. Counts come from the statements (no count of the whole table)."""
-        cols = ", ".join(table.column_names)
-        on = " AND ".join(f"t.{k} = b.{k}" for k in table.key)
-        insert = (
-            f"INSERT INTO {table.name} ({cols}) SELECT {', '.join(f'b.{c}' for c in table.column_names)} "
-            f"FROM _batch b ANTI JOIN {table.name} t ON {on}"
-        )
-        with _writer_lock(self.path):  # one writing transaction per store file in this process (see _writer_lock)
-            return self._insert_locked(con, table, frame, replace, insert)
-
-    def _insert_locked(
-        self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, replace: bool, insert: str
-    ) -> Written:
-        self._exec("BEGIN TRANSACTION")
-        try:
-            con.register("_batch", frame)
-            inserted = int(self._exec(insert)[0][0])
-            replaced = 0
-            if replace and inserted < len(frame):  # some keys were stored: repair those whose values differ
-                replaced = self._delete_differing(table)
-                if replaced:
-                    self._exec(insert)
-            con.unregister("_batch")
-            self._exec("COMMIT")
-        except BaseException:
-            self._exec("ROLLBACK")
-            raise
-        return Written(inserted, replaced)
+    def _insert(self, con: Any, table: Table, frame: pd.DataFrame, replace: bool) -> Written:
+        done = self.backend.insert(con, table, frame, replace=replace)
+        return Written(done.inserted, done.replaced)
 
     def content_kind(self) -> str:
         """``empty``, ``real``, ``synthetic`` or ``mixed`` (a store written before synthetic rows were kept apart)."""
-        # tables that never held a committed row have estimated_size 0 (it counts deleted rows too: never too low)
-        present = {str(r[0]) for r in self._exec("SELECT table_name FROM duckdb_tables() WHERE estimated_size > 0")}
-        filled = [t for t in TABLES if t.name in present]
-        if not filled:
-            return "empty"
+        any_ = self.backend.any_true
         union = " UNION ALL ".join(
-            f"SELECT bool_or(synthetic) AS s, bool_or(NOT synthetic) AS r FROM {t.name}" for t in filled
+            f"SELECT {any_('synthetic')} AS s, {any_('NOT synthetic')} AS r FROM {t.name}" for t in self.tables()
         )
-        row = self._exec(f"SELECT coalesce(bool_or(s), false), coalesce(bool_or(r), false) FROM ({union})")[0]
+        if not union:
+            return "empty"
+        row = self._exec(f"SELECT {any_('s')}, {any_('r')} FROM ({union})")[0]
         has_synthetic, has_real = bool(row[0]), bool(row[1])
         return {(False, False): "empty", (False, True): "real", (True, False): "synthetic"}.get(
             (has_synthetic, has_real), "mixed"
@@ -362,20 +270,10 @@ class HistoryStore:
         if self._kind == "empty":
             self._kind = batch
 
-    def _delete_differing(self, table: Table) -> int:
-        """Delete the stored rows of ``table`` whose key is in ``_batch`` with different values; their count."""
-        on = " AND ".join(f"t.{k} = b.{k}" for k in table.key)
-        values = [c for c in table.column_names if c not in table.key and c not in _PROV_COLUMNS]
-        if not values:
-            return 0
-        differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in values)
-        row = self._exec(f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
-        return int(row[0][0]) if row else 0
-
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Execute and fetch everything (DuckDB needs results consumed before the next statement)."""
         with self.session() as con:
-            return con.execute(sql, list(params)).fetchall()
+            return self.backend.execute(con, sql, params)
 
     def has_table(self, table: Table | str) -> bool:
         """Whether the store has ``table`` (a store written by an older version, opened read-only, lacks the tables
@@ -391,7 +289,7 @@ class HistoryStore:
     def tables(self) -> tuple[Table, ...]:
         """The tables of ``TABLES`` present in the file (a read-only open of a store written by an older version
         lacks the tables added since; readers treat them as empty)."""
-        present = {str(r[0]) for r in self._exec("SELECT table_name FROM duckdb_tables()")}
+        present = {str(r[0]) for r in self._exec("SELECT table_name FROM information_schema.tables")}
         return tuple(t for t in TABLES if t.name in present)
 
     def row_counts(self) -> dict[str, int]:
@@ -403,7 +301,38 @@ class HistoryStore:
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read query and return a DataFrame (timestamps naive UTC)."""
         with self.session() as con:
-            return con.execute(sql, list(params)).df()
+            return self.backend.query(con, sql, params)
+
+    # --- maintenance -----------------------------------------------------------------------------------------
+    def size_bytes(self) -> int:
+        """Bytes the store takes (DuckDB: the file and its write-ahead log; ClickHouse: its active parts)."""
+        with self.session() as con:
+            return self.backend.size_bytes(con)
+
+    def compact(self) -> tuple[int, int]:
+        """Reclaim space (DuckDB: CHECKPOINT and a rewrite into a fresh file; ClickHouse: ``OPTIMIZE ... FINAL``,
+        which also merges replaced rows away). Returns bytes (before, after)."""
+        if self.read_only:
+            raise UserInputError("store compact needs a writable store")
+        with self.session() as con:
+            before = self.backend.size_bytes(con)
+            self.backend.compact(con)
+        with self.session() as con:  # a fresh connection: DuckDB's file was swapped
+            return before, self.backend.size_bytes(con)
+
+    def prune(self, before: datetime, kinds: Sequence[str] | None = None) -> dict[str, int]:
+        """Delete observations with ``ts_event < before`` from the tables ``kinds`` (all when None); rows deleted
+        per table. Unknown kinds are refused before anything is deleted."""
+        names = [t.name for t in TABLES]
+        chosen = names if not kinds else list(dict.fromkeys(kinds))
+        unknown = [k for k in chosen if k not in names]
+        if unknown:
+            raise UserInputError(f"--kind {', '.join(unknown)}: not a stored kind (one of {', '.join(names)})")
+        if self.read_only:
+            raise UserInputError("store prune needs a writable store")
+        cutoff = _naive(before)
+        with self.session() as con:
+            return {name: self.backend.prune(con, TABLES_BY_NAME[name], cutoff) for name in chosen}
 
     # --- writers ---------------------------------------------------------------------------------------------
     def write(self, obj: Any, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
@@ -676,7 +605,7 @@ class HistoryStore:
             return []
         where, params = _window("asset = ?", [asset], None if codec.bars else until, since)
         if codec.bars:
-            where, params = _closed_by(where, params, until)
+            where, params = _closed_by(where, params, until, self.backend.plus_seconds("ts_event", "interval_s"))
         order = ", ".join(["venue", *(k for k, _ in codec.keys), "ts_event"])
         return codec.decode(self._rows(codec.table, where, params, order), asset)  # type: ignore[return-value]
 
@@ -728,18 +657,18 @@ class HistoryStore:
 
     def last_candle_close(self, asset: str, *, until: datetime) -> datetime | None:
         """Close time (open + interval) of the latest candle of ``asset`` closed by ``until``, any venue/market."""
-        row = self._exec(
-            "SELECT max(ts_event + to_seconds(interval_s)) FROM candles "
-            "WHERE asset = ? AND ts_event + to_seconds(interval_s) <= ?",
-            [asset, _naive(until)],
-        )[0]
+        close = self.backend.plus_seconds("ts_event", "interval_s")
+        row = self._exec(f"SELECT max({close}) FROM candles WHERE asset = ? AND {close} <= ?", [asset, _naive(until)])[
+            0
+        ]
         return None if row[0] is None else self._dt(row[0])
 
     def price_span(self, asset: str) -> tuple[datetime, datetime] | None:
         """(first, last) time at which the store prices ``asset`` (candle closes and perp snapshots), or None."""
+        close = self.backend.plus_seconds("ts_event", "interval_s")
         row = self._exec(
             "SELECT min(t0), max(t1) FROM ("
-            "SELECT min(ts_event + to_seconds(interval_s)) AS t0, max(ts_event + to_seconds(interval_s)) AS t1 "
+            f"SELECT min({close}) AS t0, max({close}) AS t1 "
             "FROM candles WHERE asset = ? UNION ALL "
             "SELECT min(ts_event), max(ts_event) FROM perp_snapshots WHERE asset = ?)",
             [asset, asset],
@@ -749,7 +678,7 @@ class HistoryStore:
     def priced_assets(self) -> list[str]:
         """Assets with at least one candle or perp snapshot."""
         rows = self._exec(
-            "SELECT DISTINCT asset FROM (SELECT asset FROM candles UNION SELECT asset FROM perp_snapshots) "
+            "SELECT DISTINCT asset FROM (SELECT asset FROM candles UNION ALL SELECT asset FROM perp_snapshots) "
             "ORDER BY asset"
         )
         return [str(r[0]) for r in rows]
@@ -761,15 +690,7 @@ class HistoryStore:
         with self.session():
             for table in self.tables():
                 group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
-                cols = ", ".join(group)
-                rows = self._exec(
-                    f"WITH t AS (SELECT DISTINCT {cols}, ts_event FROM {table.name}), "
-                    f"d AS (SELECT {cols}, ts_event, epoch(ts_event) - epoch(lag(ts_event) OVER "
-                    f"(PARTITION BY {cols} ORDER BY ts_event)) AS step FROM t), "
-                    f"m AS (SELECT *, median(step) OVER (PARTITION BY {cols}) AS typical FROM d) "
-                    f"SELECT {cols}, min(ts_event), max(ts_event), count(*), "
-                    f"count(*) FILTER (WHERE step > 2 * typical) FROM m GROUP BY {cols} ORDER BY {cols}"
-                )
+                rows = self._exec(self.backend.coverage_sql(table.name, group))
                 for r in rows:
                     k = len(group)
                     series = "/".join(str(x) for x in r[:k])
@@ -936,10 +857,11 @@ def _window(where: str, params: list[Any], until: datetime | None, since: dateti
     return where, params
 
 
-def _closed_by(where: str, params: list[Any], until: datetime | None) -> tuple[str, list[Any]]:
+def _closed_by(where: str, params: list[Any], until: datetime | None, close: str) -> tuple[str, list[Any]]:
+    """Bars closed by ``until``: ``close`` is the backend's SQL for ``ts_event + interval_s``."""
     if until is None:
         return where, params
-    return where + " AND ts_event + to_seconds(interval_s) <= ?", [*params, _naive(until)]
+    return where + f" AND {close} <= ?", [*params, _naive(until)]
 
 
 def _f(x: Any) -> float | None:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
 from derivintel.domain.positions import AccountState, AddressSighting, ObservedPositions
@@ -116,6 +117,11 @@ class PositionsStore:
     """Positions tables on an open ``HistoryStore`` (the tables are created when missing, unless read-only)."""
 
     def __init__(self, store: HistoryStore, *, create: bool = True) -> None:
+        if store.backend.name != "duckdb":
+            raise UserInputError(
+                f"observed positions are kept in a DuckDB store only; {store.location} is {store.backend.name} "
+                "(pass --store with a DuckDB file)"
+            )
         self.store = store
         if create:
             with store.session() as con:

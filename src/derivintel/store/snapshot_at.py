@@ -191,9 +191,9 @@ def require_stored_price(store: HistoryStore, asset: str, as_of: datetime, windo
     if span is None:
         held = store.priced_assets()
         holds = f"it holds prices for {', '.join(held)}" if held else "it holds no prices at all"
-        raise NoStoredPriceError(f"no stored price for {asset} in {store.path}: {holds}")
+        raise NoStoredPriceError(f"no stored price for {asset} in {store.location}: {holds}")
     first, last = span
     raise NoStoredPriceError(
-        f"no stored price for {asset} at {iso(as_of)} in {store.path}: its {asset} prices span "
+        f"no stored price for {asset} at {iso(as_of)} in {store.location}: its {asset} prices span "
         f"{iso(first)}..{iso(last)} (a price counts when at most {windows.price_max_age.days} days old)"
     )

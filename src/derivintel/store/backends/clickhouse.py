@@ -1,0 +1,390 @@
+"""The ClickHouse backends: chDB (ClickHouse's engine in process, ``chdb:PATH``) and a ClickHouse server
+(``clickhouse://HOST:PORT/DB`` through clickhouse-connect). One dialect for both:
+
+- each table is a ``ReplacingMergeTree(_version)`` ordered by the DuckDB table's primary key, so a row is identified
+  as in DuckDB; every read runs with ``final=1`` (the ``FINAL`` modifier on every table: merged, one row per key) and
+  ``aggregate_functions_null_for_empty=1`` (``max`` over no rows is NULL, as in DuckDB);
+- a batch is inserted as one part (atomic in MergeTree: a process killed mid-insert leaves no partial part); the
+  store first reads the batch's keys already stored (an anti-join in pandas over the batch's key range), inserts only
+  new rows, or with ``replace`` also the rows whose values differ, with a higher ``_version`` so they win;
+- point-in-time reads are the store's ``ts_event <= T`` filters; the latest row per series is ``QUALIFY
+  row_number() OVER (...) = 1`` (ClickHouse also offers ``LIMIT 1 BY`` and ``ASOF JOIN``).
+
+chDB keeps one embedded server per process and locks its directory against other processes, so it is used like
+DuckDB: a short-lived session per operation, with bounded retry while another process holds the directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from derivintel.core.errors import CorruptStoreError, UserInputError
+from derivintel.core.timeutil import utc
+from derivintel.store.backends.base import PROV_COLUMNS, Inserted, LockBusyError, StoreBackend, open_with_retry
+from derivintel.store.location import StoreLocation
+from derivintel.store.schema import Table
+
+SETTINGS = {"final": 1, "aggregate_functions_null_for_empty": 1, "mutations_sync": 2}
+_TYPES = {
+    "VARCHAR": "String",
+    "TIMESTAMP": "DateTime64(3, 'UTC')",
+    "DOUBLE": "Float64",
+    "INTEGER": "Int32",
+    "BOOLEAN": "Bool",
+    "TINYINT": "Int8",
+    "DOUBLE[]": "Array(Float64)",  # order-book levels; ClickHouse arrays cannot be Nullable (an empty side is [])
+}
+_KEY_RANGE_DISTINCT = 64  # a key column with at most this many values in a batch narrows the stored-key read
+
+
+def ddl(table: Table) -> str:
+    """``CREATE TABLE`` of ``table``: key columns as is, the others Nullable (NULL as DuckDB stores it)."""
+    cols = ",\n  ".join(
+        f"{c} {_TYPES[t]}" if c in table.key or t.endswith("[]") else f"{c} Nullable({_TYPES[t]})"
+        for c, t in table.columns
+    )
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {cols},\n  _version UInt64\n) "
+        f"ENGINE = ReplacingMergeTree(_version) ORDER BY ({', '.join(table.key)})"
+    )
+
+
+def literal(v: Any) -> str:
+    """A parameter as a ClickHouse literal (timestamps naive UTC, or aware)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "NULL"
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        return repr(float(v))
+    if isinstance(v, pd.Timestamp | datetime | np.datetime64):
+        ts = pd.Timestamp(v)
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        return f"toDateTime64('{ts:%Y-%m-%d %H:%M:%S.%f}', 3, 'UTC')"
+    text = str(v).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def bind(sql: str, params: Sequence[Any]) -> str:
+    """``sql`` with each ``?`` replaced by the next parameter as a literal (the store's SQL has no ``?`` in text)."""
+    parts = sql.split("?")
+    if len(parts) - 1 != len(params):
+        raise ValueError(f"{len(parts) - 1} placeholders, {len(params)} parameters")
+    out = [parts[0]]
+    for p, rest in zip(params, parts[1:], strict=True):
+        out += [literal(p), rest]
+    return "".join(out)
+
+
+def naive_utc(df: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as naive UTC ``datetime64`` (DuckDB's shape), whatever zone the driver attached."""
+    for c in df.columns:
+        dtype = df[c].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            df[c] = df[c].dt.tz_convert("UTC").dt.tz_localize(None)
+    return df
+
+
+class ClickHouseBackend(StoreBackend):
+    """The dialect and insert path shared by chDB and the server; subclasses move SQL and frames."""
+
+    def create_table(self, con: Any, table: Table) -> None:
+        self.run(con, ddl(table))
+
+    def run(self, con: Any, sql: str) -> None:
+        """A statement without a result."""
+        self.query(con, sql)
+
+    def execute(self, con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        df = self.query(con, sql, params)
+        return [tuple(None if _isna(x) else x for x in row) for row in df.itertuples(index=False, name=None)]
+
+    def plus_seconds(self, ts: str, seconds: str) -> str:
+        return f"{ts} + toIntervalSecond({seconds})"
+
+    def any_true(self, expr: str) -> str:
+        return f"coalesce(max({expr}), false)"
+
+    def coverage_sql(self, table: str, group: Sequence[str]) -> str:
+        cols = ", ".join(group)
+        return (
+            f"WITH t AS (SELECT DISTINCT {cols}, ts_event FROM {table}), "
+            f"d AS (SELECT {cols}, ts_event, toUnixTimestamp64Milli(ts_event) / 1000 - "
+            f"toUnixTimestamp64Milli(lagInFrame(toNullable(ts_event)) OVER (PARTITION BY {cols} ORDER BY ts_event "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) / 1000 AS step FROM t), "
+            f"m AS (SELECT *, median(step) OVER (PARTITION BY {cols}) AS typical FROM d) "
+            f"SELECT {cols}, min(ts_event), max(ts_event), count(), countIf(step > 2 * typical) "
+            f"FROM m GROUP BY {cols} ORDER BY {cols}"
+        )
+
+    def insert(self, con: Any, table: Table, frame: pd.DataFrame, *, replace: bool) -> Inserted:
+        """Anti-join the batch against the keys stored in its range, then insert what is new (or differs). A
+        timestamp outside ClickHouse's DateTime64 range (1900..2299) is refused: it would be stored clamped."""
+        _check_range(table, frame)
+        stored = self._stored_in_range(con, table, frame, values=replace)
+        key = list(table.key)
+        frame = frame.reset_index(drop=True)
+        if stored.empty:
+            new, changed = frame, frame.iloc[0:0]
+        else:
+            merged = frame.merge(_keyed(stored, table), on=key, how="left", indicator=True, suffixes=("", "__s"))
+            is_new = (merged["_merge"] == "left_only").to_numpy()
+            new = frame[is_new]
+            changed = frame.iloc[0:0]
+            if replace:
+                values = [c for c in table.column_names if c not in table.key and c not in PROV_COLUMNS]
+                differs = np.zeros(len(merged), dtype=bool)
+                for c in values:
+                    differs |= ~_same(merged[c], merged[c + "__s"])
+                changed = frame[~is_new & differs]
+        out = pd.concat([new, changed]) if len(changed) else new
+        if len(out):
+            out = out.loc[:, list(table.column_names)].copy()
+            out["_version"] = np.uint64(time.time_ns())
+            self.insert_frame(con, table, out)
+        return Inserted(len(new), len(changed))
+
+    def _stored_in_range(self, con: Any, table: Table, frame: pd.DataFrame, *, values: bool) -> pd.DataFrame:
+        """Stored rows whose key could be in ``frame``: its ts_event range and the values of its few-valued keys."""
+        cols = table.column_names if values else table.key
+        where = ["ts_event >= ?", "ts_event <= ?"]
+        params: list[Any] = [frame["ts_event"].min(), frame["ts_event"].max()]
+        for k in table.key:
+            if k == "ts_event":
+                continue
+            distinct = pd.unique(frame[k])
+            if len(distinct) <= _KEY_RANGE_DISTINCT:
+                where.append(f"{k} IN ({', '.join('?' * len(distinct))})")
+                params += [x.item() if isinstance(x, np.generic) else x for x in distinct]
+        return self.query(con, f"SELECT {', '.join(cols)} FROM {table.name} WHERE {' AND '.join(where)}", params)
+
+    def size_bytes(self, con: Any) -> int:
+        rows = self.execute(
+            con, "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = currentDatabase()"
+        )
+        return int(rows[0][0] or 0) if rows else 0
+
+    def compact(self, con: Any) -> None:
+        from derivintel.store.schema import TABLES
+
+        for table in TABLES:
+            self.run(con, f"OPTIMIZE TABLE {table.name} FINAL")
+
+    def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+
+_TS_MIN, _TS_MAX = np.datetime64("1900-01-01", "ms"), np.datetime64("2299-12-31T23:59:59", "ms")
+
+
+def _check_range(table: Table, frame: pd.DataFrame) -> None:
+    for col, typ in table.columns:
+        if typ != "TIMESTAMP" or col not in frame.columns:
+            continue
+        ts = frame[col].dropna().to_numpy().astype("datetime64[ms]")
+        if len(ts) and (ts.min() < _TS_MIN or ts.max() > _TS_MAX):
+            raise UserInputError(
+                f"{table.name}.{col}: {ts.min()} .. {ts.max()} is outside ClickHouse's DateTime64 range "
+                "(1900-01-01 .. 2299-12-31); not stored"
+            )
+
+
+def _isna(x: Any) -> bool:
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _keyed(stored: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Stored rows with key dtypes matching a batch's (ts_event as datetime64[ms], interval_s int32)."""
+    stored = stored.copy()
+    for k, t in table.columns:
+        if k not in stored.columns:
+            continue
+        if t == "TIMESTAMP":
+            stored[k] = stored[k].astype("datetime64[ms]")
+        elif t == "INTEGER" and k in table.key:
+            stored[k] = stored[k].astype(np.int32)
+        elif t == "VARCHAR" and k in table.key:
+            stored[k] = stored[k].astype(object)
+    return stored.rename(columns={c: c + "__s" for c in stored.columns if c not in table.key})
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise ``NOT (a IS DISTINCT FROM b)``: equal, or both missing."""
+    na, nb = a.isna().to_numpy(), b.isna().to_numpy()
+    try:
+        eq = (a.to_numpy() == b.to_numpy()).astype(bool)
+    except (TypeError, ValueError):
+        eq = np.array([x == y for x, y in zip(a, b, strict=True)], dtype=bool)
+    return (na & nb) | (~na & ~nb & eq)
+
+
+_PROCESS_LOCK = threading.RLock()  # one embedded chDB server per process: threads take turns
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """ClickHouse prints its own lock message to fd 2 on every refused open; the retry says it once, if ever."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class ChdbBackend(ClickHouseBackend):
+    """chDB on a directory (``location.path``); one session per operation, the directory lock retried."""
+
+    name = "chdb"
+
+    def __init__(self, location: StoreLocation, *, read_only: bool, lock_timeout_s: float) -> None:
+        super().__init__(location, read_only=read_only, lock_timeout_s=lock_timeout_s)
+        try:
+            import chdb  # noqa: F401
+        except ImportError as exc:
+            raise UserInputError(
+                "--store chdb:PATH needs chDB: pip install 'derivintel[clickhouse]' (or chdb==4.4.0)"
+            ) from exc
+        assert location.path is not None
+        self.path = location.path
+
+    def connect(self) -> Any:
+        from chdb import session
+
+        self.path.mkdir(parents=True, exist_ok=True)
+
+        def attempt() -> Any:
+            _PROCESS_LOCK.acquire()
+            try:
+                with _quiet_stderr():
+                    return session.Session(str(self.path))
+            except RuntimeError as exc:
+                _PROCESS_LOCK.release()
+                text = str(exc)
+                if "initializing EmbeddedServer" in text or "lock" in text.lower():
+                    raise LockBusyError(text) from exc
+                raise CorruptStoreError(f"cannot open history store chdb:{self.path}: {text.splitlines()[0]}") from exc
+            except BaseException:
+                _PROCESS_LOCK.release()
+                raise
+
+        return open_with_retry(attempt, f"chdb:{self.path}", timeout_s=self.lock_timeout_s)
+
+    def disconnect(self, con: Any) -> None:
+        try:
+            con.close()
+        finally:
+            _PROCESS_LOCK.release()
+
+    def query(self, con: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        settings = ", ".join(f"{k} = {v}" for k, v in SETTINGS.items())
+        text = bind(sql, params) if params else sql
+        if not text.lstrip().upper().startswith(("CREATE", "OPTIMIZE", "INSERT", "DELETE")):
+            text += f" SETTINGS {settings}"
+        df = con.query(text, "DataFrame")
+        return naive_utc(df) if isinstance(df, pd.DataFrame) else pd.DataFrame()
+
+    def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
+        """``INSERT … SELECT FROM Python(batch)``. chDB reads a column of lists as Nullable(Array), which ClickHouse
+        refuses, so array columns (order-book levels) travel as JSON text and are parsed back in the SELECT."""
+        arrays = [c for c, t in table.columns if t.endswith("[]")]
+        batch = frame.copy() if arrays else frame  # read by name by chDB's Python() table function
+        for c in arrays:
+            batch[c] = [json.dumps([float(x) for x in v]) for v in batch[c]]
+        cols = [*table.column_names, "_version"]
+        select = ", ".join(f"JSONExtract({c}, 'Array(Float64)')" if c in arrays else c for c in cols)
+        con.query(f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT {select} FROM Python(batch)")
+
+    def prune(self, con: Any, table: Table, before: datetime, where: str = "", params: Sequence[Any] = ()) -> int:
+        return super().prune(con, table, utc(before).replace(tzinfo=None), where, params)
+
+
+class ServerBackend(ClickHouseBackend):
+    """A ClickHouse server through clickhouse-connect (HTTP); the database is created when absent."""
+
+    name = "clickhouse"
+
+    def __init__(self, location: StoreLocation, *, read_only: bool, lock_timeout_s: float) -> None:
+        super().__init__(location, read_only=read_only, lock_timeout_s=lock_timeout_s)
+        try:
+            import clickhouse_connect  # noqa: F401
+        except ImportError as exc:
+            raise UserInputError(
+                "--store clickhouse://... needs clickhouse-connect: pip install 'derivintel[clickhouse]'"
+            ) from exc
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(location.url))
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or 8123
+        self.database = parts.path.strip("/")
+        self.username = parts.username or "default"
+        self.password = parts.password or ""
+
+    def connect(self) -> Any:
+        import logging
+
+        import clickhouse_connect
+
+        logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)  # failures are reported in one line below
+        try:
+            admin = clickhouse_connect.get_client(
+                host=self.host, port=self.port, username=self.username, password=self.password
+            )
+            if not self.read_only:
+                admin.command(f"CREATE DATABASE IF NOT EXISTS {self.database}")
+            admin.close()
+            return clickhouse_connect.get_client(
+                host=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                database=self.database,
+                settings=SETTINGS,
+            )
+        except Exception as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            errno = re.search(r"\[Errno -?\d+\] [^\"')]+", text)
+            reason = errno.group(0) if errno else text[:200]
+            raise UserInputError(f"cannot reach ClickHouse at {self.location}: {reason}") from exc
+
+    def disconnect(self, con: Any) -> None:
+        con.close()
+
+    def run(self, con: Any, sql: str) -> None:
+        con.command(sql)
+
+    def query(self, con: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        text = bind(sql, params) if params else sql
+        if text.lstrip().upper().startswith(("DELETE", "CREATE", "OPTIMIZE")):
+            con.command(text)
+            return pd.DataFrame()
+        return naive_utc(con.query_df(text))
+
+    def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
+        con.insert_df(table.name, frame, column_names=[*table.column_names, "_version"])
