@@ -22,7 +22,7 @@ def test_demo_lists_at_least_50_perps_across_the_venues_marked_synthetic(capsys)
     assert data["synthetic"] is True
     assert "SYNTHETIC" in data["synthetic_note"]
     assert data["counts"]["perps"] >= 50
-    assert {p["venue"] for p in data["perps"]} == {"binance", "bybit", "okx", "hyperliquid"}
+    assert {p["venue"] for p in data["perps"]} == {"binance", "bybit", "okx", "hyperliquid", "bitget", "gate"}
     assert all(p["synthetic"] and p["source"].startswith("demo/") and p["as_of"] for p in data["perps"])
     # every empty cell has its reason; a Binance row (no bulk OI) says so instead of showing 0
     binance = next(p for p in data["perps"] if p["venue"] == "binance")
@@ -95,9 +95,9 @@ def test_live_scan_against_fake_venues_with_a_failing_venue(capsys, tmp_path, mo
         cfg = _config(tmp_path / "sources.toml", fake.url)
         data = _json(capsys, ["--config", str(cfg)])
     assert data["synthetic"] is False
-    assert {p["venue"] for p in data["perps"]} == {"binance", "okx", "hyperliquid"}
+    assert {p["venue"] for p in data["perps"]} == {"binance", "okx", "hyperliquid", "bitget", "gate"}
     assert any(g["source"] == "bybit" and g["kind"] == "unavailable" for g in data["gaps"])
     btc = next(a for a in data["assets"] if a["base"] == "BTC")
-    assert btc["venues"] == ["binance", "okx", "hyperliquid"]  # bybit is a gap, not a zero row
+    assert btc["venues"] == ["binance", "okx", "hyperliquid", "bitget", "gate"]  # bybit is a gap, not a zero row
     assert btc["funding_z"] is None
     assert btc["missing"]["funding_z"] == "no history store given"

@@ -38,8 +38,8 @@ def test_every_venue_answers_with_one_request_per_bulk_dataset(venues):
     n_requests = sum(len(s.endpoints) for s in registry.SCAN_SOURCES)
     assert len(venues.hits) == n_requests == len(raw)
     assert sorted(venues.hits) == sorted({(s.provider, d) for s in registry.SCAN_SOURCES for d in s.datasets})
-    assert {t.venue for t in universe.tickers} == {"binance", "bybit", "okx", "hyperliquid"}
-    assert len(universe.tickers) == 12  # 3 perps per venue fixture
+    assert {t.venue for t in universe.tickers} == {"binance", "bybit", "okx", "hyperliquid", "bitget", "gate"}
+    assert len(universe.tickers) == 18  # 3 perps per venue fixture, 6 venues
     # Binance has no bulk OI: the only gap, and it says so.
     assert [(g.source, g.kind) for g in universe.gaps] == [("binance-usdm", GapKind.NOT_COVERED)]
 

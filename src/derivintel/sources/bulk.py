@@ -14,12 +14,13 @@ payload (``BadPayloadError``) like any other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
 from derivintel.core.errors import BadPayloadError
 from derivintel.core.provenance import Gap, GapKind
+from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.scan import PerpTicker
 from derivintel.sources.declarations import Endpoint
 from derivintel.sources.payload import Where
@@ -121,3 +122,10 @@ def base_of(symbol: str, *, suffix: str) -> str | None:
     if not symbol.endswith(suffix) or len(symbol) == len(suffix):
         return None
     return symbol[: -len(suffix)]
+
+
+def as_tickers(perps: Iterable[PerpMetrics]) -> tuple[PerpTicker, ...]:
+    """Scan rows from a venue parser that already gives every perp as ``PerpMetrics`` (its bulk answers parsed for
+    the report): the same figures, with no 24h price change (None: the venue's bulk parser does not read it)."""
+    names = [f.name for f in fields(PerpMetrics)]
+    return tuple(PerpTicker(**{n: getattr(p, n) for n in names}) for p in perps)

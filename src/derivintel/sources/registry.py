@@ -16,6 +16,7 @@ from derivintel.sources.bitget import assemble as bitget_asm
 from derivintel.sources.bitget import checks as bitget_checks
 from derivintel.sources.bitget import endpoints as bitget
 from derivintel.sources.bitget import history as bitget_hist
+from derivintel.sources.bitget import parse as bitget_parse
 from derivintel.sources.bulk import BulkScan
 from derivintel.sources.bybit import assemble as bybit_asm
 from derivintel.sources.bybit import checks as bybit_checks
@@ -42,6 +43,7 @@ from derivintel.sources.fred import endpoints as fred
 from derivintel.sources.gate import assemble as gate_asm
 from derivintel.sources.gate import checks as gate_checks
 from derivintel.sources.gate import endpoints as gate
+from derivintel.sources.gate import parse as gate_parse
 from derivintel.sources.gate import ws as gate_ws
 from derivintel.sources.hyperliquid import assemble as hyperliquid_asm
 from derivintel.sources.hyperliquid import checks as hyperliquid_checks
@@ -180,6 +182,8 @@ SCAN_SOURCES: tuple[BulkScan, ...] = (
         hyperliquid.SCAN_ENDPOINTS,
         hyperliquid_parse.parse_scan,
     ),
+    BulkScan(bitget.PROVIDER.name, bitget_parse.VENUE, "tickers", bitget.BULK_ENDPOINTS, bitget_parse.parse_scan),
+    BulkScan(gate.PROVIDER.name, gate_parse.VENUE, "contracts", gate.BULK_ENDPOINTS, gate_parse.parse_scan),
 )
 # Endpoints only the scan uses (routed by the fake server; the snapshot plan never asks them).
 SCAN_ENDPOINTS: tuple[Endpoint, ...] = (*binance.SCAN_ENDPOINTS, *bybit.SCAN_ENDPOINTS, *okx.SCAN_ENDPOINTS)

@@ -25,8 +25,8 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
         lambda r: bitget.parse_ticker(r.body, asset=asset, symbol=symbol, ts_recv=r.ts_received, funding=funding),
     )
     if perp is not None and funding is None:
-        reason = f"{asset}: funding interval unknown (current-fund-rate failed): rate left out rather than assumed"
-        a.flag(Gap(name, "ticker", GapKind.NOT_COVERED, reason + " per 8h"))
+        reason = "funding interval unknown (current-fund-rate failed): rate left out rather than assumed per 8h"
+        a.flag(Gap(name, "ticker", GapKind.NOT_COVERED, reason, asset))
     add(parts.perps, perp)
     add(
         parts.funding,

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import CandleSeries, FundingSeries, LongShortKind, LongShortSeries
+from derivintel.sources.bulk import BulkParsed, as_tickers
 from derivintel.sources.payload import (
     Where,
     book_side,
@@ -256,3 +258,20 @@ def parse_bulk(bodies: Mapping[str, bytes], *, ts_recv: datetime) -> tuple[PerpM
     rates = bodies.get("current-fund-rates")
     funding = None if rates is None else parse_current_fund_rates(rates, ts_recv=ts_recv)
     return parse_bulk_tickers(bodies["tickers"], ts_recv=ts_recv, funding=funding)
+
+
+def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
+    """``derivintel scan``: the bulk datasets (``parse_bulk``) as scan rows; without ``current-fund-rates`` the rows
+    lack their funding rates and a gap says so (never assumed). A malformed ``tickers`` row makes the whole answer
+    bad (the report's strict parser)."""
+    gaps = ()
+    if "current-fund-rates" not in bodies:
+        gaps = (
+            Gap(
+                PROVIDER,
+                "current-fund-rates",
+                GapKind.UNAVAILABLE,
+                "no answer: funding rates left out of the scan rows",
+            ),
+        )
+    return BulkParsed(as_tickers(parse_bulk(bodies, ts_recv=ts_recv)), gaps)

@@ -20,8 +20,8 @@ from derivintel.domain.scan import PerpTicker, ScanHistory, ScanUniverse, base_k
 
 SCAN_AS_OF = datetime(2026, 3, 14, 5, 0, tzinfo=UTC)  # the demo report's as_of
 SCAN_SEED = 16
-SCAN_VENUES = ("binance", "bybit", "okx", "hyperliquid")
-FUNDING_INTERVAL_H = {"binance": 8.0, "bybit": 8.0, "okx": 8.0, "hyperliquid": 1.0}
+SCAN_VENUES = ("binance", "bybit", "okx", "hyperliquid", "bitget", "gate")
+FUNDING_INTERVAL_H = {"binance": 8.0, "bybit": 8.0, "okx": 8.0, "hyperliquid": 1.0, "bitget": 8.0, "gate": 8.0}
 # (coin, price USD, OI USD across venues): illustrative magnitudes, not observations.
 DEMO_COINS: tuple[tuple[str, float, float], ...] = (
     ("BTC", 84_000.0, 60e9),
@@ -47,7 +47,7 @@ DEMO_COINS: tuple[tuple[str, float, float], ...] = (
     ("INJ", 12.0, 0.2e9),
     ("SEI", 0.25, 0.15e9),
 )
-VENUE_OI_SHARE = {"binance": 0.40, "bybit": 0.25, "okx": 0.20, "hyperliquid": 0.15}
+VENUE_OI_SHARE = {"binance": 0.35, "bybit": 0.20, "okx": 0.15, "hyperliquid": 0.12, "bitget": 0.10, "gate": 0.08}
 NOT_LISTED = {("hyperliquid", "TON"), ("okx", "SEI")}  # not every coin trades everywhere
 HOT_FUNDING = "WIF"  # funding far above its own history: the demo's z ≥ 3 case
 OI_SURGE = "SUI"  # OI up ~40 % in 24h
@@ -70,10 +70,16 @@ def _coins(n_coins: int | None) -> list[tuple[str, float, float]]:
 def _symbol(venue: str, coin: str) -> tuple[str, str]:
     """(venue's base name, venue symbol) for a coin."""
     if coin == "PEPE":
-        base = {"binance": "1000PEPE", "bybit": "1000PEPE", "hyperliquid": "kPEPE"}.get(venue, "PEPE")
+        base = {"binance": "1000PEPE", "bybit": "1000PEPE", "hyperliquid": "kPEPE", "bitget": "PEPE"}.get(venue, "PEPE")
     else:
         base = coin
-    symbol = {"binance": f"{base}USDT", "bybit": f"{base}USDT", "okx": f"{base}-USDT-SWAP"}.get(venue, base)
+    symbol = {
+        "binance": f"{base}USDT",
+        "bybit": f"{base}USDT",
+        "okx": f"{base}-USDT-SWAP",
+        "bitget": f"{base}USDT",
+        "gate": f"{base}_USDT",
+    }.get(venue, base)
     return base, symbol
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import (
@@ -22,6 +23,7 @@ from derivintel.domain.series import (
     LongShortSeries,
     OpenInterestSeries,
 )
+from derivintel.sources.bulk import BulkParsed, as_tickers
 from derivintel.sources.payload import (
     Where,
     as_list,
@@ -323,3 +325,13 @@ def parse_bulk(bodies: Mapping[str, bytes], *, ts_recv: datetime) -> tuple[PerpM
     tickers = bodies.get("tickers-all")
     volumes = None if tickers is None else parse_bulk_volumes(tickers, ts_recv=ts_recv)
     return parse_bulk_contracts(bodies["contracts"], ts_recv=ts_recv, volumes=volumes)
+
+
+def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
+    """``derivintel scan``: the bulk datasets (``parse_bulk``) as scan rows; without ``tickers-all`` the rows lack
+    their 24h volumes and a gap says so (never assumed). A malformed ``contracts`` row makes the whole answer bad (the
+    report's strict parser)."""
+    gaps = ()
+    if "tickers-all" not in bodies:
+        gaps = (Gap(PROVIDER, "tickers-all", GapKind.UNAVAILABLE, "no answer: 24h volumes left out of the scan rows"),)
+    return BulkParsed(as_tickers(parse_bulk(bodies, ts_recv=ts_recv)), gaps)
