@@ -20,7 +20,7 @@ from benchutil import cpu_times, ratio, spread
 from derivintel.analytics.options.chain_analysis import analyze_chain
 from derivintel.analytics.options.venues import combined_book
 from derivintel.core.timeutil import to_datetime64
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "real" / "deribit_options" / "svcj_snapshots"

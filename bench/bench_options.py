@@ -18,7 +18,7 @@ import numpy as np
 from benchutil import cpu_times, ratio, spread
 from derivintel.analytics.options.gex import DealerScenario, gamma_flip
 from derivintel.core.black76 import black76_greeks, years_to_expiry
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "real" / "deribit_options" / "svcj_snapshots"

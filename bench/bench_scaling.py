@@ -60,7 +60,7 @@ def measure(fn: Callable[[], object], runs: int) -> tuple[list[float], float]:
 
 def options_case(scale: int) -> tuple[str, Callable[[], object]]:
     from derivintel.analytics.options import analyze_chain
-    from derivintel.sources.files.deribit_chain import read_chain_file
+    from derivintel.sources.deribit.chain_file import read_chain_file
 
     base = read_chain_file(CHAIN, currency="BTC")
     as_of = base.source.as_of

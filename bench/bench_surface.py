@@ -18,7 +18,7 @@ from scipy.optimize import least_squares
 
 from derivintel.analytics.options.chain_analysis import analyze_chain
 from derivintel.analytics.options.surface import SmileInput, build_surface
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "real" / "deribit_options" / "svcj_snapshots"

@@ -12,7 +12,7 @@ from derivintel.analytics.options.chain_analysis import analyze_chain, choose_he
 from derivintel.analytics.options.gex import DealerScenario
 from derivintel.app.options_cmd import options
 from derivintel.core.errors import UserInputError
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 SNAP = "deribit_options_snapshot_20260325T094504Z.csv"

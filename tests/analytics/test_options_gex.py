@@ -18,7 +18,7 @@ from derivintel.analytics.options.gex import (
     walls,
 )
 from derivintel.core.black76 import years_to_expiry
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 DEFAULT = DealerScenario.DEALERS_LONG_CALLS_SHORT_PUTS

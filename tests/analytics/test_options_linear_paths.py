@@ -13,7 +13,7 @@ from derivintel.analytics.options.gex import DealerScenario, sweep_total_gex
 from derivintel.analytics.options.maxpain import max_pain, pain_curve
 from derivintel.analytics.options.skew import otm_smile
 from derivintel.core.black76 import norm_pdf
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 EPS = np.finfo(float).eps

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from derivintel.analytics.options.chain_analysis import analyze_chain
 from derivintel.analytics.options.maxpain import max_pain
 from derivintel.analytics.options.putcall import put_call
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 

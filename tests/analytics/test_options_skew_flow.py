@@ -11,7 +11,7 @@ from derivintel.analytics.options.flow import oi_flow
 from derivintel.analytics.options.skew import Smile, constant_maturity_iv, expiry_skew, otm_smile
 from derivintel.core.provenance import Source
 from derivintel.domain.options import OptionChain
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 

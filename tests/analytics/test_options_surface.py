@@ -14,7 +14,7 @@ from derivintel.analytics.options.surface import (
     fit_svi,
     iv_at_call_delta,
 )
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 F = 70_000.0

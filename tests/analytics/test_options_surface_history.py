@@ -84,7 +84,7 @@ def test_real_weekly_chains_stored_then_read_as_now_vs_a_week_ago(tmp_path) -> N
     is exactly what the store kept for that chain."""
     from derivintel.analytics.options.surface_history import PointHistory
     from derivintel.core.timeutil import to_ms
-    from derivintel.sources.files.deribit_chain import read_chain_file
+    from derivintel.sources.deribit.chain_file import read_chain_file
     from tests.realdata import real_path
 
     folder = real_path("deribit_options", "svcj_snapshots")

@@ -14,8 +14,8 @@ from derivintel.analytics.options.trade_flow import dealer_inventory, inventory_
 from derivintel.core.errors import BadPayloadError
 from derivintel.core.provenance import Source
 from derivintel.domain.option_trades import OptionTrades
+from derivintel.sources.deribit.chain_file import read_chain_file
 from derivintel.sources.deribit.trades import parse_option_trades
-from derivintel.sources.files.deribit_chain import read_chain_file
 from tests.realdata import real_path
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "deribit" / "last_trades_by_currency_option.json"

@@ -8,7 +8,7 @@ import pytest
 
 from derivintel.analytics.options.chain_analysis import analyze_chain
 from derivintel.analytics.options.venues import combined_book
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 SNAPS = ("deribit_options_snapshot_20260327T045944Z.csv", "deribit_options_snapshot_20260327T213414Z.csv")

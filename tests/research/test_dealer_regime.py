@@ -12,7 +12,7 @@ import pytest
 from derivintel.core.provenance import Source
 from derivintel.domain.series import CandleSeries
 from derivintel.research.dealer_regime import _close_at, dealer_regime_record, record_from_calls
-from derivintel.sources.files.deribit_chain import read_chain_file
+from derivintel.sources.deribit.chain_file import read_chain_file
 from tests.realdata import real_path
 
 H4 = 4 * 3600

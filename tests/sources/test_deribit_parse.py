@@ -42,7 +42,7 @@ def test_index_dvol_futures() -> None:
 
 
 def test_option_chain_via_shared_parser() -> None:
-    pytest.importorskip("derivintel.sources.files.deribit_chain", reason="options helper's chain parser missing")
+    pytest.importorskip("derivintel.sources.deribit.chain_file", reason="options helper's chain parser missing")
     chain = dp.parse_option_chain(fx("book_summary_option.json"), asset="BTC", ts_recv=RECV, index_price_usd=64990.12)
     assert len(chain) == 4
     np.testing.assert_allclose(sorted(chain.mark_iv), [0.52, 0.535, 0.55, 0.575])  # percent -> fraction

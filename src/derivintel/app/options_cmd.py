@@ -30,7 +30,7 @@ from derivintel.core.errors import UserInputError
 from derivintel.core.result import Result
 from derivintel.core.timeutil import format_utc, iso
 from derivintel.domain.options import OptionChain
-from derivintel.sources.files.deribit_chain import merge_chains, read_chain_file
+from derivintel.sources.deribit.chain_file import merge_chains, read_chain_file
 
 SPOT_WARN_FRAC = 0.05  # warn when --spot differs from the chain's index by more than this fraction
 

@@ -15,7 +15,7 @@ from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
-from derivintel.sources.files import deribit_chain
+from derivintel.sources.deribit import chain_file as deribit_chain
 from derivintel.sources.payload import (
     Where,
     check_ms,
@@ -168,7 +168,7 @@ def parse_futures(body: bytes, *, asset: str, ts_recv: datetime) -> tuple[DatedF
 def parse_option_chain(body: bytes, *, asset: str, ts_recv: datetime, index_price_usd: float | None) -> OptionChain:
     """``get_book_summary_by_currency?kind=option`` → ``OptionChain`` (``mark_iv`` percent → fraction).
 
-    Delegates to the shared chain parser in ``sources.files.deribit_chain`` (one parser for files and live), then
+    Delegates to the shared chain parser in ``sources.deribit.chain_file`` (one parser for files and live), then
     stamps this connector's provenance (dataset ``book_summary_option``, ``fetched_at`` = ``ts_recv``) and the
     index from ``get_index_price`` when known. Rows without finite strike, OI or forward are a bad payload.
     """

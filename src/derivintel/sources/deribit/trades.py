@@ -24,7 +24,7 @@ import numpy as np
 
 from derivintel.core.timeutil import from_ms
 from derivintel.domain.option_trades import OptionTrades, merge_option_trades, with_coverage
-from derivintel.sources.files.deribit_chain import parse_instrument_name
+from derivintel.sources.deribit.chain_file import parse_instrument_name
 from derivintel.sources.payload import Where, as_list, field, load_json, make_source, to_float, to_ms
 
 PROVIDER = "deribit"

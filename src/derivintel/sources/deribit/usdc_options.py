@@ -13,8 +13,8 @@ from datetime import datetime
 
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.options import OptionChain
+from derivintel.sources.deribit.chain_file import parse_instrument_name
 from derivintel.sources.deribit.parse import _result
-from derivintel.sources.files.deribit_chain import parse_instrument_name
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain
 from derivintel.sources.payload import Where, as_list, field, make_source, to_dt, to_float, to_float_or_none, to_ms
 

@@ -1,6 +1,6 @@
 """Import Deribit option-chain files (book-summary JSON, web-UI exports, svcj snapshots) as chain snapshots.
 
-Each file is read with ``derivintel.sources.files.deribit_chain.read_chain_file``; its rows are stored keyed by
+Each file is read with ``derivintel.sources.deribit.chain_file.read_chain_file``; its rows are stored keyed by
 (currency, instrument, the chain's own ``as_of``), so importing the same file twice adds nothing.
 """
 
@@ -27,7 +27,7 @@ def import_deribit_chain(
     """Store every chain file as one snapshot (one transaction per file). ``spot_usd`` is passed to UI exports,
     which carry no underlying price. ``check(path, chain)`` may refuse a file (raise) before anything is stored;
     every file is read and checked before the first is written. Stored rows that differ are replaced."""
-    from derivintel.sources.files.deribit_chain import read_chain_file
+    from derivintel.sources.deribit.chain_file import read_chain_file
 
     report = ImportReport()
     recv = received_at or datetime.now(UTC)

@@ -10,7 +10,7 @@ import pytest
 
 from derivintel.core.black76 import black76_greeks, black76_price, years_to_expiry
 from derivintel.core.errors import UserInputError
-from derivintel.sources.files.deribit_chain import (
+from derivintel.sources.deribit.chain_file import (
     merge_chains,
     parse_book_summary,
     parse_instrument_name,
