@@ -214,6 +214,8 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     else:
         chain = analyze_chain(data.options, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
     missing_price = Result.missing("no reference price")
+    observed = _observed(data, spot, hourly, as_of)
+    blend: Result[BlendedLevels] = missing_price
     if spot is None:
         liq_map = depth = stops = exposure = down = up = accuracy = missing_price
     else:
@@ -234,7 +236,6 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             if hourly is not None
             else Result.missing("no perp candles: structure levels unknown")
         )
-        observed = _observed(data, spot, hourly, as_of)
         blend = _cascade_levels(liq_map, observed)
         cascade_map = blend.value.map if blend.value is not None else liq_map.value
         exposure = cascade_exposure(cascade_map, price_usd=spot) if cascade_map is not None else liq_map
@@ -273,9 +274,6 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
     no_candles = Result.missing("no perp candles for this asset")
     rv7 = realised_vol(hourly, as_of=as_of, window=timedelta(days=7)) if hourly is not None else no_candles
     rv30 = realised_vol(hourly, as_of=as_of, window=timedelta(days=30)) if hourly is not None else no_candles
-    if spot is None:
-        observed = _observed(data, spot, hourly, as_of)
-        blend = Result.missing("no reference price")
     venue_chains, venue_results = _option_venues(data, chain, spot, as_of, options.dealer_scenario)
     flow, inventory = _flow(data, as_of)
     return AssetAnalyses(
