@@ -85,7 +85,7 @@ def main() -> int:
         grid = max((c for c in store.candle_series("BTC") if c.interval_s == 14_400), key=len)
         funding = max(store.funding_series("BTC"), key=len)
         years = (grid.ts[-1] - grid.ts[0]).astype("timedelta64[D]").astype(int) / 365.25
-        t_store, res = timed(lambda: bias_track_record(store, "BTC", n_boot=N_BOOT))
+        t_store, res = timed(lambda: bias_track_record(store, "BTC", n_boot=N_BOOT, lookback_days=None))
     t_pure, _ = timed(lambda: track_record_from_series("BTC", grid, funding, None, n_boot=N_BOOT))
     t_walk, _ = timed(lambda: track_record_from_series("BTC", grid, funding, None, n_boot=1, min_calls=10**9))
     k = pd.read_csv(FILES[0])

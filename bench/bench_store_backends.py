@@ -7,6 +7,10 @@ Per backend and size:
   a growing table;
 - ``report --asof``: ``build_report_for`` at a fixed as_of near the end of the history (store read, calibration,
   analytics, report model): only the store grows with the scale, not BTC's history.
+- ``--grow history``: BTC's own history grows instead (1×, 10×, 100× = 1, 10 and 100 years of 4h history ending at
+  the same date, the store holding BTC only): every measured record is bounded by its window (bias track record and
+  squeeze base rates 5 years, macro 3 years, dealer regime 1 year), so from 10× (10 years) to 100× the report's
+  time should stay flat; from 1× to 10× it grows while the windows fill (1 year of history is shorter than them).
 
 Data: SYNTHETIC, generated here (a seeded 4h random walk, seeded funding rates and OI; source "synthetic-bench",
 dataset "SYNTHETIC ..."), so the bench needs nothing beyond ``pip install -e '.[dev]'`` (chdb comes with ``[dev]``;
@@ -42,29 +46,29 @@ from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSe
 from derivintel.store import HistoryStore
 
 YEARS = 5
-BARS = 6 * 365 * YEARS  # 4h bars in 5 years
 END = datetime(2026, 3, 1, tzinfo=UTC)
 ASOF = END - timedelta(days=10)
 OI_DAYS = 330
 History = list[CandleSeries | FundingSeries | OpenInterestSeries]
 
 
-def synthetic_history() -> History:
-    """Perp and spot 4h candles and 8h funding over 5 years ending at ``END``: SYNTHETIC (seeded)."""
+def synthetic_history(years: int = YEARS) -> History:
+    """Perp and spot 4h candles and 8h funding over ``years`` ending at ``END``: SYNTHETIC (seeded)."""
     rng = np.random.default_rng(2026)
-    start = END - timedelta(hours=4 * BARS)
-    ts = (np.datetime64(start.replace(tzinfo=None), "ms") + np.arange(BARS) * np.timedelta64(4, "h")).astype(
+    bars = 6 * 365 * years
+    start = END - timedelta(hours=4 * bars)
+    ts = (np.datetime64(start.replace(tzinfo=None), "ms") + np.arange(bars) * np.timedelta64(4, "h")).astype(
         "datetime64[ms]"
     )
-    close = 30_000.0 * np.exp(np.cumsum(rng.normal(0, 0.012, BARS)))
+    close = 30_000.0 * np.exp(np.cumsum(rng.normal(0, 0.012, bars)))
     open_ = np.concatenate([[close[0]], close[:-1]])
     hi, lo = np.maximum(open_, close) * 1.003, np.minimum(open_, close) * 0.997
-    vol = rng.uniform(1_000, 5_000, BARS)
+    vol = rng.uniform(1_000, 5_000, bars)
     # flag False on purpose: a synthetic-flagged snapshot skips calibration (squeeze base rates, bias track record,
     # the records read over the whole history), which is the part of report --asof that could grow with the store;
     # the name and dataset say SYNTHETIC, and the store is a temporary directory deleted at the end of the run
     src = Source("synthetic-bench", "SYNTHETIC seeded random walk", END, END, synthetic=False)
-    spot = close * (1 - rng.normal(3e-4, 2e-4, BARS))
+    spot = close * (1 - rng.normal(3e-4, 2e-4, bars))
     f_ts = ts[::2]
     rates = rng.normal(1e-4, 1e-4, len(f_ts))
     oi_n = 24 * OI_DAYS  # hourly OI over the last OI_DAYS, as the real store's 2023-12..2024-10 hourly file
@@ -88,14 +92,15 @@ def copy_of(series: History, copy: int) -> History:
     return series if copy == 0 else [replace(s, asset=f"SYN{copy:03d}") for s in series]
 
 
-def ingest(store: str, scale: int, base: History) -> tuple[int, float, float]:
-    """Write ``scale`` copies of the history; (rows written, wall s, CPU s)."""
+def ingest(store: str, scale: int, base: History, *, grow: str = "assets") -> tuple[int, float, float]:
+    """Write ``scale`` copies of the history (``grow="assets"``) or ``scale`` years of BTC's own history
+    (``grow="history"``); (rows written, wall s, CPU s)."""
+    batches = synthetic_history(scale) if grow == "history" else [s for k in range(scale) for s in copy_of(base, k)]
     t0, c0 = time.perf_counter(), time.process_time()
     rows = 0
     with HistoryStore(store) as st:
-        for copy in range(scale):
-            for s in copy_of(base, copy):
-                rows += int(st.write(s))
+        for s in batches:
+            rows += int(st.write(s))
     return rows, time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -120,6 +125,12 @@ def main() -> int:
     parser.add_argument("--max-scale", type=int, default=100, choices=(1, 10, 100))
     parser.add_argument("--quick", action="store_true", help="1× and 10× only, one report run")
     parser.add_argument("--runs", type=int, default=2, help="report runs per size after a warm-up")
+    parser.add_argument(
+        "--grow",
+        choices=("assets", "history"),
+        default="assets",
+        help="what grows with the scale: other assets' copies (default) or BTC's own history (1, 10, 100 years)",
+    )
     args = parser.parse_args()
     scales = [k for k in (1, 10, 100) if k <= (10 if args.quick else args.max_scale)]
     runs = 1 if args.quick else args.runs
@@ -128,15 +139,22 @@ def main() -> int:
         print("chdb not installed (pip install -e '.[dev]'): DuckDB only")
     base = synthetic_history()
     n = sum(len(s) for s in base)
-    print(
-        f"SYNTHETIC history: {n:,} rows per 1× (5 years of 4h perp+spot candles, 8h funding, {OI_DAYS} days hourly OI)"
-    )
+    if args.grow == "history":
+        print(
+            "SYNTHETIC history: BTC only, 1× = 1 year of 4h perp+spot candles and 8h funding (10×, 100×: 10 and 100 "
+            f"years back from {END:%Y-%m-%d}), {OI_DAYS} days hourly OI"
+        )
+    else:
+        print(
+            f"SYNTHETIC history: {n:,} rows per 1× (5 years of 4h perp+spot candles, 8h funding, {OI_DAYS} days "
+            "hourly OI)"
+        )
     results: dict[tuple[str, int], tuple[float, float, float, float]] = {}  # rate wall, rate CPU, report wall, CPU
     with tempfile.TemporaryDirectory() as d:
         for backend in backends:
             for scale in scales:
                 store = str(Path(d) / f"{scale}x.duckdb") if backend == "duckdb" else f"chdb:{Path(d) / f'{scale}x'}"
-                rows, wall, cpu = ingest(store, scale, base)
+                rows, wall, cpu = ingest(store, scale, base, grow=args.grow)
                 walls, cpus = report_times(store, runs, warmup=scale == scales[0])  # imports paid once
                 rw, rc = statistics.median(walls), statistics.median(cpus)
                 results[(backend, scale)] = (rows / wall, rows / cpu, rw, rc)
@@ -153,10 +171,17 @@ def main() -> int:
             f"report --asof time ×{a[2] / b[2]:5.2f} (CPU ×{a[3] / b[3]:5.2f})"
         )
 
-    print("\nper backend, against its own 1× (report --asof should stay flat: only other assets grow)")
+    what = (
+        "BTC's own history grows; the records' windows fill by 10×, flat from there"
+        if args.grow == "history"
+        else "report --asof should stay flat: only other assets grow"
+    )
+    print(f"\nper backend, against its own 1× ({what})")
     for backend in backends:
         for scale in scales[1:]:
             print(f"  {backend:6s} {scale:3d}×  {pair(results[(backend, scale)], results[(backend, 1)])}")
+        if args.grow == "history" and 100 in scales:
+            print(f"  {backend:6s} 100× over 10×  {pair(results[(backend, 100)], results[(backend, 10)])}")
     if "chdb" in backends:
         print("\nchDB over DuckDB, same size (ingest rate > 1: chDB faster; report time < 1: chDB faster)")
         for scale in scales:

@@ -54,6 +54,15 @@ def test_track_record_line_and_table_from_a_measured_record(demo_snapshot):
     table = next(t for t in p8.tables if t.columns[0] == "Horizon")
     assert [r[0].text for r in table.rows] == ["1d", "3d", "7d"]
     assert "macro.regime" in p8.summary  # the excluded evidence is named
+    assert f"Calls from {rec.value.span_start:%Y-%m-%d} to {rec.value.span_end:%Y-%m-%d}." in p8.summary
+    windowed = rec.__class__.of(rec.value, params={**rec.params, "lookback_days": 1826.0})
+    cal = Calibration(UNCALIBRATED.short_squeeze, UNCALIBRATED.long_squeeze, windowed)
+    again = build_report(
+        demo_snapshot,
+        analyze_snapshot(demo_snapshot, AnalysisOptions(), cal),
+        generated_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    assert "(window: the 1826 days before the report)." in _phase8(again).summary
 
 
 def test_no_call_still_shows_the_readings_that_exist(demo_snapshot):

@@ -111,3 +111,34 @@ def test_study_includes_the_bias_as_a_signal(store):
     assert rows["bias_bearish"].direction == -1
     assert all(r.n_events > 100 for r in rows.values())
     assert study.feature_spans["bias"][0].year == 2021
+
+
+def test_bounded_window_equals_the_whole_history_restricted_to_it(store):
+    """The bounded read (window + warm-up) gives the record the whole history gives when only the window's decision
+    times count: the warm-up covers every input's look-back, so nothing before it changes a counted call."""
+    from derivintel.research.bias_track import BIAS_WARMUP_MS, track_record_from_series
+    from derivintel.research.vectors import DAY_MS
+
+    as_of = datetime(2024, 8, 15, 4, tzinfo=UTC)
+    lookback_days = 326.0  # first counted call 2023-09-24, 85 days into its quarter: it needs the 2023-07-01 anchor
+    bounded = bias_track_record(store, "BTC", as_of, lookback_days=lookback_days, n_boot=200)
+    grid = max((c for c in store.candle_series("BTC", until=as_of) if c.interval_s == 14_400), key=len)
+    whole = track_record_from_series(
+        "BTC",
+        grid,
+        max(store.funding_series("BTC", until=as_of), key=len),
+        max(store.open_interest_series("BTC", until=as_of), key=len),
+        n_boot=200,
+        first_decision_ms=to_ms(as_of) - round(lookback_days * DAY_MS),
+    )
+    assert bounded.value.horizons == whole.value.horizons
+    assert bounded.value.n_decisions == whole.value.n_decisions
+    assert (bounded.value.span_start, bounded.value.span_end) == (whole.value.span_start, whole.value.span_end)
+    assert bounded.value.feature_spans == whole.value.feature_spans
+    assert bounded.value.span_start >= datetime(2023, 9, 24, tzinfo=UTC)  # as_of − 326 d
+    assert grid.ts[0] < np.datetime64(to_ms(as_of) - round(lookback_days * DAY_MS) - BIAS_WARMUP_MS, "ms")
+    # the whole history (no window) counts more calls: the window is what bounds the read
+    unbounded = track_record_from_series(
+        "BTC", grid, max(store.funding_series("BTC", until=as_of), key=len), None, n_boot=200
+    )
+    assert unbounded.value.at(3).n_calls > bounded.value.at(3).n_calls

@@ -19,6 +19,11 @@ the same span (every decision time where the bias was computable and the forward
 share of up moves, and ``base_hit_rate`` = what a caller with the same bullish/bearish mix but no information would
 hit (share_bullish·P(up) + share_bearish·P(down)); ``edge = hit_rate − base_hit_rate``.
 
+Window: only decision times within ``lookback_days`` (default five years, as the squeeze base rates) before ``as_of``
+count, and the store is read from ``as_of − lookback − BIAS_WARMUP_MS`` on, so the first counted decision time sees the
+same inputs it would see on the whole history (the quarterly AVWAP from its quarter's anchor, 30 d of funding). The
+record's cost is then bounded by the window, not by how far back the store reaches.
+
 Intervals: forward returns at 4h steps overlap (a 7 d return shares 41 of its 42 bars with the next one) and the
 bias persists, so calls are not independent. Intervals come from a seeded stationary bootstrap (Politis & Romano
 1994) over the decision times, with a mean block length of twice the horizon in bars, resampling hits, returns
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -38,11 +43,16 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import dt64_to_datetime
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
 from derivintel.research.bias_inputs import EXCLUDED, INCLUDED, bias_columns, history_rules
+from derivintel.research.calibration import DEFAULT_LOOKBACK_DAYS
 from derivintel.research.event_study import forward_returns
-from derivintel.research.vectors import DAY_MS
+from derivintel.research.vectors import DAY_MS, epoch_ms
 from derivintel.store.history_store import HistoryStore
 from derivintel.synthesis.bias import DEFAULT_BIAS_RULES, bias_series
 from derivintel.synthesis.rules import Rule
+
+BIAS_WARMUP_MS = 93 * DAY_MS
+"""History read before the first counted decision time: a calendar quarter is at most 92 days (the quarterly AVWAP
+votes from its quarter's anchor), which also covers the 30-day funding window and the 24 h CVD and quadrant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +257,10 @@ def track_record_from_series(
     n_boot: int = 1000,
     confidence: float = 0.9,
     min_calls: int = 30,
+    first_decision_ms: int | None = None,
 ) -> Result[TrackRecord]:
-    """The walk-forward track record from in-memory series (pure: no I/O, seeded)."""
+    """The walk-forward track record from in-memory series (pure: no I/O, seeded). Decision times before
+    ``first_decision_ms`` (epoch ms; None: every bar) feed the inputs' warm-up but are not counted."""
     params = {
         "horizons_days": list(horizons_days),
         "threshold": threshold,
@@ -259,6 +271,8 @@ def track_record_from_series(
         "min_calls": min_calls,
         "interval_s": candles.interval_s,
     }
+    if first_decision_ms is not None:
+        params["first_decision_ms"] = first_decision_ms
     if len(candles) < 2:
         return Result.missing(
             f"no track record: {len(candles)} {candles.interval_s // 3600}h bars stored", params=params
@@ -267,6 +281,9 @@ def track_record_from_series(
     hist_rules = history_rules(rules)
     series = bias_series(cols, hist_rules, threshold=threshold, min_coverage=min_coverage)
     labels = series.label
+    counted = np.ones(len(at), bool) if first_decision_ms is None else at >= first_decision_ms
+    if not counted.all():
+        labels = np.where(counted, labels, None)
     records = []
     for h in horizons_days:
         fwd = forward_returns(at, candles.close, h * DAY_MS)
@@ -290,7 +307,7 @@ def track_record_from_series(
     spans: dict[str, tuple[datetime, datetime] | None] = {}
     for name in INCLUDED:
         v = series.signal_votes.get(name)
-        ok = np.flatnonzero(np.isfinite(v)) if v is not None else np.zeros(0, int)
+        ok = np.flatnonzero(np.isfinite(v) & counted) if v is not None else np.zeros(0, int)
         spans[name] = (_dt(at[ok[0]]), _dt(at[ok[-1]])) if len(ok) else None
     record = TrackRecord(
         asset=asset,
@@ -338,14 +355,27 @@ def bias_track_record(
     n_boot: int = 1000,
     confidence: float = 0.9,
     min_calls: int = 30,
+    lookback_days: float | None = DEFAULT_LOOKBACK_DAYS,
 ) -> Result[TrackRecord]:
-    """Track record of the bias on ``asset``'s stored history known at ``as_of`` (all when None): only bars closed,
-    funding settled and OI sampled by ``as_of``, so every forward return used was known then."""
-    grid = _grid(store.candle_series(asset, until=as_of), interval_s)
+    """Track record of the bias on ``asset``'s stored history known at ``as_of`` (the latest stored bar when None):
+    only bars closed, funding settled and OI sampled by ``as_of``, so every forward return used was known then;
+    only decision times within ``lookback_days`` before it count (None: the whole history; see the module doc: the
+    read is bounded by the window)."""
+    lookback_ms = None if lookback_days is None else round(lookback_days * DAY_MS)
+    since = None
+    if as_of is not None and lookback_ms is not None:
+        since = as_of - timedelta(milliseconds=lookback_ms + BIAS_WARMUP_MS)
+    grid = _grid(store.candle_series(asset, until=as_of, since=since), interval_s)
     if grid is None or len(grid) < 2:
         return Result.missing(f"no track record: no stored {interval_s // 3600}h perp bars for {asset}")
-    funding = store.funding_series(asset, until=as_of)
-    ois = store.open_interest_series(asset, until=as_of)
+    first_decision_ms = None
+    if lookback_ms is not None:
+        end_ms = int(as_of.timestamp() * 1000) if as_of is not None else int(epoch_ms(grid.ts)[-1]) + interval_s * 1000
+        first_decision_ms = end_ms - lookback_ms
+        if since is None:
+            since = _dt(np.int64(first_decision_ms - BIAS_WARMUP_MS))
+    funding = store.funding_series(asset, until=as_of, since=since)
+    ois = store.open_interest_series(asset, until=as_of, since=since)
     f = max(funding, key=len) if funding else None
     o = max(ois, key=len) if ois else None
     res = track_record_from_series(
@@ -358,8 +388,10 @@ def bias_track_record(
         n_boot=n_boot,
         confidence=confidence,
         min_calls=min_calls,
+        first_decision_ms=first_decision_ms,
     )
     if res.value is None:
         return res
     sources: list[Source] = [grid.source] + ([f.source] if f else []) + ([o.source] if o else [])
-    return Result.of(res.value, sources=sources, params=res.params, reasons=res.reasons, partial=True)
+    params = {**res.params, "lookback_days": lookback_days}
+    return Result.of(res.value, sources=sources, params=params, reasons=res.reasons, partial=True)

@@ -122,5 +122,10 @@ def track_record_section(b: MetricBook, res: Result[TrackRecord], keys: list[str
         verdict += f" Mean return in the call's direction beats the same call mix at {', '.join(mean_edged)}."
     elif rec.has_edge is not None:
         verdict += " Nor does its mean return in the call's direction beat the same call mix at any horizon."
-    scope = f" Replayed on: {', '.join(rec.included)}; not replayable: {', '.join(rec.excluded)}."
+    lookback = (res.params or {}).get("lookback_days")
+    window = f" (window: the {lookback:.0f} days before the report)" if lookback else ""
+    scope = (
+        f" Calls from {rec.span_start:%Y-%m-%d} to {rec.span_end:%Y-%m-%d}{window}."
+        f" Replayed on: {', '.join(rec.included)}; not replayable: {', '.join(rec.excluded)}."
+    )
     return sentence + verdict + scope, table
