@@ -128,7 +128,7 @@ class AssetAnalyses:
     # Observed levels used by the cascade (Phase 6) in place of part of the model; missing: model alone.
     cascade_levels: Result[BlendedLevels] = field(default=Result.missing("no observed positions"))
     basis_curve: Result[BasisCurve] = field(default=Result.missing("basis curve not computed"))
-    # Every option venue's chain analysed as Deribit's is (venue → result; Deribit's is ``options``), and the
+    # Every option venue's chain analyzed as Deribit's is (venue → result; Deribit's is ``options``), and the
     # venues side by side with their combined book.
     venue_options: Mapping[str, Result[ChainAnalysis]] = field(default_factory=dict)
     options_venues: Result[CombinedBook] = NO_OPTION_VENUES

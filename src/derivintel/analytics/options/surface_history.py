@@ -36,7 +36,7 @@ MIN_PERCENTILE_DAYS = 14.0
 
 
 def surface_of(analysis: ChainAnalysis, sources: Sequence[Source]) -> Result[VolSurface]:
-    """The volatility surface of an analysed chain (each expiry's smile)."""
+    """The volatility surface of an analyzed chain (each expiry's smile)."""
     return build_surface(
         [SmileInput(e.days_to_expiry, e.forward_usd, e.smile_strikes_usd, e.smile_iv) for e in analysis.expiries],
         sources=sources,
@@ -57,7 +57,7 @@ def key_points(surface: VolSurface | None, atm_iv_30d: float | None, rv_30d: flo
 
 def asset_key_points(data: AssetData) -> dict[str, float | None]:
     """The key points of ``data``'s option chain at the chain's own time (what the store keeps per chain); the
-    VRP from the asset's hourly perp candles closed by then. Empty without a chain or when it does not analyse."""
+    VRP from the asset's hourly perp candles closed by then. Empty without a chain or when it does not analyze."""
     chain = data.options
     if chain is None:
         return {}

@@ -115,7 +115,7 @@ def combined_book(
             notes.append("no open interest in this venue's chain")
         elif not np.isfinite(oi).all():
             notes.append(f"{int((~np.isfinite(oi)).sum())} options without open interest counted as absent")
-        iv, basis = _atm_iv(analyses[venue]) if venue in analyses else (None, "not analysed")
+        iv, basis = _atm_iv(analyses[venue]) if venue in analyses else (None, "not analyzed")
         oi_base = float(np.nansum(oi)) if has_oi else None
         rows.append((venue, oi_base, iv, basis, chain.source, notes))
         if has_oi:

@@ -34,21 +34,16 @@ class AggregatedLiquidationSeries:
         return len(self.ts)
 
 
-def _data(body: bytes, where: Where, *, allow_empty: bool = False) -> list[Any]:
-    """Check the envelope (``code`` must be ``"0"``) and return the ``data`` array."""
+def _data(body: bytes, where: Where) -> list[Any]:
+    """Check the envelope (``code`` must be ``"0"``) and return the ``data`` array, non-empty."""
     obj = load_json(body, where)
     code = field(obj, "code", where)
     if str(code) != "0":
         raise where.fail(f"code {code}: {obj.get('msg', '')}")
     rows = as_list(field(obj, "data", where), where, "data")
-    if not rows and not allow_empty:
+    if not rows:
         raise where.fail("data: empty array")
     return rows
-
-
-def count_rows(body: bytes, dataset: str) -> int:
-    """Rows in a page (0 for an empty ``data``); envelope errors raise ``BadPayloadError``."""
-    return len(_data(body, Where(PROVIDER, dataset), allow_empty=True))
 
 
 def _ohlc_close(body: bytes, where: Where) -> tuple[np.ndarray, np.ndarray]:

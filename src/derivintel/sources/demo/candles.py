@@ -32,9 +32,6 @@ class VenuePrices:
     def close_usd(self) -> np.ndarray:
         return np.exp(self.log_price[STEPS_PER_HOUR::STEPS_PER_HOUR])
 
-    def price_at_step(self, step_from_first_open: np.ndarray) -> np.ndarray:
-        return np.exp(self.log_price[step_from_first_open])
-
 
 def perp_log_price(path: PricePath, flows: MarketFlows) -> np.ndarray:
     """binance-usdm perp log price: spot + log(1 + premium of the bar)."""
