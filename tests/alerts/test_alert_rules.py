@@ -158,3 +158,21 @@ def test_parse_duration_sums_parts(parts):
 def test_parse_duration_rejects(bad):
     with pytest.raises(ValueError, match="bad duration"):
         parse_duration(bad)
+
+
+def test_rule_assets_are_checked_against_the_universe_the_app_loaded():
+    """A rule scoped to a listed coin (PEPE, in bundles on Binance) is accepted when the instrument universe lists
+    it, and refused with "did you mean" against the same universe otherwise."""
+    from derivintel.domain.universe import Listing, Universe
+
+    listed = Universe(
+        (Listing("binance-usdm", "PEPE", "1000PEPEUSDT", "USDT", unit_multiplier=1000.0),),
+        covered=frozenset({"binance-usdm"}),
+    )
+    text = '[[rule]]\nname = "a"\nmetric = "price.last"\nop = ">"\nthreshold = 1\nassets = ["1000PEPEUSDT"]\n'
+    rules = parse_rules(text, path="r.toml", known=demo_known_metrics(), universe=listed).rules
+    assert rules[0].assets == ("PEPE",)
+    assert error_of(text).startswith("r.toml:6: rule 'a': unknown symbol")  # the built-in six do not list it
+    typo = text.replace("1000PEPEUSDT", "PEEP")
+    with pytest.raises(RulesError, match="did you mean PEPE"):
+        parse_rules(typo, path="r.toml", known=demo_known_metrics(), universe=listed)

@@ -21,6 +21,7 @@ from typing import Any
 from derivintel.analytics.scanner.model import ASSET_METRIC_UNITS
 from derivintel.core.errors import UserInputError
 from derivintel.domain.assets import normalise_asset
+from derivintel.domain.universe import Universe
 from derivintel.report.model import Report
 
 
@@ -230,9 +231,10 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>") -> RuleSet:
+def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>", universe: Universe | None = None) -> RuleSet:
     """Parse TOML ``text`` into a ``RuleSet``, checking metric keys and units against ``known`` (the app layer passes
-    the demo report's, ``derivintel.app.report_providers.demo_known_metrics``)."""
+    the demo report's, ``derivintel.app.report_providers.demo_known_metrics``) and a rule's ``assets`` against
+    ``universe`` (the instrument universe the app loaded; None: the built-in assets)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -264,7 +266,7 @@ def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>") -> Rul
     for index, raw in enumerate(raw_rules):
         line = layout.rule_lines[index] if index < len(layout.rule_lines) else 1
         keys = layout.rule_keys[index] if index < len(layout.rule_keys) else {}
-        rule = _parse_rule(raw, defaults, line, keys, ctx, known)
+        rule = _parse_rule(raw, defaults, line, keys, ctx, known, universe)
         if rule.name in seen:
             raise ctx.fail(line, f"duplicate rule name {rule.name!r} (first defined at line {seen[rule.name]})")
         seen[rule.name] = line
@@ -272,7 +274,7 @@ def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>") -> Rul
     return RuleSet(path=path, rules=tuple(rules))
 
 
-def load_rules(path: str | Path, *, known: KnownMetrics) -> RuleSet:
+def load_rules(path: str | Path, *, known: KnownMetrics, universe: Universe | None = None) -> RuleSet:
     """Read and parse a rules file; ``RulesError`` naming the file and line on any problem."""
     p = Path(path)
     try:
@@ -281,7 +283,7 @@ def load_rules(path: str | Path, *, known: KnownMetrics) -> RuleSet:
         raise RulesError(f"{p}: cannot read rules file: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise RulesError(f"{p}: rules file is not UTF-8 text") from exc
-    return parse_rules(text, path=str(p), known=known)
+    return parse_rules(text, path=str(p), known=known, universe=universe)
 
 
 def _parse_rule(
@@ -291,6 +293,7 @@ def _parse_rule(
     keys: dict[str, int],
     ctx: _Ctx,
     known: KnownMetrics,
+    universe: Universe | None = None,
 ) -> Rule:
     def at(field: str) -> int:
         return keys.get(field, line)
@@ -332,7 +335,7 @@ def _parse_rule(
     if not isinstance(assets_raw, list) or not all(isinstance(a, str) for a in assets_raw):
         raise ctx.fail(at("assets"), f'{where}: \'assets\' must be a list of symbols like ["BTC", "ETH"]')
     try:
-        assets = tuple(dict.fromkeys(normalise_asset(a) for a in assets_raw))
+        assets = tuple(dict.fromkeys(normalise_asset(a, universe) for a in assets_raw))
     except UserInputError as exc:
         raise ctx.fail(at("assets"), f"{where}: {exc}") from None
     note = raw.get("note")

@@ -18,6 +18,7 @@ import typer
 from derivintel.alerts.notify import AppriseTarget, ConsoleTarget, Target
 from derivintel.alerts.rules import load_rules, parse_duration
 from derivintel.alerts.watch import CycleOutcome, ReportProvider, WatchConfig, run_watch
+from derivintel.app.asset_args import command_universe
 from derivintel.core.errors import EXIT_FIRED, EXIT_NO_DATA, EXIT_OK, UserInputError
 from derivintel.domain.assets import normalise_asset
 from derivintel.report.model import Report
@@ -65,10 +66,14 @@ def _config(
     max_cycles: int | None,
     retries: int,
     attach: bool,
+    *,
+    demo: bool = False,
+    config: Path | None = None,
 ) -> WatchConfig:
+    """The watch's settings, checked: every bad option is one line (exit 2) before the first cycle. The symbols are
+    checked last, against the instrument universe (``asset_args``), once the cheap checks passed."""
     if not symbols:
         raise UserInputError("give at least one asset, e.g. BTC")
-    assets = tuple(dict.fromkeys(normalise_asset(s) for s in symbols))
     try:
         every_s = parse_duration(every)
     except ValueError as exc:
@@ -81,7 +86,9 @@ def _config(
         raise UserInputError(f"--retries must be between 1 and 10, got {retries}")
     from derivintel.app.report_providers import demo_known_metrics
 
-    ruleset = load_rules(rules, known=demo_known_metrics())
+    universe = command_universe(None, live=not demo, demo=demo, config_path=config)
+    assets = tuple(dict.fromkeys(normalise_asset(s, universe) for s in symbols))
+    ruleset = load_rules(rules, known=demo_known_metrics(), universe=universe)
     state_path = state or default_state_path()
     return WatchConfig(
         symbols=assets,
@@ -139,7 +146,9 @@ def watch(
     quiet: QuietOpt = False,
 ) -> None:
     """Watch SYMBOLS: build a report every --every, evaluate --rules, notify when a rule fires."""
-    watch_config = _config(symbols, rules, every, state, notify, report_dir, max_cycles, retries, attach)
+    watch_config = _config(
+        symbols, rules, every, state, notify, report_dir, max_cycles, retries, attach, demo=demo, config=config
+    )
     say = _log(quiet)
 
     def summary(o: CycleOutcome) -> None:
@@ -173,7 +182,9 @@ def check(
 ) -> None:
     """Evaluate --rules once for SYMBOLS (for cron). Exit 0: nothing fired; 1: a rule fired; 2: bad rules;
     3: no report could be built."""
-    watch_config = _config(symbols, rules, "1s", state, notify, report_dir, 1, retries, attach)
+    watch_config = _config(
+        symbols, rules, "1s", state, notify, report_dir, 1, retries, attach, demo=demo, config=config
+    )
     provider = make_report_provider(demo, config_path=config)
     outcomes = run_watch(watch_config, provider, clock=lambda: datetime.now(UTC), log=_log(quiet))
     outcome = outcomes[0]

@@ -62,6 +62,7 @@ def doctor(
 ) -> None:
     """Check the venue conventions we rely on (OI sidedness, funding intervals, timestamp units, contract sizes,
     envelopes) on one response per endpoint; exit 1 when one no longer holds."""
+    from derivintel.app.asset_args import resolve_assets
     from derivintel.domain.assets import normalise_asset
     from derivintel.sources.doctor import failed, run_checks
 
@@ -80,7 +81,7 @@ def doctor(
         from derivintel.sources.config import SourceConfig
         from derivintel.sources.live import fetch_raw
 
-        assets = [normalise_asset(symbol or "BTC")]
+        assets = resolve_assets([symbol or "BTC"], None, live=True, config_path=config)
         responses, failures, _keys = asyncio.run(fetch_raw(assets, config=SourceConfig.load(config)))
         checks = run_checks(responses, assets, failures)
     sys.stdout.write(render(checks))

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derivintel.app.asset_args import resolve_assets
 from derivintel.app.cli_args import parse_every
 from derivintel.app.destinations import check_writable
 from derivintel.core.errors import UserInputError
@@ -239,7 +240,7 @@ def backfill(
     from derivintel.store.collect import backfill as run_backfill
     from derivintel.store.collect import history_from_snapshot
 
-    asset = normalise_asset(symbol)
+    (asset,) = resolve_assets([symbol], store, live=not demo, demo=demo)
     if days <= 0:
         raise UserInputError("--days must be positive")
     fetch_history = history_from_snapshot(demo_fetch()) if demo else live_history_fetch()
@@ -275,7 +276,7 @@ def collect(
             raise UserInputError("collect positions polls Hyperliquid; the demo has no accounts to poll")
         collect_positions(symbols[1:] or None, every=every, rounds=rounds, store=store)
         return
-    assets = [normalise_asset(s) for s in (symbols or ["BTC", "ETH"])]
+    assets = resolve_assets(symbols or ["BTC", "ETH"], store, live=not demo, demo=demo)
     every_s = parse_every(every)
     with _open_for(store, synthetic=demo) as st:
         run_collector(
@@ -368,7 +369,7 @@ def study(
     with _open_read(store) as st:
         res = run_study(
             st,
-            normalise_asset(symbol),
+            resolve_assets([symbol], store, live=False)[0],
             horizons_days=hs,
             as_of=parse_utc(as_of) if as_of else None,
             seed=seed,

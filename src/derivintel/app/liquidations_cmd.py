@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from derivintel.app.asset_args import resolve_assets
 from derivintel.core.errors import NoStreamError, UserInputError
-from derivintel.domain.assets import normalise_asset
 from derivintel.sources.ws.collector import Backoff, CollectorStatus, LiquidationCollector
 from derivintel.sources.ws.liquidations import STREAMS, streams_for
 
@@ -58,7 +58,7 @@ def collect_liquidations(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No status line or summary.")] = False,
 ) -> None:
     """Record realised liquidations (Binance, Bybit, OKX websockets) into the history store."""
-    assets = list(dict.fromkeys(normalise_asset(s) for s in (symbols or DEFAULT_SYMBOLS)))
+    assets = resolve_assets(symbols or DEFAULT_SYMBOLS, store, live=True)
     try:
         streams = streams_for(venue or None, _parse_urls(url))
     except KeyError as exc:

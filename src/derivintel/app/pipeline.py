@@ -92,28 +92,12 @@ def load_universe_for(request: SnapshotRequest, *, now: datetime, say: Say) -> U
     """The instrument universe the symbols are checked against: the demo's assets for ``--demo``; for a live
     report the venues' instrument lists (cached beside the history store, refetched after 24 h, the built-in
     assets when neither cache nor network is there); for ``--from``/``--asof`` the cache only (no network)."""
-    if request.demo:
-        from derivintel.sources.demo import DEMO_ASSETS
+    from derivintel.app.asset_args import command_universe
 
-        return Universe.builtin_of(DEMO_ASSETS, "the synthetic demo scenario's assets")
-    import asyncio
-
-    from derivintel.sources.config import SourceConfig
-    from derivintel.sources.universe import cache_path, fetch_universe, list_origin, load_universe
-    from derivintel.store import resolve_store_path
-
-    path = cache_path(resolve_store_path(request.store).parent)
     live = request.from_dir is None and request.asof is None
-    config = SourceConfig.load(request.config_path)
-
-    def fetch() -> Universe:
-        say("fetching the venues' instrument lists")
-        return asyncio.run(fetch_universe(config, now=now))
-
-    universe = load_universe(path, now=now, fetch=fetch if live else None, origin=list_origin(config))
-    for note in universe.notes:
-        say(note)
-    return universe
+    return command_universe(
+        request.store, live=live, demo=request.demo, config_path=request.config_path, say=say, now=now
+    )
 
 
 def get_snapshot(

@@ -21,11 +21,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from derivintel.app.asset_args import resolve_assets
 from derivintel.app.cli_args import parse_every
 from derivintel.core.errors import NoPriceSourceError, UserInputError
 from derivintel.core.result import Result
 from derivintel.core.timeutil import iso, parse_utc
-from derivintel.domain.assets import normalise_asset
 
 if TYPE_CHECKING:
     from derivintel.analytics.liquidity.observed_map import ObservedLiquidationMap
@@ -189,7 +189,7 @@ def positions(
     from derivintel.store import HistoryStore
     from derivintel.store.positions_store import PositionsStore
 
-    asset = normalise_asset(coin)
+    (asset,) = resolve_assets([coin], store, live=False)
     as_of = parse_utc(asof) if asof is not None else datetime.now(UTC)
     age_s = _duration(max_age, "--max-age")
     with HistoryStore(store, read_only=True) as st:
@@ -251,7 +251,7 @@ def collect_positions(
     from derivintel.store import HistoryStore
     from derivintel.store.positions_collect import run_positions_collector
 
-    assets = [normalise_asset(c) for c in (coins or ["BTC", "ETH"])]
+    assets = resolve_assets(coins or ["BTC", "ETH"], store, live=True)
     every_s = _duration(every, "--every")
     if not 0 < usable <= 1:
         raise UserInputError(f"--budget-share must be in (0, 1], got {usable}")

@@ -31,7 +31,6 @@ import numpy as np
 from derivintel.core.errors import SourceError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.core.timeutil import to_ms
-from derivintel.domain.assets import normalise_asset
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
 from derivintel.sources import registry
 from derivintel.sources.assembly import gap_kind
@@ -211,7 +210,7 @@ async def fetch_history(
     absent = 8h) is a gap of the same kind when that fails, as in the live snapshot.
     Rates are per the interval read from the settlement spacing.
     """
-    asset = normalise_asset(asset)
+    asset = asset.strip().upper()  # checked against the instrument universe by the app (``backfill``)
     if end <= start:
         raise ValueError("fetch_history: end must be after start")
     start_ms, end_ms = to_ms(start), to_ms(end)

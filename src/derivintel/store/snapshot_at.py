@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from derivintel.core.errors import NoStoredPriceError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.core.timeutil import iso, utc
-from derivintel.domain.assets import OPTION_ASSETS, normalise_asset
+from derivintel.domain.assets import OPTION_ASSETS
 from derivintel.domain.macro import MACRO_UNITS
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.store.history_store import HistoryStore
@@ -80,7 +80,8 @@ def _build(
     windows: SnapshotWindows,
     require_price: bool,
 ) -> MarketSnapshot:
-    assets = [normalise_asset(primary), *(normalise_asset(s) for s in secondary)]
+    # the app checked the symbols against the instrument universe (a listed coin need not be a built-in one)
+    assets = [a.strip().upper() for a in (primary, *secondary)]
     assets = list(dict.fromkeys(assets))
     if require_price:
         require_stored_price(store, assets[0], as_of, windows)
