@@ -15,6 +15,7 @@ from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.domain.universe import Universe
 from derivintel.report.builder import build_report
 from derivintel.report.model import Report
+from derivintel.synthesis.trade_plan import PlanParams
 
 Say = Callable[[str], None]
 SourceProgress = Callable[[str, str], None]
@@ -222,14 +223,14 @@ def build_report_for(
     primary, others = resolve_assets(symbol, secondary, universe)
     snapshot = get_snapshot(primary, others, request, say=say, progress=progress, universe=universe)
     say("running analytics")
-    calibration = load_calibration(snapshot, request.store)
+    calibration = load_calibration(snapshot, request.store, plan=options.plan)
     return build_report(snapshot, analyze_snapshot(snapshot, options, calibration), generated_at=generated_at)
 
 
-def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibration:
-    """Measured squeeze base rates and the bias track record from the history store, known at the snapshot's
-    ``as_of`` (no look-ahead); without a store, each is missing with the reason. Synthetic snapshots are never
-    calibrated on real history."""
+def load_calibration(snapshot: MarketSnapshot, store: Path | None, *, plan: PlanParams | None = None) -> Calibration:
+    """Measured squeeze base rates, the bias track record, the regime records and the trade plan's record (with the
+    report's ``plan`` parameters) from the history store, known at the snapshot's ``as_of`` (no look-ahead); without
+    a store, each is missing with the reason. Synthetic snapshots are never calibrated on real history."""
     if snapshot.synthetic:
         missing = Result.missing("uncalibrated: the synthetic demo is not calibrated on history")
         return Calibration(
@@ -238,11 +239,13 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             Result.missing("no track record: no stored history (synthetic demo)"),
             Result.missing("no measured record: no stored history (synthetic demo)"),
             Result.missing("no measured record: no stored history (synthetic demo)"),
+            plan_record=Result.missing("no measured record: no stored history (synthetic demo)"),
         )
     from derivintel.research import bias_track_record
     from derivintel.research.calibration import squeeze_calibration
     from derivintel.research.dealer_regime import dealer_regime_record_at
     from derivintel.research.macro_record import macro_regime_record_at
+    from derivintel.research.plan_track import plan_track_record
     from derivintel.store import HistoryStore, store_location
 
     path = store_location(store)
@@ -254,6 +257,7 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             Result.missing(f"no track record: no stored history (no store at {path})"),
             Result.missing(f"no measured record: no stored history (no store at {path})"),
             Result.missing(f"no measured record: no stored history (no store at {path})"),
+            plan_record=Result.missing(f"no measured record: no stored history (no store at {path})"),
         )
     with HistoryStore(path, read_only=True) as st, st.session():  # one read connection for every record
         return Calibration(
@@ -262,6 +266,7 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None) -> Calibratio
             dealer_regime_record_at(st, snapshot.primary, snapshot.as_of),
             macro_regime_record_at(st, snapshot.primary, snapshot.as_of),
             stored_surface_history(st, snapshot.primary, snapshot.as_of),
+            plan_record=plan_track_record(st, snapshot.primary, snapshot.as_of, params=plan or PlanParams()),
         )
 
 

@@ -32,6 +32,7 @@ from derivintel.analytics.liquidity.observed_map import (
     analyze_observed,
 )
 from derivintel.analytics.liquidity.realised import RealisedLiquidations, realised_liquidations
+from derivintel.analytics.liquidity.stop_clusters import reference_levels
 from derivintel.analytics.macro import MacroRegime, analyze_macro
 from derivintel.analytics.macro.correlation import DailySeries
 from derivintel.analytics.options import ChainAnalysis, DealerScenario, analyze_chain
@@ -59,7 +60,8 @@ from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
-from derivintel.synthesis.trade_plan import Level, PlanParams, TradePlan, build_trade_plan
+from derivintel.synthesis.plan_levels import PlanLevels, plan_levels
+from derivintel.synthesis.trade_plan import PlanParams, TradePlan, build_trade_plan
 
 # The modelled map's parameters: defaults, with every venue's declared maintenance margins.
 MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
@@ -78,6 +80,7 @@ class AnalysisOptions:
 NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
 NO_REGIME_RECORD: Result = Result.missing("no measured record: no stored option chains and candles")
 NO_MACRO_RECORD: Result = Result.missing("no measured record: no stored macro series and BTC closes")
+NO_PLAN_RECORD: Result = Result.missing("no measured record: no stored perp candles")
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +94,7 @@ class Calibration:
     macro_regime_record: Result = NO_MACRO_RECORD
     # Stored key points of the surface (30d RR25, 30d VRP …) for "now vs a week ago" and the VRP percentile.
     surface_history: SurfaceHistory | None = None
+    plan_record: Result = NO_PLAN_RECORD  # research.plan_track: the trade plan replayed weekly on stored candles
 
 
 UNCALIBRATED = Calibration(
@@ -174,16 +178,8 @@ def _band(depth, band: float):
 
 
 def _reference_levels(structure: Result) -> list[ReferenceLevel]:
-    """Range edges, equal highs/lows and every confirmed swing of the range lookback, each with when it formed."""
-    s = structure.value
-    if s is None:
-        return []
-    levels = [ReferenceLevel(s.range_high_usd, "range_high"), ReferenceLevel(s.range_low_usd, "range_low")]
-    for kind, group in (("equal_highs", s.equal_highs), ("equal_lows", s.equal_lows)):
-        levels += [ReferenceLevel(e.price_usd, kind, max(m.confirmed_ts for m in e.members)) for e in group]
-    levels += [ReferenceLevel(sw.price_usd, "swing_high", sw.confirmed_ts) for sw in s.swing_highs]
-    levels += [ReferenceLevel(sw.price_usd, "swing_low", sw.confirmed_ts) for sw in s.swing_lows]
-    return levels
+    """The structure's reference levels (``stop_clusters.reference_levels``), none without a structure."""
+    return reference_levels(structure.value) if structure.value is not None else []
 
 
 def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOptions) -> AssetAnalyses:
@@ -433,49 +429,9 @@ def _btc_daily_close(snapshot: MarketSnapshot) -> DailySeries | None:
     return daily_closes(candles, until=snapshot.as_of)
 
 
-@dataclass(frozen=True, slots=True)
-class PlanLevels:
-    """The trade plan's candidate levels, named, USD."""
-
-    entries: list[Level]
-    targets: list[Level]
-
-
 def _plan_levels(a: AssetAnalyses) -> PlanLevels:
-    """Entry and target levels for the trade plan, named, USD.
-
-    Entries are support/resistance a side trades against: AVWAPs, value area (POC, VAH, VAL), options walls.
-    Targets are liquidity in a side's direction: untouched highs/lows with resting stops (phase 4) and the nearest
-    modelled liquidation clusters.
-    """
-    entries: list[Level] = []
-    s = a.structure.value
-    if s is not None:
-        entries += [Level(v.vwap_usd, f"{name} AVWAP") for name, v in s.avwap.items()]
-        if s.profile is not None:
-            entries += [
-                Level(s.profile.poc_usd, "POC"),
-                Level(s.profile.vah_usd, "VAH"),
-                Level(s.profile.val_usd, "VAL"),
-            ]
-    o = a.options.value
-    if o is not None:
-        if o.all_expiries.call_wall_usd:
-            entries.append(Level(o.all_expiries.call_wall_usd, "call wall"))
-        if o.all_expiries.put_wall_usd:
-            entries.append(Level(o.all_expiries.put_wall_usd, "put wall"))
-    targets: list[Level] = []
-    stops = a.stops.value
-    if stops is not None:
-        targets += [
-            Level(c.price_usd, f"untouched {c.kind.value.replace('_', ' ')}") for c in (*stops.above, *stops.below)
-        ]
-    lmap = a.liquidation_map.value
-    if lmap is not None:
-        for cluster, words in ((lmap.nearest_long_cluster, "long"), (lmap.nearest_short_cluster, "short")):
-            if cluster is not None:
-                targets.append(Level(cluster.price_usd, f"modelled {words}-liquidation cluster"))
-    return PlanLevels(entries, targets)
+    """The trade plan's levels from this asset's analytics (``synthesis.plan_levels``)."""
+    return plan_levels(a.structure.value, a.options.value, a.stops.value, a.liquidation_map.value)
 
 
 def bias_signals(primary: AssetAnalyses, macro: Result[MacroRegime]) -> dict[str, float | str | None]:

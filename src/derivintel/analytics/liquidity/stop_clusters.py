@@ -23,6 +23,7 @@ from typing import Literal
 
 from derivintel.analytics.liquidity.liquidation_map import LiquidationMap
 from derivintel.analytics.structure.levels import LevelStatus, level_status
+from derivintel.analytics.structure.structure_analysis import StructureAnalysis
 from derivintel.core.result import Result
 from derivintel.core.timeutil import utc
 from derivintel.domain.series import CandleSeries
@@ -109,6 +110,16 @@ class StopClusterMap:
     above: tuple[StopCluster, ...]
     below: tuple[StopCluster, ...]
     swept: tuple[SweptLevel, ...] = ()
+
+
+def reference_levels(s: StructureAnalysis) -> list[ReferenceLevel]:
+    """Range edges, equal highs/lows and every confirmed swing of the range lookback, each with when it formed."""
+    levels = [ReferenceLevel(s.range_high_usd, "range_high"), ReferenceLevel(s.range_low_usd, "range_low")]
+    for kind, group in (("equal_highs", s.equal_highs), ("equal_lows", s.equal_lows)):
+        levels += [ReferenceLevel(e.price_usd, kind, max(m.confirmed_ts for m in e.members)) for e in group]
+    levels += [ReferenceLevel(sw.price_usd, "swing_high", sw.confirmed_ts) for sw in s.swing_highs]
+    levels += [ReferenceLevel(sw.price_usd, "swing_low", sw.confirmed_ts) for sw in s.swing_lows]
+    return levels
 
 
 def _dedupe(levels: Sequence[ReferenceLevel]) -> list[ReferenceLevel]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from derivintel.report.format import format_value
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.report.phases.plan_record_section import plan_record_section
 from derivintel.synthesis.trade_plan import SidePlan, TradePlan
 
 FIELDS = (
@@ -186,10 +187,9 @@ def build(ctx: PhaseContext) -> Phase:
         "(over) the entry. Targets come from the side's own ladder: resting stops at untouched highs (lows) and "
         "modelled liquidation clusters in its direction. Reward/risk is to the first target after a taker fee of "
         "{risk.taker_fee} and slippage of {risk.slippage} on each fill; below {risk.min_reward_risk} the side is no "
-        "trade. Size = account risk / loss at the stop, capped at the maximum leverage. The plan has no measured "
-        "record on history yet: its levels follow these rules, and how often such plans reached their target first "
-        "is not measured."
+        "trade. Size = account risk / loss at the stop, capped at the maximum leverage. "
     )
+    record = plan_record_section(b, ctx.analyses.calibration.plan_record, keys)
     return make_phase(
         ctx,
         number=10,
@@ -197,6 +197,6 @@ def build(ctx: PhaseContext) -> Phase:
         headline=headline,
         summary=summary,
         tables=[table, params_table],
-        reasoning=b.text(reasoning),
+        reasoning=b.text(reasoning) + record,
         keys=keys,
     )
