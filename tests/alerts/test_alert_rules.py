@@ -176,3 +176,15 @@ def test_rule_assets_are_checked_against_the_universe_the_app_loaded():
     typo = text.replace("1000PEPEUSDT", "PEEP")
     with pytest.raises(RulesError, match="did you mean PEPE"):
         parse_rules(typo, path="r.toml", known=demo_known_metrics(), universe=listed)
+
+
+def test_one_model_per_rule_kind_refuses_the_fields_of_the_others():
+    """Every kind has its model (``rule_models.MODELS``); a field another kind takes is refused at its own line."""
+    from derivintel.alerts.rule_models import MODELS
+
+    assert set(MODELS) == {k.value for k in RuleKind}
+    text = '[[rule]]\nname = "a"\nkind = "change"\nmetric = "decision.bias"\nwithin = 0.01\n'
+    assert error_of(text) == "r.toml:5: rule 'a': field 'within' does not apply to a change rule"
+    # a common field's problem comes before a kind field's, whatever the order in the file
+    both = '[[rule]]\nname = "a"\nmetric = "price.lst"\nop = ">"\nthreshold = 1\nseverity = "loud"\n'
+    assert error_of(both).startswith("r.toml:6: rule 'a': bad severity 'loud'")

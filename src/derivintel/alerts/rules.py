@@ -18,9 +18,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from derivintel.analytics.scanner.model import ASSET_METRIC_UNITS
+from derivintel.alerts.rule_models import (
+    RuleContext,
+    RuleFieldError,
+    validate_rule,
+)
 from derivintel.core.errors import UserInputError
-from derivintel.domain.assets import normalise_asset
 from derivintel.domain.universe import Universe
 from derivintel.report.model import Report
 
@@ -43,16 +46,9 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
-COMPARE_OPS = (">", ">=", "<", "<=", "==", "!=")
-CROSS_OPS = ("crosses_above", "crosses_below")
-OPERATORS = COMPARE_OPS + CROSS_OPS
-NUMERIC_ONLY_OPS = (">", ">=", "<", "<=", *CROSS_OPS)
-
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _DURATION_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _RULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
-DEFAULT_GAP_KINDS = ("unavailable", "blocked", "bad_payload")
-ALL_GAP_KINDS = (*DEFAULT_GAP_KINDS, "not_covered", "not_configured", "insufficient_history")
 
 # Metric keys whose middle segment depends on the venues, expiries, secondary assets or counts of the report.
 # A key is valid when, after these substitutions, it equals a key of the demo report after the same substitutions.
@@ -64,13 +60,6 @@ DYNAMIC_KEY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^liquidity\.stops\.(above|below|swept)_\d+"), r"liquidity.stops.\1_<n>"),
     (re.compile(r"^liquidity\.hvn_\d+$"), "liquidity.hvn_<n>"),
 )
-
-# Units whose values are bounded, so a number outside the bound is almost surely given in percent.
-_PERCENT_GUARDS: dict[str, tuple[float, float, str]] = {
-    "share": (0.0, 1.0, "a share is a fraction in [0, 1]: 55 % is 0.55"),
-    "fraction_per_hour": (-0.04, 0.04, "funding is a fraction per hour (cap 4 %/h = 0.04): 0.01 %/h is 0.0001"),
-    "iv": (-5.0, 5.0, "implied volatility is a fraction: 55 % is 0.55"),
-}
 
 
 def normalise_key(key: str) -> str:
@@ -227,10 +216,6 @@ class _Ctx:
         return RulesError(f"{self.label}:{line}: {problem}")
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def parse_rules(text: str, *, known: KnownMetrics, path: str = "<rules>", universe: Universe | None = None) -> RuleSet:
     """Parse TOML ``text`` into a ``RuleSet``, checking metric keys and units against ``known`` (the app layer passes
     the demo report's, ``derivintel.app.report_providers.demo_known_metrics``) and a rule's ``assets`` against
@@ -295,6 +280,9 @@ def _parse_rule(
     known: KnownMetrics,
     universe: Universe | None = None,
 ) -> Rule:
+    """One ``[[rule]]`` table → ``Rule``: the name, unknown fields and the kind here, the rest by the kind's model
+    (``rule_models``); every problem is ``file:line: rule 'name': problem`` at the line of the field at fault."""
+
     def at(field: str) -> int:
         return keys.get(field, line)
 
@@ -323,149 +311,28 @@ def _parse_rule(
     except ValueError as exc:
         cl = at("cooldown") if "cooldown" in raw else ctx.layout.defaults_keys.get("cooldown", line)
         raise ctx.fail(cl, f"{where}: {exc}") from None
-    sev_raw = merged.get("severity", "warning")
+    data = {k: v for k, v in merged.items() if k != "cooldown"}
+    data.update(kind=kind.value, cooldown_s=cooldown_s)
     try:
-        severity = Severity(sev_raw)
-    except ValueError:
-        choices = ", ".join(s.value for s in Severity)
-        raise ctx.fail(at("severity"), f"{where}: bad severity {sev_raw!r} (expected one of {choices})") from None
-    assets_raw = merged.get("assets", [])
-    if isinstance(assets_raw, str):
-        assets_raw = [assets_raw]
-    if not isinstance(assets_raw, list) or not all(isinstance(a, str) for a in assets_raw):
-        raise ctx.fail(at("assets"), f'{where}: \'assets\' must be a list of symbols like ["BTC", "ETH"]')
-    try:
-        assets = tuple(dict.fromkeys(normalise_asset(a, universe) for a in assets_raw))
-    except UserInputError as exc:
-        raise ctx.fail(at("assets"), f"{where}: {exc}") from None
-    note = raw.get("note")
-    if note is not None and not isinstance(note, str):
-        raise ctx.fail(at("note"), f"{where}: 'note' must be a string")
-
-    def metric_key(field: str, required: bool) -> str | None:
-        key = raw.get(field)
-        if key is None:
-            if required:
-                raise ctx.fail(line, f"{where}: {kind.value} rule needs '{field}' (a report metric key)")
-            return None
-        if not isinstance(key, str):
-            raise ctx.fail(at(field), f"{where}: '{field}' must be a metric key string, got {key!r}")
-        if known.unit_of(key) is None:
-            hint = known.suggest(key)
-            more = f" (did you mean {hint!r}?)" if hint else ""
-            raise ctx.fail(at(field), f"{where}: unknown metric key {key!r}{more}")
-        return key
-
-    def forbid(*fields: str) -> None:
-        for f in fields:
-            if f in raw:
-                raise ctx.fail(at(f), f"{where}: field {f!r} does not apply to a {kind.value} rule")
-
-    metric = op = level = source = to_value = from_value = None
-    threshold: float | str | bool | None = None
-    within: float | None = None
-    gap_kinds: tuple[str, ...] = ()
-
-    if kind is RuleKind.THRESHOLD:
-        forbid("level", "within", "source", "gap_kinds", "to", "from")
-        metric = metric_key("metric", required=True)
-        assert metric is not None
-        op = raw.get("op")
-        if op not in OPERATORS:
-            raise ctx.fail(at("op"), f"{where}: bad operator {op!r} (expected one of {', '.join(OPERATORS)})")
-        if "threshold" not in raw:
-            raise ctx.fail(line, f"{where}: threshold rule needs 'threshold' (in the metric's own units)")
-        threshold = raw["threshold"]
-        unit = known.unit_of(metric)
-        if unit == "label":
-            if op in NUMERIC_ONLY_OPS:
-                raise ctx.fail(at("op"), f"{where}: operator {op!r} needs a numeric metric; {metric} is a label")
-            if not isinstance(threshold, (str, bool)):
-                raise ctx.fail(
-                    at("threshold"), f'{where}: {metric} is a label: compare it with a string, e.g. "bearish"'
-                )
-        elif not _is_number(threshold):
-            raise ctx.fail(
-                at("threshold"),
-                f"{where}: threshold must be a number in the metric's own units ({unit}; fractions, not percent), "
-                f"got {threshold!r}",
-            )
-        if _is_number(threshold):
-            threshold = float(threshold)  # type: ignore[arg-type]
-            guard = _PERCENT_GUARDS.get(unit or "")
-            if guard and not guard[0] <= threshold <= guard[1]:
-                raise ctx.fail(at("threshold"), f"{where}: threshold {raw['threshold']!r} out of range: {guard[2]}")
-    elif kind is RuleKind.DISTANCE:
-        forbid("op", "threshold", "source", "gap_kinds", "to", "from")
-        metric = metric_key("metric", required=False) or "price.last"
-        level = metric_key("level", required=True)
-        for key in (metric, level):
-            if known.unit_of(key) != "usd":
-                raise ctx.fail(at("level"), f"{where}: distance rules compare USD price levels; {key} is not one")
-        within = raw.get("within")
-        if not _is_number(within) or not 0 < float(within) < 1:  # type: ignore[arg-type]
-            raise ctx.fail(
-                at("within"),
-                f"{where}: 'within' must be a fraction between 0 and 1 (0.01 = 1 %, not percent), got {within!r}",
-            )
-        within = float(within)  # type: ignore[arg-type]
-    elif kind is RuleKind.CHANGE:
-        forbid("op", "threshold", "level", "within", "source", "gap_kinds")
-        metric = metric_key("metric", required=True)
-        for field in ("to", "from"):
-            v = raw.get(field)
-            if v is not None and not isinstance(v, str):
-                raise ctx.fail(at(field), f"{where}: '{field}' must be a string value, e.g. \"bearish\"")
-        to_value, from_value = raw.get("to"), raw.get("from")
-    elif kind is RuleKind.SCAN:
-        forbid("level", "within", "source", "gap_kinds", "to", "from")
-        metric = raw.get("metric")
-        if metric not in ASSET_METRIC_UNITS:
-            close = difflib.get_close_matches(str(metric), list(ASSET_METRIC_UNITS), n=1, cutoff=0.6)
-            more = f" (did you mean {close[0]!r}?)" if close else f" (one of {', '.join(ASSET_METRIC_UNITS)})"
-            raise ctx.fail(at("metric"), f"{where}: unknown scan metric {metric!r}{more}")
-        op = raw.get("op")
-        scan_ops = (">", ">=", "<", "<=")
-        if op not in scan_ops:
-            raise ctx.fail(at("op"), f"{where}: bad operator {op!r} for a scan rule (one of {', '.join(scan_ops)})")
-        threshold = raw.get("threshold")
-        if not _is_number(threshold):
-            unit = ASSET_METRIC_UNITS[metric]
-            raise ctx.fail(at("threshold"), f"{where}: threshold must be a number in {unit}, got {threshold!r}")
-        threshold = float(threshold)  # type: ignore[arg-type]
-        guard = _PERCENT_GUARDS.get(ASSET_METRIC_UNITS[metric])
-        if guard and not guard[0] <= threshold <= guard[1]:
-            raise ctx.fail(at("threshold"), f"{where}: threshold {raw['threshold']!r} out of range: {guard[2]}")
-    else:  # SOURCE_DOWN
-        forbid("op", "threshold", "level", "within", "to", "from")
-        metric = metric_key("metric", required=False)
-        source = raw.get("source")
-        if source is not None and (not isinstance(source, str) or not source.strip()):
-            raise ctx.fail(at("source"), f"{where}: 'source' must be a non-empty string, e.g. \"binance\"")
-        if source is None and metric is None:
-            raise ctx.fail(line, f"{where}: source_down rule needs 'source' (gap source text) and/or 'metric'")
-        kinds_raw = raw.get("gap_kinds", list(DEFAULT_GAP_KINDS))
-        if not isinstance(kinds_raw, list) or any(k not in ALL_GAP_KINDS for k in kinds_raw):
-            raise ctx.fail(
-                at("gap_kinds"), f"{where}: 'gap_kinds' must be a list drawn from {', '.join(ALL_GAP_KINDS)}"
-            )
-        gap_kinds = tuple(kinds_raw)
-
+        model = validate_rule(kind.value, data, RuleContext(known, universe))
+    except RuleFieldError as exc:
+        raise ctx.fail(line if exc.field is None else at(exc.field), f"{where}: {exc.problem}") from None
+    fields = model.model_dump()
     return Rule(
         name=name,
         kind=kind,
-        metric=metric,
-        op=op,
-        threshold=threshold,
-        level=level,
-        within=within,
-        source=source,
-        gap_kinds=gap_kinds,
-        to_value=to_value,
-        from_value=from_value,
+        metric=fields.get("metric"),
+        op=fields.get("op"),
+        threshold=fields.get("threshold"),
+        level=fields.get("level"),
+        within=fields.get("within"),
+        source=fields.get("source"),
+        gap_kinds=tuple(fields.get("gap_kinds", ())),
+        to_value=fields.get("to_value"),
+        from_value=fields.get("from_value"),
         cooldown_s=cooldown_s,
-        severity=severity,
-        assets=assets,
-        note=note,
+        severity=Severity(model.severity),
+        assets=model.assets,
+        note=model.note,
         line=line,
     )
