@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from derivintel.assessment.analyze import AnalysisOptions, analyze_snapshot
@@ -42,6 +43,12 @@ def test_replayed_plan_is_the_point_in_time_reports_plan(store, at):
         )
         assert mine.stop_usd == theirs.stop_usd
         assert mine.entry_usd == theirs.entry_usd
+    # the phase call the record replays is the report's phase call
+    from derivintel.research.plan_track import replay_weekly
+
+    phase = analyze_snapshot(build_snapshot_at(store, "BTC", (), at), AnalysisOptions()).primary.structure.value.phase
+    replayed = replay_weekly(_structure_candles(store.candle_series("BTC")), np.array([to_ms(at)])).phase_calls
+    assert [c.phase for c in replayed] == [phase.phase.value]
 
 
 def test_plan_record_on_five_years(store):
@@ -78,6 +85,17 @@ def test_phase_10_shows_the_record_with_its_figures(store):
     assert report.metric("risk.plan_record.mean_r_net").value == res.value.mean_r_net
 
 
+def test_phase_record_on_five_years(store):
+    from derivintel.research.plan_track import structure_records
+
+    plan, phases = structure_records(store, "BTC", datetime(2026, 7, 1, tzinfo=UTC), n_boot=300)
+    rec = phases.value
+    assert rec.n_up + rec.n_down == sum(rec.n_by_phase.values()) >= 250  # about one call a week over 5 years
+    assert rec.ci_low <= rec.difference <= rec.ci_high
+    assert any("not replayed" in r for r in phases.reasons)
+    assert plan.value.n_decisions >= 250
+
+
 def test_demo_says_the_plan_has_no_measured_record():
     from derivintel.app.pipeline import SnapshotRequest, build_report_for
 
@@ -91,3 +109,6 @@ def test_demo_says_the_plan_has_no_measured_record():
     p10 = next(p for p in report.phases if p.number == 10)
     assert "The plan has no measured record in this report (no measured record: no stored history" in p10.reasoning
     assert report.metric("risk.plan_record.hit_rate").value is None
+    p2 = next(p for p in report.phases if p.number == 2)
+    assert "The phase call has no measured record in this report" in p2.reasoning
+    assert report.metric("structure.phase_record.difference").value is None

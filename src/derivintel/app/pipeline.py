@@ -240,12 +240,13 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None, *, plan: Plan
             Result.missing("no measured record: no stored history (synthetic demo)"),
             Result.missing("no measured record: no stored history (synthetic demo)"),
             plan_record=Result.missing("no measured record: no stored history (synthetic demo)"),
+            phase_record=Result.missing("no measured record: no stored history (synthetic demo)"),
         )
     from derivintel.research import bias_track_record
     from derivintel.research.calibration import squeeze_calibration
     from derivintel.research.dealer_regime import dealer_regime_record_at
     from derivintel.research.macro_record import macro_regime_record_at
-    from derivintel.research.plan_track import plan_track_record
+    from derivintel.research.plan_track import structure_records
     from derivintel.store import HistoryStore, store_location
 
     path = store_location(store)
@@ -258,15 +259,18 @@ def load_calibration(snapshot: MarketSnapshot, store: Path | None, *, plan: Plan
             Result.missing(f"no measured record: no stored history (no store at {path})"),
             Result.missing(f"no measured record: no stored history (no store at {path})"),
             plan_record=Result.missing(f"no measured record: no stored history (no store at {path})"),
+            phase_record=Result.missing(f"no measured record: no stored history (no store at {path})"),
         )
     with HistoryStore(path, read_only=True) as st, st.session():  # one read connection for every record
+        plan_record, phase_record = structure_records(st, snapshot.primary, snapshot.as_of, params=plan or PlanParams())
         return Calibration(
             *squeeze_calibration(st, snapshot.primary, snapshot.as_of),
             bias_track_record(st, snapshot.primary, snapshot.as_of),
             dealer_regime_record_at(st, snapshot.primary, snapshot.as_of),
             macro_regime_record_at(st, snapshot.primary, snapshot.as_of),
             stored_surface_history(st, snapshot.primary, snapshot.as_of),
-            plan_record=plan_track_record(st, snapshot.primary, snapshot.as_of, params=plan or PlanParams()),
+            plan_record=plan_record,
+            phase_record=phase_record,
         )
 
 

@@ -81,6 +81,7 @@ NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
 NO_REGIME_RECORD: Result = Result.missing("no measured record: no stored option chains and candles")
 NO_MACRO_RECORD: Result = Result.missing("no measured record: no stored macro series and BTC closes")
 NO_PLAN_RECORD: Result = Result.missing("no measured record: no stored perp candles")
+NO_PHASE_RECORD: Result = Result.missing("no measured record: no stored perp candles")
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +96,7 @@ class Calibration:
     # Stored key points of the surface (30d RR25, 30d VRP …) for "now vs a week ago" and the VRP percentile.
     surface_history: SurfaceHistory | None = None
     plan_record: Result = NO_PLAN_RECORD  # research.plan_track: the trade plan replayed weekly on stored candles
+    phase_record: Result = NO_PHASE_RECORD  # research.phase_record: the market phase call, from the same replay
 
 
 UNCALIBRATED = Calibration(

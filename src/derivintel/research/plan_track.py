@@ -1,5 +1,6 @@
 """Measured record of the trade plan: the live plan rules replayed weekly on stored history, each plan's entry,
-stop and first target followed on the bars after it.
+stop and first target followed on the bars after it. The same pass gives the market phase call's record
+(``research.phase_record``): one structure analysis per decision time serves both.
 
 Decision times: every Monday 00:00 UTC within ``lookback_days`` before ``as_of`` whose horizon has closed by
 ``as_of`` (``t + horizon ≤ as_of``, so every outcome used was known then). Weekly decisions with a 7-day horizon
@@ -29,16 +30,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from derivintel.analytics.liquidity.stop_clusters import reference_levels, stop_clusters
-from derivintel.analytics.structure import StructureParams, analyze_structure
+from derivintel.analytics.structure import StructureAnalysis, StructureParams, analyze_structure
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.domain.series import CandleSeries
 from derivintel.research.bias_track import block_sums, stationary_blocks
 from derivintel.research.calibration import DEFAULT_LOOKBACK_DAYS
+from derivintel.research.phase_record import PhaseCall, PhaseRecord, phase_record
 from derivintel.research.vectors import DAY_MS, epoch_ms
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.snapshot_at import SnapshotWindows
@@ -178,25 +181,25 @@ def _window(c: CandleSeries, lo: int, hi: int) -> CandleSeries:
     )
 
 
-def plan_at(
-    candles: CandleSeries,
-    t_ms: int,
-    *,
-    params: PlanParams = DEFAULT_PLAN,
-    structure_params: StructureParams = DEFAULT_STRUCTURE,
-) -> TradePlan | None:
-    """The plan the live rules build at ``t_ms`` (epoch ms) from the bars of ``candles`` closed by then, over the
-    point-in-time report's window (``STRUCTURE_WARMUP_DAYS``); None when no structure or ATR can be computed."""
+def _structure_at(
+    candles: CandleSeries, t_ms: int, structure_params: StructureParams
+) -> tuple[StructureAnalysis, CandleSeries] | None:
+    """The structure analysis at ``t_ms`` on the bars closed by then over the point-in-time report's window, with
+    that window; None when it cannot be computed or has no ATR."""
     open_ms = epoch_ms(candles.ts)
     lo = int(np.searchsorted(open_ms, t_ms - STRUCTURE_WARMUP_DAYS * DAY_MS, side="left"))
     hi = int(np.searchsorted(open_ms + candles.interval_s * 1000, t_ms, side="right"))  # bars closed by t
     if hi - lo < 2:
         return None
-    at = datetime.fromtimestamp(int(t_ms) / 1000, UTC)
     past = _window(candles, lo, hi)
-    structure = analyze_structure(past, as_of=at, params=structure_params).value
+    structure = analyze_structure(past, as_of=datetime.fromtimestamp(t_ms / 1000, UTC), params=structure_params).value
     if structure is None or structure.atr_usd is None:
         return None
+    return structure, past
+
+
+def _plan_from(structure: StructureAnalysis, past: CandleSeries, t_ms: int, params: PlanParams) -> TradePlan | None:
+    at = datetime.fromtimestamp(t_ms / 1000, UTC)
     price = float(structure.last_close_usd)
     stops = stop_clusters(reference_levels(structure), price_usd=price, liq_map=None, candles=past, as_of=at)
     levels = plan_levels(structure, None, stops.value, None)
@@ -210,7 +213,30 @@ def plan_at(
     ).value
 
 
-def plan_outcomes(
+def plan_at(
+    candles: CandleSeries,
+    t_ms: int,
+    *,
+    params: PlanParams = DEFAULT_PLAN,
+    structure_params: StructureParams = DEFAULT_STRUCTURE,
+) -> TradePlan | None:
+    """The plan the live rules build at ``t_ms`` (epoch ms) from the bars of ``candles`` closed by then, over the
+    point-in-time report's window (``STRUCTURE_WARMUP_DAYS``); None when no structure or ATR can be computed."""
+    got = _structure_at(candles, int(t_ms), structure_params)
+    return None if got is None else _plan_from(got[0], got[1], int(t_ms), params)
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyReplay:
+    """What one replay pass over the decision times gives: every actionable side's outcome, the number of
+    decision times where a plan was built, and the phase calls with their next-horizon log return."""
+
+    outcomes: list[PlanOutcome]
+    built: int
+    phase_calls: list[PhaseCall]
+
+
+def replay_weekly(
     candles: CandleSeries,
     decisions_ms: np.ndarray,
     *,
@@ -218,20 +244,29 @@ def plan_outcomes(
     fill_days: float = 2.0,
     params: PlanParams = DEFAULT_PLAN,
     structure_params: StructureParams = DEFAULT_STRUCTURE,
-) -> tuple[list[PlanOutcome], int]:
-    """(every actionable side's outcome, decision times where a plan could be built) on ``candles`` (pure)."""
+) -> WeeklyReplay:
+    """One pass: the structure at each decision time, the plan built from it and followed, and its phase call
+    (pure; see the module doc and ``research.phase_record``)."""
     open_ms = epoch_ms(candles.ts)
     horizon_ms, fill_ms = round(horizon_days * DAY_MS), round(fill_days * DAY_MS)
     out: list[PlanOutcome] = []
+    phases: list[PhaseCall] = []
     built = 0
-    for t in decisions_ms:
-        plan = plan_at(candles, int(t), params=params, structure_params=structure_params)
+    for t in (int(x) for x in decisions_ms):
+        got = _structure_at(candles, t, structure_params)
+        if got is None:
+            continue
+        structure, past = got
+        f0 = int(np.searchsorted(open_ms, t, side="left"))  # the first bar opening at or after t
+        f1 = int(np.searchsorted(open_ms, t + horizon_ms, side="left"))
+        if structure.phase is not None and f1 > f0:
+            ret = float(np.log(candles.close[f1 - 1] / structure.last_close_usd))
+            phases.append(PhaseCall(t, structure.phase.phase.value, ret))
+        plan = _plan_from(structure, past, t, params)
         if plan is None:
             continue
         built += 1
-        at = datetime.fromtimestamp(int(t) / 1000, UTC)
-        f0 = int(np.searchsorted(open_ms, t, side="left"))  # the first bar opening at or after t
-        f1 = int(np.searchsorted(open_ms, t + horizon_ms, side="left"))
+        at = datetime.fromtimestamp(t / 1000, UTC)
         fill_bars = int(np.searchsorted(open_ms, t + fill_ms, side="left")) - f0
         for side in (plan.long, plan.short):
             if not side.actionable or side.entry_usd is None or side.stop_usd is None or not side.targets:
@@ -259,7 +294,28 @@ def plan_outcomes(
                     risk / (risk + reward),
                 )
             )
-    return out, built
+    return WeeklyReplay(out, built, phases)
+
+
+def plan_outcomes(
+    candles: CandleSeries,
+    decisions_ms: np.ndarray,
+    *,
+    horizon_days: float = 7.0,
+    fill_days: float = 2.0,
+    params: PlanParams = DEFAULT_PLAN,
+    structure_params: StructureParams = DEFAULT_STRUCTURE,
+) -> tuple[list[PlanOutcome], int]:
+    """(every actionable side's outcome, decision times where a plan could be built) on ``candles`` (pure)."""
+    r = replay_weekly(
+        candles,
+        decisions_ms,
+        horizon_days=horizon_days,
+        fill_days=fill_days,
+        params=params,
+        structure_params=structure_params,
+    )
+    return r.outcomes, r.built
 
 
 def plan_record_from_outcomes(
@@ -376,7 +432,7 @@ def _structure_candles(candles: list[CandleSeries]) -> CandleSeries | None:
     return max(pool, key=len) if pool else None
 
 
-def plan_track_record(
+def structure_records(
     store: HistoryStore,
     asset: str,
     as_of: datetime,
@@ -389,22 +445,35 @@ def plan_track_record(
     n_boot: int = 1000,
     confidence: float = 0.9,
     min_plans: int = 30,
-) -> Result[PlanRecord]:
-    """The plan's record on ``asset``'s perp candles stored and closed by ``as_of`` (see the module doc); the read is
-    bounded by the window plus the structure's warm-up, so its cost does not grow with the store's history."""
+) -> tuple[Result[PlanRecord], Result[PhaseRecord]]:
+    """The plan's record and the phase call's record on ``asset``'s perp candles stored and closed by ``as_of``, from
+    one weekly replay (see the module doc); the read is bounded by the window plus the structure's warm-up, so the
+    cost does not grow with the store's history."""
     since = as_of - timedelta(days=lookback_days + STRUCTURE_WARMUP_DAYS)
     candles = _structure_candles(store.candle_series(asset, until=as_of, since=since))
     if candles is None or len(candles) < 2:
-        return Result.missing(f"no measured record: no stored perp candles for {asset}")
+        missing = Result.missing(f"no measured record: no stored perp candles for {asset}")
+        return missing, missing
     end_ms = int(as_of.timestamp() * 1000)
     first = end_ms - round(lookback_days * DAY_MS)
     decisions = _mondays(max(first, int(epoch_ms(candles.ts)[0])), end_ms - round(horizon_days * DAY_MS))
-    outcomes, built = plan_outcomes(candles, decisions, horizon_days=horizon_days, fill_days=fill_days, params=params)
+    replay = replay_weekly(candles, decisions, horizon_days=horizon_days, fill_days=fill_days, params=params)
+    sources: list[Source] = [candles.source]
+    note = [] if candles.interval_s == 3600 else [f"replayed on {candles.interval_s // 3600}h bars (no hourly stored)"]
+    phases = phase_record(replay.phase_calls, horizon_days=horizon_days, ci_level=confidence, seed=seed)
+    if phases.value is not None:
+        phases = Result.of(
+            phases.value,
+            sources=sources,
+            params={**phases.params, "lookback_days": lookback_days},
+            reasons=[*phases.reasons, *note],
+            partial=True,
+        )
     res = plan_record_from_outcomes(
         asset,
         candles.interval_s,
-        outcomes,
-        built,
+        replay.outcomes,
+        replay.built,
         horizon_days=horizon_days,
         fill_days=fill_days,
         seed=seed,
@@ -413,13 +482,17 @@ def plan_track_record(
         min_plans=min_plans,
     )
     if res.value is None:
-        return res
-    sources: list[Source] = [candles.source]
-    note = [] if candles.interval_s == 3600 else [f"replayed on {candles.interval_s // 3600}h bars (no hourly stored)"]
-    return Result.of(
+        return res, phases
+    plan = Result.of(
         res.value,
         sources=sources,
         params={**res.params, "lookback_days": lookback_days},
         reasons=[*res.reasons, *note],
         partial=True,
     )
+    return plan, phases
+
+
+def plan_track_record(store: HistoryStore, asset: str, as_of: datetime, **kwargs: Any) -> Result[PlanRecord]:
+    """The plan's record alone (``structure_records``)."""
+    return structure_records(store, asset, as_of, **kwargs)[0]

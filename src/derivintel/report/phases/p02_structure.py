@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from derivintel.report.model import Phase, Table
 from derivintel.report.phases.context import PhaseContext, make_phase, row
+from derivintel.report.phases.record_section import RecordRow, record_metrics, record_sentence
 
 AVWAP_ANCHORS = ("week", "month", "quarter", "year", "cycle_high")
 PRICE_METHOD = {"median_mark": "Last (median of venue marks)", "last_close": "Last closed bar's close"}
@@ -122,8 +123,10 @@ def build(ctx: PhaseContext) -> Phase:
         reasoning = (
             (f"Phase call from explicit evidence: {evidence}." if evidence else "No phase evidence.")
             + (f" Missing evidence, not counted: {missing}." if missing else "")
-            + " The phase is a heuristic with no measured record on history."
+            + " The phase is a heuristic."
         )
+    keys += _record_metrics(ctx)
+    reasoning = reasoning + " " + _record_sentence(ctx)
     return make_phase(
         ctx,
         number=2,
@@ -133,4 +136,57 @@ def build(ctx: PhaseContext) -> Phase:
         tables=[table],
         reasoning=reasoning,
         keys=keys,
+    )
+
+
+def _record_metrics(ctx: PhaseContext) -> list[str]:
+    """The phase call's measured record (research/phase_record.py), or its absence with the reason."""
+    rows = (
+        RecordRow(
+            "structure.phase_record.n_up", "Phase record: up calls (accumulation, markup)", lambda v: v.n_up, "count"
+        ),
+        RecordRow(
+            "structure.phase_record.n_down",
+            "Phase record: down calls (distribution, markdown)",
+            lambda v: v.n_down,
+            "count",
+        ),
+        RecordRow(
+            "structure.phase_record.return_up",
+            "Mean next-week log return after an up phase",
+            lambda v: v.mean_return_up,
+            "fraction",
+        ),
+        RecordRow(
+            "structure.phase_record.return_down",
+            "Mean next-week log return after a down phase",
+            lambda v: v.mean_return_down,
+            "fraction",
+        ),
+        RecordRow(
+            "structure.phase_record.return_base",
+            "Mean next-week log return, every call",
+            lambda v: v.base_mean_return,
+            "fraction",
+        ),
+    )
+    difference = RecordRow(
+        "structure.phase_record.difference",
+        "Up phases minus down phases, mean next-week log return",
+        lambda v: v.difference,
+        "fraction",
+    )
+    return record_metrics(ctx.book, ctx.analyses.calibration.phase_record, rows, difference)
+
+
+def _record_sentence(ctx: PhaseContext) -> str:
+    return record_sentence(
+        ctx.book,
+        ctx.analyses.calibration.phase_record,
+        "phase call",
+        "Measured record (weekly replay on the stored candles, without OI, funding and CVD evidence): "
+        "{structure.phase_record.n_up} up and {structure.phase_record.n_down} down calls; mean next-week return "
+        "{structure.phase_record.return_up} after up phases, {structure.phase_record.return_down} after down phases "
+        "(difference {structure.phase_record.difference}); ",
+        "weeks after up phases were better than weeks after down phases",
     )
