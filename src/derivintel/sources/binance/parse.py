@@ -55,6 +55,31 @@ LONG_SHORT_KINDS: dict[str, LongShortKind] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """Binance's error answer ``{"code": -1121, "msg": "Invalid symbol."}`` (a negative code and its text), which
+    takes the place of the endpoint's object or array."""
+
+    code: Any
+    msg: str
+
+    @classmethod
+    def of(cls, obj: Any) -> ErrorBody | None:
+        """The error held by a decoded body, None for any other body (no success answer has both keys)."""
+        if isinstance(obj, dict) and "code" in obj and "msg" in obj:
+            return cls(code=obj["code"], msg=str(obj["msg"]))
+        return None
+
+
+def load_body(body: bytes, where: Where) -> Any:
+    """Decode ``body`` once; an error body is a bad payload worded ``code <code>: <msg>``."""
+    obj = load_json(body, where)
+    error = ErrorBody.of(obj)
+    if error is not None:
+        raise where.fail(f"code {error.code}: {error.msg}")
+    return obj
+
+
 def _check_symbol(obj: object, symbol: str, where: Where) -> None:
     got = field(obj, "symbol", where)
     if got != symbol:
@@ -65,7 +90,7 @@ def parse_funding_intervals(body: bytes) -> dict[str, float]:
     """``/fapi/v1/fundingInfo`` → ``{symbol: funding interval hours}`` (only adjusted symbols are listed)."""
     where = Where(USDM, "fundingInfo")
     out: dict[str, float] = {}
-    for i, row in enumerate(as_list(load_json(body, where), where, "fundingInfo")):
+    for i, row in enumerate(as_list(load_body(body, where), where, "fundingInfo")):
         symbol = field(row, "symbol", where)
         hours = positive(
             to_float(field(row, "fundingIntervalHours", where), where, f"[{i}].fundingIntervalHours"),
@@ -86,7 +111,7 @@ def funding_interval_hours(intervals: dict[str, float] | None, symbol: str) -> f
 def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
     """``/fapi/v1/openInterest`` → ``(oi_base in coins, event time)``."""
     where = Where(USDM, "openInterest", ts_recv)
-    obj = load_json(body, where)
+    obj = load_body(body, where)
     _check_symbol(obj, symbol, where)
     oi = to_float(field(obj, "openInterest", where), where, "openInterest")
     if oi < 0:
@@ -108,7 +133,7 @@ def parse_premium_index(
     ``lastFundingRate`` is the running (predicted) rate per ``funding_interval_hours``; prices in USDT (≈ USD).
     """
     where = Where(USDM, "premiumIndex", ts_recv)
-    obj = load_json(body, where)
+    obj = load_body(body, where)
     _check_symbol(obj, symbol, where)
     mark = positive(to_float(field(obj, "markPrice", where), where, "markPrice"), where, "markPrice")
     index = positive(to_float(field(obj, "indexPrice", where), where, "indexPrice"), where, "indexPrice")
@@ -138,7 +163,7 @@ def parse_funding_history(
     to the previous one (Binance moved many symbols from 8h to 4h), ``interval_hours`` (today's, fundingInfo)
     only where the spacing cannot tell (one row)."""
     where = Where(USDM, "fundingRate", ts_recv)
-    rows = non_empty(load_json(body, where), where, "fundingRate")
+    rows = non_empty(load_body(body, where), where, "fundingRate")
     ts, vals = [], []
     for i, row in enumerate(rows):
         _check_symbol(row, symbol, where)
@@ -160,7 +185,7 @@ def parse_open_interest_hist(
 ) -> OpenInterestSeries:
     """``/futures/data/openInterestHist`` → ``OpenInterestSeries`` (coins and USDT)."""
     where = Where(USDM, "openInterestHist", ts_recv)
-    rows = non_empty(load_json(body, where), where, "openInterestHist")
+    rows = non_empty(load_body(body, where), where, "openInterestHist")
     ts, vals = [], []
     for i, row in enumerate(rows):
         _check_symbol(row, symbol, where)
@@ -190,7 +215,7 @@ def parse_long_short(
     where = Where(USDM, dataset, ts_recv)
     if dataset not in LONG_SHORT_KINDS:
         raise ValueError(f"not a Binance long/short dataset: {dataset}")
-    rows = non_empty(load_json(body, where), where, dataset)
+    rows = non_empty(load_body(body, where), where, dataset)
     ts, vals = [], []
     for i, row in enumerate(rows):
         _check_symbol(row, symbol, where)
@@ -214,7 +239,7 @@ def parse_long_short(
 def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
     """``/futures/data/takerlongshortRatio`` → ``TakerVolumeSeries`` (``buyVol``/``sellVol`` in coins)."""
     where = Where(USDM, "takerlongshortRatio", ts_recv)
-    rows = non_empty(load_json(body, where), where, "takerlongshortRatio")
+    rows = non_empty(load_body(body, where), where, "takerlongshortRatio")
     ts, vals = [], []
     for i, row in enumerate(rows):
         ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
@@ -244,7 +269,7 @@ def parse_klines(
     Row: ``[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase, ...]``.
     """
     where = Where(provider, dataset, ts_recv)
-    rows = non_empty(load_json(body, where), where, dataset)
+    rows = non_empty(load_body(body, where), where, dataset)
     ts, vals = [], []
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) < 10:
@@ -260,7 +285,7 @@ def parse_klines(
 def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = USDM) -> OrderBook:
     """``/fapi/v1/depth`` → ``OrderBook`` (``[price USDT, qty coin]``); event time ``E`` when present."""
     where = Where(provider, "depth", ts_recv)
-    obj = load_json(body, where)
+    obj = load_body(body, where)
     bids = book_side(field(obj, "bids", where), where, "bids", descending=True)
     asks = book_side(field(obj, "asks", where), where, "asks", descending=False)
     as_of = to_dt(obj["E"], where, "E") if isinstance(obj, dict) and "E" in obj else ts_recv
@@ -273,7 +298,7 @@ def parse_exchange_info(body: bytes, *, ts_recv: datetime | None = None) -> tupl
     Quarterlies, TradFi perps (``TRADIFI_PERPETUAL``) and symbols not trading are left out. ``1000PEPE`` becomes
     asset PEPE with a unit multiplier of 1000. A list without a single such perp is a bad payload."""
     where = Where(USDM, "instruments-list", ts_recv)
-    rows = non_empty(field(load_json(body, where), "symbols", where), where, "symbols")
+    rows = non_empty(field(load_body(body, where), "symbols", where), where, "symbols")
     out: list[Listing] = []
     for i, row in enumerate(rows):
         if field(row, "contractType", where) != "PERPETUAL" or field(row, "status", where) != "TRADING":
@@ -329,7 +354,7 @@ def parse_delivery_contracts(body: bytes, *, provider: str = USDM) -> dict[str, 
     far-future date), so a mangled list is a bad payload, not an empty one."""
     where = Where(provider, "exchangeInfo")
     out: dict[str, DeliveryContract] = {}
-    for i, row in enumerate(non_empty(field(load_json(body, where), "symbols", where), where, "symbols")):
+    for i, row in enumerate(non_empty(field(load_body(body, where), "symbols", where), where, "symbols")):
         symbol = field(row, "symbol", where)
         if not isinstance(symbol, str) or not symbol:
             raise where.fail(f"symbols[{i}].symbol: expected a symbol name, got {symbol!r}")
@@ -359,7 +384,7 @@ def parse_quarterly_futures(
     """
     where = Where(provider, dataset, ts_recv)
     out = []
-    for i, row in enumerate(non_empty(load_json(body, where), where, "premiumIndex")):
+    for i, row in enumerate(non_empty(load_body(body, where), where, "premiumIndex")):
         mark = positive(to_float(field(row, "markPrice", where), where, f"[{i}].markPrice"), where, f"[{i}].markPrice")
         if provider == COINM and field(row, "pair", where) != f"{asset}USD":
             raise where.fail(f"[{i}] is for pair {row.get('pair')!r}, expected {asset}USD")
@@ -400,7 +425,7 @@ def parse_ticker_24hr_all(body: bytes) -> dict[str, tuple[float, float]]:
         quote = to_float(field(r, "quoteVolume", where), where, f"{symbol}.quoteVolume")
         return symbol, (change, quote)
 
-    rows, _gap = rows_tolerant(as_list(load_json(body, where), where, "ticker/24hr"), row, where)
+    rows, _gap = rows_tolerant(as_list(load_body(body, where), where, "ticker/24hr"), row, where)
     return dict(rows)
 
 
@@ -453,7 +478,7 @@ def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
         )
 
     tickers, bad = rows_tolerant(
-        as_list(load_json(bodies["premiumIndex_all"], where), where, "premiumIndex"), row, where
+        as_list(load_body(bodies["premiumIndex_all"], where), where, "premiumIndex"), row, where
     )
     gaps += [bad] if bad else []
     gaps.append(

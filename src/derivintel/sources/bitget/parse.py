@@ -18,13 +18,13 @@ from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import CandleSeries, FundingSeries, LongShortKind, LongShortSeries
 from derivintel.sources.bulk import BulkParsed, as_tickers
+from derivintel.sources.envelope import CodeMsgEnvelope, code_is_zeros
 from derivintel.sources.payload import (
     Where,
     book_side,
     columns,
     field,
     last_ts,
-    load_json,
     make_source,
     non_empty,
     ohlcv_candles,
@@ -44,13 +44,8 @@ QUOTE_SUFFIX = "USDT"
 
 
 def _data(body: bytes, where: Where) -> Any:
-    """Check the envelope (``code`` must be ``"00000"``) and return ``data``."""
-    obj = load_json(body, where)
-    code = field(obj, "code", where)
-    text = str(code).strip()
-    if not text or text.strip("0") or isinstance(code, bool):  # "00000" as documented; a number 0 reads the same
-        raise where.fail(f"code {code}: {obj.get('msg', '')}")
-    return field(obj, "data", where)
+    """The envelope checked (``code`` must be ``"00000"``, ``CodeMsgEnvelope``) and its ``data``."""
+    return CodeMsgEnvelope.decode(body, where, ok=code_is_zeros).data
 
 
 def _rows(body: bytes, where: Where) -> list[Any]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.options import OptionChain
 from derivintel.sources.deribit.chain_file import parse_instrument_name
-from derivintel.sources.deribit.parse import _result
+from derivintel.sources.deribit.parse import RpcEnvelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain
 from derivintel.sources.payload import Where, as_list, field, make_source, to_dt, to_float, to_float_or_none, to_ms
 
@@ -29,7 +29,7 @@ def parse_usdc_option_chain(body: bytes, *, asset: str, ts_recv: datetime) -> Op
     where = Where(PROVIDER, DATASET, ts_recv)
     rows: list[OptionRow] = []
     newest = 0
-    for i, row in enumerate(as_list(_result(body, where), where, "result")):
+    for i, row in enumerate(as_list(RpcEnvelope.decode(body, where).result, where, "result")):
         name = str(field(row, "instrument_name", where))
         try:
             underlying, expiry, strike, is_call = parse_instrument_name(name)

@@ -22,15 +22,14 @@ from derivintel.domain.series import (
 )
 from derivintel.domain.universe import USD_SETTLE, Listing
 from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
+from derivintel.sources.envelope import CodeMsgEnvelope
 from derivintel.sources.payload import (
     Where,
     book_side,
     columns,
     field,
     last_ts,
-    load_json,
     make_source,
-    non_empty,
     ohlcv_candles,
     positive,
     spacing_intervals_hours,
@@ -48,12 +47,8 @@ OKX_INTERVALS_H = (1.0, 2.0, 4.0, 6.0, 8.0)
 
 
 def _data(body: bytes, where: Where) -> list[Any]:
-    """Check the envelope (``code`` must be ``"0"``) and return the non-empty ``data`` array."""
-    obj = load_json(body, where)
-    code = field(obj, "code", where)
-    if str(code) != "0":
-        raise where.fail(f"code {code}: {obj.get('msg', '')}")
-    return non_empty(field(obj, "data", where), where, "data")
+    """The envelope checked (``code`` must be ``"0"``, ``CodeMsgEnvelope``) and its non-empty ``data`` array."""
+    return CodeMsgEnvelope.decode(body, where).rows(where)
 
 
 def _row_for(rows: list[Any], key: str, value: str, where: Where) -> dict[str, Any]:
