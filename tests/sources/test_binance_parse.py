@@ -32,7 +32,8 @@ def test_premium_index_with_open_interest_and_default_interval() -> None:
     hours = bp.funding_interval_hours(intervals, "BTCUSDT")  # not listed -> 8h
     assert hours == 8.0
     assert bp.funding_interval_hours(intervals, "BLZUSDT") == 4.0
-    oi, oi_time = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT", ts_recv=RECV)
+    reading = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT", ts_recv=RECV)
+    oi, oi_time = reading.oi_base, reading.as_of
     assert oi == 80000.5
     assert oi_time == datetime(2024, 6, 1, 7, tzinfo=UTC)
     perp = bp.parse_premium_index(

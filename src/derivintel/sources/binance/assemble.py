@@ -34,7 +34,7 @@ def assemble_usdm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             symbol=symbol,
             ts_recv=r.ts_received,
             funding_interval_hours=interval_h or binance.DEFAULT_FUNDING_INTERVAL_H,
-            oi_base=None if oi is None else oi[0],
+            oi_base=None if oi is None else oi.oi_base,
         )
         if interval_h is None:  # interval unknown: do not publish a rate that may be per 4h or per 8h
             metrics = replace(metrics, funding_rate_interval=None)

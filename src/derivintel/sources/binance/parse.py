@@ -41,6 +41,7 @@ from derivintel.sources.payload import (
     to_ms,
     to_scheduled_dt,
 )
+from derivintel.sources.readings import DayStats, OpenInterestReading
 
 VENUE = "binance"
 USDM = "binance-usdm"
@@ -108,15 +109,15 @@ def funding_interval_hours(intervals: dict[str, float] | None, symbol: str) -> f
     return intervals.get(symbol, DEFAULT_FUNDING_INTERVAL_H)
 
 
-def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
-    """``/fapi/v1/openInterest`` → ``(oi_base in coins, event time)``."""
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> OpenInterestReading:
+    """``/fapi/v1/openInterest`` → single-sided OI in coins and its event time."""
     where = Where(USDM, "openInterest", ts_recv)
     obj = load_body(body, where)
     _check_symbol(obj, symbol, where)
     oi = to_float(field(obj, "openInterest", where), where, "openInterest")
     if oi < 0:
         raise where.fail(f"negative openInterest {oi}")
-    return oi, to_dt(field(obj, "time", where), where, "time")
+    return OpenInterestReading(oi, to_dt(field(obj, "time", where), where, "time"))
 
 
 def parse_premium_index(
@@ -413,17 +414,17 @@ def parse_quarterly_futures(
 # -- derivintel scan: bulk (all-symbols) answers ---------------------------------------------------------------------
 
 
-def parse_ticker_24hr_all(body: bytes) -> dict[str, tuple[float, float]]:
-    """``/fapi/v1/ticker/24hr`` (no symbol) → ``{symbol: (24h price change fraction, 24h quote volume USD)}``.
+def parse_ticker_24hr_all(body: bytes) -> dict[str, DayStats]:
+    """``/fapi/v1/ticker/24hr`` (no symbol) → ``{symbol: DayStats}`` (24h price change fraction, quote volume USD).
 
     ``priceChangePercent`` is in percent (``"-1.250"`` = −1.25 %) and is divided by 100 here."""
     where = Where(USDM, "ticker24hr_all")
 
-    def row(r: Any) -> tuple[str, tuple[float, float]]:
+    def row(r: Any) -> tuple[str, DayStats]:
         symbol = str(field(r, "symbol", where))
         change = to_float(field(r, "priceChangePercent", where), where, f"{symbol}.priceChangePercent") / 100.0
         quote = to_float(field(r, "quoteVolume", where), where, f"{symbol}.quoteVolume")
-        return symbol, (change, quote)
+        return symbol, DayStats(change, quote)
 
     rows, _gap = rows_tolerant(as_list(load_body(body, where), where, "ticker/24hr"), row, where)
     return dict(rows)
@@ -431,7 +432,7 @@ def parse_ticker_24hr_all(body: bytes) -> dict[str, tuple[float, float]]:
 
 def parse_symbol_open_interest(body: bytes, symbol: str, ts_recv: datetime) -> float:
     """``/fapi/v1/openInterest`` of one symbol → single-sided OI in coins (the scan's per-symbol OI request)."""
-    return parse_open_interest(body, symbol=symbol, ts_recv=ts_recv)[0]
+    return parse_open_interest(body, symbol=symbol, ts_recv=ts_recv).oi_base
 
 
 def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
@@ -453,7 +454,7 @@ def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
         if next_ms <= 0:  # a delivery contract
             return None
         what = f"{symbol}."
-        change, volume = stats.get(symbol, (None, None)) if stats is not None else (None, None)
+        day = None if stats is None else stats.get(symbol)
         interval = funding_interval_hours(intervals, symbol)
         return PerpTicker(
             venue=VENUE,
@@ -472,9 +473,9 @@ def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
             funding_kind=FundingKind.PREDICTED,
             next_funding_time=to_dt(int(next_ms), where, what + "nextFundingTime"),
             oi_base=None,
-            volume_24h_usd=volume,
+            volume_24h_usd=None if day is None else day.volume_24h_usd,
             source=make_source(where, to_dt(field(r, "time", where), where, what + "time"), ts_recv),
-            price_change_24h_frac=change,
+            price_change_24h_frac=None if day is None else day.price_change_24h_frac,
         )
 
     tickers, bad = rows_tolerant(

@@ -35,6 +35,7 @@ from derivintel.sources.payload import (
     to_float_or_none,
     to_ms,
 )
+from derivintel.sources.readings import OpenInterestReading
 
 PROVIDER = "bitget"
 VENUE = "bitget"
@@ -164,8 +165,8 @@ def parse_bulk_tickers(
     return tuple(out)
 
 
-def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
-    """``/open-interest`` → ``(size in base coins, event time)``."""
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> OpenInterestReading:
+    """``/open-interest`` → ``size`` (single-sided OI in base coins) and its event time."""
     where = Where(PROVIDER, "open-interest", ts_recv)
     data = _data(body, where)
     rows = non_empty(field(data, "openInterestList", where), where, "data.openInterestList")
@@ -173,7 +174,7 @@ def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple
     size = to_float(field(row, "size", where), where, "size")
     if size < 0:
         raise where.fail(f"size negative: {size}")
-    return size, to_dt(field(data, "ts", where), where, "ts")
+    return OpenInterestReading(size, to_dt(field(data, "ts", where), where, "ts"))
 
 
 def parse_history_fund_rate(

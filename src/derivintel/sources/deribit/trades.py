@@ -70,11 +70,11 @@ def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) 
         if not isinstance(name, str) or not name.startswith(f"{currency.upper()}-"):
             raise where.fail(f"{what}.instrument_name: expected a {currency.upper()} instrument, got {name!r}")
         try:
-            cur, expiry, strike, is_call = parse_instrument_name(name)
+            option = parse_instrument_name(name)
         except ValueError:
             skipped += 1
             continue
-        if cur != currency.upper():
+        if option.currency != currency.upper():
             raise where.fail(f"{what}: {name} is not a {currency.upper()} option")
         trade_id = str(field(t, "trade_id", where))
         if trade_id in seen:
@@ -87,9 +87,9 @@ def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) 
         cols["id"].append(trade_id)
         cols["name"].append(name)
         cols["ts"].append(to_ms(field(t, "timestamp", where), where, f"{what}.timestamp"))
-        cols["exp"].append(np.datetime64(expiry.replace(tzinfo=None), "ms"))
-        cols["k"].append(strike)
-        cols["call"].append(is_call)
+        cols["exp"].append(np.datetime64(option.expiry.replace(tzinfo=None), "ms"))
+        cols["k"].append(option.strike)
+        cols["call"].append(option.is_call)
         cols["amt"].append(to_float(field(t, "amount", where), where, f"{what}.amount"))
         cols["px"].append(to_float(field(t, "price", where), where, f"{what}.price"))
         cols["agg"].append(1 if direction == "buy" else -1)
