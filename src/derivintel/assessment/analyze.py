@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from statistics import median
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from derivintel.analytics.liquidity import (
     CascadeExposure,
@@ -52,6 +53,7 @@ from derivintel.analytics.positioning.basis_curve import BasisCurve, basis_curve
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
 from derivintel.analytics.realised_vol import RealisedVol, realised_vol
 from derivintel.analytics.structure import StructureAnalysis, analyze_structure
+from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.assets import OPTION_ASSETS
@@ -62,6 +64,16 @@ from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowde
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.plan_levels import PlanLevels, plan_levels
 from derivintel.synthesis.trade_plan import PlanParams, TradePlan, build_trade_plan
+
+if TYPE_CHECKING:  # the records' types only: research is a sibling layer, computed by the app layer
+    from derivintel.research.bias_track import TrackRecord
+    from derivintel.research.calibration import SqueezeBaseRate
+    from derivintel.research.dealer_regime import RegimeRecord
+    from derivintel.research.macro_record import MacroRecord
+    from derivintel.research.phase_record import PhaseRecord
+    from derivintel.research.plan_track import PlanRecord
+
+V = TypeVar("V")  # the value type of a Result passed through a helper unchanged
 
 # The modelled map's parameters: defaults, with every venue's declared maintenance margins.
 MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
@@ -77,26 +89,28 @@ class AnalysisOptions:
     cascade_shock_fraction: float = 0.02
 
 
-NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
-NO_REGIME_RECORD: Result = Result.missing("no measured record: no stored option chains and candles")
-NO_MACRO_RECORD: Result = Result.missing("no measured record: no stored macro series and BTC closes")
-NO_PLAN_RECORD: Result = Result.missing("no measured record: no stored perp candles")
-NO_PHASE_RECORD: Result = Result.missing("no measured record: no stored perp candles")
+NO_TRACK_RECORD: Result[TrackRecord] = Result.missing("no track record: no stored history")
+NO_REGIME_RECORD: Result[RegimeRecord] = Result.missing("no measured record: no stored option chains and candles")
+NO_MACRO_RECORD: Result[MacroRecord] = Result.missing("no measured record: no stored macro series and BTC closes")
+NO_PLAN_RECORD: Result[PlanRecord] = Result.missing("no measured record: no stored perp candles")
+NO_PHASE_RECORD: Result[PhaseRecord] = Result.missing("no measured record: no stored perp candles")
 
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Measured base rates from stored history (computed by the app layer, which does the I/O)."""
 
-    short_squeeze: Result
-    long_squeeze: Result
-    bias_track_record: Result = NO_TRACK_RECORD
-    dealer_regime_record: Result = NO_REGIME_RECORD
-    macro_regime_record: Result = NO_MACRO_RECORD
+    short_squeeze: Result[SqueezeBaseRate]
+    long_squeeze: Result[SqueezeBaseRate]
+    bias_track_record: Result[TrackRecord] = NO_TRACK_RECORD
+    dealer_regime_record: Result[RegimeRecord] = NO_REGIME_RECORD
+    macro_regime_record: Result[MacroRecord] = NO_MACRO_RECORD
     # Stored key points of the surface (30d RR25, 30d VRP …) for "now vs a week ago" and the VRP percentile.
     surface_history: SurfaceHistory | None = None
-    plan_record: Result = NO_PLAN_RECORD  # research.plan_track: the trade plan replayed weekly on stored candles
-    phase_record: Result = NO_PHASE_RECORD  # research.phase_record: the market phase call, from the same replay
+    # research.plan_track: the trade plan replayed weekly on stored candles
+    plan_record: Result[PlanRecord] = NO_PLAN_RECORD
+    # research.phase_record: the market phase call, from the same replay
+    phase_record: Result[PhaseRecord] = NO_PHASE_RECORD
 
 
 UNCALIBRATED = Calibration(
@@ -161,7 +175,7 @@ class Analyses:
     bias_inputs: Mapping[str, float | str | None] = field(default_factory=dict)  # readings the bias was given
 
 
-def _with_reasons(result: Result, extra: Result) -> Result:
+def _with_reasons(result: Result[V], extra: Result[Any]) -> Result[V]:
     """``result`` with ``extra``'s sources and reasons appended (partial when ``extra`` has reasons)."""
     if result.value is None:
         return result
@@ -179,7 +193,7 @@ def _band(depth, band: float):
     return next((b for b in depth.bands if abs(b.band_fraction - band) < 1e-12), None)
 
 
-def _reference_levels(structure: Result) -> list[ReferenceLevel]:
+def _reference_levels(structure: Result[StructureAnalysis]) -> list[ReferenceLevel]:
     """The structure's reference levels (``stop_clusters.reference_levels``), none without a structure."""
     return reference_levels(structure.value) if structure.value is not None else []
 
@@ -381,7 +395,7 @@ def with_history(a: AssetAnalyses, history: SurfaceHistory | None, as_of) -> Ass
     )
 
 
-def _sourced(result: Result, sources) -> Result:
+def _sourced(result: Result[V], sources: Iterable[Source]) -> Result[V]:
     if result.value is None:
         return result
     return Result.of(result.value, sources=tuple(sources), params=result.params, reasons=result.reasons)
