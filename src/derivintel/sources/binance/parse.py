@@ -21,6 +21,7 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
+from derivintel.domain.venue import Market, VenueId
 from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
 from derivintel.sources.payload import (
     Where,
@@ -43,7 +44,7 @@ from derivintel.sources.payload import (
 )
 from derivintel.sources.readings import DayStats, OpenInterestReading
 
-VENUE = "binance"
+VENUE = VenueId("binance")
 USDM = "binance-usdm"
 COINM = "binance-coinm"
 DEFAULT_FUNDING_INTERVAL_H = 8.0
@@ -263,7 +264,7 @@ def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: 
 
 
 def parse_klines(
-    body: bytes, *, provider: str, dataset: str, asset: str, market: str, interval_s: int, ts_recv: datetime
+    body: bytes, *, provider: str, dataset: str, asset: str, market: Market, interval_s: int, ts_recv: datetime
 ) -> CandleSeries:
     """``/fapi/v1/klines`` or ``/api/v3/klines`` → ``CandleSeries`` with taker buy volume (column 9, coins).
 

@@ -17,6 +17,7 @@ from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import CandleSeries, FundingSeries, LongShortKind, LongShortSeries
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import BulkParsed, as_tickers
 from derivintel.sources.envelope import CodeMsgEnvelope, code_is_zeros
 from derivintel.sources.payload import (
@@ -38,7 +39,7 @@ from derivintel.sources.payload import (
 from derivintel.sources.readings import OpenInterestReading
 
 PROVIDER = "bitget"
-VENUE = "bitget"
+VENUE = VenueId("bitget")
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 BITGET_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 QUOTE_SUFFIX = "USDT"

@@ -16,6 +16,7 @@ from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.venue import VenueId
 from derivintel.sources.deribit import chain_file as deribit_chain
 from derivintel.sources.payload import (
     Where,
@@ -34,7 +35,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "deribit"
-VENUE = "deribit"
+VENUE = VenueId("deribit")
 FUNDING_INTERVAL_H = 8.0
 
 

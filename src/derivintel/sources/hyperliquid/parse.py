@@ -12,6 +12,7 @@ from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.scan import PerpTicker
 from derivintel.domain.series import CandleSeries, FundingSeries
 from derivintel.domain.universe import Listing, split_bundle
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import BulkParsed, rows_tolerant
 from derivintel.sources.payload import (
     Where,
@@ -33,7 +34,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "hyperliquid"
-VENUE = "hyperliquid"
+VENUE = VenueId("hyperliquid")
 FUNDING_INTERVAL_H = 1.0
 HISTORICAL_INTERVALS_H = (1.0, 8.0)  # 8h settlements until 2023-06-08, hourly since
 # Venue names used by predictedFundings, and the interval assumed when a row does not state it.

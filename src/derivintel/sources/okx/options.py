@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
 from derivintel.sources.envelope import CodeMsgEnvelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain, expiry_ms
 from derivintel.sources.payload import (
@@ -26,7 +27,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "okx-options"
-VENUE = "okx"
+VENUE = VenueId("okx")
 
 
 def _data(body: bytes, where: Where) -> list[Any]:

@@ -22,6 +22,7 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
 from derivintel.sources.envelope import CodeMsgEnvelope
 from derivintel.sources.payload import (
@@ -43,7 +44,7 @@ from derivintel.sources.payload import (
 from derivintel.sources.readings import DayStats, FundingReading, MarkReading
 
 PROVIDER = "okx"
-VENUE = "okx"
+VENUE = VenueId("okx")
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 OKX_INTERVALS_H = (1.0, 2.0, 4.0, 6.0, 8.0)
 
