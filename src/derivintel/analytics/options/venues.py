@@ -32,6 +32,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import DAY_S, dt64_to_datetime, to_datetime64, utc
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
 
 TARGET_DAYS = 30.0
 
@@ -41,7 +42,7 @@ class VenueRow:
     """One venue: OI (coins, USD notional, share of the venues with OI), ATM IV (fraction) and its basis, the chain's
     source, and notes on what is missing."""
 
-    venue: str
+    venue: VenueId
     oi_base: float | None
     oi_usd: float | None
     oi_share: float | None

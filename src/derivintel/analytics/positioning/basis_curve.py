@@ -37,6 +37,7 @@ from statistics import median
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.domain.futures import DatedFuture
+from derivintel.domain.venue import VenueId
 
 DAYS_PER_YEAR = 365.25
 DAY_S = 86_400.0
@@ -76,7 +77,7 @@ class BasisCurveParams:
 class CurvePoint:
     """One venue's expiry: ``basis_fraction`` total (F/S − 1), ``basis_annualised`` per year, ``oi_usd`` if known."""
 
-    venue: str
+    venue: VenueId
     venue_symbol: str
     expiry: datetime
     days: float
@@ -98,7 +99,7 @@ class CompositePoint:
     days: float
     basis_fraction: float
     basis_annualised: float
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +123,9 @@ class BasisCurve:
     shape: CurveShape
     shape_detail: str
     excluded: tuple[str, ...] = ()  # venue:symbol left out, with the reason
-    venues: tuple[str, ...] = field(default=())
+    venues: tuple[VenueId, ...] = field(default=())
 
-    def venue_points(self, venue: str) -> tuple[CurvePoint, ...]:
+    def venue_points(self, venue: VenueId) -> tuple[CurvePoint, ...]:
         return tuple(p for p in self.points if p.venue == venue)
 
 

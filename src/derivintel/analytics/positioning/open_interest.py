@@ -14,6 +14,7 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import to_datetime64
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.series import OpenInterestSeries
+from derivintel.domain.venue import VenueId
 
 
 def index_at_or_before(ts: np.ndarray, when: datetime, *, tolerance: timedelta) -> int | None:
@@ -39,7 +40,7 @@ class OpenInterestTotal:
 
     total_oi_base: float
     total_oi_usd: float
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
 
 
 def total_open_interest(perps: Sequence[PerpMetrics]) -> Result[OpenInterestTotal]:
@@ -73,7 +74,7 @@ class OpenInterestChange:
     end_oi_usd: float
     change_usd: float
     change_usd_fraction: float
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
 
 
 def open_interest_change(
