@@ -10,6 +10,7 @@ import numpy as np
 
 from derivintel.core.provenance import Source
 from derivintel.domain.series import FundingSeries, OpenInterestSeries
+from derivintel.domain.venue import VenueId
 from derivintel.sources.coinglass.endpoints import FUNDING_INTERVAL_HOURS, VENUE
 from derivintel.sources.envelope import CodeMsgEnvelope
 from derivintel.sources.payload import Where, as_list, columns, field, last_ts, make_source, to_float, to_ms
@@ -22,7 +23,7 @@ class AggregatedLiquidationSeries:
     """Realised liquidations summed over ``exchanges`` per bar (``ts`` = bar open, ``datetime64[ms]``), in USD:
     ``long_usd`` = longs liquidated, ``short_usd`` = shorts liquidated. No domain slot exists for it yet."""
 
-    venue: str
+    venue: VenueId
     asset: str
     interval_s: int
     exchanges: tuple[str, ...]

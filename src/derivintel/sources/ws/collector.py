@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from derivintel.domain.venue import VenueId
 from derivintel.sources.stream_model import VenueStream
 
 E = TypeVar("E")
@@ -66,7 +67,7 @@ class VenueStatus:
     inserted into the store (duplicates are not), ``bad`` malformed messages or entries, ``skipped`` events of other
     symbols, ``connects`` successful connections, ``reconnects`` waits before a new attempt, ``last_error``."""
 
-    venue: str
+    venue: VenueId
     connected: bool
     connects: int
     reconnects: int
@@ -116,7 +117,7 @@ class CollectorStatus:
 
 @dataclass
 class _Counts:
-    venue: str
+    venue: VenueId
     connected: bool = False
     connects: int = 0
     reconnects: int = 0
