@@ -57,6 +57,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.assets import OPTION_ASSETS
+from derivintel.domain.margins import venue_family
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
@@ -74,6 +75,9 @@ if TYPE_CHECKING:  # the records' types only: research is a sibling layer, compu
     from derivintel.research.plan_track import PlanRecord
 
 V = TypeVar("V")  # the value type of a Result passed through a helper unchanged
+
+# The venue family whose long/short shares the crowding call reads (``domain.margins.venue_family``).
+CROWDING_LONG_SHARE_VENUE = "binance"
 
 # The modelled map's parameters: defaults, with every venue's declared maintenance margins.
 MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
@@ -482,12 +486,14 @@ def analyze_snapshot(
     opts = primary.options.value
     signals = bias_signals(primary, macro)
     bias = decide_bias(signals)
-    ls = {(r.venue, r.kind.value): r.long_share for r in pos.long_short} if pos else {}
+    # Binance's shares, found by venue family: the live parsers name the venue ``binance``, the demo and stored
+    # dumps ``binance-usdm``.
+    ls = {(venue_family(r.venue), r.kind.value): r.long_share for r in pos.long_short} if pos else {}
     crowding = crowded_side(
         funding_zscore=pos.funding_zscore_30d if pos is not None else None,
         funding_1h=pos.funding_oi_weighted_1h if pos is not None else None,
-        long_share_accounts=ls.get(("binance-usdm", "global_accounts")),
-        long_share_top_positions=ls.get(("binance-usdm", "top_positions")),
+        long_share_accounts=ls.get((CROWDING_LONG_SHARE_VENUE, "global_accounts")),
+        long_share_top_positions=ls.get((CROWDING_LONG_SHARE_VENUE, "top_positions")),
     )
     exposure = primary.exposure.value
     squeeze = squeeze_heuristic(
