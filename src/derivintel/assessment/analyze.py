@@ -58,7 +58,9 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.assets import OPTION_ASSETS
 from derivintel.domain.margins import venue_family
+from derivintel.domain.options import OptionChain
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.domain.venue import VenueId
 from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
@@ -154,7 +156,7 @@ class AssetAnalyses:
     basis_curve: Result[BasisCurve] = field(default=Result.missing("basis curve not computed"))
     # Every option venue's chain analyzed as Deribit's is (venue → result; Deribit's is ``options``), and the
     # venues side by side with their combined book.
-    venue_options: Mapping[str, Result[ChainAnalysis]] = field(default_factory=dict)
+    venue_options: Mapping[VenueId, Result[ChainAnalysis]] = field(default_factory=dict)
     options_venues: Result[CombinedBook] = NO_OPTION_VENUES
     trade_flow: Result[TradeFlow] = field(default=Result.missing("no option trades for this asset"))
     inventory_gex: Result[InventoryGex] = field(default=Result.missing("no option trades for this asset"))
@@ -336,12 +338,12 @@ def _basis_curve(data: AssetData, price: Result[PriceReference]) -> Result[Basis
     return basis_curve(data.futures, reference_spot_usd=ref, reference_sources=ref_sources)
 
 
-DERIBIT = "deribit"  # the venue of ``AssetData.options``
+DERIBIT = VenueId("deribit")  # the venue of ``AssetData.options``
 
 
 def _option_venues(data: AssetData, deribit: Result[ChainAnalysis], spot: float | None, as_of, scenario):
     """Every venue's chain (Deribit's first) and its ``analyze_chain`` result; Deribit's result is reused."""
-    chains = {DERIBIT: data.options} if data.options is not None else {}
+    chains: dict[VenueId, OptionChain] = {DERIBIT: data.options} if data.options is not None else {}
     chains.update(data.venue_options)
     results = {
         v: deribit if v == DERIBIT else analyze_chain(c, as_of=as_of, spot_usd=spot, scenario=scenario)

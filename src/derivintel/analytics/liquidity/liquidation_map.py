@@ -393,7 +393,7 @@ def _clusters(
 
 def build_liquidation_map(
     oi: Sequence[OpenInterestSeries],
-    candles: Mapping[str, CandleSeries],
+    candles: Mapping[VenueId, CandleSeries],
     *,
     as_of: datetime,
     reference_price_usd: float,

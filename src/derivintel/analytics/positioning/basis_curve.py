@@ -119,7 +119,7 @@ class BasisCurve:
     points: tuple[CurvePoint, ...]  # every expiry used, sorted by days then venue
     composite: tuple[CompositePoint, ...]
     cm_3m: ConstantMaturity
-    venue_cm_3m: Mapping[str, ConstantMaturity]
+    venue_cm_3m: Mapping[VenueId, ConstantMaturity]
     shape: CurveShape
     shape_detail: str
     excluded: tuple[str, ...] = ()  # venue:symbol left out, with the reason
@@ -254,7 +254,7 @@ def basis_curve(
     cm = constant_maturity([(c.days, c.basis_fraction, c.expiry) for c in composite], params.tenor_days)
     assert cm is not None  # composite is not empty
     venues = tuple(sorted({q.venue for q in points}))
-    venue_cm = {}
+    venue_cm: dict[VenueId, ConstantMaturity] = {}
     for v in venues:  # a venue listing several contracts on one date (linear and inverse) counts their median
         own = composite_curve(q for q in points if q.venue == v)
         vcm = constant_maturity([(c.days, c.basis_fraction, c.expiry) for c in own], params.tenor_days)

@@ -90,14 +90,14 @@ def open_interest_change(
     within ``max(max_sample_lag, series.interval_s)`` of that time. One series per venue (the finest sampled).
     """
     start_at = as_of - window
-    chosen: dict[str, OpenInterestSeries] = {}
+    chosen: dict[VenueId, OpenInterestSeries] = {}
     for s in histories:
         if s.venue not in chosen or s.interval_s < chosen[s.venue].interval_s:
             chosen[s.venue] = s
     if not chosen:
         return Result.missing("no open-interest history")
-    used: list[tuple[str, int, int, OpenInterestSeries]] = []
-    skipped: list[str] = []
+    used: list[tuple[VenueId, int, int, OpenInterestSeries]] = []
+    skipped: list[VenueId] = []
     for venue, s in chosen.items():
         tol = max(max_sample_lag, timedelta(seconds=s.interval_s))
         i_end = index_at_or_before(s.ts, as_of, tolerance=tol)

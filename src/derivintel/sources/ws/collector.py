@@ -181,7 +181,7 @@ class StreamCollector(Generic[E]):
         self._rng = rng or random.Random()
         self._on_status = on_status
         self._counts = {s.venue: _Counts(s.venue) for s in self.streams}
-        self._buffer: list[tuple[str, E]] = []  # (venue of the stream, event)
+        self._buffer: list[tuple[VenueId, E]] = []  # (venue of the stream, event)
         self._write_errors = 0
         self._dropped = 0
         self._max_events: int | None = None
@@ -329,7 +329,7 @@ class StreamCollector(Generic[E]):
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        by_venue: dict[str, list[E]] = {}
+        by_venue: dict[VenueId, list[E]] = {}
         for venue, e in batch:
             by_venue.setdefault(venue, []).append(e)
         for venue, events in by_venue.items():
