@@ -32,7 +32,8 @@ def test_premium_index_with_open_interest_and_default_interval() -> None:
     hours = bp.funding_interval_hours(intervals, "BTCUSDT")  # not listed -> 8h
     assert hours == 8.0
     assert bp.funding_interval_hours(intervals, "BLZUSDT") == 4.0
-    oi, oi_time = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT", ts_recv=RECV)
+    reading = bp.parse_open_interest(fx("openInterest.json"), symbol="BTCUSDT", ts_recv=RECV)
+    oi, oi_time = reading.oi_base, reading.as_of
     assert oi == 80000.5
     assert oi_time == datetime(2024, 6, 1, 7, tzinfo=UTC)
     perp = bp.parse_premium_index(
@@ -124,6 +125,30 @@ def test_symbol_mismatch_and_drift_raise_bad_payload() -> None:
     nan = fx("fundingRate.json").replace(b'"-0.00002000"', b'"NaN"')
     with pytest.raises(BadPayloadError, match="non-finite"):
         bp.parse_funding_history(nan, asset="BTC", symbol="BTCUSDT", ts_recv=RECV, interval_hours=8)
+
+
+ERROR_BODY = b'{"code":-1121,"msg":"Invalid symbol."}'
+
+
+def test_error_body_is_a_bad_payload_with_the_venue_code() -> None:
+    """Binance answers ``{code, msg}`` in place of the object or array: one check for every endpoint."""
+    with pytest.raises(BadPayloadError, match=r"binance-usdm/premiumIndex.*code -1121: Invalid symbol\."):
+        bp.parse_premium_index(
+            ERROR_BODY, asset="BTC", symbol="BTCUSDT", ts_recv=RECV, funding_interval_hours=8, oi_base=None
+        )
+    with pytest.raises(BadPayloadError, match=r"binance-usdm/openInterest.*code -1121"):
+        bp.parse_open_interest(ERROR_BODY, symbol="BTCUSDT", ts_recv=RECV)
+    with pytest.raises(BadPayloadError, match=r"code -1121"):
+        bp.parse_funding_history(ERROR_BODY, asset="BTC", symbol="BTCUSDT", ts_recv=RECV, interval_hours=8)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((FIXTURES / "binance").rglob("*.json")), ids=lambda p: str(p.relative_to(FIXTURES / "binance"))
+)
+def test_recorded_answers_are_not_error_bodies(path) -> None:
+    body = path.read_bytes()
+    assert bp.ErrorBody.of(json.loads(body)) is None
+    assert bp.load_body(body, bp.Where(bp.USDM, path.stem)) == json.loads(body)
 
 
 def _csv_rows(path, n: int) -> list[list[str]]:

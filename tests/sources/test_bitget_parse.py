@@ -95,7 +95,8 @@ def test_candles_book_open_interest_and_long_short() -> None:
     book = bp.parse_merge_depth(fx("merge-depth.json"), asset="BTC", ts_recv=RECV)
     assert book.bids[0].tolist() == [65006.0, 2.5]
     assert book.asks[0].tolist() == [65006.5, 1.5]
-    size, when = bp.parse_open_interest(fx("open-interest.json"), symbol=SYM, ts_recv=RECV)
+    reading = bp.parse_open_interest(fx("open-interest.json"), symbol=SYM, ts_recv=RECV)
+    size, when = reading.oi_base, reading.as_of
     assert size == 30000.5
     assert when == datetime(2024, 6, 1, 7, tzinfo=UTC)
     ls = bp.parse_account_long_short(fx("account-long-short.json"), asset="BTC", ts_recv=RECV, period_s=3600)

@@ -11,6 +11,7 @@ import pytest
 from derivintel.core.black76 import black76_greeks, black76_price, years_to_expiry
 from derivintel.core.errors import UserInputError
 from derivintel.sources.deribit.chain_file import (
+    OptionName,
     merge_chains,
     parse_book_summary,
     parse_instrument_name,
@@ -22,9 +23,13 @@ from tests.realdata import real_path
 
 
 def test_instrument_names() -> None:
-    assert parse_instrument_name("BTC-30APR26-80000-C") == ("BTC", datetime(2026, 4, 30, 8, tzinfo=UTC), 80000.0, True)
-    assert parse_instrument_name("ETH-5JUN20-250-P") == ("ETH", datetime(2020, 6, 5, 8, tzinfo=UTC), 250.0, False)
-    assert parse_instrument_name("XRP_USDC-30APR26-2d2-C")[2] == pytest.approx(2.2)
+    btc = OptionName("BTC", datetime(2026, 4, 30, 8, tzinfo=UTC), 80000.0, True)
+    assert parse_instrument_name("BTC-30APR26-80000-C") == btc
+    assert parse_instrument_name("ETH-5JUN20-250-P") == OptionName(
+        "ETH", datetime(2020, 6, 5, 8, tzinfo=UTC), 250.0, False
+    )
+    xrp = parse_instrument_name("XRP_USDC-30APR26-2d2-C")
+    assert (xrp.currency, xrp.strike) == ("XRP_USDC", pytest.approx(2.2))
     for bad in ("BTC-PERPETUAL", "BTC-30XYZ26-1-C", "BTC-30APR26-80000-X"):
         with pytest.raises(ValueError, match="not a Deribit option"):
             parse_instrument_name(bad)

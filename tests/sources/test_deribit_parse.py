@@ -9,6 +9,7 @@ import pytest
 
 from derivintel.core.errors import BadPayloadError
 from derivintel.sources.deribit import parse as dp
+from derivintel.sources.deribit.trades import parse_option_trades
 from tests.realdata import real_path
 from tests.sources.fakeserver import FIXTURES
 
@@ -59,6 +60,23 @@ def test_rpc_error_and_truncation() -> None:
         dp.parse_index_price(err)
     with pytest.raises(BadPayloadError, match="truncated"):
         dp.parse_ticker(fx("ticker.json")[:-40], asset="BTC", symbol="BTC-PERPETUAL", ts_recv=RECV)
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "deribit").glob("*.json")), ids=lambda p: p.name)
+def test_recorded_answers_decode_to_their_result(path) -> None:
+    env = dp.RpcEnvelope.decode(path.read_bytes(), dp.Where(dp.PROVIDER, path.stem))
+    assert env.result is env.top["result"]
+
+
+def test_rpc_error_wording_is_the_same_for_trades() -> None:
+    """The trades pages read the same envelope: an error object is worded ``error <code>: <message>``."""
+    err = b'{"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"}}'
+    with pytest.raises(BadPayloadError, match="error 10028: too_many_requests"):
+        dp.parse_index_price(err)
+    with pytest.raises(BadPayloadError, match=r"deribit/.*error 10028: too_many_requests"):
+        parse_option_trades(err, currency="BTC", ts_recv=RECV)
+    with pytest.raises(BadPayloadError, match="error None: None"):
+        dp.RpcEnvelope.decode(b'{"error":"injected"}', dp.Where(dp.PROVIDER, "x"))
 
 
 @pytest.mark.real_data

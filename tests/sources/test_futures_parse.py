@@ -77,7 +77,7 @@ def test_binance_coin_margined_quarterlies() -> None:
 
 def test_okx_futures_family_marks_and_open_interest() -> None:
     instruments = op.parse_futures_instruments(fx("okx", "instruments_futures.json"), family="BTC-USD")
-    assert instruments["BTC-USD-240628"] == (JUN28, "inverse")
+    assert instruments["BTC-USD-240628"] == op.ListedFuture(JUN28, Margin.INVERSE)
     oi = op.parse_futures_open_interest(fx("okx", "open-interest_futures.json"), family="BTC-USD")
     assert oi["BTC-USD-240628"] == pytest.approx(512345 * 100 / 65325.4, rel=1e-6)  # oiCcy: coins
     futures = op.parse_futures_marks(

@@ -25,10 +25,11 @@ def fx(name: str) -> bytes:
 
 
 def test_perp_metrics_from_funding_mark_index_oi() -> None:
-    oi, ct_val, _ = op.parse_open_interest(fx("open-interest.json"), symbol=SYM, ts_recv=RECV)
+    reading = op.parse_open_interest(fx("open-interest.json"), symbol=SYM, ts_recv=RECV)
+    oi, ct_val = reading.oi_base, reading.contract_value_base
     assert oi == 25000.0
     assert ct_val == pytest.approx(0.01)  # 25000 coins / 2,500,000 contracts
-    mark, _ = op.parse_mark_price(fx("mark-price.json"), symbol=SYM, ts_recv=RECV)
+    mark = op.parse_mark_price(fx("mark-price.json"), symbol=SYM, ts_recv=RECV).mark_price_usd
     index = op.parse_index_price(fx("index-tickers.json"), index_id="BTC-USDT")
     p = op.parse_funding_rate(
         fx("funding-rate.json"),

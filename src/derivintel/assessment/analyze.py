@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from statistics import median
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from derivintel.analytics.liquidity import (
     CascadeExposure,
@@ -52,16 +53,33 @@ from derivintel.analytics.positioning.basis_curve import BasisCurve, basis_curve
 from derivintel.analytics.price import PriceReference, daily_closes, reference_price
 from derivintel.analytics.realised_vol import RealisedVol, realised_vol
 from derivintel.analytics.structure import StructureAnalysis, analyze_structure
+from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import HOUR_S
 from derivintel.domain.assets import OPTION_ASSETS
+from derivintel.domain.margins import venue_family
+from derivintel.domain.options import OptionChain
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.domain.venue import VenueId
 from derivintel.sources.margins import VENUE_MARGINS
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
 from derivintel.synthesis.plan_levels import PlanLevels, plan_levels
 from derivintel.synthesis.trade_plan import PlanParams, TradePlan, build_trade_plan
+
+if TYPE_CHECKING:  # the records' types only: research is a sibling layer, computed by the app layer
+    from derivintel.research.bias_track import TrackRecord
+    from derivintel.research.calibration import SqueezeBaseRate
+    from derivintel.research.dealer_regime import RegimeRecord
+    from derivintel.research.macro_record import MacroRecord
+    from derivintel.research.phase_record import PhaseRecord
+    from derivintel.research.plan_track import PlanRecord
+
+V = TypeVar("V")  # the value type of a Result passed through a helper unchanged
+
+# The venue family whose long/short shares the crowding call reads (``domain.margins.venue_family``).
+CROWDING_LONG_SHARE_VENUE = "binance"
 
 # The modelled map's parameters: defaults, with every venue's declared maintenance margins.
 MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
@@ -77,26 +95,28 @@ class AnalysisOptions:
     cascade_shock_fraction: float = 0.02
 
 
-NO_TRACK_RECORD: Result = Result.missing("no track record: no stored history")
-NO_REGIME_RECORD: Result = Result.missing("no measured record: no stored option chains and candles")
-NO_MACRO_RECORD: Result = Result.missing("no measured record: no stored macro series and BTC closes")
-NO_PLAN_RECORD: Result = Result.missing("no measured record: no stored perp candles")
-NO_PHASE_RECORD: Result = Result.missing("no measured record: no stored perp candles")
+NO_TRACK_RECORD: Result[TrackRecord] = Result.missing("no track record: no stored history")
+NO_REGIME_RECORD: Result[RegimeRecord] = Result.missing("no measured record: no stored option chains and candles")
+NO_MACRO_RECORD: Result[MacroRecord] = Result.missing("no measured record: no stored macro series and BTC closes")
+NO_PLAN_RECORD: Result[PlanRecord] = Result.missing("no measured record: no stored perp candles")
+NO_PHASE_RECORD: Result[PhaseRecord] = Result.missing("no measured record: no stored perp candles")
 
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Measured base rates from stored history (computed by the app layer, which does the I/O)."""
 
-    short_squeeze: Result
-    long_squeeze: Result
-    bias_track_record: Result = NO_TRACK_RECORD
-    dealer_regime_record: Result = NO_REGIME_RECORD
-    macro_regime_record: Result = NO_MACRO_RECORD
+    short_squeeze: Result[SqueezeBaseRate]
+    long_squeeze: Result[SqueezeBaseRate]
+    bias_track_record: Result[TrackRecord] = NO_TRACK_RECORD
+    dealer_regime_record: Result[RegimeRecord] = NO_REGIME_RECORD
+    macro_regime_record: Result[MacroRecord] = NO_MACRO_RECORD
     # Stored key points of the surface (30d RR25, 30d VRP …) for "now vs a week ago" and the VRP percentile.
     surface_history: SurfaceHistory | None = None
-    plan_record: Result = NO_PLAN_RECORD  # research.plan_track: the trade plan replayed weekly on stored candles
-    phase_record: Result = NO_PHASE_RECORD  # research.phase_record: the market phase call, from the same replay
+    # research.plan_track: the trade plan replayed weekly on stored candles
+    plan_record: Result[PlanRecord] = NO_PLAN_RECORD
+    # research.phase_record: the market phase call, from the same replay
+    phase_record: Result[PhaseRecord] = NO_PHASE_RECORD
 
 
 UNCALIBRATED = Calibration(
@@ -136,7 +156,7 @@ class AssetAnalyses:
     basis_curve: Result[BasisCurve] = field(default=Result.missing("basis curve not computed"))
     # Every option venue's chain analyzed as Deribit's is (venue → result; Deribit's is ``options``), and the
     # venues side by side with their combined book.
-    venue_options: Mapping[str, Result[ChainAnalysis]] = field(default_factory=dict)
+    venue_options: Mapping[VenueId, Result[ChainAnalysis]] = field(default_factory=dict)
     options_venues: Result[CombinedBook] = NO_OPTION_VENUES
     trade_flow: Result[TradeFlow] = field(default=Result.missing("no option trades for this asset"))
     inventory_gex: Result[InventoryGex] = field(default=Result.missing("no option trades for this asset"))
@@ -161,7 +181,7 @@ class Analyses:
     bias_inputs: Mapping[str, float | str | None] = field(default_factory=dict)  # readings the bias was given
 
 
-def _with_reasons(result: Result, extra: Result) -> Result:
+def _with_reasons(result: Result[V], extra: Result[Any]) -> Result[V]:
     """``result`` with ``extra``'s sources and reasons appended (partial when ``extra`` has reasons)."""
     if result.value is None:
         return result
@@ -179,7 +199,7 @@ def _band(depth, band: float):
     return next((b for b in depth.bands if abs(b.band_fraction - band) < 1e-12), None)
 
 
-def _reference_levels(structure: Result) -> list[ReferenceLevel]:
+def _reference_levels(structure: Result[StructureAnalysis]) -> list[ReferenceLevel]:
     """The structure's reference levels (``stop_clusters.reference_levels``), none without a structure."""
     return reference_levels(structure.value) if structure.value is not None else []
 
@@ -318,12 +338,12 @@ def _basis_curve(data: AssetData, price: Result[PriceReference]) -> Result[Basis
     return basis_curve(data.futures, reference_spot_usd=ref, reference_sources=ref_sources)
 
 
-DERIBIT = "deribit"  # the venue of ``AssetData.options``
+DERIBIT = VenueId("deribit")  # the venue of ``AssetData.options``
 
 
 def _option_venues(data: AssetData, deribit: Result[ChainAnalysis], spot: float | None, as_of, scenario):
     """Every venue's chain (Deribit's first) and its ``analyze_chain`` result; Deribit's result is reused."""
-    chains = {DERIBIT: data.options} if data.options is not None else {}
+    chains: dict[VenueId, OptionChain] = {DERIBIT: data.options} if data.options is not None else {}
     chains.update(data.venue_options)
     results = {
         v: deribit if v == DERIBIT else analyze_chain(c, as_of=as_of, spot_usd=spot, scenario=scenario)
@@ -381,7 +401,7 @@ def with_history(a: AssetAnalyses, history: SurfaceHistory | None, as_of) -> Ass
     )
 
 
-def _sourced(result: Result, sources) -> Result:
+def _sourced(result: Result[V], sources: Iterable[Source]) -> Result[V]:
     if result.value is None:
         return result
     return Result.of(result.value, sources=tuple(sources), params=result.params, reasons=result.reasons)
@@ -468,12 +488,14 @@ def analyze_snapshot(
     opts = primary.options.value
     signals = bias_signals(primary, macro)
     bias = decide_bias(signals)
-    ls = {(r.venue, r.kind.value): r.long_share for r in pos.long_short} if pos else {}
+    # Binance's shares, found by venue family: the live parsers name the venue ``binance``, the demo and stored
+    # dumps ``binance-usdm``.
+    ls = {(venue_family(r.venue), r.kind.value): r.long_share for r in pos.long_short} if pos else {}
     crowding = crowded_side(
         funding_zscore=pos.funding_zscore_30d if pos is not None else None,
         funding_1h=pos.funding_oi_weighted_1h if pos is not None else None,
-        long_share_accounts=ls.get(("binance-usdm", "global_accounts")),
-        long_share_top_positions=ls.get(("binance-usdm", "top_positions")),
+        long_share_accounts=ls.get((CROWDING_LONG_SHARE_VENUE, "global_accounts")),
+        long_share_top_positions=ls.get((CROWDING_LONG_SHARE_VENUE, "top_positions")),
     )
     exposure = primary.exposure.value
     squeeze = squeeze_heuristic(

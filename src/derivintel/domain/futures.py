@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from derivintel.core.provenance import Source
+from derivintel.domain.venue import VenueId
 
 
 class Margin(StrEnum):
@@ -26,7 +27,7 @@ class DatedFuture:
     open interest in coins (None when the venue does not publish it with the price).
     """
 
-    venue: str
+    venue: VenueId
     asset: str
     venue_symbol: str
     expiry: datetime

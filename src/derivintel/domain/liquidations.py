@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from derivintel.core.provenance import Source
+from derivintel.domain.venue import VenueId
 
 
 class LiquidatedSide(StrEnum):
@@ -22,7 +23,7 @@ class LiquidationEvent:
     ``ordinal`` tells apart identical entries (same time, side, price, size) inside ONE venue message: 0 for the
     first, 1 for the second… A message replayed after a reconnect gets the same ordinals, so it deduplicates."""
 
-    venue: str
+    venue: VenueId
     asset: str
     side: LiquidatedSide
     price_usd: float

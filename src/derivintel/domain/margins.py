@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from derivintel.domain.venue import VenueId
+
 
 @dataclass(frozen=True, slots=True)
 class VenueMargin:
@@ -19,7 +21,7 @@ class VenueMargin:
     ``max_leverage`` the venue's cap (None when not declared). These are TIER-1 APPROXIMATIONS: real venues raise
     the MMR with position size (risk tiers, see ``BracketTable``)."""
 
-    venue: str
+    venue: VenueId
     asset: str
     mmr: float
     max_leverage: float | None
@@ -27,7 +29,7 @@ class VenueMargin:
 
 
 # (venue id, asset) → declaration.
-MarginBook = Mapping[tuple[str, str], VenueMargin]
+MarginBook = Mapping[tuple[VenueId, str], VenueMargin]
 
 
 def margin_book(*declarations: VenueMargin) -> dict[tuple[str, str], VenueMargin]:
@@ -58,7 +60,7 @@ class MarginBracket:
 class BracketTable:
     """A venue's published bracket table for one symbol, with where it came from (``source``, ``recorded``)."""
 
-    venue: str
+    venue: VenueId
     symbol: str
     brackets: tuple[MarginBracket, ...]
     source: str
@@ -74,12 +76,12 @@ class BracketTable:
         raise ValueError(f"{notional_usd:,.0f} USD is beyond {self.symbol}'s largest bracket")
 
 
-def venue_family(venue: str) -> str:
+def venue_family(venue: VenueId | str) -> str:
     """``binance-usdm`` → ``binance``; ``OKX_swap`` → ``okx``: the venue id without its market suffix."""
     return venue.strip().lower().replace("_", "-").split("-")[0]
 
 
-def find_margin(book: MarginBook, venue: str, asset: str) -> VenueMargin | None:
+def find_margin(book: MarginBook, venue: VenueId, asset: str) -> VenueMargin | None:
     """The declaration for ``venue`` and ``asset``: by exact venue id, else by venue family (a series recorded as
     ``binance`` or ``OKX_swap`` finds ``binance-usdm`` / ``okx``); None when the book has none."""
     asset = asset.upper()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derivintel.core.provenance import Source
+from derivintel.domain.venue import VenueId
 
 
 @dataclass(frozen=True, eq=False)
@@ -16,7 +17,7 @@ class OrderBook:
     Each is an ``(n, 2)`` float64 array of ``[price_usd, size_base]`` (size in coins).
     """
 
-    venue: str
+    venue: VenueId
     asset: str
     bids: np.ndarray
     asks: np.ndarray

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from derivintel.core.provenance import Source
 from derivintel.core.units import funding_apr, funding_per_hour
+from derivintel.domain.venue import VenueId
 
 
 class FundingKind(StrEnum):
@@ -26,7 +27,7 @@ class PerpMetrics:
     ``oi_base`` is single-sided open interest in coins; ``oi_usd = oi_base × mark``.
     """
 
-    venue: str
+    venue: VenueId
     asset: str
     venue_symbol: str
     mark_price_usd: float

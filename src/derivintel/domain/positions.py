@@ -14,6 +14,7 @@ import numpy as np
 
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms
+from derivintel.domain.venue import VenueId
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class ObservedPositions:
     ``accounts_failed`` those whose latest read failed (their positions are absent, not zero).
     """
 
-    venue: str
+    venue: VenueId
     coin: str
     observed_at: np.ndarray
     size_base: np.ndarray
@@ -104,7 +105,7 @@ class ObservedPositions:
 
     @classmethod
     def from_accounts(
-        cls, venue: str, coin: str, accounts: Sequence[AccountState], *, failed: int, source: Source
+        cls, venue: VenueId, coin: str, accounts: Sequence[AccountState], *, failed: int, source: Source
     ) -> ObservedPositions:
         """Stack the ``coin`` positions of ``accounts`` (each account's ``source.as_of`` is its observation time)."""
         rows = [(a.source.as_of, p) for a in accounts for p in a.positions if p.coin == coin]

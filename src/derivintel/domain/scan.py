@@ -16,6 +16,7 @@ import numpy as np
 
 from derivintel.core.provenance import Gap
 from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.venue import VenueId
 
 _MULTIPLIER = re.compile(r"^(?:1000000|1000)([A-Z][A-Z0-9]*)$")  # Binance/Bybit 1000PEPE, 1000000MOG
 _HL_KILO = re.compile(r"^k([A-Z][A-Z0-9]*)$")  # Hyperliquid kPEPE, kBONK
@@ -52,11 +53,11 @@ class ScanUniverse:
     (a failed venue has no rows and a gap, never zeros); ``synthetic`` marks the offline demo universe."""
 
     tickers: tuple[PerpTicker, ...]
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
     gaps: tuple[Gap, ...] = ()
     synthetic: bool = False
 
-    def for_venue(self, venue: str) -> tuple[PerpTicker, ...]:
+    def for_venue(self, venue: VenueId) -> tuple[PerpTicker, ...]:
         return tuple(t for t in self.tickers if t.venue == venue)
 
 
@@ -71,8 +72,8 @@ class ScanHistory:
     ``store`` names the store (the source of these figures); None when no store was given.
     """
 
-    oi_base_before: Mapping[tuple[str, str], float] = field(default_factory=dict)
-    funding_1h: Mapping[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    oi_base_before: Mapping[tuple[VenueId, str], float] = field(default_factory=dict)
+    funding_1h: Mapping[tuple[VenueId, str], np.ndarray] = field(default_factory=dict)
     liquidations_usd: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     long_share: Mapping[str, tuple[float, str]] = field(default_factory=dict)
     store: str | None = None

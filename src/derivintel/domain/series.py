@@ -16,6 +16,7 @@ import numpy as np
 
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_datetime64
+from derivintel.domain.venue import Market, VenueId
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,9 +75,9 @@ class _SeriesMixin:
 class CandleSeries(_SeriesMixin):
     """OHLCV bars. Prices in USD (quote), ``volume_base`` in coins, ``taker_buy_base`` in coins (NaN if unknown)."""
 
-    venue: str
+    venue: VenueId
     asset: str
-    market: str  # "perp" or "spot"
+    market: Market
     interval_s: int
     ts: np.ndarray
     open: np.ndarray
@@ -108,7 +109,7 @@ class CandleSeries(_SeriesMixin):
 class OpenInterestSeries(_SeriesMixin):
     """Single-sided OI history: ``oi_base`` in coins, ``oi_usd`` in USD. Point series (``interval_s`` = sampling)."""
 
-    venue: str
+    venue: VenueId
     asset: str
     interval_s: int
     ts: np.ndarray
@@ -130,7 +131,7 @@ class OpenInterestSeries(_SeriesMixin):
 class FundingSeries(_SeriesMixin):
     """Funding history: ``rate_interval`` fraction per ``interval_hours`` at settlement time ``ts``."""
 
-    venue: str
+    venue: VenueId
     asset: str
     ts: np.ndarray
     rate_interval: np.ndarray
@@ -160,7 +161,7 @@ class LongShortKind(StrEnum):
 class LongShortSeries(_SeriesMixin):
     """Long/short ratio history (longs ÷ shorts) of one ``kind`` at one venue."""
 
-    venue: str
+    venue: VenueId
     asset: str
     kind: LongShortKind
     interval_s: int
@@ -187,7 +188,7 @@ class LongShortSeries(_SeriesMixin):
 class TakerVolumeSeries(_SeriesMixin):
     """Taker buy and sell volume per bar, in coins."""
 
-    venue: str
+    venue: VenueId
     asset: str
     interval_s: int
     ts: np.ndarray
@@ -207,7 +208,7 @@ class TakerRatioSeries(_SeriesMixin):
     ``sum_taker_long_short_vol_ratio``, without the volumes). Aggressor flow, not positions: never a long/short
     ratio. ``ts`` is the sample time (point series, ``interval_s`` = sampling)."""
 
-    venue: str
+    venue: VenueId
     asset: str
     interval_s: int
     ts: np.ndarray

@@ -22,6 +22,7 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerVolumeSeries,
 )
+from derivintel.domain.venue import Market, VenueId
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +41,7 @@ class AssetData:
     # Dated (delivery) futures across venues, one per listed expiry: the basis curve's input.
     futures: tuple[DatedFuture, ...] = ()
     # Option chains of the other option venues (OKX, Bybit, Binance), keyed by venue; ``options`` stays Deribit's.
-    venue_options: Mapping[str, OptionChain] = field(default_factory=dict)
+    venue_options: Mapping[VenueId, OptionChain] = field(default_factory=dict)
     # Option trades (Deribit, all kinds of the currency's options): the last 24 h live, plus stored trades since
     # the inventory's start when a history store holds them (``OptionTrades.covered_from``).
     option_trades: OptionTrades | None = None
@@ -51,7 +52,7 @@ class AssetData:
     # Accounts' open positions read from a venue that publishes them (Hyperliquid); None when not collected.
     observed_positions: ObservedPositions | None = None
 
-    def candles_for(self, *, market: str = "perp", interval_s: int | None = None) -> CandleSeries | None:
+    def candles_for(self, *, market: Market = "perp", interval_s: int | None = None) -> CandleSeries | None:
         """The longest candle series of ``market`` (and ``interval_s`` when given); None when there is none."""
         pool = [c for c in self.candles if c.market == market and (interval_s is None or c.interval_s == interval_s)]
         return max(pool, key=len) if pool else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +41,14 @@ from derivintel.report.model import (
     PriceChart,
     VolumeProfileChart,
 )
+
+if TYPE_CHECKING:
+    from derivintel.analytics.liquidity import LiquidationMap
+    from derivintel.analytics.liquidity.observed_map import ObservedLiquidationMap
+    from derivintel.analytics.options import ChainAnalysis
+    from derivintel.analytics.options.venues import CombinedBook
+    from derivintel.analytics.positioning.basis_curve import BasisCurve
+    from derivintel.analytics.structure import StructureAnalysis
 
 PRICE_INTERVAL_S = 4 * 3600
 PRICE_WINDOW_DAYS = 120.0
@@ -216,7 +225,7 @@ def funding_history(series: FundingSeries, *, as_of: datetime) -> FundingHistory
     )
 
 
-def _sources_label(result: Result) -> str:
+def _sources_label(result: Result[Any]) -> str:
     return describe_sources(result.sources)[0]
 
 
@@ -227,7 +236,9 @@ def _finite_pairs(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float
     return round_sig(x[ok]), round_sig(y[ok])
 
 
-def liquidation_heatmap(result: Result) -> LiquidationHeatmap | None:
+def liquidation_heatmap(
+    result: Result[LiquidationMap] | Result[ObservedLiquidationMap],
+) -> LiquidationHeatmap | None:
     m = result.value
     if m is None:
         return None
@@ -242,7 +253,7 @@ def liquidation_heatmap(result: Result) -> LiquidationHeatmap | None:
     )
 
 
-def options_charts(result: Result) -> tuple[GexProfile | None, list[IvSmile], IvTermStructure | None]:
+def options_charts(result: Result[ChainAnalysis]) -> tuple[GexProfile | None, list[IvSmile], IvTermStructure | None]:
     """GEX by strike with the flip sweep, IV smile per expiry, ATM term structure."""
     chain = result.value
     if chain is None:
@@ -280,7 +291,7 @@ def options_charts(result: Result) -> tuple[GexProfile | None, list[IvSmile], Iv
     return gex_profile, smiles, term
 
 
-def options_oi_chart(result: Result) -> OptionsOpenInterest | None:
+def options_oi_chart(result: Result[CombinedBook]) -> OptionsOpenInterest | None:
     """OI by strike and by expiry of the combined option book (None without a venue with OI)."""
     b = result.value
     if b is None or not b.venues_with_oi:
@@ -297,7 +308,7 @@ def options_oi_chart(result: Result) -> OptionsOpenInterest | None:
     )
 
 
-def pain_curve_chart(result: Result) -> PainCurve | None:
+def pain_curve_chart(result: Result[ChainAnalysis]) -> PainCurve | None:
     """The headline expiry's pain curve (USD payout to option holders at each settlement strike)."""
     chain = result.value
     if chain is None:
@@ -316,7 +327,7 @@ def pain_curve_chart(result: Result) -> PainCurve | None:
     )
 
 
-def volume_profile_chart(result: Result, source: str) -> VolumeProfileChart | None:
+def volume_profile_chart(result: Result[StructureAnalysis], source: str) -> VolumeProfileChart | None:
     s = result.value
     p = None if s is None else s.profile
     if p is None:
@@ -334,7 +345,7 @@ def volume_profile_chart(result: Result, source: str) -> VolumeProfileChart | No
     )
 
 
-def basis_curve_chart(result: Result) -> BasisCurveChart | None:
+def basis_curve_chart(result: Result[BasisCurve]) -> BasisCurveChart | None:
     """Annualised basis by days to expiry per venue, the composite curve and the 3-month constant-maturity point."""
     curve = result.value
     if curve is None:
@@ -360,7 +371,7 @@ def basis_curve_chart(result: Result) -> BasisCurveChart | None:
     )
 
 
-def _why(result: Result, default: str) -> str:
+def _why(result: Result[Any], default: str) -> str:
     return "; ".join(result.reasons) or default
 
 

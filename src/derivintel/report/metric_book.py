@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,7 @@ class MetricBook:
         return key
 
     def add_result(
-        self, key: str, label: str, result: Result, value: object, unit: Unit, *, sources: Iterable[Source] = ()
+        self, key: str, label: str, result: Result[Any], value: object, unit: Unit, *, sources: Iterable[Source] = ()
     ) -> str:
         """Add a metric whose status and missing-reason come from an analytic ``Result``."""
         status: StatusName = "partial" if result.status is Status.PARTIAL else "ok"

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from derivintel.domain.venue import VenueId
+
 MetricValue = float | int | str | bool | None
 Unit = Literal[
     "usd",  # a price level in USD
@@ -100,7 +102,7 @@ LevelGroup = Literal["avwap", "volume_profile", "range", "liquidation", "options
 class PriceBars(_Frozen):
     """OHLCV bars resampled for display. ``ts`` is each bar's open (UTC); prices in USD, volume in coins."""
 
-    venue: str
+    venue: VenueId
     market: str
     interval_s: int
     ts: list[datetime]
@@ -130,7 +132,7 @@ class PriceChart(_Frozen):
 class OpenInterestHistory(_Frozen):
     """Single-sided OI of one venue, last sample per display bucket: ``oi_usd`` in USD, ``oi_base`` in coins."""
 
-    venue: str
+    venue: VenueId
     ts: list[datetime]
     oi_usd: list[float]
     oi_base: list[float]
@@ -141,7 +143,7 @@ class FundingHistory(_Frozen):
     """Settled funding of one venue: ``rate_1h`` is the per-hour fraction at settlement time ``ts``. Venues settling
     more often than every ``bucket_hours`` are averaged per bucket (``ts`` = the bucket's last settlement)."""
 
-    venue: str
+    venue: VenueId
     interval_hours: float = Field(description="settlement interval of the latest observation, hours")
     bucket_hours: float = Field(description="display bucket; equal to interval_hours when rates are per settlement")
     ts: list[datetime]
@@ -221,7 +223,7 @@ class IvTermStructure(_Frozen):
 class BasisCurveVenue(_Frozen):
     """One venue's dated futures: days to expiry and annualised basis (fraction per year) per contract."""
 
-    venue: str
+    venue: VenueId
     symbols: list[str]
     days_to_expiry: list[float]
     basis_annualised: list[float]

@@ -22,6 +22,7 @@ from derivintel.core.errors import BadPayloadError
 from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.scan import PerpTicker
+from derivintel.domain.venue import VenueId
 from derivintel.sources.declarations import Endpoint
 from derivintel.sources.payload import Where
 
@@ -51,7 +52,7 @@ class BulkScan:
     optionally a per-symbol OI request for a venue whose bulk answers carry no OI."""
 
     provider: str
-    venue: str
+    venue: VenueId
     primary: str
     endpoints: tuple[Endpoint, ...]
     parse: ScanParser = field(compare=False)

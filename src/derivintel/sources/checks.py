@@ -12,6 +12,7 @@ from typing import Any
 
 from derivintel.core.errors import SourceError
 from derivintel.domain.snapshot import AssetData
+from derivintel.domain.venue import VenueId
 from derivintel.sources.payload import Where, load_json, to_float
 from derivintel.sources.wire import RawResponse
 
@@ -75,6 +76,6 @@ class FundingCheck:
     in ``PerpMetrics.venue``, ``history`` the endpoint label of its funding history, ``declared_by`` where the
     declared interval comes from (in words)."""
 
-    venue: str
+    venue: VenueId
     history: str
     declared_by: str

@@ -21,6 +21,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.series import CandleSeries
+from derivintel.domain.venue import Market, VenueId
 
 # No venue this package reads existed before 2017: an earlier timestamp is a misread unit or a broken row.
 VENUE_LIFE_START = datetime(2017, 1, 1, tzinfo=UTC)
@@ -249,9 +250,9 @@ def ohlcv_candles(
     ts64: np.ndarray,
     where: Where,
     *,
-    venue: str,
+    venue: VenueId,
     asset: str,
-    market: str,
+    market: Market,
     interval_s: int,
     ts_recv: datetime,
     volume_col: int = 4,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from derivintel.domain.venue import VenueId
 from derivintel.sources.assembly import Assembly
 from derivintel.sources.binance import assemble as binance_asm
 from derivintel.sources.binance import checks as binance_checks
@@ -209,8 +210,8 @@ FUNDING_CHECKS: tuple[FundingCheck, ...] = (
     bitget_checks.FUNDING,
     gate_checks.FUNDING,
 )
-OI_REFERENCE_VENUE: str = binance_parse.VENUE
-OI_CROSS_CHECK_EXCLUDED: frozenset[str] = frozenset({deribit_parse.VENUE})
+OI_REFERENCE_VENUE: VenueId = binance_parse.VENUE
+OI_CROSS_CHECK_EXCLUDED: frozenset[VenueId] = frozenset({deribit_parse.VENUE})
 
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 

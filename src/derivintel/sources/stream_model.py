@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms, to_ms
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
+from derivintel.domain.venue import VenueId
 from derivintel.sources.payload import MAX_AHEAD_OF_FETCH_MS, VENUE_LIFE_START_MS, epoch_ms
 
 E = TypeVar("E")
@@ -110,7 +111,7 @@ def first_positive(*values: Any) -> float | None:
 
 
 def make_event(
-    venue: str, dataset: str, asset: str, side: LiquidatedSide, price: float, size: float, t_ms: int, recv: datetime
+    venue: VenueId, dataset: str, asset: str, side: LiquidatedSide, price: float, size: float, t_ms: int, recv: datetime
 ) -> LiquidationEvent:
     src = Source(name=venue, dataset=dataset, as_of=from_ms(t_ms), fetched_at=recv)
     return LiquidationEvent(venue=venue, asset=asset, side=side, price_usd=price, size_base=size, source=src)
@@ -122,7 +123,7 @@ class VenueStream:
     connection alive at application level (``ping_text`` every ``ping_interval_s`` seconds; None when the server
     pings and the websocket library answers), and the pure parser of its messages."""
 
-    venue: str
+    venue: VenueId
     dataset: str
     url: str
     subscribe: Callable[[Sequence[str]], list[str]]

@@ -22,6 +22,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import to_datetime64
 from derivintel.domain.series import CandleSeries
+from derivintel.domain.venue import VenueId
 
 DAY_S = 86_400
 TESTED_Q_OVER_V_MAX = 0.1  # order of magnitude up to which the square-root law is measured (Tóth et al. 2011)
@@ -83,8 +84,8 @@ def sqrt_impact_fraction(q_usd: float, *, y: float, sigma_daily_frac: float, vol
     return y * sigma_daily_frac * math.sqrt(q_usd / volume_daily_usd)
 
 
-def _finest(candles: Sequence[CandleSeries]) -> dict[str, CandleSeries]:
-    out: dict[str, CandleSeries] = {}
+def _finest(candles: Sequence[CandleSeries]) -> dict[VenueId, CandleSeries]:
+    out: dict[VenueId, CandleSeries] = {}
     for c in candles:
         if c.market == "perp" and len(c) and (c.venue not in out or c.interval_s < out[c.venue].interval_s):
             out[c.venue] = c

@@ -32,6 +32,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.domain.margins import MarginBook, find_margin
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
+from derivintel.domain.venue import VenueId
 
 MODEL_LABEL = "model of relative intensity, not observed positions"
 
@@ -115,7 +116,7 @@ class VenueLiquidationContribution:
     increases split 50/50 for lack of taker flow; ``unpriced_steps`` OI changes without a covering candle (skipped).
     """
 
-    venue: str
+    venue: VenueId
     mmr: float
     mmr_source: str
     leverage_tiers: tuple[float, ...]
@@ -392,7 +393,7 @@ def _clusters(
 
 def build_liquidation_map(
     oi: Sequence[OpenInterestSeries],
-    candles: Mapping[str, CandleSeries],
+    candles: Mapping[VenueId, CandleSeries],
     *,
     as_of: datetime,
     reference_price_usd: float,

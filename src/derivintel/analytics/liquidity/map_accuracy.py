@@ -23,6 +23,7 @@ from derivintel.analytics.liquidity.realised import SAMPLED_VENUES
 from derivintel.core.result import Result
 from derivintel.domain.liquidations import LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
+from derivintel.domain.venue import VenueId
 
 SEVEN_DAYS = timedelta(days=7)
 
@@ -145,7 +146,7 @@ class MapAccuracy:
 
 def current_map_accuracy(
     oi: Sequence[OpenInterestSeries],
-    candles: dict[str, CandleSeries],
+    candles: dict[VenueId, CandleSeries],
     events: Sequence[LiquidationEvent],
     *,
     as_of: datetime,
@@ -208,7 +209,7 @@ class WindowScore:
 
 def score_map_history(
     oi: Sequence[OpenInterestSeries],
-    candles: dict[str, CandleSeries],
+    candles: dict[VenueId, CandleSeries],
     events: Sequence[LiquidationEvent],
     *,
     start: datetime,

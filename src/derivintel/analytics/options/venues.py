@@ -32,6 +32,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import DAY_S, dt64_to_datetime, to_datetime64, utc
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
 
 TARGET_DAYS = 30.0
 
@@ -41,7 +42,7 @@ class VenueRow:
     """One venue: OI (coins, USD notional, share of the venues with OI), ATM IV (fraction) and its basis, the chain's
     source, and notes on what is missing."""
 
-    venue: str
+    venue: VenueId
     oi_base: float | None
     oi_usd: float | None
     oi_share: float | None
@@ -70,7 +71,7 @@ class CombinedBook:
     headline_rule: str
     max_pain_usd: float | None
     net_gex_usd_per_1pct: float
-    gex_by_venue_usd_per_1pct: Mapping[str, float]
+    gex_by_venue_usd_per_1pct: Mapping[VenueId, float]
 
 
 def _atm_iv(analysis: Result[ChainAnalysis]) -> tuple[float | None, str]:
@@ -87,8 +88,8 @@ def _atm_iv(analysis: Result[ChainAnalysis]) -> tuple[float | None, str]:
 
 
 def combined_book(
-    chains: Mapping[str, OptionChain],
-    analyses: Mapping[str, Result[ChainAnalysis]],
+    chains: Mapping[VenueId, OptionChain],
+    analyses: Mapping[VenueId, Result[ChainAnalysis]],
     *,
     as_of: datetime,
     spot_usd: float | None,
@@ -102,7 +103,7 @@ def combined_book(
         return Result.missing("no reference price: OI notionals and the combined book need a spot")
     now = to_datetime64(as_of)
     pooled: dict[str, list[np.ndarray]] = {k: [] for k in ("k", "call", "oi", "vol", "exp", "fwd", "iv", "venue")}
-    rows: list[tuple[str, float | None, float | None, str, Source, list[str]]] = []
+    rows: list[tuple[VenueId, float | None, float | None, str, Source, list[str]]] = []
     reasons: list[str] = []
     for venue, chain in chains.items():
         live = chain.select(chain.expiry > now)

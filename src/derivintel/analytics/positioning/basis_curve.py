@@ -37,6 +37,7 @@ from statistics import median
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.domain.futures import DatedFuture
+from derivintel.domain.venue import VenueId
 
 DAYS_PER_YEAR = 365.25
 DAY_S = 86_400.0
@@ -76,7 +77,7 @@ class BasisCurveParams:
 class CurvePoint:
     """One venue's expiry: ``basis_fraction`` total (F/S − 1), ``basis_annualised`` per year, ``oi_usd`` if known."""
 
-    venue: str
+    venue: VenueId
     venue_symbol: str
     expiry: datetime
     days: float
@@ -98,7 +99,7 @@ class CompositePoint:
     days: float
     basis_fraction: float
     basis_annualised: float
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +119,13 @@ class BasisCurve:
     points: tuple[CurvePoint, ...]  # every expiry used, sorted by days then venue
     composite: tuple[CompositePoint, ...]
     cm_3m: ConstantMaturity
-    venue_cm_3m: Mapping[str, ConstantMaturity]
+    venue_cm_3m: Mapping[VenueId, ConstantMaturity]
     shape: CurveShape
     shape_detail: str
     excluded: tuple[str, ...] = ()  # venue:symbol left out, with the reason
-    venues: tuple[str, ...] = field(default=())
+    venues: tuple[VenueId, ...] = field(default=())
 
-    def venue_points(self, venue: str) -> tuple[CurvePoint, ...]:
+    def venue_points(self, venue: VenueId) -> tuple[CurvePoint, ...]:
         return tuple(p for p in self.points if p.venue == venue)
 
 
@@ -253,7 +254,7 @@ def basis_curve(
     cm = constant_maturity([(c.days, c.basis_fraction, c.expiry) for c in composite], params.tenor_days)
     assert cm is not None  # composite is not empty
     venues = tuple(sorted({q.venue for q in points}))
-    venue_cm = {}
+    venue_cm: dict[VenueId, ConstantMaturity] = {}
     for v in venues:  # a venue listing several contracts on one date (linear and inverse) counts their median
         own = composite_curve(q for q in points if q.venue == v)
         vcm = constant_maturity([(c.days, c.basis_fraction, c.expiry) for c in own], params.tenor_days)

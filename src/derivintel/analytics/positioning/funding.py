@@ -17,6 +17,7 @@ from derivintel.core.timeutil import dt64_to_datetime, to_datetime64
 from derivintel.core.units import funding_apr
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.series import FundingSeries
+from derivintel.domain.venue import VenueId
 
 
 def oi_weighted_rate(rates_1h: Sequence[float], oi_usd: Sequence[float]) -> float:
@@ -42,8 +43,8 @@ class FundingAggregate:
     weighted_1h: float | None
     weighted_apr: float | None
     mean_1h: float
-    weighted_venues: tuple[str, ...]
-    rate_venues: tuple[str, ...]
+    weighted_venues: tuple[VenueId, ...]
+    rate_venues: tuple[VenueId, ...]
 
 
 def aggregate_funding(perps: Sequence[PerpMetrics]) -> Result[FundingAggregate]:
@@ -94,7 +95,7 @@ class FundingZScore:
     """Where ``current_1h`` (fraction per hour) sits in the per-hour settled rates of ``venue`` over
     (``window_start``, ``window_end``]: ``zscore`` (sample std), ``percentile`` (share ≤ current, 0..1)."""
 
-    venue: str
+    venue: VenueId
     current_1h: float
     current_is_settled: bool
     mean_1h: float

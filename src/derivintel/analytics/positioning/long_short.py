@@ -14,6 +14,7 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import dt64_to_datetime
 from derivintel.core.units import long_share_from_ratio
 from derivintel.domain.series import LongShortKind, LongShortSeries
+from derivintel.domain.venue import VenueId
 
 KIND_LABELS: dict[LongShortKind, str] = {
     LongShortKind.GLOBAL_ACCOUNTS: "accounts (all traders), not notional",
@@ -30,7 +31,7 @@ class LongShortReading:
     None when the history does not reach back; ``label`` says whether it counts accounts or notional.
     """
 
-    venue: str
+    venue: VenueId
     kind: LongShortKind
     ratio: float
     long_share: float

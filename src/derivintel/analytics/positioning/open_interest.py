@@ -14,6 +14,7 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import to_datetime64
 from derivintel.domain.perp import PerpMetrics
 from derivintel.domain.series import OpenInterestSeries
+from derivintel.domain.venue import VenueId
 
 
 def index_at_or_before(ts: np.ndarray, when: datetime, *, tolerance: timedelta) -> int | None:
@@ -39,7 +40,7 @@ class OpenInterestTotal:
 
     total_oi_base: float
     total_oi_usd: float
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
 
 
 def total_open_interest(perps: Sequence[PerpMetrics]) -> Result[OpenInterestTotal]:
@@ -73,7 +74,7 @@ class OpenInterestChange:
     end_oi_usd: float
     change_usd: float
     change_usd_fraction: float
-    venues: tuple[str, ...]
+    venues: tuple[VenueId, ...]
 
 
 def open_interest_change(
@@ -89,14 +90,14 @@ def open_interest_change(
     within ``max(max_sample_lag, series.interval_s)`` of that time. One series per venue (the finest sampled).
     """
     start_at = as_of - window
-    chosen: dict[str, OpenInterestSeries] = {}
+    chosen: dict[VenueId, OpenInterestSeries] = {}
     for s in histories:
         if s.venue not in chosen or s.interval_s < chosen[s.venue].interval_s:
             chosen[s.venue] = s
     if not chosen:
         return Result.missing("no open-interest history")
-    used: list[tuple[str, int, int, OpenInterestSeries]] = []
-    skipped: list[str] = []
+    used: list[tuple[VenueId, int, int, OpenInterestSeries]] = []
+    skipped: list[VenueId] = []
     for venue, s in chosen.items():
         tol = max(max_sample_lag, timedelta(seconds=s.interval_s))
         i_end = index_at_or_before(s.ts, as_of, tolerance=tol)

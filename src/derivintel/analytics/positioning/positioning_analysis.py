@@ -33,6 +33,7 @@ from derivintel.core.timeutil import utc
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import CandleSeries
 from derivintel.domain.snapshot import AssetData
+from derivintel.domain.venue import MARKETS, Market, VenueId
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class VenuePerpRow:
     """One venue's perp: OI single-sided (coins, USD at mark); funding as published per interval, per hour and
     simple APR (fractions); ``basis_fraction`` = mark / index − 1."""
 
-    venue: str
+    venue: VenueId
     oi_base: float | None
     oi_usd: float | None
     funding_rate_interval: float | None
@@ -78,19 +79,19 @@ class Positioning:
     venues: tuple[VenuePerpRow, ...]
     total_oi_base: float | None
     total_oi_usd: float | None
-    oi_venues: tuple[str, ...]
+    oi_venues: tuple[VenueId, ...]
     oi_change_24h_fraction: float | None
     oi_change_7d_fraction: float | None
     oi_change_24h_usd: float | None
     oi_change_7d_usd: float | None
-    oi_change_venues: tuple[str, ...]
+    oi_change_venues: tuple[VenueId, ...]
     funding_oi_weighted_1h: float | None
     funding_oi_weighted_apr: float | None
     funding_mean_1h: float | None
-    funding_weighted_venues: tuple[str, ...]
+    funding_weighted_venues: tuple[VenueId, ...]
     funding_zscore_30d: float | None
     funding_percentile_30d: float | None
-    funding_zscore_venue: str | None
+    funding_zscore_venue: VenueId | None
     funding_zscores: tuple[FundingZScore, ...]
     long_short: tuple[LongShortReading, ...]
     cvd_perp_24h_base: float | None
@@ -215,7 +216,7 @@ def analyze_positioning(
         reasons.append("long_short: no long/short ratio series")
 
     cvd: dict[tuple[str, timedelta], CVD | None] = {}
-    for market in ("perp", "spot"):
+    for market in MARKETS:
         for w in (p.short_window, p.long_window):
             res = cvd_from_candles(data.candles, market=market, as_of=as_of, window=w)
             cvd[(market, w)] = take(f"cvd_{market}", res)
@@ -249,7 +250,7 @@ def analyze_positioning(
     else:
         reasons.append("quadrant: needs both 24 h price change and 24 h OI change")
 
-    def c(market: str, w: timedelta, attr: str) -> float | None:
+    def c(market: Market, w: timedelta, attr: str) -> float | None:
         v = cvd[(market, w)]
         return None if v is None else getattr(v, attr)
 

@@ -27,13 +27,14 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import dt64_to_datetime
 from derivintel.core.units import funding_apr
 from derivintel.domain.series import FundingSeries, OpenInterestSeries
+from derivintel.domain.venue import VenueId
 
 OI_LEVEL_NOTE = "no perp snapshot: OI = latest stored sample per venue"
 FUNDING_LEVEL_NOTE = "no perp snapshot: funding = last settled rate per venue (the previous period's, not predicted)"
 
 
-def _finest(histories: Sequence[OpenInterestSeries]) -> dict[str, OpenInterestSeries]:
-    chosen: dict[str, OpenInterestSeries] = {}
+def _finest(histories: Sequence[OpenInterestSeries]) -> dict[VenueId, OpenInterestSeries]:
+    chosen: dict[VenueId, OpenInterestSeries] = {}
     for s in histories:
         if s.venue not in chosen or s.interval_s < chosen[s.venue].interval_s:
             chosen[s.venue] = s
@@ -42,9 +43,9 @@ def _finest(histories: Sequence[OpenInterestSeries]) -> dict[str, OpenInterestSe
 
 def latest_oi_samples(
     histories: Sequence[OpenInterestSeries], *, as_of: datetime, max_sample_lag: timedelta
-) -> dict[str, tuple[float, float, Source]]:
+) -> dict[VenueId, tuple[float, float, Source]]:
     """Per venue: (OI in coins, OI in USD, source stamped at the sample) of its last sample known at ``as_of``."""
-    out: dict[str, tuple[float, float, Source]] = {}
+    out: dict[VenueId, tuple[float, float, Source]] = {}
     for venue, s in _finest(histories).items():
         i = index_at_or_before(s.ts, as_of, tolerance=max(max_sample_lag, timedelta(seconds=s.interval_s)))
         if i is None or not (np.isfinite(s.oi_base[i]) and np.isfinite(s.oi_usd[i])):
@@ -73,13 +74,13 @@ def oi_total_from_samples(
 
 def settled_funding_aggregate(
     funding: Sequence[FundingSeries],
-    oi_usd_by_venue: dict[str, float],
+    oi_usd_by_venue: dict[VenueId, float],
     *,
     as_of: datetime,
     max_sample_lag: timedelta,
 ) -> Result[FundingAggregate]:
     """OI-weighted and mean funding per hour from each venue's last settlement (partial: settled, not current)."""
-    rates: dict[str, tuple[float, Source]] = {}
+    rates: dict[VenueId, tuple[float, Source]] = {}
     for s in funding:
         if s.venue in rates or len(s) == 0:
             continue

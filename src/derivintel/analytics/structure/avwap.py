@@ -16,6 +16,7 @@ import numpy as np
 from derivintel.core.result import Result
 from derivintel.core.timeutil import from_ms, to_ms, utc
 from derivintel.domain.series import CandleSeries
+from derivintel.domain.venue import Market, VenueId
 
 CALENDAR_PERIODS: tuple[str, ...] = ("week", "month", "quarter", "year")
 
@@ -53,8 +54,8 @@ class AnchoredVwap:
     anchor_name: str
     anchor: datetime
     as_of: datetime
-    venue: str
-    market: str
+    venue: VenueId
+    market: Market
     interval_s: int
     vwap_usd: float
     sigma_usd: float

@@ -18,6 +18,7 @@ from derivintel.analytics.structure.volume_profile import VolumeProfile, volume_
 from derivintel.core.result import Result, Status
 from derivintel.core.timeutil import from_ms, to_ms, utc
 from derivintel.domain.series import CandleSeries
+from derivintel.domain.venue import Market, VenueId
 
 AVWAP_KEYS: tuple[str, ...] = (*CALENDAR_PERIODS, "cycle_high", "cycle_low")
 
@@ -53,8 +54,8 @@ class StructureAnalysis:
     """
 
     as_of: datetime
-    venue: str
-    market: str
+    venue: VenueId
+    market: Market
     interval_s: int
     last_bar_ts: datetime
     last_close_usd: float

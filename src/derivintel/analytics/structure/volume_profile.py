@@ -15,6 +15,7 @@ import numpy as np
 from derivintel.core.result import Result
 from derivintel.core.timeutil import from_ms, to_ms, utc
 from derivintel.domain.series import CandleSeries
+from derivintel.domain.venue import Market, VenueId
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,8 +31,8 @@ class VolumeProfile:
     ``max_nodes`` each; the first and last bins are never nodes.
     """
 
-    venue: str
-    market: str
+    venue: VenueId
+    market: Market
     interval_s: int
     window_start: datetime
     window_end: datetime

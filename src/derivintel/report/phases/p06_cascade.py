@@ -207,7 +207,7 @@ def _cascade_sentence(ctx: PhaseContext, direction: str) -> str:
 def _cascade_metrics(
     ctx: PhaseContext,
     direction: str,
-    res: Result,
+    res: Result[CascadeRange],
     model_sources: tuple[Source, ...],
     sim_rows: list,
     range_rows: list,

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from derivintel.core.result import Result
 from derivintel.report.metric_book import MetricBook
+
+if TYPE_CHECKING:  # the records' types only: importing research would load pandas and duckdb on the report path
+    from derivintel.research.dealer_regime import RegimeRecord
+    from derivintel.research.macro_record import MacroRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +25,9 @@ class RecordRow:
     unit: str
 
 
-def record_metrics(b: MetricBook, rec: Result, rows: Sequence[RecordRow], difference: RecordRow) -> list[str]:
+def record_metrics(
+    b: MetricBook, rec: Result[RegimeRecord] | Result[MacroRecord], rows: Sequence[RecordRow], difference: RecordRow
+) -> list[str]:
     """Register ``rows`` and the ``difference`` (whose note carries the interval and the calls' span) of the
     record ``rec``; each is missing with the record's reasons when there is no record."""
     v = rec.value
@@ -45,7 +51,9 @@ def record_metrics(b: MetricBook, rec: Result, rows: Sequence[RecordRow], differ
     return keys
 
 
-def record_sentence(b: MetricBook, rec: Result, rule: str, measured_text: str, separates: str) -> str:
+def record_sentence(
+    b: MetricBook, rec: Result[RegimeRecord] | Result[MacroRecord], rule: str, measured_text: str, separates: str
+) -> str:
     """The record in one sentence: absent (with the reason), too thin, or the measured figures (``measured_text``, a
     template of metric keys) with a verdict: ``separates`` when the interval excludes zero on the rule's side."""
     v = rec.value

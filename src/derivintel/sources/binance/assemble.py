@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from derivintel.domain.perp import PerpMetrics
+from derivintel.domain.venue import Market
 from derivintel.sources.assembly import Assembler, Macro, Parts, add
 from derivintel.sources.binance import endpoints as binance_ep
 from derivintel.sources.binance import parse as binance
@@ -34,7 +35,7 @@ def assemble_usdm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
             symbol=symbol,
             ts_recv=r.ts_received,
             funding_interval_hours=interval_h or binance.DEFAULT_FUNDING_INTERVAL_H,
-            oi_base=None if oi is None else oi[0],
+            oi_base=None if oi is None else oi.oi_base,
         )
         if interval_h is None:  # interval unknown: do not publish a rate that may be per 4h or per 8h
             metrics = replace(metrics, funding_rate_interval=None)
@@ -137,7 +138,7 @@ def assemble_coinm(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None
     parts.futures.extend(futures or ())
 
 
-def _klines(a: Assembler, asset: str, parts: Parts, provider: str, market: str) -> None:
+def _klines(a: Assembler, asset: str, parts: Parts, provider: str, market: Market) -> None:
     for dataset, interval_s in (("klines_1h", 3600), ("klines_1d", 86_400)):
         add(
             parts.candles,

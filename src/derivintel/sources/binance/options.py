@@ -17,12 +17,13 @@ from datetime import datetime
 
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
+from derivintel.sources.binance.parse import load_body
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain
 from derivintel.sources.payload import (
     Where,
     as_list,
     field,
-    load_json,
     make_source,
     non_empty,
     positive,
@@ -31,7 +32,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "binance-options"
-VENUE = "binance"
+VENUE = VenueId("binance")
 YEAR_MS = 365.0 * 86_400_000
 
 
@@ -59,7 +60,7 @@ def parse_exchange_info(body: bytes, *, ts_recv: datetime) -> dict[str, Listing]
     where = Where(PROVIDER, "exchangeInfo", ts_recv)
     future = Where(PROVIDER, "exchangeInfo")  # expiries lie ahead of the fetch: no "not after the fetch" bound
     out: dict[str, Listing] = {}
-    for i, row in enumerate(non_empty(field(load_json(body, where), "optionSymbols", where), where, "optionSymbols")):
+    for i, row in enumerate(non_empty(field(load_body(body, where), "optionSymbols", where), where, "optionSymbols")):
         symbol = str(field(row, "symbol", where))
         side = field(row, "side", where)
         if side not in ("CALL", "PUT"):
@@ -83,7 +84,7 @@ def parse_ticker(body: bytes, *, ts_recv: datetime) -> dict[str, Ticker]:
     """``/eapi/v1/ticker`` → symbol → 24h volume (contracts) and index (USD)."""
     where = Where(PROVIDER, "ticker", ts_recv)
     out = {}
-    for row in non_empty(load_json(body, where), where, "tickers"):
+    for row in non_empty(load_body(body, where), where, "tickers"):
         symbol = str(field(row, "symbol", where))
         out[symbol] = Ticker(
             volume_contracts=to_float(field(row, "volume", where), where, f"{symbol}.volume"),
@@ -109,7 +110,7 @@ def parse_mark(
     now_ms = datetime_to_ms(ts_recv)
     rows: list[OptionRow] = []
     index: float | None = None
-    for row in as_list(load_json(body, where), where, "marks"):
+    for row in as_list(load_body(body, where), where, "marks"):
         symbol = str(field(row, "symbol", where))
         if not symbol.startswith(f"{asset}-"):
             continue

@@ -21,6 +21,7 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
+from derivintel.domain.venue import Market, VenueId
 from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
 from derivintel.sources.payload import (
     Where,
@@ -41,8 +42,9 @@ from derivintel.sources.payload import (
     to_ms,
     to_scheduled_dt,
 )
+from derivintel.sources.readings import DayStats, OpenInterestReading
 
-VENUE = "binance"
+VENUE = VenueId("binance")
 USDM = "binance-usdm"
 COINM = "binance-coinm"
 DEFAULT_FUNDING_INTERVAL_H = 8.0
@@ -55,6 +57,31 @@ LONG_SHORT_KINDS: dict[str, LongShortKind] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """Binance's error answer ``{"code": -1121, "msg": "Invalid symbol."}`` (a negative code and its text), which
+    takes the place of the endpoint's object or array."""
+
+    code: Any
+    msg: str
+
+    @classmethod
+    def of(cls, obj: Any) -> ErrorBody | None:
+        """The error held by a decoded body, None for any other body (no success answer has both keys)."""
+        if isinstance(obj, dict) and "code" in obj and "msg" in obj:
+            return cls(code=obj["code"], msg=str(obj["msg"]))
+        return None
+
+
+def load_body(body: bytes, where: Where) -> Any:
+    """Decode ``body`` once; an error body is a bad payload worded ``code <code>: <msg>``."""
+    obj = load_json(body, where)
+    error = ErrorBody.of(obj)
+    if error is not None:
+        raise where.fail(f"code {error.code}: {error.msg}")
+    return obj
+
+
 def _check_symbol(obj: object, symbol: str, where: Where) -> None:
     got = field(obj, "symbol", where)
     if got != symbol:
@@ -65,7 +92,7 @@ def parse_funding_intervals(body: bytes) -> dict[str, float]:
     """``/fapi/v1/fundingInfo`` → ``{symbol: funding interval hours}`` (only adjusted symbols are listed)."""
     where = Where(USDM, "fundingInfo")
     out: dict[str, float] = {}
-    for i, row in enumerate(as_list(load_json(body, where), where, "fundingInfo")):
+    for i, row in enumerate(as_list(load_body(body, where), where, "fundingInfo")):
         symbol = field(row, "symbol", where)
         hours = positive(
             to_float(field(row, "fundingIntervalHours", where), where, f"[{i}].fundingIntervalHours"),
@@ -83,15 +110,15 @@ def funding_interval_hours(intervals: dict[str, float] | None, symbol: str) -> f
     return intervals.get(symbol, DEFAULT_FUNDING_INTERVAL_H)
 
 
-def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
-    """``/fapi/v1/openInterest`` → ``(oi_base in coins, event time)``."""
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> OpenInterestReading:
+    """``/fapi/v1/openInterest`` → single-sided OI in coins and its event time."""
     where = Where(USDM, "openInterest", ts_recv)
-    obj = load_json(body, where)
+    obj = load_body(body, where)
     _check_symbol(obj, symbol, where)
     oi = to_float(field(obj, "openInterest", where), where, "openInterest")
     if oi < 0:
         raise where.fail(f"negative openInterest {oi}")
-    return oi, to_dt(field(obj, "time", where), where, "time")
+    return OpenInterestReading(oi, to_dt(field(obj, "time", where), where, "time"))
 
 
 def parse_premium_index(
@@ -108,7 +135,7 @@ def parse_premium_index(
     ``lastFundingRate`` is the running (predicted) rate per ``funding_interval_hours``; prices in USDT (≈ USD).
     """
     where = Where(USDM, "premiumIndex", ts_recv)
-    obj = load_json(body, where)
+    obj = load_body(body, where)
     _check_symbol(obj, symbol, where)
     mark = positive(to_float(field(obj, "markPrice", where), where, "markPrice"), where, "markPrice")
     index = positive(to_float(field(obj, "indexPrice", where), where, "indexPrice"), where, "indexPrice")
@@ -138,7 +165,7 @@ def parse_funding_history(
     to the previous one (Binance moved many symbols from 8h to 4h), ``interval_hours`` (today's, fundingInfo)
     only where the spacing cannot tell (one row)."""
     where = Where(USDM, "fundingRate", ts_recv)
-    rows = non_empty(load_json(body, where), where, "fundingRate")
+    rows = non_empty(load_body(body, where), where, "fundingRate")
     ts, vals = [], []
     for i, row in enumerate(rows):
         _check_symbol(row, symbol, where)
@@ -160,7 +187,7 @@ def parse_open_interest_hist(
 ) -> OpenInterestSeries:
     """``/futures/data/openInterestHist`` → ``OpenInterestSeries`` (coins and USDT)."""
     where = Where(USDM, "openInterestHist", ts_recv)
-    rows = non_empty(load_json(body, where), where, "openInterestHist")
+    rows = non_empty(load_body(body, where), where, "openInterestHist")
     ts, vals = [], []
     for i, row in enumerate(rows):
         _check_symbol(row, symbol, where)
@@ -190,7 +217,7 @@ def parse_long_short(
     where = Where(USDM, dataset, ts_recv)
     if dataset not in LONG_SHORT_KINDS:
         raise ValueError(f"not a Binance long/short dataset: {dataset}")
-    rows = non_empty(load_json(body, where), where, dataset)
+    rows = non_empty(load_body(body, where), where, dataset)
     ts, vals = [], []
     for i, row in enumerate(rows):
         _check_symbol(row, symbol, where)
@@ -214,7 +241,7 @@ def parse_long_short(
 def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: int) -> TakerVolumeSeries:
     """``/futures/data/takerlongshortRatio`` → ``TakerVolumeSeries`` (``buyVol``/``sellVol`` in coins)."""
     where = Where(USDM, "takerlongshortRatio", ts_recv)
-    rows = non_empty(load_json(body, where), where, "takerlongshortRatio")
+    rows = non_empty(load_body(body, where), where, "takerlongshortRatio")
     ts, vals = [], []
     for i, row in enumerate(rows):
         ts.append(to_ms(field(row, "timestamp", where), where, f"[{i}].timestamp"))
@@ -237,14 +264,14 @@ def parse_taker_volume(body: bytes, *, asset: str, ts_recv: datetime, period_s: 
 
 
 def parse_klines(
-    body: bytes, *, provider: str, dataset: str, asset: str, market: str, interval_s: int, ts_recv: datetime
+    body: bytes, *, provider: str, dataset: str, asset: str, market: Market, interval_s: int, ts_recv: datetime
 ) -> CandleSeries:
     """``/fapi/v1/klines`` or ``/api/v3/klines`` → ``CandleSeries`` with taker buy volume (column 9, coins).
 
     Row: ``[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase, ...]``.
     """
     where = Where(provider, dataset, ts_recv)
-    rows = non_empty(load_json(body, where), where, dataset)
+    rows = non_empty(load_body(body, where), where, dataset)
     ts, vals = [], []
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) < 10:
@@ -260,7 +287,7 @@ def parse_klines(
 def parse_depth(body: bytes, *, asset: str, ts_recv: datetime, provider: str = USDM) -> OrderBook:
     """``/fapi/v1/depth`` → ``OrderBook`` (``[price USDT, qty coin]``); event time ``E`` when present."""
     where = Where(provider, "depth", ts_recv)
-    obj = load_json(body, where)
+    obj = load_body(body, where)
     bids = book_side(field(obj, "bids", where), where, "bids", descending=True)
     asks = book_side(field(obj, "asks", where), where, "asks", descending=False)
     as_of = to_dt(obj["E"], where, "E") if isinstance(obj, dict) and "E" in obj else ts_recv
@@ -273,7 +300,7 @@ def parse_exchange_info(body: bytes, *, ts_recv: datetime | None = None) -> tupl
     Quarterlies, TradFi perps (``TRADIFI_PERPETUAL``) and symbols not trading are left out. ``1000PEPE`` becomes
     asset PEPE with a unit multiplier of 1000. A list without a single such perp is a bad payload."""
     where = Where(USDM, "instruments-list", ts_recv)
-    rows = non_empty(field(load_json(body, where), "symbols", where), where, "symbols")
+    rows = non_empty(field(load_body(body, where), "symbols", where), where, "symbols")
     out: list[Listing] = []
     for i, row in enumerate(rows):
         if field(row, "contractType", where) != "PERPETUAL" or field(row, "status", where) != "TRADING":
@@ -329,7 +356,7 @@ def parse_delivery_contracts(body: bytes, *, provider: str = USDM) -> dict[str, 
     far-future date), so a mangled list is a bad payload, not an empty one."""
     where = Where(provider, "exchangeInfo")
     out: dict[str, DeliveryContract] = {}
-    for i, row in enumerate(non_empty(field(load_json(body, where), "symbols", where), where, "symbols")):
+    for i, row in enumerate(non_empty(field(load_body(body, where), "symbols", where), where, "symbols")):
         symbol = field(row, "symbol", where)
         if not isinstance(symbol, str) or not symbol:
             raise where.fail(f"symbols[{i}].symbol: expected a symbol name, got {symbol!r}")
@@ -359,7 +386,7 @@ def parse_quarterly_futures(
     """
     where = Where(provider, dataset, ts_recv)
     out = []
-    for i, row in enumerate(non_empty(load_json(body, where), where, "premiumIndex")):
+    for i, row in enumerate(non_empty(load_body(body, where), where, "premiumIndex")):
         mark = positive(to_float(field(row, "markPrice", where), where, f"[{i}].markPrice"), where, f"[{i}].markPrice")
         if provider == COINM and field(row, "pair", where) != f"{asset}USD":
             raise where.fail(f"[{i}] is for pair {row.get('pair')!r}, expected {asset}USD")
@@ -388,25 +415,25 @@ def parse_quarterly_futures(
 # -- derivintel scan: bulk (all-symbols) answers ---------------------------------------------------------------------
 
 
-def parse_ticker_24hr_all(body: bytes) -> dict[str, tuple[float, float]]:
-    """``/fapi/v1/ticker/24hr`` (no symbol) → ``{symbol: (24h price change fraction, 24h quote volume USD)}``.
+def parse_ticker_24hr_all(body: bytes) -> dict[str, DayStats]:
+    """``/fapi/v1/ticker/24hr`` (no symbol) → ``{symbol: DayStats}`` (24h price change fraction, quote volume USD).
 
     ``priceChangePercent`` is in percent (``"-1.250"`` = −1.25 %) and is divided by 100 here."""
     where = Where(USDM, "ticker24hr_all")
 
-    def row(r: Any) -> tuple[str, tuple[float, float]]:
+    def row(r: Any) -> tuple[str, DayStats]:
         symbol = str(field(r, "symbol", where))
         change = to_float(field(r, "priceChangePercent", where), where, f"{symbol}.priceChangePercent") / 100.0
         quote = to_float(field(r, "quoteVolume", where), where, f"{symbol}.quoteVolume")
-        return symbol, (change, quote)
+        return symbol, DayStats(change, quote)
 
-    rows, _gap = rows_tolerant(as_list(load_json(body, where), where, "ticker/24hr"), row, where)
+    rows, _gap = rows_tolerant(as_list(load_body(body, where), where, "ticker/24hr"), row, where)
     return dict(rows)
 
 
 def parse_symbol_open_interest(body: bytes, symbol: str, ts_recv: datetime) -> float:
     """``/fapi/v1/openInterest`` of one symbol → single-sided OI in coins (the scan's per-symbol OI request)."""
-    return parse_open_interest(body, symbol=symbol, ts_recv=ts_recv)[0]
+    return parse_open_interest(body, symbol=symbol, ts_recv=ts_recv).oi_base
 
 
 def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
@@ -428,7 +455,7 @@ def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
         if next_ms <= 0:  # a delivery contract
             return None
         what = f"{symbol}."
-        change, volume = stats.get(symbol, (None, None)) if stats is not None else (None, None)
+        day = None if stats is None else stats.get(symbol)
         interval = funding_interval_hours(intervals, symbol)
         return PerpTicker(
             venue=VENUE,
@@ -447,13 +474,13 @@ def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
             funding_kind=FundingKind.PREDICTED,
             next_funding_time=to_dt(int(next_ms), where, what + "nextFundingTime"),
             oi_base=None,
-            volume_24h_usd=volume,
+            volume_24h_usd=None if day is None else day.volume_24h_usd,
             source=make_source(where, to_dt(field(r, "time", where), where, what + "time"), ts_recv),
-            price_change_24h_frac=change,
+            price_change_24h_frac=None if day is None else day.price_change_24h_frac,
         )
 
     tickers, bad = rows_tolerant(
-        as_list(load_json(bodies["premiumIndex_all"], where), where, "premiumIndex"), row, where
+        as_list(load_body(bodies["premiumIndex_all"], where), where, "premiumIndex"), row, where
     )
     gaps += [bad] if bad else []
     gaps.append(

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.liquidations import LiquidatedSide
+from derivintel.domain.venue import VenueId
 from derivintel.sources.binance.endpoints import USDM
 from derivintel.sources.stream_model import (
     CONTROL,
@@ -25,7 +26,7 @@ from derivintel.sources.stream_model import (
     time_ms,
 )
 
-NAME = USDM.name
+NAME = VenueId(USDM.name)  # liquidation events carry the provider id as their venue
 URL = "wss://fstream.binance.com/ws/!forceOrder@arr"
 _symbol = USDM.symbol
 

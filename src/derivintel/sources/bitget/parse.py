@@ -17,14 +17,15 @@ from derivintel.core.provenance import Gap, GapKind
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import CandleSeries, FundingSeries, LongShortKind, LongShortSeries
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import BulkParsed, as_tickers
+from derivintel.sources.envelope import CodeMsgEnvelope, code_is_zeros
 from derivintel.sources.payload import (
     Where,
     book_side,
     columns,
     field,
     last_ts,
-    load_json,
     make_source,
     non_empty,
     ohlcv_candles,
@@ -35,22 +36,18 @@ from derivintel.sources.payload import (
     to_float_or_none,
     to_ms,
 )
+from derivintel.sources.readings import OpenInterestReading
 
 PROVIDER = "bitget"
-VENUE = "bitget"
+VENUE = VenueId("bitget")
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 BITGET_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 QUOTE_SUFFIX = "USDT"
 
 
 def _data(body: bytes, where: Where) -> Any:
-    """Check the envelope (``code`` must be ``"00000"``) and return ``data``."""
-    obj = load_json(body, where)
-    code = field(obj, "code", where)
-    text = str(code).strip()
-    if not text or text.strip("0") or isinstance(code, bool):  # "00000" as documented; a number 0 reads the same
-        raise where.fail(f"code {code}: {obj.get('msg', '')}")
-    return field(obj, "data", where)
+    """The envelope checked (``code`` must be ``"00000"``, ``CodeMsgEnvelope``) and its ``data``."""
+    return CodeMsgEnvelope.decode(body, where, ok=code_is_zeros).data
 
 
 def _rows(body: bytes, where: Where) -> list[Any]:
@@ -169,8 +166,8 @@ def parse_bulk_tickers(
     return tuple(out)
 
 
-def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
-    """``/open-interest`` → ``(size in base coins, event time)``."""
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> OpenInterestReading:
+    """``/open-interest`` → ``size`` (single-sided OI in base coins) and its event time."""
     where = Where(PROVIDER, "open-interest", ts_recv)
     data = _data(body, where)
     rows = non_empty(field(data, "openInterestList", where), where, "data.openInterestList")
@@ -178,7 +175,7 @@ def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple
     size = to_float(field(row, "size", where), where, "size")
     if size < 0:
         raise where.fail(f"size negative: {size}")
-    return size, to_dt(field(data, "ts", where), where, "ts")
+    return OpenInterestReading(size, to_dt(field(data, "ts", where), where, "ts"))
 
 
 def parse_history_fund_rate(

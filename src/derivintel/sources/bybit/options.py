@@ -15,11 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
+from derivintel.sources.bybit.parse import Envelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain, expiry_ms
-from derivintel.sources.payload import Where, as_list, field, load_json, make_source, positive, to_dt, to_float
+from derivintel.sources.payload import Where, as_list, field, make_source, positive, to_dt, to_float
 
 PROVIDER = "bybit-options"
-VENUE = "bybit"
+VENUE = VenueId("bybit")
 _SETTLE_SUFFIXES = ("USDT", "USDC")
 
 
@@ -38,11 +40,8 @@ def parse_option_tickers(body: bytes, *, asset: str, ts_recv: datetime) -> Optio
     """Every listed option of ``asset`` with mark IV, forward, OI and 24h volume (module doc for units); None when
     the answer lists no option (the venue lists none on ``asset``)."""
     where = Where(PROVIDER, "tickers", ts_recv)
-    obj = load_json(body, where)
-    code = field(obj, "retCode", where)
-    if str(code) != "0":
-        raise where.fail(f"retCode {code}: {obj.get('retMsg', '')}")
-    result = field(obj, "result", where)
+    envelope = Envelope.decode(body, where)
+    result = envelope.result
     if field(result, "category", where) != "option":
         raise where.fail(f"category {result.get('category')!r}, expected 'option'")
     listed = as_list(field(result, "list", where), where, "result.list")
@@ -73,7 +72,7 @@ def parse_option_tickers(body: bytes, *, asset: str, ts_recv: datetime) -> Optio
                 gamma=_get(row, "gamma", where, symbol),
             )
         )
-    source = make_source(where, to_dt(field(obj, "time", where), where, "time"), ts_recv)
+    source = make_source(where, to_dt(field(envelope.top, "time", where), where, "time"), ts_recv)
     return build_chain(asset, rows, source=source, index_price_usd=index if index and index > 0 else None, where=where)
 
 

@@ -27,6 +27,7 @@ from derivintel.domain.series import (
     OpenInterestSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing, split_bundle
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, rows_tolerant
 from derivintel.sources.payload import (
     Where,
@@ -48,7 +49,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "bybit"
-VENUE = "bybit"
+VENUE = VenueId("bybit")
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 BYBIT_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bybit.endpoints import PROVIDER
 from derivintel.sources.stream_model import (
     CONTROL,
@@ -26,7 +27,7 @@ from derivintel.sources.stream_model import (
     with_ordinals,
 )
 
-NAME = PROVIDER.name
+NAME = VenueId(PROVIDER.name)  # liquidation events carry the provider id as their venue
 URL = "wss://stream.bybit.com/v5/public/linear"
 _symbol = PROVIDER.symbol
 

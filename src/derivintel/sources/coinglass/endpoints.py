@@ -8,6 +8,7 @@ HTTP 401 = key rejected or endpoint not in the plan (not retried); 429 = rate li
 
 from __future__ import annotations
 
+from derivintel.domain.venue import VenueId
 from derivintel.sources.declarations import Endpoint, Provider, RateLimit
 
 PROVIDER = Provider(
@@ -30,7 +31,7 @@ LIMIT = "180"  # 30 days of 4h bars
 LIQUIDATION_EXCHANGES = "Binance,OKX,Bybit,Bitget,Hyperliquid"
 # Funding rates are published in percent per 8h-equivalent (verify live): 0.01 → 0.0001 per 8h.
 FUNDING_INTERVAL_HOURS = 8.0
-VENUE = "coinglass-aggregate"
+VENUE = VenueId("coinglass-aggregate")
 
 _Q = {"symbol": "{symbol}", "interval": INTERVAL, "limit": LIMIT}
 

@@ -10,8 +10,10 @@ import numpy as np
 
 from derivintel.core.provenance import Source
 from derivintel.domain.series import FundingSeries, OpenInterestSeries
+from derivintel.domain.venue import VenueId
 from derivintel.sources.coinglass.endpoints import FUNDING_INTERVAL_HOURS, VENUE
-from derivintel.sources.payload import Where, as_list, columns, field, last_ts, load_json, make_source, to_float, to_ms
+from derivintel.sources.envelope import CodeMsgEnvelope
+from derivintel.sources.payload import Where, as_list, columns, field, last_ts, make_source, to_float, to_ms
 
 PROVIDER = "coinglass"
 
@@ -21,7 +23,7 @@ class AggregatedLiquidationSeries:
     """Realised liquidations summed over ``exchanges`` per bar (``ts`` = bar open, ``datetime64[ms]``), in USD:
     ``long_usd`` = longs liquidated, ``short_usd`` = shorts liquidated. No domain slot exists for it yet."""
 
-    venue: str
+    venue: VenueId
     asset: str
     interval_s: int
     exchanges: tuple[str, ...]
@@ -35,12 +37,8 @@ class AggregatedLiquidationSeries:
 
 
 def _data(body: bytes, where: Where) -> list[Any]:
-    """Check the envelope (``code`` must be ``"0"``) and return the ``data`` array, non-empty."""
-    obj = load_json(body, where)
-    code = field(obj, "code", where)
-    if str(code) != "0":
-        raise where.fail(f"code {code}: {obj.get('msg', '')}")
-    rows = as_list(field(obj, "data", where), where, "data")
+    """The envelope checked (``code`` must be ``"0"``, ``CodeMsgEnvelope``) and its ``data`` array, non-empty."""
+    rows = as_list(CodeMsgEnvelope.decode(body, where).data, where, "data")
     if not rows:
         raise where.fail("data: empty array")
     return rows

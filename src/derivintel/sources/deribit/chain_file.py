@@ -22,6 +22,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,13 +46,25 @@ _NAME_RE = re.compile(
 DERIBIT_EXPIRY_HOUR_UTC = 8
 
 
-def parse_instrument_name(name: str) -> tuple[str, datetime, float, bool]:
-    """``BTC-30APR26-80000-C`` → (``BTC``, 2026-04-30 08:00 UTC, 80000.0, True). ValueError if malformed."""
+@dataclass(frozen=True, slots=True)
+class OptionName:
+    """What a Deribit option name states: ``currency`` (``BTC``; ``XRP_USDC`` for linear ones), ``expiry`` (08:00
+    UTC, aware), ``strike`` in the quote currency (USD; USDC for linear ones) and ``is_call``."""
+
+    currency: str
+    expiry: datetime
+    strike: float
+    is_call: bool
+
+
+def parse_instrument_name(name: str) -> OptionName:
+    """``BTC-30APR26-80000-C`` → ``OptionName("BTC", 2026-04-30 08:00 UTC, 80000.0, True)``. ValueError if
+    malformed."""
     match = _NAME_RE.match(name.strip())
     if match is None or match["m"] not in MONTHS:
         raise ValueError(f"not a Deribit option instrument name: {name!r}")
     expiry = datetime(2000 + int(match["y"]), MONTHS[match["m"]], int(match["d"]), DERIBIT_EXPIRY_HOUR_UTC, tzinfo=UTC)
-    return match["cur"], expiry, float(match["k"].replace("d", ".")), match["cp"] == "C"
+    return OptionName(match["cur"], expiry, float(match["k"].replace("d", ".")), match["cp"] == "C")
 
 
 def _names(names: Sequence[str], file: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
@@ -63,13 +76,13 @@ def _names(names: Sequence[str], file: str) -> tuple[str, np.ndarray, np.ndarray
             raise UserInputError(f"{file}: {exc}") from exc
     if not parsed:
         raise UserInputError(f"{file}: no option rows")
-    currencies = {p[0] for p in parsed}
+    currencies = {p.currency for p in parsed}
     if len(currencies) > 1:
         raise UserInputError(f"{file}: several currencies {sorted(currencies)}; select one")
-    expiry = np.array([to_datetime64(p[1]) for p in parsed], dtype="datetime64[ms]")
-    strike = np.array([p[2] for p in parsed], dtype=float)
-    is_call = np.array([p[3] for p in parsed], dtype=bool)
-    return parsed[0][0], expiry, strike, is_call
+    expiry = np.array([to_datetime64(p.expiry) for p in parsed], dtype="datetime64[ms]")
+    strike = np.array([p.strike for p in parsed], dtype=float)
+    is_call = np.array([p.is_call for p in parsed], dtype=bool)
+    return parsed[0].currency, expiry, strike, is_call
 
 
 def _text(data: str | bytes, file: str) -> str:

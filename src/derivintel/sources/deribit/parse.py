@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
+from derivintel.domain.venue import VenueId
 from derivintel.sources.deribit import chain_file as deribit_chain
 from derivintel.sources.payload import (
     Where,
@@ -33,19 +35,48 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "deribit"
-VENUE = "deribit"
+VENUE = VenueId("deribit")
 FUNDING_INTERVAL_H = 8.0
 
 
+@dataclass(frozen=True, slots=True)
+class RpcError:
+    """A JSON-RPC ``error`` object: Deribit's numeric ``code`` (10028: too many requests) and its ``message``;
+    either is None when the venue left it out."""
+
+    code: Any
+    message: Any
+
+    @classmethod
+    def of(cls, error: Any) -> RpcError:
+        err = error if isinstance(error, dict) else {}
+        return cls(code=err.get("code"), message=err.get("message"))
+
+
+@dataclass(frozen=True, slots=True)
+class RpcEnvelope:
+    """A Deribit JSON-RPC answer decoded once at the edge: ``result`` of ``{"result": …}`` (REST), or ``data`` of a
+    websocket subscription's ``{"params": {"data": …}}``; ``top`` keeps the decoded top-level object."""
+
+    result: Any
+    top: Mapping[str, Any]
+
+    @classmethod
+    def decode(cls, body: bytes | str, where: Where) -> RpcEnvelope:
+        """Decode ``body``; an ``error`` object is a bad payload (``error <code>: <message>``), a missing
+        ``result`` too."""
+        obj = load_json(body, where)
+        if isinstance(obj, dict) and "error" in obj:
+            err = RpcError.of(obj["error"])
+            raise where.fail(f"error {err.code}: {err.message}")
+        if isinstance(obj, dict) and "params" in obj and "result" not in obj:
+            return cls(field(field(obj, "params", where), "data", where), obj)
+        return cls(field(obj, "result", where), obj)
+
+
 def _result(body: bytes, where: Where) -> Any:
-    """Unwrap ``{"result": …}`` (REST) or ``{"params": {"data": …}}`` (a websocket subscription message)."""
-    obj = load_json(body, where)
-    if isinstance(obj, dict) and "error" in obj:
-        err = obj["error"] if isinstance(obj["error"], dict) else {}
-        raise where.fail(f"error {err.get('code')}: {err.get('message')}")
-    if isinstance(obj, dict) and "params" in obj and "result" not in obj:
-        return field(field(obj, "params", where), "data", where)
-    return field(obj, "result", where)
+    """The ``result`` (or subscription ``data``) of a checked envelope (``RpcEnvelope``)."""
+    return RpcEnvelope.decode(body, where).result
 
 
 def parse_ticker(body: bytes, *, asset: str, symbol: str, ts_recv: datetime) -> PerpMetrics:

@@ -25,7 +25,8 @@ import numpy as np
 from derivintel.core.timeutil import from_ms
 from derivintel.domain.option_trades import OptionTrades, merge_option_trades, with_coverage
 from derivintel.sources.deribit.chain_file import parse_instrument_name
-from derivintel.sources.payload import Where, as_list, field, load_json, make_source, to_float, to_ms
+from derivintel.sources.deribit.parse import RpcEnvelope
+from derivintel.sources.payload import Where, as_list, field, make_source, to_float, to_ms
 
 PROVIDER = "deribit"
 DATASET = "option_trades"
@@ -56,7 +57,7 @@ def _flatten(rows: list[Any], where: Where) -> list[tuple[dict[str, Any], bool]]
 def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) -> ParsedTrades:
     """Option trades of ``currency`` from one response page (module doc); ``BadPayloadError`` on a malformed page."""
     where = Where(PROVIDER, DATASET, ts_recv)
-    result = field(load_json(body, where), "result", where)
+    result = RpcEnvelope.decode(body, where).result
     rows = as_list(field(result, "trades", where), where, "result.trades")
     seen: set[str] = set()
     cols: dict[str, list[Any]] = {
@@ -69,11 +70,11 @@ def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) 
         if not isinstance(name, str) or not name.startswith(f"{currency.upper()}-"):
             raise where.fail(f"{what}.instrument_name: expected a {currency.upper()} instrument, got {name!r}")
         try:
-            cur, expiry, strike, is_call = parse_instrument_name(name)
+            option = parse_instrument_name(name)
         except ValueError:
             skipped += 1
             continue
-        if cur != currency.upper():
+        if option.currency != currency.upper():
             raise where.fail(f"{what}: {name} is not a {currency.upper()} option")
         trade_id = str(field(t, "trade_id", where))
         if trade_id in seen:
@@ -86,9 +87,9 @@ def parse_option_trades(body: bytes | str, *, currency: str, ts_recv: datetime) 
         cols["id"].append(trade_id)
         cols["name"].append(name)
         cols["ts"].append(to_ms(field(t, "timestamp", where), where, f"{what}.timestamp"))
-        cols["exp"].append(np.datetime64(expiry.replace(tzinfo=None), "ms"))
-        cols["k"].append(strike)
-        cols["call"].append(is_call)
+        cols["exp"].append(np.datetime64(option.expiry.replace(tzinfo=None), "ms"))
+        cols["k"].append(option.strike)
+        cols["call"].append(option.is_call)
         cols["amt"].append(to_float(field(t, "amount", where), where, f"{what}.amount"))
         cols["px"].append(to_float(field(t, "price", where), where, f"{what}.price"))
         cols["agg"].append(1 if direction == "buy" else -1)
@@ -129,7 +130,7 @@ def _oldest_ms(result: Any, where: Where) -> int | None:
 def next_page_params(body: bytes, params: dict[str, str]) -> dict[str, str] | None:
     """The params of the page after ``body`` (module doc), or None when the window is complete."""
     where = Where(PROVIDER, DATASET)
-    result = field(load_json(body, where), "result", where)
+    result = RpcEnvelope.decode(body, where).result
     oldest = _oldest_ms(result, where)
     start, end = int(params["start_timestamp"]), int(params["end_timestamp"])
     if not result.get("has_more") or oldest is None or oldest <= start:

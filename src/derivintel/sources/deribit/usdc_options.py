@@ -13,14 +13,15 @@ from datetime import datetime
 
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
 from derivintel.sources.deribit.chain_file import parse_instrument_name
-from derivintel.sources.deribit.parse import _result
+from derivintel.sources.deribit.parse import RpcEnvelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain
 from derivintel.sources.payload import Where, as_list, field, make_source, to_dt, to_float, to_float_or_none, to_ms
 
 PROVIDER = "deribit"
 DATASET = "book_summary_option_usdc"
-VENUE = "deribit_usdc"
+VENUE = VenueId("deribit_usdc")
 SETTLE_SUFFIX = "_USDC"
 
 
@@ -29,15 +30,15 @@ def parse_usdc_option_chain(body: bytes, *, asset: str, ts_recv: datetime) -> Op
     where = Where(PROVIDER, DATASET, ts_recv)
     rows: list[OptionRow] = []
     newest = 0
-    for i, row in enumerate(as_list(_result(body, where), where, "result")):
+    for i, row in enumerate(as_list(RpcEnvelope.decode(body, where).result, where, "result")):
         name = str(field(row, "instrument_name", where))
         try:
-            underlying, expiry, strike, is_call = parse_instrument_name(name)
+            option = parse_instrument_name(name)
         except ValueError as exc:
             raise where.fail(f"[{i}]: {exc}") from exc
-        if not underlying.endswith(SETTLE_SUFFIX):
+        if not option.currency.endswith(SETTLE_SUFFIX):
             raise where.fail(f"[{i}]: {name!r} is not a USDC-settled option")
-        if underlying != f"{asset}{SETTLE_SUFFIX}":
+        if option.currency != f"{asset}{SETTLE_SUFFIX}":
             continue
         forward = to_float(field(row, "underlying_price", where), where, f"{name}.underlying_price")
         iv = to_float(field(row, "mark_iv", where), where, f"{name}.mark_iv") / 100.0
@@ -46,9 +47,9 @@ def parse_usdc_option_chain(body: bytes, *, asset: str, ts_recv: datetime) -> Op
         rows.append(
             OptionRow(
                 instrument=name,
-                expiry_ms=datetime_to_ms(expiry),
-                strike_usd=strike,
-                is_call=is_call,
+                expiry_ms=datetime_to_ms(option.expiry),
+                strike_usd=option.strike,
+                is_call=option.is_call,
                 mark_iv=iv if iv > 0 else NAN,
                 oi_base=to_float(field(row, "open_interest", where), where, f"{name}.open_interest"),
                 volume_base=NAN if volume is None else volume,

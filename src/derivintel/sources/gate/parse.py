@@ -23,6 +23,7 @@ from derivintel.domain.series import (
     LongShortSeries,
     OpenInterestSeries,
 )
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import BulkParsed, as_tickers
 from derivintel.sources.payload import (
     Where,
@@ -42,7 +43,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "gate"
-VENUE = "gate"
+VENUE = VenueId("gate")
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 GATE_INTERVALS_H = (1.0, 2.0, 4.0, 8.0)
 QUOTE_SUFFIX = "_USDT"

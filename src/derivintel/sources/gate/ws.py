@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
+from derivintel.domain.venue import VenueId
 from derivintel.sources.gate.endpoints import PROVIDER
 from derivintel.sources.stream_model import (
     CONTROL,
@@ -31,7 +32,7 @@ from derivintel.sources.stream_model import (
     with_ordinals,
 )
 
-NAME = PROVIDER.name
+NAME = VenueId(PROVIDER.name)  # liquidation events carry the provider id as their venue
 URL = "wss://fx-ws.gateio.ws/v4/ws/usdt"
 CHANNEL = "futures.public_liquidates"
 _symbol = PROVIDER.symbol

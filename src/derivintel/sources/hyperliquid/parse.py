@@ -12,6 +12,7 @@ from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.scan import PerpTicker
 from derivintel.domain.series import CandleSeries, FundingSeries
 from derivintel.domain.universe import Listing, split_bundle
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import BulkParsed, rows_tolerant
 from derivintel.sources.payload import (
     Where,
@@ -33,14 +34,14 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "hyperliquid"
-VENUE = "hyperliquid"
+VENUE = VenueId("hyperliquid")
 FUNDING_INTERVAL_H = 1.0
 HISTORICAL_INTERVALS_H = (1.0, 8.0)  # 8h settlements until 2023-06-08, hourly since
 # Venue names used by predictedFundings, and the interval assumed when a row does not state it.
-PREDICTED_VENUES: dict[str, tuple[str, float]] = {
-    "HlPerp": ("hyperliquid", 1.0),
-    "BinPerp": ("binance", 8.0),
-    "BybitPerp": ("bybit", 8.0),
+PREDICTED_VENUES: dict[str, tuple[VenueId, float]] = {
+    "HlPerp": (VENUE, 1.0),
+    "BinPerp": (VenueId("binance"), 8.0),
+    "BybitPerp": (VenueId("bybit"), 8.0),
 }
 
 
@@ -118,7 +119,7 @@ def parse_funding_history(body: bytes, *, asset: str, ts_recv: datetime) -> Fund
 class PredictedFunding:
     """One venue's predicted funding for ``asset``: ``rate_interval`` fraction per ``interval_hours``."""
 
-    venue: str
+    venue: VenueId
     asset: str
     rate_interval: float
     interval_hours: float

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from derivintel.domain.positions import AccountState, AddressSighting, MarginSummary, ObservedPosition
+from derivintel.domain.venue import VenueId
 from derivintel.sources.declarations import Endpoint
 from derivintel.sources.payload import (
     Where,
@@ -31,7 +32,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "hyperliquid"
-VENUE = "hyperliquid"
+VENUE = VenueId("hyperliquid")
 ADDRESS_RE = re.compile(r"^0x[0-9a-f]{40}$")
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from derivintel.core.errors import SourceError
 from derivintel.domain.positions import AddressSighting
-from derivintel.sources.hyperliquid.positions import PROVIDER, trade_sightings
+from derivintel.sources.hyperliquid.positions import PROVIDER, VENUE, trade_sightings
 from derivintel.sources.payload import Where
 from derivintel.sources.stream_model import CONTROL, ParsedMessage, VenueStream, bad_message, load
 
@@ -72,7 +72,7 @@ def parse(raw: str | bytes, coins: Collection[str], ts_recv: datetime) -> Parsed
 
 
 STREAM = VenueStream(
-    venue=PROVIDER,
+    venue=VENUE,
     dataset=DATASET,
     url=URL,
     subscribe=subscribe,

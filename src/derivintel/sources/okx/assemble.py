@@ -52,9 +52,9 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
                 asset=asset,
                 symbol=symbol,
                 ts_recv=r.ts_received,
-                mark_price_usd=mark[0],
+                mark_price_usd=mark.mark_price_usd,
                 index_price_usd=index,
-                oi_base=None if oi is None else oi[0],
+                oi_base=None if oi is None else oi.oi_base,
             ),
         )
         add(parts.perps, perp)
@@ -105,7 +105,7 @@ def assemble(a: Assembler, asset: str, parts: Parts, macro: Macro) -> None:
     # contract value: the open-interest answer's oiCcy / oi, else the instrument list's ctVal × ctMult, else declared
     listed = a.listing(name, asset)
     fallback = listed.contract_size_base if listed is not None else okx_ep.CONTRACT_VALUE_BASE.get(asset, float("nan"))
-    ct_val = oi[1] if oi is not None and oi[1] > 0 else fallback
+    ct_val = oi.contract_value_base if oi is not None and oi.contract_value_base > 0 else fallback
     add(
         parts.books,
         a.parse(

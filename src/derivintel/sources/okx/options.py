@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.options import OptionChain
+from derivintel.domain.venue import VenueId
+from derivintel.sources.envelope import CodeMsgEnvelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain, expiry_ms
 from derivintel.sources.payload import (
     Where,
     field,
-    load_json,
     make_source,
-    non_empty,
     to_dt,
     to_float,
     to_float_or_none,
@@ -27,15 +27,12 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "okx-options"
-VENUE = "okx"
+VENUE = VenueId("okx")
 
 
 def _data(body: bytes, where: Where) -> list[Any]:
-    obj = load_json(body, where)
-    code = field(obj, "code", where)
-    if str(code) != "0":
-        raise where.fail(f"code {code}: {obj.get('msg', '')}")
-    return non_empty(field(obj, "data", where), where, "data")
+    """The envelope checked (``code`` must be ``"0"``, ``CodeMsgEnvelope``) and its non-empty ``data`` array."""
+    return CodeMsgEnvelope.decode(body, where).rows(where)
 
 
 def _by_inst(rows: list[Any], where: Where, uly: str) -> dict[str, dict[str, Any]]:

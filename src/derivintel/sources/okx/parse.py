@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,16 +22,16 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.universe import USD_SETTLE, Listing
+from derivintel.domain.venue import VenueId
 from derivintel.sources.bulk import SCAN_QUOTE, BulkParsed, base_of, optional_part, rows_tolerant
+from derivintel.sources.envelope import CodeMsgEnvelope
 from derivintel.sources.payload import (
     Where,
     book_side,
     columns,
     field,
     last_ts,
-    load_json,
     make_source,
-    non_empty,
     ohlcv_candles,
     positive,
     spacing_intervals_hours,
@@ -40,20 +41,17 @@ from derivintel.sources.payload import (
     to_ms,
     to_scheduled_dt,
 )
+from derivintel.sources.readings import DayStats, FundingReading, MarkReading
 
 PROVIDER = "okx"
-VENUE = "okx"
+VENUE = VenueId("okx")
 DEFAULT_FUNDING_INTERVAL_H = 8.0
 OKX_INTERVALS_H = (1.0, 2.0, 4.0, 6.0, 8.0)
 
 
 def _data(body: bytes, where: Where) -> list[Any]:
-    """Check the envelope (``code`` must be ``"0"``) and return the non-empty ``data`` array."""
-    obj = load_json(body, where)
-    code = field(obj, "code", where)
-    if str(code) != "0":
-        raise where.fail(f"code {code}: {obj.get('msg', '')}")
-    return non_empty(field(obj, "data", where), where, "data")
+    """The envelope checked (``code`` must be ``"0"``, ``CodeMsgEnvelope``) and its non-empty ``data`` array."""
+    return CodeMsgEnvelope.decode(body, where).rows(where)
 
 
 def _row_for(rows: list[Any], key: str, value: str, where: Where) -> dict[str, Any]:
@@ -63,8 +61,26 @@ def _row_for(rows: list[Any], key: str, value: str, where: Where) -> dict[str, A
     raise where.fail(f"no row with {key}={value!r} in data")
 
 
-def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, float, datetime]:
-    """``/public/open-interest`` → ``(oi_base coins, contract value in coins, event time)``."""
+@dataclass(frozen=True, slots=True)
+class SwapOpenInterest:
+    """``/public/open-interest`` of one swap: single-sided ``oi_base`` in coins, the contract value in coins it
+    implies (``oiCcy / oi``; NaN when ``oi`` is 0) and the event time ``as_of``."""
+
+    oi_base: float
+    contract_value_base: float
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ListedFuture:
+    """A listed dated future of an instrument family: delivery time (aware UTC) and margin (``ctType``)."""
+
+    expiry: datetime
+    margin: Margin
+
+
+def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> SwapOpenInterest:
+    """``/public/open-interest`` → ``SwapOpenInterest`` (coins, contract value in coins, event time)."""
     where = Where(PROVIDER, "open-interest", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     oi_contracts = to_float(field(row, "oi", where), where, "oi")
@@ -72,15 +88,15 @@ def parse_open_interest(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple
     if oi_contracts < 0 or oi_base < 0:
         raise where.fail("negative open interest")
     ct_val = oi_base / oi_contracts if oi_contracts > 0 else float("nan")
-    return oi_base, ct_val, to_dt(field(row, "ts", where), where, "ts")
+    return SwapOpenInterest(oi_base, ct_val, to_dt(field(row, "ts", where), where, "ts"))
 
 
-def parse_mark_price(body: bytes, *, symbol: str, ts_recv: datetime) -> tuple[float, datetime]:
-    """``/public/mark-price`` → ``(mark USD, event time)``."""
+def parse_mark_price(body: bytes, *, symbol: str, ts_recv: datetime) -> MarkReading:
+    """``/public/mark-price`` → mark in USD and its event time."""
     where = Where(PROVIDER, "mark-price", ts_recv)
     row = _row_for(_data(body, where), "instId", symbol, where)
     mark = positive(to_float(field(row, "markPx", where), where, "markPx"), where, "markPx")
-    return mark, to_dt(field(row, "ts", where), where, "ts")
+    return MarkReading(mark, to_dt(field(row, "ts", where), where, "ts"))
 
 
 def parse_index_price(body: bytes, *, index_id: str) -> float:
@@ -274,17 +290,17 @@ def _family_rows(body: bytes, where: Where, family: str) -> list[dict[str, Any]]
     return rows
 
 
-def parse_futures_instruments(body: bytes, *, family: str) -> dict[str, tuple[datetime, str]]:
-    """``/public/instruments?instType=FUTURES&instFamily=…`` → ``{instId: (expiry UTC, ctType)}`` (``expTime`` ms;
+def parse_futures_instruments(body: bytes, *, family: str) -> dict[str, ListedFuture]:
+    """``/public/instruments?instType=FUTURES&instFamily=…`` → ``{instId: ListedFuture}`` (``expTime`` ms;
     ``ctType`` ``inverse`` or ``linear``)."""
     where = Where(PROVIDER, "instruments_futures")
-    out: dict[str, tuple[datetime, str]] = {}
+    out: dict[str, ListedFuture] = {}
     for i, row in enumerate(_family_rows(body, where, family)):
         ct_type = field(row, "ctType", where)
         if ct_type not in ("inverse", "linear"):
             raise where.fail(f"data[{i}].ctType: expected inverse or linear, got {ct_type!r}")
         expiry = to_scheduled_dt(field(row, "expTime", where), where, f"data[{i}].expTime")
-        out[str(field(row, "instId", where))] = (expiry, ct_type)
+        out[str(field(row, "instId", where))] = ListedFuture(expiry, Margin(ct_type))
     return out
 
 
@@ -305,7 +321,7 @@ def parse_futures_marks(
     body: bytes,
     *,
     asset: str,
-    instruments: dict[str, tuple[datetime, str]],
+    instruments: Mapping[str, ListedFuture],
     oi_base: dict[str, float] | None,
     ts_recv: datetime,
 ) -> tuple[DatedFuture, ...]:
@@ -320,18 +336,18 @@ def parse_futures_marks(
         inst = str(field(row, "instId", where))
         if inst not in instruments:
             raise where.fail(f"data[{i}]: {inst!r} is not among the listed futures")
-        expiry, ct_type = instruments[inst]
+        listed = instruments[inst]
         mark = positive(to_float(field(row, "markPx", where), where, f"data[{i}].markPx"), where, "markPx")
         out.append(
             DatedFuture(
                 venue=VENUE,
                 asset=asset,
                 venue_symbol=inst,
-                expiry=expiry,
+                expiry=listed.expiry,
                 mark_price_usd=mark,
                 index_price_usd=None,
                 oi_base=None if oi_base is None else oi_base.get(inst),
-                margin=Margin.INVERSE if ct_type == "inverse" else Margin.LINEAR,
+                margin=listed.margin,
                 source=make_source(where, to_dt(field(row, "ts", where), where, f"data[{i}].ts"), ts_recv),
             )
         )
@@ -355,29 +371,30 @@ def _by_inst(body: bytes, dataset: str, read: Any) -> dict[str, Any]:
     return dict(rows)
 
 
-def parse_tickers_all(body: bytes) -> dict[str, tuple[float | None, float]]:
-    """``/market/tickers?instType=SWAP`` → ``{instId: (24h change fraction last/open24h − 1, 24h volume USD)}``;
-    swaps' ``volCcy24h`` is in base coin, so volume USD = ``volCcy24h × last``."""
+def parse_tickers_all(body: bytes) -> dict[str, DayStats]:
+    """``/market/tickers?instType=SWAP`` → ``{instId: DayStats}``: 24h change fraction ``last/open24h − 1``, volume
+    USD; swaps' ``volCcy24h`` is in base coin, so volume USD = ``volCcy24h × last``."""
 
-    def read(r: Any, where: Where, inst: str) -> tuple[float | None, float]:
+    def read(r: Any, where: Where, inst: str) -> DayStats:
         last = positive(to_float(field(r, "last", where), where, f"{inst}.last"), where, f"{inst}.last")
         open24 = to_float_or_none(r.get("open24h"), where, f"{inst}.open24h")
         change = last / open24 - 1.0 if open24 else None
-        return change, to_float(field(r, "volCcy24h", where), where, f"{inst}.volCcy24h") * last
+        return DayStats(change, to_float(field(r, "volCcy24h", where), where, f"{inst}.volCcy24h") * last)
 
     return _by_inst(body, "tickers_all", read)
 
 
-def parse_funding_all(body: bytes) -> dict[str, tuple[float, float, datetime]]:
-    """``/public/funding-rate?instId=ANY`` → ``{instId: (rate per interval, interval h, next funding time)}``."""
+def parse_funding_all(body: bytes) -> dict[str, FundingReading]:
+    """``/public/funding-rate?instId=ANY`` → ``{instId: FundingReading}`` (rate per interval, interval h, next
+    funding time)."""
 
-    def read(r: Any, where: Where, inst: str) -> tuple[float, float, datetime]:
+    def read(r: Any, where: Where, inst: str) -> FundingReading:
         t0 = to_ms(field(r, "fundingTime", where), where, f"{inst}.fundingTime")
         t1 = to_ms(field(r, "nextFundingTime", where), where, f"{inst}.nextFundingTime")
         if t1 <= t0:
             raise where.fail(f"{inst}: nextFundingTime {t1} not after fundingTime {t0}")
         rate = to_float(field(r, "fundingRate", where), where, f"{inst}.fundingRate")
-        return rate, round((t1 - t0) / 3_600_000, 6), to_dt(t0, where, f"{inst}.fundingTime")
+        return FundingReading(rate, round((t1 - t0) / 3_600_000, 6), to_dt(t0, where, f"{inst}.fundingTime"))
 
     return _by_inst(body, "funding-rate_all", read)
 
@@ -419,22 +436,22 @@ def parse_scan(bodies: Mapping[str, bytes], ts_recv: datetime) -> BulkParsed:
         if base is None:
             return None
         mark = positive(to_float(field(r, "markPx", where), where, f"{inst}.markPx"), where, f"{inst}.markPx")
-        rate, interval, next_time = (funding or {}).get(inst, (None, DEFAULT_FUNDING_INTERVAL_H, None))
-        change, volume = stats.get(inst, (None, None))
+        now = (funding or {}).get(inst)
+        day = stats.get(inst)
         return PerpTicker(
             venue=VENUE,
             asset=base,
             venue_symbol=inst,
             mark_price_usd=mark,
             index_price_usd=index.get(f"{base}-{SCAN_QUOTE}"),
-            funding_rate_interval=rate,
-            funding_interval_hours=interval,
+            funding_rate_interval=None if now is None else now.rate_interval,
+            funding_interval_hours=DEFAULT_FUNDING_INTERVAL_H if now is None else now.interval_hours,
             funding_kind=FundingKind.PREDICTED,
-            next_funding_time=next_time,
+            next_funding_time=None if now is None else now.next_funding_time,
             oi_base=None if oi is None else oi.get(inst),
-            volume_24h_usd=volume,
+            volume_24h_usd=None if day is None else day.volume_24h_usd,
             source=make_source(where, to_dt(field(r, "ts", where), where, f"{inst}.ts"), ts_recv),
-            price_change_24h_frac=change,
+            price_change_24h_frac=None if day is None else day.price_change_24h_frac,
             oi_source=None if oi is None else "okx/open-interest_all",
         )
 

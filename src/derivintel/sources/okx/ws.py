@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
+from derivintel.domain.venue import VenueId
 from derivintel.sources.okx.endpoints import CONTRACT_VALUE_BASE, PROVIDER
 from derivintel.sources.stream_model import (
     CONTROL,
@@ -27,7 +28,7 @@ from derivintel.sources.stream_model import (
     with_ordinals,
 )
 
-NAME = PROVIDER.name
+NAME = VenueId(PROVIDER.name)  # liquidation events carry the provider id as their venue
 URL = "wss://ws.okx.com:8443/ws/v5/public"
 _symbol = PROVIDER.symbol
 

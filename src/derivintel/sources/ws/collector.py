@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from derivintel.domain.venue import VenueId
 from derivintel.sources.stream_model import VenueStream
 
 E = TypeVar("E")
@@ -66,7 +67,7 @@ class VenueStatus:
     inserted into the store (duplicates are not), ``bad`` malformed messages or entries, ``skipped`` events of other
     symbols, ``connects`` successful connections, ``reconnects`` waits before a new attempt, ``last_error``."""
 
-    venue: str
+    venue: VenueId
     connected: bool
     connects: int
     reconnects: int
@@ -116,7 +117,7 @@ class CollectorStatus:
 
 @dataclass
 class _Counts:
-    venue: str
+    venue: VenueId
     connected: bool = False
     connects: int = 0
     reconnects: int = 0
@@ -180,7 +181,7 @@ class StreamCollector(Generic[E]):
         self._rng = rng or random.Random()
         self._on_status = on_status
         self._counts = {s.venue: _Counts(s.venue) for s in self.streams}
-        self._buffer: list[tuple[str, E]] = []  # (venue of the stream, event)
+        self._buffer: list[tuple[VenueId, E]] = []  # (venue of the stream, event)
         self._write_errors = 0
         self._dropped = 0
         self._max_events: int | None = None
@@ -328,7 +329,7 @@ class StreamCollector(Generic[E]):
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        by_venue: dict[str, list[E]] = {}
+        by_venue: dict[VenueId, list[E]] = {}
         for venue, e in batch:
             by_venue.setdefault(venue, []).append(e)
         for venue, events in by_venue.items():
