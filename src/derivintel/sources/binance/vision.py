@@ -86,7 +86,8 @@ class DumpFrame:
 def _frame(name: str, payload: bytes) -> DumpFrame:
     """Parse CSV as text cells; detect the header (first cell not a number). Blank lines are skipped but counted
     in the line numbers."""
-    first = payload.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    end = payload.find(b"\n")
+    first = payload[: end if end >= 0 else len(payload)].decode("utf-8", "replace").strip().split(",")
     has_header = not re.fullmatch(r"-?\d+(\.\d+)?", first[0].strip() or "x")
     try:
         # numbers parsed by the C reader; a column with any non-number cell stays text (see ``_numeric``)
@@ -97,6 +98,8 @@ def _frame(name: str, payload: bytes) -> DumpFrame:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise UserInputError(f"{name}: not a CSV file ({detail})") from exc
     lines = np.arange(len(frame)) + (2 if has_header else 1)
+    if len(frame.columns) == 0 or not frame.iloc[:, 0].isna().any():  # a blank row is empty in its first cell
+        return DumpFrame(frame, lines, has_header)
     blank = frame.isna().all(axis=1).to_numpy()
     return DumpFrame(frame[~blank].reset_index(drop=True), lines[~blank], has_header)
 
@@ -118,6 +121,8 @@ def _complete(values: np.ndarray, what: str) -> Check:
 
 def _dedupe(name: str, keys: np.ndarray, values: np.ndarray, lines: np.ndarray) -> np.ndarray:
     """Order of rows by key with exact repeats removed (indices into the input); refuse conflicting repeats."""
+    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):  # already in order, no repeat (the usual dump)
+        return np.arange(len(keys))
     order = np.argsort(keys, kind="stable")
     keep, conflict = conflicting_duplicates(keys[order], values[order])
     if conflict.any():
