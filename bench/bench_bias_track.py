@@ -22,7 +22,7 @@ import pandas as pd
 
 from derivintel.research.bias_track import bias_track_record, track_record_from_series
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision
+from derivintel.store.importers import import_dumps
 
 REAL = Path(os.environ.get("DERIVINTEL_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"))
 DIR = REAL / "perp_history" / "binance_btcusdt_um"
@@ -81,7 +81,7 @@ def main() -> int:
         print(f"real data not found under {DIR}; set DERIVINTEL_REAL_DATA", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp, HistoryStore(Path(tmp) / "b.duckdb") as store:
-        import_binance_vision(FILES, store)
+        import_dumps("binance-vision", FILES, store)
         grid = max((c for c in store.candle_series("BTC") if c.interval_s == 14_400), key=len)
         funding = max(store.funding_series("BTC"), key=len)
         years = (grid.ts[-1] - grid.ts[0]).astype("timedelta64[D]").astype(int) / 365.25

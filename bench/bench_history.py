@@ -25,7 +25,7 @@ from derivintel.research.event_study import _stepm, forward_returns, study_frame
 from derivintel.research.features import DAY_MS, build_features
 from derivintel.research.signals import PRICE_FUNDING_SIGNALS
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision
+from derivintel.store.importers import import_dumps
 
 REAL = Path(os.environ.get("DERIVINTEL_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"))
 DIR = REAL / "perp_history" / "binance_btcusdt_um"
@@ -36,7 +36,7 @@ HORIZONS = (1, 3, 7)
 
 def import_store() -> None:
     with tempfile.TemporaryDirectory() as d, HistoryStore(Path(d) / "b.duckdb") as s:
-        import_binance_vision(FILES, s)
+        import_dumps("binance-vision", FILES, s)
 
 
 def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -139,7 +139,7 @@ def concurrency(seconds: float = 8.0) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "c.duckdb"
         with HistoryStore(path) as s:
-            import_binance_vision(FILES, s)
+            import_dumps("binance-vision", FILES, s)
         idle = reads(path, 20)
         writer = subprocess.Popen(
             [sys.executable, "-c", _PRESSURE_WRITER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
@@ -171,7 +171,7 @@ def main() -> int:
     print(f"  ratio store / baseline (medians): {ratio(t_store, t_pd):.2f}x")
 
     with tempfile.TemporaryDirectory() as d, HistoryStore(Path(d) / "s.duckdb") as s:
-        import_binance_vision(FILES, s)
+        import_dumps("binance-vision", FILES, s)
         feats = {sp.feature for sp in PRICE_FUNDING_SIGNALS}
         t_feat = cpu_times(lambda: build_features(s, "BTC", features=feats), 5)
         frame = build_features(s, "BTC", features=feats)

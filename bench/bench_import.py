@@ -20,7 +20,7 @@ from pathlib import Path
 from bench_history import DIR, FILES, import_pandas
 from benchutil import spread
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision
+from derivintel.store.importers import import_dumps
 
 RUNS = 9
 
@@ -30,9 +30,9 @@ def _store_once() -> tuple[float, float, float, float]:
     with tempfile.TemporaryDirectory() as d:
         c0, w0 = time.process_time(), time.perf_counter()
         with HistoryStore(Path(d) / "b.duckdb") as s:
-            rep = import_binance_vision(FILES, s)
+            rep = import_dumps("binance-vision", FILES, s)
             c1, w1 = time.process_time(), time.perf_counter()
-            again = import_binance_vision(FILES, s)
+            again = import_dumps("binance-vision", FILES, s)
             c2, w2 = time.process_time(), time.perf_counter()
     if rep.total_inserted == 0 or again.total_inserted != 0:
         raise RuntimeError("import stored nothing, or the re-import was not idempotent")
@@ -71,7 +71,7 @@ def main() -> int:
     if metrics.exists():
         with tempfile.TemporaryDirectory() as d, HistoryStore(Path(d) / "m.duckdb") as s:
             c0 = time.process_time()
-            rep = import_binance_vision([metrics], s)
+            rep = import_dumps("binance-vision", [metrics], s)
             print(f"metrics dump 2024-01-01: {rep.summary()} in {time.process_time() - c0:.3f} s CPU")
     return 0
 

@@ -88,10 +88,10 @@ def options_case(scale: int) -> tuple[str, Callable[[], object]]:
 
 def _real_store(path: Path):
     from derivintel.store import HistoryStore
-    from derivintel.store.importers import import_binance_vision, import_oi_csv
+    from derivintel.store.importers import import_dumps, import_oi_csv
 
     store = HistoryStore(path)
-    import_binance_vision(KLINES, store)
+    import_dumps("binance-vision", KLINES, store)
     import_oi_csv(OI_FILE, store, venue="binance-usdm", asset="BTC", interval_s=3600)
     return store
 

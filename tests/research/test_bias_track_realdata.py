@@ -14,7 +14,7 @@ from derivintel.core.timeutil import to_ms
 from derivintel.research.bias_inputs import INCLUDED, bias_columns, history_rules
 from derivintel.research.bias_track import bias_track_record
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision, import_oi_csv
+from derivintel.store.importers import import_dumps, import_oi_csv
 from derivintel.store.snapshot_at import build_snapshot_at
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, bias_series, decide_bias
 from tests.realdata import real_path
@@ -29,7 +29,7 @@ def store(tmp_path_factory):
         for f in ("futures_BTCUSDT_4h.csv", "futures_BTCUSDT_funding.csv")
     ]
     with HistoryStore(tmp_path_factory.mktemp("bt") / "h.duckdb") as s:
-        import_binance_vision(files, s)
+        import_dumps("binance-vision", files, s)
         import_oi_csv(real_path("perp_history", OI_FILE), s, venue="binance-usdm", asset="BTC", interval_s=3600)
         yield s
 

@@ -17,7 +17,7 @@ from derivintel.research.calibration import (
 )
 from derivintel.research.features import build_features
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision, import_oi_csv
+from derivintel.store.importers import import_dumps, import_oi_csv
 from tests.realdata import real_path
 
 OI_FILE = "viraj_binance_btcusdt_perp_hourly_features_2023-12_2024-10.csv"
@@ -31,7 +31,7 @@ def store(tmp_path_factory):
         for f in ("futures_BTCUSDT_4h.csv", "futures_BTCUSDT_funding.csv", "spot_BTCUSDT_4h.csv")
     ]
     with HistoryStore(tmp_path_factory.mktemp("lb") / "h.duckdb") as s:
-        import_binance_vision(files, s)
+        import_dumps("binance-vision", files, s)
         import_oi_csv(real_path("perp_history", OI_FILE), s, venue="binance-usdm", asset="BTC", interval_s=3600)
         yield s
 

@@ -10,7 +10,7 @@ import pytest
 from derivintel.research import run_study, squeeze_base_rates
 from derivintel.research.signals import OI_SIGNALS, PRICE_FUNDING_SIGNALS
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision, import_oi_csv
+from derivintel.store.importers import import_dumps, import_oi_csv
 from tests.realdata import real_path
 
 OI_FILE = "viraj_binance_btcusdt_perp_hourly_features_2023-12_2024-10.csv"
@@ -23,7 +23,7 @@ def store(tmp_path_factory):
         for f in ("futures_BTCUSDT_4h.csv", "futures_BTCUSDT_funding.csv", "spot_BTCUSDT_4h.csv")
     ]
     with HistoryStore(tmp_path_factory.mktemp("rs") / "h.duckdb") as s:
-        import_binance_vision(files, s)
+        import_dumps("binance-vision", files, s)
         import_oi_csv(real_path("perp_history", OI_FILE), s, venue="binance-usdm", asset="BTC", interval_s=3600)
         yield s
 

@@ -15,9 +15,9 @@ SOURCES = Path(sources_pkg.__file__).parent
 VENUE_DIRS = frozenset(
     p.name for p in SOURCES.iterdir() if p.is_dir() and (p / "endpoints.py").exists()
 )  # a venue folder declares its endpoints
-# Folders that are not generic code: the synthetic demo scenario (it imitates named venues on purpose) and the
-# offline file importers, named by the file format they read (used by the store, options and research commands).
-NOT_GENERIC = frozenset({"demo", "files"})
+# Folders that are not generic code: the synthetic demo scenario (it imitates named venues on purpose). The Tardis
+# vendor folder is checked as generic code: each exchange's conventions live in that exchange's folder.
+NOT_GENERIC = frozenset({"demo"})
 # A venue name not preceded by a lowercase letter: "gate" is a venue, "aggregate" is not (``BybitEnvelope``,
 # ``okx_parse`` and ``"binance"`` still match).
 VENUE_WORD = re.compile(
@@ -146,3 +146,12 @@ def test_no_module_cycle_in_sources() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_dump_formats_are_parsed_in_their_folder() -> None:
+    """``derivintel import NAME`` formats: each parser lives in a venue or vendor folder, never in generic code."""
+    names = [fmt.name for fmt in registry.DUMP_FORMATS]
+    assert len(names) == len(set(names))
+    for fmt in registry.DUMP_FORMATS:
+        folder = fmt.parse.__module__.split(".")[2]
+        assert folder in VENUE_DIRS | {"tardis"}, fmt

@@ -19,7 +19,7 @@ from derivintel.domain.macro import MacroSeries
 from derivintel.domain.series import CandleSeries, FundingSeries, OpenInterestSeries
 from derivintel.store import HistoryStore, resolve_store_path
 from derivintel.store.collect import backfill, collect_once, run_collector
-from derivintel.store.importers import available_times, import_binance_vision, import_series
+from derivintel.store.importers import available_times, import_dumps, import_series
 from derivintel.store.location import default_store_dir
 from derivintel.store.snapshot_at import build_snapshot_at
 
@@ -190,8 +190,8 @@ def test_binance_klines_with_or_without_header_and_zipped(tmp_path: Path) -> Non
         zf.writestr("BTCUSDT-4h-2024-01.csv", "\n".join(KLINES) + "\n")
     zipped.write_bytes(buf.getvalue())
     with HistoryStore(tmp_path / "s.duckdb") as s:
-        assert import_binance_vision([plain], s).inserted == {"candles": 2}
-        assert import_binance_vision([headed, zipped], s).inserted == {"candles": 0}
+        assert import_dumps("binance-vision", [plain], s).inserted == {"candles": 2}
+        assert import_dumps("binance-vision", [headed, zipped], s).inserted == {"candles": 0}
         (c,) = s.candle_series("BTC")
     assert c.interval_s == 14_400
     assert c.market == "perp"
@@ -205,8 +205,8 @@ def test_binance_funding_times_rounded_to_the_second(store: HistoryStore, tmp_pa
     f.write_text("calc_time,funding_interval_hours,last_funding_rate\n1704067200002,8,0.00037409\n")
     g = tmp_path / "other_BTCUSDT-fundingRate.csv"
     g.write_text("1704067200000,8,0.00037409\n")  # same settlement, headerless, exact ms
-    assert import_binance_vision([f], store).inserted == {"funding": 1}
-    assert import_binance_vision([g], store).inserted == {"funding": 0}
+    assert import_dumps("binance-vision", [f], store).inserted == {"funding": 1}
+    assert import_dumps("binance-vision", [g], store).inserted == {"funding": 0}
     (fs,) = store.funding_series("BTC")
     assert fs.ts[0] == np.datetime64("2024-01-01T00:00:00", "ms")
     assert fs.rate_1h[0] == pytest.approx(0.00037409 / 8)

@@ -11,7 +11,7 @@ import pytest
 from derivintel.app.cli import main
 from derivintel.core.errors import UserInputError
 from derivintel.store import HistoryStore
-from derivintel.store.importers.tardis import import_tardis_options_chain
+from derivintel.store.importers import import_dumps
 from tests.realdata import real_path
 
 SAMPLE = ("deribit_options", "nautilus_tardis_options_chain_sample.csv")
@@ -22,12 +22,12 @@ T1 = datetime.fromtimestamp(1591574460, tz=UTC)  # end of the minute holding row
 def test_minute_snapshots_carry_instruments_forward_without_look_ahead(tmp_path: Path) -> None:
     path = real_path(*SAMPLE)
     with HistoryStore(tmp_path / "h.duckdb") as st:
-        rep = import_tardis_options_chain([path], st, every_s=60)
+        rep = import_dumps("tardis-options-chain", [path], st, every_s=60)
         # BTC: 00:00 {9875-P}, 00:01 {9875-P, 10000-C}, 00:02 the same two carried; ETH: 00:01 two. The
         # BTC-10JUN20-10000-C row has no open interest: dropped and counted, not stored as zero.
         assert rep.inserted["option_rows"] == 1 + 2 + 2 + 2
         assert rep.dropped == {"missing numeric field": 1}
-        again = import_tardis_options_chain([path], st, every_s=60)
+        again = import_dumps("tardis-options-chain", [path], st, every_s=60)
         assert again.inserted["option_rows"] == 0  # idempotent
         btc = st.latest_option_chain("BTC", as_of=T1, max_age_s=30)
         eth = st.latest_option_chain("ETH", as_of=T1, max_age_s=30)
@@ -56,7 +56,7 @@ def test_not_an_options_chain_file_is_one_line(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
     with HistoryStore(tmp_path / "h.duckdb") as st, pytest.raises(UserInputError, match="missing columns"):
-        import_tardis_options_chain([bad], st)
+        import_dumps("tardis-options-chain", [bad], st)
     rc = main(["import", "tardis-options-chain", str(bad), "--store", str(tmp_path / "h2.duckdb")])
     assert rc == 2
     assert "not a Tardis options_chain CSV" in capsys.readouterr().err

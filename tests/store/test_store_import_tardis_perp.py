@@ -18,7 +18,7 @@ import pytest
 from derivintel.app.cli import main
 from derivintel.domain.liquidations import LiquidatedSide
 from derivintel.store import HistoryStore
-from derivintel.store.importers.tardis_perp import import_tardis
+from derivintel.store.importers import import_dumps
 from tests.realdata import real_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tardis"
@@ -46,8 +46,8 @@ def _run(argv: list[str], capsys) -> tuple[int, list[str]]:
 
 def test_deribit_ticker_fixture_becomes_a_perp_snapshot_and_an_oi_sample(tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "h.duckdb") as st:
-        rep = import_tardis([FIXTURES / "deribit_derivative_ticker.csv"], st, every_s=300)
-        again = import_tardis([FIXTURES / "deribit_derivative_ticker.csv"], st, every_s=300)
+        rep = import_dumps("tardis", [FIXTURES / "deribit_derivative_ticker.csv"], st, every_s=300)
+        again = import_dumps("tardis", [FIXTURES / "deribit_derivative_ticker.csv"], st, every_s=300)
         at = datetime(2026, 8, 10, 0, 12, tzinfo=UTC)
         (perp,) = st.latest_perps("BTC", as_of=at, max_age_s=900)
         (oi,) = st.read("open_interest", "BTC")
@@ -75,7 +75,7 @@ def test_binance_ticker_sampled_per_period_with_funding_interval_from_funding_ti
     ]
     p = _write(tmp_path, "binance-futures_derivative_ticker_2024-01-01.csv", TICKER_HEADER, rows)
     with HistoryStore(tmp_path / "h.duckdb") as st:
-        rep = import_tardis([p], st, every_s=60)
+        rep = import_dumps("tardis", [p], st, every_s=60)
         first = st.latest_perps("BTC", as_of=datetime(2024, 1, 1, 0, 1, tzinfo=UTC), max_age_s=900)
         second = st.latest_perps("BTC", as_of=datetime(2024, 1, 1, 0, 2, tzinfo=UTC), max_age_s=900)
         (oi,) = st.read("open_interest", "BTC")
@@ -102,8 +102,8 @@ def test_liquidations_sides_units_duplicates_and_unknown(tmp_path: Path) -> None
     ]
     p = _write(tmp_path, "liquidations.csv", LIQ_HEADER, rows)
     with HistoryStore(tmp_path / "h.duckdb") as st:
-        rep = import_tardis([p], st)
-        again = import_tardis([p], st)
+        rep = import_dumps("tardis", [p], st)
+        again = import_dumps("tardis", [p], st)
         events = st.liquidations("BTC", until=datetime(2024, 1, 2, tzinfo=UTC), since=datetime(2024, 1, 1, tzinfo=UTC))
     assert rep.inserted == {"liquidations": 4}
     assert rep.dropped == {"liquidation side unknown": 1}
@@ -121,7 +121,7 @@ def test_real_book_snapshot_25_keeps_every_level_of_the_last_snapshot(tmp_path: 
     with path.open() as fh:
         last = list(csv.DictReader(fh))[-1]
     with HistoryStore(tmp_path / "h.duckdb") as st:
-        rep = import_tardis([path], st, every_s=60)
+        rep = import_dumps("tardis", [path], st, every_s=60)
         (book,) = st.latest_books("BTC", as_of=datetime(2020, 9, 1, 0, 1, tzinfo=UTC), max_age_s=600)
     assert rep.inserted == {"order_books": 1}  # 10 snapshots within one minute: the last one kept
     assert book.venue == "binance"
@@ -173,7 +173,7 @@ def test_a_bad_row_refuses_the_command_in_one_line(tmp_path: Path, capsys, heade
 
 
 def test_crossed_book_is_refused(tmp_path: Path, capsys) -> None:
-    from derivintel.store.importers.tardis_perp import BOOK_COLUMNS
+    from derivintel.sources.tardis.perp import BOOK_COLUMNS
 
     cells = ["binance-futures", "BTCUSDT", str(T0_US), str(T0_US)]
     for i in range(25):  # asks[i], bids[i] as in the header; the best bid is above the best ask

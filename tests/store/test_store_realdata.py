@@ -12,7 +12,7 @@ import pytest
 
 from derivintel.analytics.price import reference_price
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision, import_series
+from derivintel.store.importers import import_dumps, import_series
 from derivintel.store.snapshot_at import build_snapshot_at
 from tests.realdata import real_path
 
@@ -30,7 +30,7 @@ AS_OF = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 
 def _import_all(store: HistoryStore) -> list[str]:
     files = [real_path("perp_history", "binance_btcusdt_um", f) for f in BINANCE]
-    import_binance_vision(files, store)
+    import_dumps("binance-vision", files, store)
     notes: list[str] = []
     for name, f in MACRO.items():
         notes += import_series(name, real_path("macro", f), store).notes
@@ -59,7 +59,7 @@ def test_import_counts_and_reimport_changes_nothing(real_store) -> None:
     assert counts["candles"] == expected_candles  # 2038 + 12228 + 12304, no gaps or duplicates in the files
     funding_file = real_path("perp_history", "binance_btcusdt_um", "futures_BTCUSDT_funding.csv")
     assert counts["funding"] == _csv_rows(funding_file)
-    again = import_binance_vision([real_path("perp_history", "binance_btcusdt_um", f) for f in BINANCE], store)
+    again = import_dumps("binance-vision", [real_path("perp_history", "binance_btcusdt_um", f) for f in BINANCE], store)
     assert again.total_inserted == 0
     for name, f in MACRO.items():
         assert import_series(name, real_path("macro", f), store).total_inserted == 0

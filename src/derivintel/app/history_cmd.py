@@ -1,6 +1,7 @@
 """CLI commands of the history store (typer functions; registered in ``app/cli.py`` by the lead):
 
-- ``import_app`` (``derivintel import binance|deribit|series|oi ...``): importers of public dumps and dated CSVs.
+- ``import_app`` (``derivintel import FORMAT|series|oi ...``): importers of public dumps (each format a
+  ``DumpFormat`` of ``sources.registry.DUMP_FORMATS``) and dated CSVs.
 - ``backfill`` (``derivintel backfill SYMBOL --days N``), ``collect`` (``derivintel collect [SYMBOLS] --every 5m``),
   ``study`` (``derivintel study SYMBOL``: event-study table and JSON), ``store_app`` (``derivintel store``: its
   contents; ``store compact``, ``store prune --before DATE``).
@@ -81,6 +82,15 @@ def _print_import(report) -> None:
         err.print(f"[dim]{note}[/dim]")
 
 
+def _import_dumps(format_name: str, files: list[Path], store: Path | None, **options: Any) -> None:
+    """Parse every file with the registry's dump format ``format_name``, then write them all (nothing is stored when
+    one file is refused)."""
+    from derivintel.store.importers import import_dumps
+
+    with _open(store) as st:
+        _print_import(import_dumps(format_name, files, st, **options))
+
+
 @import_app.command("binance-vision")
 def import_binance(
     files: Annotated[list[Path], typer.Argument(help="data.binance.vision klines/fundingRate/metrics CSV or zip.")],
@@ -89,10 +99,7 @@ def import_binance(
     store: StoreOpt = None,
 ) -> None:
     """Import Binance public data dumps (idempotent)."""
-    from derivintel.store.importers import import_binance_vision
-
-    with _open(store) as st:
-        _print_import(import_binance_vision(files, st, asset=asset, market=market))
+    _import_dumps("binance-vision", files, store, asset=asset, market=market)
 
 
 @import_app.command("deribit-chain")
@@ -105,14 +112,21 @@ def import_deribit(
     """Import Deribit option-chain snapshots (idempotent). Cut files, instruments listed twice and negative open
     interest are refused before anything is stored (the checks of ``derivintel options``)."""
     from derivintel.app.options_cmd import check_chain, check_complete_csv
-    from derivintel.store.importers import import_deribit_chain
+    from derivintel.sources.registry import dump_format
+    from derivintel.store.importers import write_dumps
 
-    def check(path: Path, chain) -> None:
-        check_complete_csv(path)
-        check_chain(chain, path)
-
+    recv = datetime.now(UTC)
+    parsed = []
+    for f in files:  # every file read and checked before the first is written
+        (dump,) = dump_format("deribit-chain").parse_files(
+            [f], received_at=recv, currency=currency.upper(), spot_usd=spot
+        )
+        check_complete_csv(f)
+        for chain in dump.chains:
+            check_chain(chain, f)
+        parsed.append(dump)
     with _open(store) as st:
-        _print_import(import_deribit_chain(files, st, currency=currency.upper(), spot_usd=spot, check=check))
+        _print_import(write_dumps(parsed, st, received_at=recv))
 
 
 @import_app.command("tardis")
@@ -130,11 +144,7 @@ def import_tardis_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Import Tardis.dev downloadable CSVs (perp tickers, liquidations, 25-level books, option chains)."""
-    from derivintel.store.importers.tardis_perp import import_tardis
-
-    every_s = int(parse_every(every))
-    with _open(store) as st:
-        _print_import(import_tardis(files, st, every_s=every_s))
+    _import_dumps("tardis", files, store, every_s=int(parse_every(every)))
 
 
 @import_app.command("tardis-options-chain")
@@ -144,11 +154,7 @@ def import_tardis_options_chain_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Import Tardis.dev options_chain CSVs as chain snapshots, one per period (idempotent, no look-ahead)."""
-    from derivintel.store.importers.tardis import import_tardis_options_chain
-
-    every_s = int(parse_every(every))
-    with _open(store) as st:
-        _print_import(import_tardis_options_chain(files, st, every_s=every_s))
+    _import_dumps("tardis-options-chain", files, store, every_s=int(parse_every(every)))
 
 
 @import_app.command("series")
@@ -173,7 +179,9 @@ def import_series_cmd(
 @import_app.command("oi")
 def import_oi(
     file: Annotated[Path, typer.Argument(help="CSV with a time column, coin OI and a USD price.")],
-    venue: Annotated[str, typer.Option("--venue")] = "binance-usdm",
+    venue: Annotated[
+        str | None, typer.Option("--venue", help="Venue id of the series (default: the registry's OI CSV venue).")
+    ] = None,
     asset: Annotated[str, typer.Option("--asset")] = "BTC",
     interval_s: Annotated[int, typer.Option("--interval-s", help="Sampling interval in seconds.")] = 3600,
     ts_column: Annotated[str, typer.Option("--ts-column")] = "timestamp",
@@ -182,13 +190,14 @@ def import_oi(
     store: StoreOpt = None,
 ) -> None:
     """Import an open-interest history CSV (idempotent)."""
+    from derivintel.sources.registry import OI_CSV_DEFAULT_VENUE
     from derivintel.store.importers import import_oi_csv
 
     with _open(store) as st:
         report = import_oi_csv(
             file,
             st,
-            venue=venue,
+            venue=venue or OI_CSV_DEFAULT_VENUE,
             asset=normalise_asset(asset),
             interval_s=interval_s,
             ts_column=ts_column,

@@ -186,6 +186,7 @@ def positions(
 ) -> None:
     """The observed Hyperliquid liquidation map of COIN from the history store (aggregates only)."""
     from derivintel.analytics.liquidity.observed_map import ObservedMapParams, build_observed_map
+    from derivintel.sources.hyperliquid.positions import VENUE as OBSERVED_VENUE
     from derivintel.store import HistoryStore
     from derivintel.store.positions_store import PositionsStore
 
@@ -201,7 +202,7 @@ def positions(
         observed = PositionsStore(st, create=False).observed_positions(
             asset, as_of=as_of, max_age=timedelta(seconds=age_s)
         )
-        perps = [p for p in st.latest_perps(asset, as_of=as_of, max_age_s=age_s) if p.venue == "hyperliquid"]
+        perps = [p for p in st.latest_perps(asset, as_of=as_of, max_age_s=age_s) if p.venue == OBSERVED_VENUE]
     if observed is None:
         res: Result[ObservedLiquidationMap] = Result.missing(
             f"no Hyperliquid account read in the {max_age} before {iso(as_of)}"

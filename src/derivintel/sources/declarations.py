@@ -209,3 +209,19 @@ def venue_symbol(provider: Provider, asset: str, universe: Universe | None) -> s
     declared symbol template (``{asset}USDT``)."""
     item = None if universe is None else universe.listing(provider.name, asset)
     return provider.symbol(asset) if item is None else item.symbol
+
+
+@dataclass(frozen=True, slots=True)
+class TardisMarket:
+    """How the Tardis.dev CSVs of one exchange's perpetuals are read, declared in the venue's folder
+    (``sources/<venue>/tardis.py``, gathered by ``sources.tardis.markets``): ``exchange`` as Tardis names it, the
+    ``venue`` id the collectors store, the ``symbol`` pattern (group 1 = the coin), whether OI and amounts are USD
+    (inverse contracts; coins = USD ÷ price) rather than coins, whether its ``funding_rate`` is imported, and the
+    funding interval in hours used when a file holds a single funding time."""
+
+    exchange: str
+    venue: str
+    symbol: re.Pattern[str]
+    usd_amounts: bool
+    funding: bool
+    default_funding_hours: float = 8.0

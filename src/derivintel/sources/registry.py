@@ -12,6 +12,7 @@ from derivintel.sources.binance import endpoints as binance
 from derivintel.sources.binance import history as binance_hist
 from derivintel.sources.binance import options_assemble as binance_opt_asm
 from derivintel.sources.binance import parse as binance_parse
+from derivintel.sources.binance import vision as binance_vision
 from derivintel.sources.binance import ws as binance_ws
 from derivintel.sources.bitget import assemble as bitget_asm
 from derivintel.sources.bitget import checks as bitget_checks
@@ -37,8 +38,10 @@ from derivintel.sources.declarations import Endpoint, InstrumentList, Paging, Pr
 from derivintel.sources.defillama import assemble as defillama_asm
 from derivintel.sources.defillama import endpoints as defillama
 from derivintel.sources.deribit import assemble as deribit_asm
+from derivintel.sources.deribit import chain_file as deribit_chain_file
 from derivintel.sources.deribit import endpoints as deribit
 from derivintel.sources.deribit import parse as deribit_parse
+from derivintel.sources.dumps import DumpFormat
 from derivintel.sources.fred import assemble as fred_asm
 from derivintel.sources.fred import endpoints as fred
 from derivintel.sources.gate import assemble as gate_asm
@@ -58,6 +61,8 @@ from derivintel.sources.okx import options_assemble as okx_opt_asm
 from derivintel.sources.okx import parse as okx_parse
 from derivintel.sources.okx import ws as okx_ws
 from derivintel.sources.stream_model import VenueStream
+from derivintel.sources.tardis import options_chain as tardis_options_chain
+from derivintel.sources.tardis import perp as tardis_perp
 
 PROVIDERS: Mapping[str, Provider] = {
     p.name: p
@@ -213,6 +218,16 @@ FUNDING_CHECKS: tuple[FundingCheck, ...] = (
 OI_REFERENCE_VENUE: VenueId = binance_parse.VENUE
 OI_CROSS_CHECK_EXCLUDED: frozenset[VenueId] = frozenset({deribit_parse.VENUE})
 
+# ``derivintel import NAME``: the offline dump formats a venue or vendor folder reads (name → pure file parser); the
+# store writes what they parse. ``import oi`` reads a generic CSV, whose venue defaults to ``OI_CSV_DEFAULT_VENUE``.
+DUMP_FORMATS: tuple[DumpFormat, ...] = (
+    binance_vision.DUMP_FORMAT,
+    deribit_chain_file.DUMP_FORMAT,
+    tardis_perp.DUMP_FORMAT,
+    tardis_options_chain.DUMP_FORMAT,
+)
+OI_CSV_DEFAULT_VENUE: str = binance_vision.PERP_VENUE
+
 RequestKey = tuple[str, str, str | None]  # (provider, dataset, asset or None for market-wide data)
 
 
@@ -222,6 +237,14 @@ def endpoint(provider: str, dataset: str) -> Endpoint:
         if ep.provider == provider and ep.dataset == dataset:
             return ep
     raise KeyError(f"unknown endpoint {provider}/{dataset}")
+
+
+def dump_format(name: str) -> DumpFormat:
+    """The dump format ``name`` (as in ``derivintel import NAME``); ``KeyError`` if no folder declares it."""
+    for fmt in DUMP_FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise KeyError(f"unknown dump format {name!r} (known: {', '.join(f.name for f in DUMP_FORMATS)})")
 
 
 def expected_keys(

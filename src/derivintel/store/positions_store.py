@@ -29,6 +29,8 @@ from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
 from derivintel.domain.positions import AccountState, AddressSighting, ObservedPositions
+from derivintel.sources.hyperliquid.positions import CLEARINGHOUSE_STATE
+from derivintel.sources.hyperliquid.positions import VENUE as POSITIONS_VENUE
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.schema import Table
 
@@ -277,9 +279,10 @@ class PositionsStore:
             f"JOIN ({latest}) l ON s.address = l.address AND s.ts_event = l.ts_event",
             [lo, hi],
         )[0]
-        source = Source("hyperliquid", "clearinghouseState", utc(span[0]), utc(span[1]), synthetic=bool(span[2]))
+        ep = CLEARINGHOUSE_STATE  # the venue's published positions, declared in its folder
+        source = Source(ep.provider, ep.dataset, utc(span[0]), utc(span[1]), synthetic=bool(span[2]))
         return ObservedPositions(
-            venue="hyperliquid",
+            venue=POSITIONS_VENUE,
             coin=coin,
             observed_at=rows["ts_event"].to_numpy().astype("datetime64[ms]"),
             size_base=rows["size_base"].to_numpy(dtype=np.float64),

@@ -35,6 +35,7 @@ from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import from_ms, to_datetime64, utc
 from derivintel.domain.options import OptionChain
+from derivintel.sources.dumps import DumpFormat, ParsedDump
 from derivintel.sources.payload import VENUE_LIFE_START_MS, epoch_ms
 
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -346,6 +347,18 @@ def read_chain_file(
     if "instrument_name" in first_line and "implied_volatility" in first_line:
         return parse_svcj_snapshot(text, currency=currency, file=str(p))
     raise UserInputError(f"{p}: unrecognised chain format (expected Deribit JSON, UI export CSV or svcj CSV)")
+
+
+def parse_chain_dump(
+    path: Path, *, received_at: datetime, currency: str = "BTC", spot_usd: float | None = None
+) -> ParsedDump:
+    """One chain file as one snapshot to store (keyed by the chain's own ``as_of``, so a second import adds
+    nothing). ``received_at`` is when the store receives it; the chain keeps its own times."""
+    del received_at  # the file's own times are the chain's; the store stamps its receipt
+    return ParsedDump(Path(path), chains=[read_chain_file(path, currency=currency, spot_usd=spot_usd)])
+
+
+DUMP_FORMAT = DumpFormat("deribit-chain", parse_chain_dump, "Deribit chain files (JSON, UI export CSV, svcj CSV)")
 
 
 def merge_chains(chains: Sequence[OptionChain]) -> OptionChain:

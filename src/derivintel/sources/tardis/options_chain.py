@@ -1,4 +1,4 @@
-"""Tardis.dev downloadable CSV ``options_chain`` (Deribit) → chain snapshots in ``option_rows``.
+"""Tardis.dev downloadable CSV ``options_chain`` (Deribit) → chain snapshots (``OptionChain``), pure.
 
 The documented columns: ``exchange, symbol, timestamp, local_timestamp, type, strike_price, expiration,
 open_interest, last_price, bid_price, bid_amount, bid_iv, ask_price, ask_amount, ask_iv, mark_price, mark_iv,
@@ -13,7 +13,6 @@ traded volume: ``volume_base`` is stored missing (NaN), not zero. ``gz`` files a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +22,7 @@ import pandas as pd
 from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.domain.options import OptionChain
-from derivintel.store.history_store import HistoryStore
-from derivintel.store.importers.report import ImportReport
+from derivintel.sources.dumps import DumpFormat, ParsedDump
 
 OPTIONS_CHAIN_COLUMNS = (
     "exchange",
@@ -98,24 +96,19 @@ def _chain(currency: str, rows: list[pd.Series], snap_us: int, dataset: str, rec
     )
 
 
-def import_tardis_options_chain(
-    files: Iterable[Path | str], store: HistoryStore, *, every_s: int = 3600, received_at: datetime | None = None
-) -> ImportReport:
-    """Store the chain snapshots of Tardis ``options_chain`` files (one transaction per snapshot; stored rows that
-    differ are replaced). Rows without a time, strike, expiry, OI, mark price, mark IV or underlying are dropped
-    and counted."""
+def parse_chain_file(path: Path, *, received_at: datetime, every_s: int = 3600) -> ParsedDump:
+    """The chain snapshots of one Tardis ``options_chain`` file, one every ``every_s`` seconds. Rows without a
+    time, strike, expiry, OI, mark price, mark IV or underlying are dropped and counted."""
     if every_s <= 0:
         raise UserInputError("the snapshot period must be positive")
-    report = ImportReport()
-    recv = received_at or datetime.now(UTC)
-    for f in files:
-        path = Path(f)
-        frame = read_options_chain_csv(path)
-        chains = chain_snapshots(frame, every_s=every_s, dataset=f"options_chain {path.name}", received_at=recv)
-        kept = frame.apply(pd.to_numeric, errors="coerce")[list(_NUMERIC)].notna().all(axis=1).sum()
-        report.drop("missing numeric field", len(frame) - int(kept))
-        report.files.append(str(path))
-        for chain in chains:
-            report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv, replace=True))
-        report.notes.append(f"{path.name}: {len(chains)} chain snapshot(s), one every {every_s} s")
-    return report
+    frame = read_options_chain_csv(path)
+    chains = chain_snapshots(frame, every_s=every_s, dataset=f"options_chain {path.name}", received_at=received_at)
+    kept = int(frame.apply(pd.to_numeric, errors="coerce")[list(_NUMERIC)].notna().all(axis=1).sum())
+    dropped = {"missing numeric field": len(frame) - kept} if len(frame) > kept else {}
+    notes = [f"{path.name}: {len(chains)} chain snapshot(s), one every {every_s} s"]
+    return ParsedDump(path, chains=chains, dropped=dropped, notes=notes)
+
+
+DUMP_FORMAT = DumpFormat(
+    "tardis-options-chain", parse_chain_file, "Tardis.dev options_chain CSV files (.csv or .csv.gz)"
+)

@@ -14,22 +14,20 @@ tests/fixtures/tardis/SOURCES.md). Times are µs since the epoch, UTC; ``timesta
   bids[i].price, bids[i].amount`` for i = 0..24 (best first; empty when the book is shallower); the last snapshot
   at or before each period end is stored (every level of it).
 
-Units differ by exchange and are declared per exchange in ``TARDIS_MARKETS`` (an undeclared exchange or symbol is
-refused, never guessed): linear USDT/USDC perpetuals count OI and amounts in coins; Deribit's inverse perpetuals
-in USD (coins = USD ÷ price). Funding: Binance and Bybit publish the rate for the current interval, whose length
-is the spacing of ``funding_timestamp`` (the declared default when a file holds one funding time). Deribit's
-``funding_rate`` is not imported: Tardis has filled it from ``current_funding`` and from ``funding_8h`` in
-different versions, so its period is not known from the file.
+Units differ by exchange and are declared in each venue's folder (``sources/<venue>/tardis.py``, gathered in
+``TARDIS_MARKETS``; an undeclared exchange or symbol is refused, never guessed): linear perpetuals count OI and
+amounts in coins, inverse ones in USD (coins = USD ÷ price). Funding, where the exchange's declaration imports it,
+is the rate for the current interval, whose length is the spacing of ``funding_timestamp`` (the declared default
+when a file holds one funding time).
 
-Validation as for the other importers: every file is checked before anything is written; a bad row refuses the
-command in one line naming file and line (exit 2), nothing stored.
+Validation as for the other dump parsers: a bad row refuses the file in one line naming file and line (exit 2);
+the import writes nothing until every file is parsed. ``parse_file`` reads any of the four formats (kind from the
+header; ``options_chain`` files go to ``options_chain.parse_chain_file``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,30 +40,12 @@ from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
 from derivintel.domain.orderbook import OrderBook
 from derivintel.domain.perp import FundingKind, PerpMetrics
 from derivintel.domain.series import OpenInterestSeries
-from derivintel.store.history_store import HistoryStore
-from derivintel.store.importers.checks import Check, refuse_bad_rows
-from derivintel.store.importers.report import ImportReport
+from derivintel.sources.declarations import TardisMarket
+from derivintel.sources.dumps import DumpFormat, ParsedDump
+from derivintel.sources.row_checks import Check, refuse_bad_rows
+from derivintel.sources.tardis.markets import TARDIS_MARKETS
 
 EARLIEST = datetime(2017, 1, 1, tzinfo=UTC)  # no perpetual of a declared exchange traded before
-
-
-@dataclass(frozen=True, slots=True)
-class TardisMarket:
-    """How one Tardis exchange's perpetuals are read: the venue name the collectors store, the symbols (group 1 =
-    the coin), whether OI and amounts are USD (inverse) rather than coins, and whether its funding is imported."""
-
-    venue: str
-    symbol: re.Pattern[str]
-    usd_amounts: bool
-    funding: bool
-    default_funding_hours: float = 8.0
-
-
-TARDIS_MARKETS: dict[str, TardisMarket] = {
-    "binance-futures": TardisMarket("binance", re.compile(r"^([A-Z0-9]+?)(?:USDT|USDC)$"), False, True),
-    "bybit": TardisMarket("bybit", re.compile(r"^([A-Z0-9]+?)(?:USDT|USDC)$"), False, True),
-    "deribit": TardisMarket("deribit", re.compile(r"^([A-Z]+)-PERPETUAL$"), True, False),
-}
 
 TICKER_COLUMNS = (
     "exchange",
@@ -311,66 +291,40 @@ def _monotone(levels: np.ndarray, *, descending: bool) -> np.ndarray:
     return out
 
 
-@dataclass(slots=True)
-class _Parsed:
-    path: Path
-    kind: str
-    perps: list[PerpMetrics]
-    oi: list[OpenInterestSeries]
-    liquidations: list[LiquidationEvent]
-    books: list[OrderBook]
-    unknown_side: int = 0
-
-
-def import_tardis(
-    files: Iterable[Path | str], store: HistoryStore, *, every_s: int = 300, received_at: datetime | None = None
-) -> ImportReport:
-    """Import Tardis CSVs of any of the four formats (kind from the header). Every file is parsed and checked first;
-    then each batch is written in one transaction (stored rows that differ are replaced; re-import adds nothing).
-    ``options_chain`` files go to ``tardis.import_tardis_options_chain`` with snapshots every ``every_s``."""
-    from derivintel.store.importers.tardis import import_tardis_options_chain
+def parse_file(path: Path, *, received_at: datetime, every_s: int = 300) -> ParsedDump:
+    """One Tardis CSV of any of the four formats (kind from the header), sampled every ``every_s`` seconds."""
+    from derivintel.sources.tardis.options_chain import parse_chain_file
 
     if every_s <= 0:
         raise UserInputError("the sampling period must be positive")
-    recv = received_at or datetime.now(UTC)
-    parsed: list[_Parsed] = []
-    chains: list[Path] = []
-    for f in files:
-        path = Path(f)
-        frame = read_tardis_csv(path)
-        try:
-            kind = detect_tardis_kind(str(c) for c in frame.columns)
-        except UserInputError as exc:
-            raise UserInputError(f"{path.name}: {exc}") from exc
-        if kind == "options_chain":
-            chains.append(path)
-            continue
-        if frame.empty:
-            raise UserInputError(f"{path.name}: no rows")
-        p = _Parsed(path, kind, [], [], [], [])
-        if kind == "derivative_ticker":
-            p.perps, p.oi = parse_derivative_ticker(path.name, frame, every_s=every_s, received_at=recv)
-        elif kind == "liquidations":
-            p.liquidations, p.unknown_side = parse_liquidations(path.name, frame, received_at=recv)
-        else:
-            p.books = parse_book_snapshots(path.name, frame, every_s=every_s, received_at=recv)
-        parsed.append(p)
-    report = import_tardis_options_chain(chains, store, every_s=every_s, received_at=recv) if chains else ImportReport()
-    for p in parsed:
-        report.files.append(str(p.path))
-        if p.perps:
-            report.add("perp_snapshots", len(p.perps), store.write_perps(p.perps, ts_recv=recv))
-        for s in p.oi:
-            report.add("open_interest", len(s), store.write_series(s, ts_recv=recv, replace=True))
-        if p.liquidations:
-            report.add("liquidations", len(p.liquidations), store.write_liquidations(p.liquidations, ts_recv=recv))
-        if p.books:
-            report.add("order_books", len(p.books), store.write_books(p.books, ts_recv=recv))
-        report.drop("liquidation side unknown", p.unknown_side)
-        what = {"derivative_ticker": f"{len(p.perps)} perp snapshot(s)", "liquidations": "", "book_snapshot_25": ""}
-        detail = what.get(p.kind) or ""
-        if p.kind != "liquidations":
-            detail = detail or f"{len(p.books)} book(s)"
-            detail += f", the last update of every {every_s} s period"
-        report.notes.append(f"{p.path.name}: Tardis {p.kind}" + (f"; {detail}" if detail else ""))
-    return report
+    frame = read_tardis_csv(path)
+    try:
+        kind = detect_tardis_kind(str(c) for c in frame.columns)
+    except UserInputError as exc:
+        raise UserInputError(f"{path.name}: {exc}") from exc
+    if kind == "options_chain":
+        return parse_chain_file(path, received_at=received_at, every_s=every_s)
+    if frame.empty:
+        raise UserInputError(f"{path.name}: no rows")
+    p = ParsedDump(path)
+    if kind == "derivative_ticker":
+        perps, oi = parse_derivative_ticker(path.name, frame, every_s=every_s, received_at=received_at)
+        p.perps, p.series = perps, list(oi)
+        detail = f"{len(p.perps)} perp snapshot(s), the last update of every {every_s} s period"
+    elif kind == "liquidations":
+        p.liquidations, unknown_side = parse_liquidations(path.name, frame, received_at=received_at)
+        if unknown_side:
+            p.dropped["liquidation side unknown"] = unknown_side
+        detail = ""
+    else:
+        p.books = parse_book_snapshots(path.name, frame, every_s=every_s, received_at=received_at)
+        detail = f"{len(p.books)} book(s), the last update of every {every_s} s period"
+    p.notes.append(f"{path.name}: Tardis {kind}" + (f"; {detail}" if detail else ""))
+    return p
+
+
+DUMP_FORMAT = DumpFormat(
+    "tardis",
+    parse_file,
+    "Tardis.dev CSVs (.csv or .csv.gz): derivative_ticker, liquidations, book_snapshot_25, options_chain",
+)

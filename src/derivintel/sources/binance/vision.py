@@ -1,4 +1,4 @@
-"""Import Binance public data dumps (https://data.binance.vision): klines, fundingRate and metrics files.
+"""Parse Binance public data dumps (https://data.binance.vision): klines, fundingRate and metrics files.
 
 Accepted: the CSV as published, with or without its header row, or the ``.zip`` that holds it. The kind is recognised
 from the columns: 12 numeric columns = klines (interval from ``close_time − open_time + 1``; microsecond timestamps of
@@ -6,6 +6,9 @@ the 2025+ spot dumps are detected and converted), 3 columns ``calc_time, funding
 = settled funding, a ``create_time … sum_open_interest …`` header = 5-minute metrics (single-sided OI in coins and
 USD, three long/short ratios). Units: prices in USD (USDT taken as USD), volumes in coins, funding a fraction per
 interval. Funding settlement times are rounded to the second (Binance stamps ``calc_time`` a few ms after the hour).
+
+Pure: a file in, typed series out (``parse_file`` → ``ParsedDump``); every row is checked before a series is built
+and one bad row refuses the file (``UserInputError`` naming file and line). The store writes the result.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,12 +36,17 @@ from derivintel.domain.series import (
     OpenInterestSeries,
     TakerRatioSeries,
 )
-from derivintel.store.history_store import HistoryStore, Series, table_of
-from derivintel.store.importers.checks import Check, conflicting_duplicates, refuse_bad_rows, within_life
-from derivintel.store.importers.report import ImportReport
+from derivintel.sources.dumps import DumpFormat, DumpSeries, ParsedDump
+from derivintel.sources.row_checks import Check, conflicting_duplicates, refuse_bad_rows, within_life
 
 PROVIDER_DATASET = "data.binance.vision"
 VENUE_BY_MARKET = {"perp": "binance-usdm", "spot": "binance-spot"}
+PERP_VENUE = VENUE_BY_MARKET["perp"]  # fundingRate and metrics dumps exist for USD-M perpetuals only
+# First trading day of each market whose dumps are read (UTC): no row is older.
+VENUE_START: dict[str, datetime] = {
+    "binance-spot": datetime(2017, 7, 14, tzinfo=UTC),
+    "binance-usdm": datetime(2019, 9, 8, tzinfo=UTC),
+}
 _METRIC_RATIOS = {
     "count_long_short_ratio": LongShortKind.GLOBAL_ACCOUNTS,
     "count_toptrader_long_short_ratio": LongShortKind.TOP_ACCOUNTS,
@@ -78,7 +86,8 @@ class DumpFrame:
 def _frame(name: str, payload: bytes) -> DumpFrame:
     """Parse CSV as text cells; detect the header (first cell not a number). Blank lines are skipped but counted
     in the line numbers."""
-    first = payload.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    end = payload.find(b"\n")
+    first = payload[: end if end >= 0 else len(payload)].decode("utf-8", "replace").strip().split(",")
     has_header = not re.fullmatch(r"-?\d+(\.\d+)?", first[0].strip() or "x")
     try:
         # numbers parsed by the C reader; a column with any non-number cell stays text (see ``_numeric``)
@@ -89,6 +98,8 @@ def _frame(name: str, payload: bytes) -> DumpFrame:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise UserInputError(f"{name}: not a CSV file ({detail})") from exc
     lines = np.arange(len(frame)) + (2 if has_header else 1)
+    if len(frame.columns) == 0 or not frame.iloc[:, 0].isna().any():  # a blank row is empty in its first cell
+        return DumpFrame(frame, lines, has_header)
     blank = frame.isna().all(axis=1).to_numpy()
     return DumpFrame(frame[~blank].reset_index(drop=True), lines[~blank], has_header)
 
@@ -110,6 +121,8 @@ def _complete(values: np.ndarray, what: str) -> Check:
 
 def _dedupe(name: str, keys: np.ndarray, values: np.ndarray, lines: np.ndarray) -> np.ndarray:
     """Order of rows by key with exact repeats removed (indices into the input); refuse conflicting repeats."""
+    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):  # already in order, no repeat (the usual dump)
+        return np.arange(len(keys))
     order = np.argsort(keys, kind="stable")
     keep, conflict = conflicting_duplicates(keys[order], values[order])
     if conflict.any():
@@ -182,7 +195,7 @@ def parse_klines(name: str, dump: DumpFrame, *, asset: str, market: str, receive
         Check("taker buy volume above volume", taker <= vol * (1 + 1e-9) + 1e-12),
         # maintenance can close a bar early (Binance spot 2021-02-11 04:00), never late or before it opened
         Check(f"close_time outside its {interval_ms} ms bar", (span > 0) & (span <= interval_ms)),
-        within_life(open_ms, venue, latest=received_at),
+        within_life(open_ms, venue, start=VENUE_START[venue], latest=received_at),
     ]
     refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
     idx = _dedupe(name, open_ms, f[:, 1:], dump.lines)
@@ -216,7 +229,7 @@ def parse_funding(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     ts = np.round(_to_ms(safe[:, 0]) / 1000.0).astype(np.int64) * 1000
     checks = [
         _complete(cols, "field"),
-        within_life(ts, "binance-usdm", latest=received_at),
+        within_life(ts, PERP_VENUE, start=VENUE_START[PERP_VENUE], latest=received_at),
         Check("funding_interval_hours not in 1..24", (safe[:, 1] >= 1) & (safe[:, 1] <= 24)),
         Check(f"funding rate beyond ±{MAX_FUNDING_FRAC:.0%} per interval", np.abs(safe[:, 2]) <= MAX_FUNDING_FRAC),
     ]
@@ -224,12 +237,12 @@ def parse_funding(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
     idx = _dedupe(name, ts, cols[:, 1:], dump.lines)
     ts, cols = ts[idx], cols[idx]
     return FundingSeries(
-        venue="binance-usdm",
+        venue=PERP_VENUE,
         asset=asset,
         ts=ts.astype("datetime64[ms]"),
         rate_interval=cols[:, 2],
         interval_hours=cols[:, 1],
-        source=Source("binance-usdm", f"{PROVIDER_DATASET}/fundingRate", from_ms(ts[-1]), received_at),
+        source=Source(PERP_VENUE, f"{PROVIDER_DATASET}/fundingRate", from_ms(ts[-1]), received_at),
     )
 
 
@@ -237,7 +250,7 @@ _TAKER_RATIO = "sum_taker_long_short_vol_ratio"
 _METRIC_VALUES = ("sum_open_interest", "sum_open_interest_value", *_METRIC_RATIOS, _TAKER_RATIO)
 
 
-def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: datetime) -> list[Series]:
+def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: datetime) -> list[DumpSeries]:
     """5-minute metrics → OI series (coins, USD), the three long/short ratio series and the taker buy ÷ sell
     volume ratio (``TakerRatioSeries``: the file gives the ratio, not the volumes). Rows are checked (time parsed
     and within the venue's life, OI finite and ≥ 0, long/short ratios > 0 and the taker ratio ≥ 0 when given)."""
@@ -258,34 +271,34 @@ def parse_metrics(name: str, dump: DumpFrame, *, asset: str, received_at: dateti
         Check("negative open interest", np.all(np.where(np.isfinite(oi), oi, 0.0) >= 0, axis=1)),
         Check("long/short ratio not positive", np.all(~(ratios <= 0), axis=1)),
         Check("taker buy/sell volume ratio negative", ~(taker < 0)),
-        within_life(ts_ms, "binance-usdm", latest=received_at),
+        within_life(ts_ms, PERP_VENUE, start=VENUE_START[PERP_VENUE], latest=received_at),
     ]
     refuse_bad_rows(name, checks, dump.lines, last_row=len(frame) - 1)
     idx = _dedupe(name, ts_ms, values, dump.lines)
     ts, values = ts_ms[idx].astype("datetime64[ms]"), values[idx]
     interval_s = 300
     as_of = from_ms(int(ts[-1].astype(np.int64)))
-    out: list[Series] = [
+    out: list[DumpSeries] = [
         OpenInterestSeries(
-            venue="binance-usdm",
+            venue=PERP_VENUE,
             asset=asset,
             interval_s=interval_s,
             ts=ts,
             oi_base=values[:, 0],
             oi_usd=values[:, 1],
-            source=Source("binance-usdm", f"{PROVIDER_DATASET}/metrics", as_of, received_at),
+            source=Source(PERP_VENUE, f"{PROVIDER_DATASET}/metrics", as_of, received_at),
         )
     ]
     for j, col in enumerate(present[2:], start=2):
         vals = values[:, j]
         ok = np.isfinite(vals)
-        source = Source("binance-usdm", f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at)
+        source = Source(PERP_VENUE, f"{PROVIDER_DATASET}/metrics:{col}", as_of, received_at)
         if col == _TAKER_RATIO:
-            out.append(TakerRatioSeries("binance-usdm", asset, interval_s, ts[ok], vals[ok], source))
+            out.append(TakerRatioSeries(PERP_VENUE, asset, interval_s, ts[ok], vals[ok], source))
             continue
         out.append(
             LongShortSeries(
-                venue="binance-usdm",
+                venue=PERP_VENUE,
                 asset=asset,
                 kind=_METRIC_RATIOS[col],
                 interval_s=interval_s,
@@ -320,17 +333,17 @@ def detect_kind(dump: DumpFrame) -> str:
     )
 
 
-def parse_binance_file(
-    path: Path | str,
+def parse_file(
+    path: Path,
     *,
+    received_at: datetime,
     asset: str | None = None,
     market: str | None = None,
-    received_at: datetime | None = None,
-) -> list[Series]:
-    """Parse one dump file (CSV or zip) into domain series; raises ``UserInputError`` on unknown content."""
+) -> ParsedDump:
+    """Parse one dump file (CSV or zip) into domain series; raises ``UserInputError`` on unknown content.
+    ``asset`` (e.g. ``BTC``) and ``market`` (``perp``/``spot``) override what the file name says."""
     p = Path(path)
-    recv = received_at or datetime.now(UTC)
-    out: list[Series] = []
+    out: list[DumpSeries] = []
     for name, payload in read_csv_payloads(p):
         dump = _frame(name, payload)
         try:
@@ -339,34 +352,12 @@ def parse_binance_file(
             raise UserInputError(f"{name}: {exc}") from exc
         a = _asset_from(name, dump.frame, asset)
         if kind == "klines":
-            out.append(parse_klines(name, dump, asset=a, market=_market_from(str(p), market), received_at=recv))
+            out.append(parse_klines(name, dump, asset=a, market=_market_from(str(p), market), received_at=received_at))
         elif kind == "funding":
-            out.append(parse_funding(name, dump, asset=a, received_at=recv))
+            out.append(parse_funding(name, dump, asset=a, received_at=received_at))
         else:
-            out.extend(parse_metrics(name, dump, asset=a, received_at=recv))
-    return out
+            out.extend(parse_metrics(name, dump, asset=a, received_at=received_at))
+    return ParsedDump(p, series=out)
 
 
-def import_binance_vision(
-    files: Iterable[Path | str],
-    store: HistoryStore,
-    *,
-    asset: str | None = None,
-    market: str | None = None,
-    received_at: datetime | None = None,
-) -> ImportReport:
-    """Import dumps into ``store``: every file is parsed and checked before anything is written (one bad row refuses
-    the whole command, naming file and line), then each series is written in one transaction. Stored rows whose
-    values differ from the file's are replaced and counted (``ImportReport.replaced``); importing twice adds nothing.
-
-    ``asset`` (e.g. ``BTC``) and ``market`` (``perp``/``spot``) override what the file name says.
-    """
-    report = ImportReport()
-    recv = received_at or datetime.now(UTC)
-    parsed = [(f, parse_binance_file(f, asset=asset, market=market, received_at=recv)) for f in files]
-    with store.session():  # one connection for the write phase (parsing above holds no lock); one txn per series
-        for f, series in parsed:
-            report.files.append(str(f))
-            for s in series:
-                report.add(table_of(s), len(s), store.write_series(s, ts_recv=recv, replace=True))
-    return report
+DUMP_FORMAT = DumpFormat("binance-vision", parse_file, "data.binance.vision klines/fundingRate/metrics CSV or zip")

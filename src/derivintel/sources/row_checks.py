@@ -1,25 +1,20 @@
-"""Row checks shared by the importers: each check is a boolean mask (True = row passes) with a reason.
+"""Row checks shared by the dump parsers: each check is a boolean mask (True = row passes) with a reason.
 
-``first_failure`` names the first failing row by its line in the file, so an importer can refuse a file in one line
-("BTCUSDT-4h-2024-01.csv: line 187: incomplete last row (file cut?)"). ``VENUE_START`` bounds the time of a row:
-nothing is older than the venue (a 1970 timestamp is a parse error, not history).
+``first_failure`` names the first failing row by its line in the file, so a parser can refuse a file in one line
+("BTCUSDT-4h-2024-01.csv: line 187: incomplete last row (file cut?)"). ``within_life`` bounds the time of a row by
+the venue's first trading day, which the venue's folder declares: nothing is older than the venue (a 1970 timestamp
+is a parse error, not history).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
 from derivintel.core.errors import UserInputError
-
-# First trading day of each venue/market whose dumps we import (UTC).
-VENUE_START: dict[str, datetime] = {
-    "binance-spot": datetime(2017, 7, 14, tzinfo=UTC),
-    "binance-usdm": datetime(2019, 9, 8, tzinfo=UTC),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +58,11 @@ def refuse_bad_rows(name: str, checks: Sequence[Check], lines: np.ndarray, *, la
     )
 
 
-def within_life(ts_ms: np.ndarray, venue: str, *, latest: datetime) -> Check:
-    """Row time within [venue start, ``latest``] (``latest``: when the data was received, plus one bar)."""
-    lo = int(VENUE_START[venue].timestamp() * 1000) if venue in VENUE_START else 0
+def within_life(ts_ms: np.ndarray, venue: str, *, start: datetime | None, latest: datetime) -> Check:
+    """Row time (ms) within [``start``, ``latest``]: ``start`` the venue's first trading day (UTC; None: 1970),
+    ``latest`` when the data was received (plus one bar)."""
+    lo = int(start.timestamp() * 1000) if start else 0
     hi = int(latest.timestamp() * 1000)
-    start = VENUE_START.get(venue)
     when = f"since {start:%Y-%m-%d}" if start else "after 1970"
     ok = (ts_ms >= lo) & (ts_ms <= hi)
     return Check(f"time outside the venue's life ({venue} trades {when}, data received {latest:%Y-%m-%d %H:%M})", ok)
