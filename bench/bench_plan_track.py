@@ -18,7 +18,7 @@ from pathlib import Path
 from derivintel.assessment.analyze import AnalysisOptions, analyze_snapshot
 from derivintel.research.plan_track import plan_track_record
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision
+from derivintel.store.importers import import_dumps
 from derivintel.store.snapshot_at import build_snapshot_at
 
 REAL = Path(os.environ.get("DERIVINTEL_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"))
@@ -32,7 +32,7 @@ def main() -> int:
         print(f"real data not found at {FILE}: set DERIVINTEL_REAL_DATA")
         return 1
     with tempfile.TemporaryDirectory() as d, HistoryStore(Path(d) / "h.duckdb") as st:
-        import_binance_vision([FILE], st)
+        import_dumps("binance-vision", [FILE], st)
         plan_track_record(st, "BTC", AS_OF, n_boot=50)  # warm-up: imports
         t0 = time.perf_counter()
         res = plan_track_record(st, "BTC", AS_OF)

@@ -12,7 +12,7 @@ from derivintel.assessment.analyze import AnalysisOptions, analyze_snapshot
 from derivintel.core.timeutil import to_ms
 from derivintel.research.plan_track import _structure_candles, plan_at, plan_track_record
 from derivintel.store import HistoryStore
-from derivintel.store.importers import import_binance_vision
+from derivintel.store.importers import import_dumps
 from derivintel.store.snapshot_at import build_snapshot_at
 from tests.realdata import real_path
 
@@ -20,7 +20,7 @@ from tests.realdata import real_path
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     with HistoryStore(tmp_path_factory.mktemp("plan") / "h.duckdb") as s:
-        import_binance_vision([real_path("perp_history", "binance_btcusdt_um", "futures_BTCUSDT_4h.csv")], s)
+        import_dumps("binance-vision", [real_path("perp_history", "binance_btcusdt_um", "futures_BTCUSDT_4h.csv")], s)
         yield s
 
 
