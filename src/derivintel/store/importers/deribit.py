@@ -1,7 +1,8 @@
 """Import Deribit option-chain files (book-summary JSON, web-UI exports, svcj snapshots) as chain snapshots.
 
-Each file is read with ``derivintel.sources.deribit.chain_file.read_chain_file``; its rows are stored keyed by
-(currency, instrument, the chain's own ``as_of``), so importing the same file twice adds nothing.
+Each file is read with ``derivintel.sources.deribit.chain_file.read_chain_file``; its rows are stored as Deribit's
+(venue ``deribit``) keyed by (currency, instrument, the chain's own ``as_of``), so importing the same file twice adds
+nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from derivintel.domain.options import OptionChain
+from derivintel.store.codecs import DERIBIT_OPTIONS
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.importers.report import ImportReport
 
@@ -39,5 +41,9 @@ def import_deribit_chain(
         chains.append((f, chain))
     for f, chain in chains:
         report.files.append(str(f))
-        report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv, replace=True))
+        report.add(
+            "option_rows",
+            len(chain),
+            store.write_option_chain(chain, venue=DERIBIT_OPTIONS, ts_recv=recv, replace=True),
+        )
     return report

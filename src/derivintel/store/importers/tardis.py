@@ -23,6 +23,7 @@ import pandas as pd
 from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.domain.options import OptionChain
+from derivintel.store.codecs import DERIBIT_OPTIONS
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.importers.report import ImportReport
 
@@ -116,6 +117,10 @@ def import_tardis_options_chain(
         report.drop("missing numeric field", len(frame) - int(kept))
         report.files.append(str(path))
         for chain in chains:
-            report.add("option_rows", len(chain), store.write_option_chain(chain, ts_recv=recv, replace=True))
+            report.add(
+                "option_rows",
+                len(chain),
+                store.write_option_chain(chain, venue=DERIBIT_OPTIONS, ts_recv=recv, replace=True),
+            )
         report.notes.append(f"{path.name}: {len(chains)} chain snapshot(s), one every {every_s} s")
     return report
