@@ -93,7 +93,7 @@ def test_record_from_a_store_has_no_look_ahead(tmp_path) -> None:
     with HistoryStore(tmp_path / "h.duckdb") as st:
         st.write_candles(c)
         for f in files:
-            st.write_option_chain(read_chain_file(f))
+            st.write_option_chain(read_chain_file(f), venue="deribit")
         at = datetime(2026, 2, 20, tzinfo=UTC)
         r = dealer_regime_record_at(st, "BTC", at)
         none = dealer_regime_record_at(st, "BTC", datetime(2025, 12, 1, tzinfo=UTC))

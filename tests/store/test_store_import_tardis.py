@@ -29,9 +29,9 @@ def test_minute_snapshots_carry_instruments_forward_without_look_ahead(tmp_path:
         assert rep.dropped == {"missing numeric field": 1}
         again = import_dumps("tardis-options-chain", [path], st, every_s=60)
         assert again.inserted["option_rows"] == 0  # idempotent
-        btc = st.latest_option_chain("BTC", as_of=T1, max_age_s=30)
-        eth = st.latest_option_chain("ETH", as_of=T1, max_age_s=30)
-        first = st.latest_option_chain("BTC", as_of=T1 - timedelta(seconds=1), max_age_s=120)
+        btc = st.latest_option_chain("BTC", venue="deribit", as_of=T1, max_age_s=30)
+        eth = st.latest_option_chain("ETH", venue="deribit", as_of=T1, max_age_s=30)
+        first = st.latest_option_chain("BTC", venue="deribit", as_of=T1 - timedelta(seconds=1), max_age_s=120)
     assert btc is not None
     assert eth is not None
     assert first is not None

@@ -38,31 +38,11 @@ ABS_TOL = 1e-12
 RECORDED_AT = datetime(2024, 6, 1, 7, 1, tzinfo=UTC)  # one minute after the fixtures' latest venue timestamp
 
 # Keys present live but not in replay, with the reason. Nothing may be added here without one.
-# The other option venues' chains (OKX, Bybit, Binance, Deribit USDC) are not stored yet: the option_rows table is
-# keyed by currency and instrument, and Bybit's instrument names equal Deribit's, so storing them needs a venue in
-# the key (a schema change with a migration). Until then `--asof` shows Deribit's chain only, and says so.
-_VENUE_CHAINS = "other option venues' chains are not stored (Deribit's only): option_rows has no venue in its key"
-NOT_REPLAYED_LOOPBACK: dict[str, str] = {
-    **{f"options.venues.binance.{k}": _VENUE_CHAINS for k in ("atm_iv",)},
-    **{
-        f"options.venues.deribit_usdc.{k}": _VENUE_CHAINS
-        for k in ("atm_iv", "net_gex_usd_per_1pct", "oi_share", "oi_usd")
-    },
-}
+NOT_REPLAYED_LOOPBACK: dict[str, str] = {}
 # Keys replayed with a different value because an input is not stored, with the reason (nothing else may differ).
-_COMBINED = "the combined option book pools the other venues' chains, which are not stored"
 _CASCADE = "the cascade uses observed Hyperliquid positions live; a snapshot round does not store them"
-COMBINED_BOOK_KEYS = (
-    "options.venues",
-    "options.venues.deribit.oi_share",
-    "options.combined.total_oi_usd",
-    "options.combined.put_call_oi_ratio",
-    "options.combined.net_gex_usd_per_1pct",
-    "options.combined.max_pain",
-)
-DIFFER_LOOPBACK: dict[str, str] = dict.fromkeys(COMBINED_BOOK_KEYS, _COMBINED)
+DIFFER_LOOPBACK: dict[str, str] = {}
 DIFFER_DEMO: dict[str, str] = {
-    **dict.fromkeys(COMBINED_BOOK_KEYS, _COMBINED),
     **dict.fromkeys(
         (
             *(f"cascade.{s}_within_{b}_usd" for s in ("long", "short") for b in ("1pct", "2pct", "5pct")),
@@ -107,12 +87,6 @@ NOT_REPLAYED_DEMO: dict[str, str] = {
         )
     },
     "cascade.observed_levels.coverage": "the cascade uses observed positions, stored by `collect positions`",
-    **{f"options.venues.binance.{k}": _VENUE_CHAINS for k in ("atm_iv",)},
-    **{
-        f"options.venues.{v}.{k}": _VENUE_CHAINS
-        for v in ("bybit", "okx")
-        for k in ("atm_iv", "net_gex_usd_per_1pct", "oi_share", "oi_usd")
-    },
 }
 
 
@@ -140,7 +114,10 @@ def _compare(
 ):
     with HistoryStore(store, read_only=True) as st:
         replay = build_snapshot_at(st, primary, secondary, live.as_of, require_price=True)
+    for asset in (primary, *secondary):  # every option venue's chain, in the live order (Phase 5's venue table)
+        assert list(replay.asset(asset).venue_options) == list(live.asset(asset).venue_options)
     got_live, got_replay = _metrics(live, store), _metrics(replay, store)
+    print(f"replay: {len(got_replay)} of {len(got_live)} live metric keys, {len(got_live) - len(got_replay)} missing")
     missing = sorted(set(got_live) - set(got_replay) - set(allowed))
     assert not missing, f"{len(missing)} live metric(s) not replayed: {missing}"
     unexpected = sorted(set(allowed) - (set(got_live) - set(got_replay)))
@@ -176,9 +153,13 @@ def test_loopback_collection_round_replays_the_live_report(tmp_path, keyed_env):
     assert status.inserted["order_books"] == len(live.asset("BTC").books) > 0
     assert status.inserted["aggregate_open_interest"] > 0
     assert status.inserted["aggregate_funding"] > 0
+    btc = live.asset("BTC")
+    assert set(btc.venue_options) == {"deribit_usdc", "binance"}  # the fixtures' other option venues, stored too
+    assert btc.options is not None
+    assert status.inserted["option_rows"] == len(btc.options) + sum(len(c) for c in btc.venue_options.values())
     got_live, got_replay = _compare(live, db, "BTC", (), NOT_REPLAYED_LOOPBACK, DIFFER_LOOPBACK)
     assert len(got_live) - len(got_replay) == len(NOT_REPLAYED_LOOPBACK)
-    assert len(got_replay) >= 110  # 119 keys with a value on these fixtures when written (before option venues)
+    assert len(got_replay) >= 180  # 190 keys with a value on these fixtures, option venues included
 
 
 def test_demo_collection_round_replays_the_live_report(tmp_path):
@@ -189,7 +170,7 @@ def test_demo_collection_round_replays_the_live_report(tmp_path):
     assert not status.failures
     got_live, got_replay = _compare(live, db, "BTC", ("ETH",), NOT_REPLAYED_DEMO, DIFFER_DEMO)
     assert len(got_live) - len(got_replay) == len(NOT_REPLAYED_DEMO)
-    assert len(got_replay) >= 280  # 289 of 301 when written
+    assert len(got_replay) >= 345  # 355 of 368 with the option venues' chains stored
 
 
 def test_a_missing_key_fails_the_comparison(tmp_path):

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from derivintel.analytics.options.chain_analysis import dealer_gamma
 from derivintel.core.result import Result
@@ -176,23 +175,24 @@ def dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) ->
 
 
 def _dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) -> Result[RegimeRecord]:
+    from derivintel.store.codecs import DERIBIT_OPTIONS  # the record is Deribit's chain (the scenario's calls)
+
     as_of = utc(as_of)
     since = as_of - RECORD_LOOKBACK
-    found = store.query(
-        "SELECT DISTINCT ts_event FROM option_rows WHERE currency = ? AND ts_event <= ? AND ts_event >= ? "
-        "ORDER BY ts_event",
-        [asset, (as_of - RECORD_HORIZON).replace(tzinfo=None), since.replace(tzinfo=None)],
-    )
-    if found.empty:
+    found = store.option_chain_times(asset, venue=DERIBIT_OPTIONS, until=as_of - RECORD_HORIZON, since=since)
+    if not found:
         return Result.missing(f"no measured record: no stored {asset} option chain in the year before {as_of:%Y-%m-%d}")
     perps = [c for c in store.candle_series(asset, until=as_of, since=since) if c.market == "perp"]
     if not perps:
         return Result.missing(f"no measured record: no stored {asset} perp candles")
     candles = min(perps, key=lambda c: (c.interval_s, -len(c)))
     kept: list[datetime] = []
-    for ts in pd.to_datetime(found["ts_event"]).dt.tz_localize(UTC):
-        t = ts.to_pydatetime()
+    for t in found:
         if not kept or t >= kept[-1] + RECORD_HORIZON:
             kept.append(t)
-    chains = [c for t in kept if (c := store.latest_option_chain(asset, as_of=t, max_age_s=0)) is not None]
+    chains = [
+        c
+        for t in kept
+        if (c := store.latest_option_chain(asset, venue=DERIBIT_OPTIONS, as_of=t, max_age_s=0)) is not None
+    ]
     return dealer_regime_record(chains, candles, horizon=RECORD_HORIZON)

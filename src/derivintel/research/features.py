@@ -29,7 +29,7 @@ from datetime import datetime
 import numpy as np
 
 from derivintel.core.provenance import Source
-from derivintel.core.timeutil import dt64_to_datetime
+from derivintel.core.timeutil import dt64_to_datetime, to_ms
 from derivintel.domain.series import CandleSeries
 from derivintel.research.bias_inputs import bias_labels
 from derivintel.research.vectors import (
@@ -42,6 +42,7 @@ from derivintel.research.vectors import (
     quadrant_labels,
 )
 from derivintel.research.vectors import epoch_ms as _ms
+from derivintel.store.codecs import DERIBIT_OPTIONS
 from derivintel.store.history_store import HistoryStore
 
 FEATURE_WARMUP_MS = 31 * DAY_MS  # the longest look-back of a feature: the 30-day funding z-score window, plus a day
@@ -94,22 +95,15 @@ def _pick_grid(candles: list[CandleSeries], interval_s: int) -> CandleSeries | N
 def _rr25_vector(store: HistoryStore, asset: str, at_ms: np.ndarray, until: datetime | None) -> np.ndarray:
     from derivintel.analytics.options import analyze_chain
 
-    times = store.query(
-        "SELECT DISTINCT ts_event FROM option_rows WHERE currency = ?"
-        + (" AND ts_event <= ?" if until is not None else "")
-        + " ORDER BY ts_event",
-        [asset] + ([until.replace(tzinfo=None)] if until is not None else []),
-    )["ts_event"]
     snap_ms, vals = [], []
-    for t in times:
-        at = dt64_to_datetime(np.datetime64(t, "ms"))
-        chain = store.latest_option_chain(asset, as_of=at, max_age_s=0)
+    for at in store.option_chain_times(asset, venue=DERIBIT_OPTIONS, until=until):  # the Deribit surface's RR25
+        chain = store.latest_option_chain(asset, venue=DERIBIT_OPTIONS, as_of=at, max_age_s=0)
         if chain is None:
             continue
         res = analyze_chain(chain, as_of=at, spot_usd=chain.index_price_usd)
         rr = res.value.all_expiries.rr25_30d if res.value is not None else None
         if rr is not None and np.isfinite(rr):
-            snap_ms.append(int(np.datetime64(t, "ms").astype(np.int64)))
+            snap_ms.append(to_ms(at))
             vals.append(float(rr))
     out = np.full(len(at_ms), np.nan)
     if snap_ms:

@@ -22,6 +22,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.timeutil import to_ms, utc
 from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.option_trades import OptionTrades
+from derivintel.domain.options import OptionChain
 from derivintel.domain.series import (
     CandleSeries,
     FundingSeries,
@@ -39,6 +40,7 @@ from derivintel.store.schema import (
     FUNDING,
     LONG_SHORT,
     OPEN_INTEREST,
+    OPTION_ROWS,
     OPTION_TRADE_BATCHES,
     OPTION_TRADES,
     TAKER_RATIO,
@@ -331,6 +333,68 @@ class OptionTradesCodec:
 
 
 OPTION_TRADES_CODEC = OptionTradesCodec()
+
+DERIBIT_OPTIONS = "deribit"
+"""The option venue of ``AssetData.options`` (the report's ``options.venues.deribit``), and of every option row
+stored before ``option_rows`` had a venue (schema version 2)."""
+
+
+def _nan_to_none(a: np.ndarray) -> np.ndarray | None:
+    return None if np.isnan(a).all() else a
+
+
+@dataclass(frozen=True, slots=True)
+class OptionChainCodec:
+    """One venue's option chain snapshot (``OptionChain``) ⇄ rows of ``option_rows``: one per instrument at the
+    chain's ``source.as_of``, keyed by (venue, currency, instrument, ts_event). Units as the chain's (strikes and
+    forwards USD, IV fractions, OI and volume coins, marks in coin); the chain's one ``index_price_usd`` is repeated
+    on every row (NaN when absent), published greeks are NaN where absent."""
+
+    kind: str = "option_rows"
+    table: Table = OPTION_ROWS
+    _values: tuple[str, ...] = (
+        "strike", "is_call", "mark_iv", "oi_base", "volume_base", "underlying_price_usd", "mark_price_coin",
+    )  # fmt: skip
+
+    def encode(self, venue: str, c: OptionChain, ts_recv: datetime | None) -> pd.DataFrame:
+        n = len(c)
+        cols: dict[str, Any] = {
+            "venue": repeated(venue, n),
+            "currency": repeated(c.currency, n),
+            "instrument": list(c.instrument),
+            "ts_event": ts_col(np.full(n, np.datetime64(to_ms(c.source.as_of), "ms"), dtype="datetime64[ms]")),
+            "expiry": ts_col(c.expiry),
+        }
+        cols.update({name: getattr(c, name) for name in self._values})
+        cols["index_price_usd"] = np.full(n, np.nan if c.index_price_usd is None else float(c.index_price_usd))
+        for name in ("delta_published", "gamma_published"):
+            v = getattr(c, name)
+            cols[name] = np.full(n, np.nan) if v is None else np.asarray(v, dtype=float)
+        return pd.DataFrame({**cols, **provenance(c.source, ts_recv, n)})
+
+    def decode(self, rows: pd.DataFrame, currency: str) -> OptionChain:
+        """The rows of one venue's snapshot (one ``ts_event``) → its chain, as of that time."""
+        at = as_utc(rows["ts_event"].iloc[0])
+        index = rows["index_price_usd"].dropna()
+        return OptionChain(
+            currency=currency,
+            instrument=tuple(str(x) for x in rows["instrument"]),
+            expiry=dt64_ms(rows["expiry"]),
+            strike=rows["strike"].to_numpy(dtype=float),
+            is_call=rows["is_call"].to_numpy(dtype=bool),
+            mark_iv=rows["mark_iv"].to_numpy(dtype=float),
+            oi_base=rows["oi_base"].to_numpy(dtype=float),
+            volume_base=rows["volume_base"].to_numpy(dtype=float),
+            underlying_price_usd=rows["underlying_price_usd"].to_numpy(dtype=float),
+            mark_price_coin=rows["mark_price_coin"].to_numpy(dtype=float),
+            index_price_usd=float(index.iloc[0]) if len(index) else None,
+            source=rows_source(rows, at),
+            delta_published=_nan_to_none(rows["delta_published"].to_numpy(dtype=float)),
+            gamma_published=_nan_to_none(rows["gamma_published"].to_numpy(dtype=float)),
+        )
+
+
+OPTION_CHAIN_CODEC = OptionChainCodec()
 
 
 def contiguous_start(batches: Sequence[tuple[datetime, datetime]]) -> datetime | None:

@@ -51,7 +51,7 @@ from derivintel.domain.series import (
     TakerRatioSeries,
     TakerVolumeSeries,
 )
-from derivintel.domain.snapshot import MarketSnapshot
+from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.store.backends import StoreBackend, open_backend
 from derivintel.store.backends.base import LOCK_TIMEOUT_S as _LOCK_TIMEOUT_S
 from derivintel.store.backends.duckdb_backend import connect_with_retry  # noqa: F401 (re-exported)
@@ -62,6 +62,8 @@ from derivintel.store.codecs import (
     CODEC_OF_KIND,
     CODEC_OF_TYPE,
     DATED_FUTURE_CODEC,
+    DERIBIT_OPTIONS,
+    OPTION_CHAIN_CODEC,
     OPTION_TRADES_CODEC,
     as_utc,
     contiguous_start,
@@ -71,6 +73,7 @@ from derivintel.store.codecs import dt64_ms as _as_dt64_ms
 from derivintel.store.codecs import provenance as _prov
 from derivintel.store.codecs import ts_col as _ts_col
 from derivintel.store.location import StoreLocation, store_location
+from derivintel.store.migrations import Migration, migrate, option_rows_have_venue
 from derivintel.store.schema import (
     CANDLES,
     DATED_FUTURES,
@@ -101,10 +104,6 @@ Series = (
     | TakerRatioSeries
     | MacroSeries
 )
-
-
-def _opt(arr: np.ndarray | None, n: int) -> np.ndarray:
-    return np.full(n, np.nan) if arr is None else np.asarray(arr, dtype=float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +168,16 @@ class HistoryStore:
         self._con: Any = None
         self._depth = 0
         self._pinned = False
+        self.migrated: list[Migration] = []
         with self.session() as con:  # a store that cannot be used raises CorruptStoreError from its backend
             if existed:
                 self.backend.check_complete(con)
             if not read_only:
+                self.migrated = migrate(self.backend, con)  # an older store's layout first (store/migrations.py)
                 for table in TABLES:
                     self.backend.create_table(con, table)
+            # a read-only open leaves an older store as it is: its option rows (no venue) are all Deribit's
+            self._option_venues = option_rows_have_venue(self.backend, con)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     @contextmanager
@@ -344,7 +347,7 @@ class HistoryStore:
         if isinstance(obj, MacroSeries):
             return self.write_macro(obj, ts_recv=ts_recv, replace=replace)
         if isinstance(obj, OptionChain):
-            return self.write_option_chain(obj, ts_recv=ts_recv, replace=replace)
+            raise TypeError("an option chain is stored with its venue: write_option_chain(chain, venue=...)")
         if isinstance(obj, OptionTrades):
             return self.write_option_trades(obj, ts_recv=ts_recv)
         if isinstance(obj, list | tuple) and all(isinstance(x, PerpMetrics) for x in obj):
@@ -393,28 +396,12 @@ class HistoryStore:
         )
         return self.insert_frame(MACRO, frame, replace=replace)
 
-    def write_option_chain(self, c: OptionChain, *, ts_recv: datetime | None = None, replace: bool = False) -> Written:
-        n = len(c)
-        frame = pd.DataFrame(
-            {
-                "currency": [c.currency] * n,
-                "instrument": list(c.instrument),
-                "ts_event": _ts_col([c.source.as_of] * n),
-                "expiry": _ts_col(c.expiry),
-                "strike": c.strike,
-                "is_call": c.is_call,
-                "mark_iv": c.mark_iv,
-                "oi_base": c.oi_base,
-                "volume_base": c.volume_base,
-                "underlying_price_usd": c.underlying_price_usd,
-                "mark_price_coin": c.mark_price_coin,
-                "index_price_usd": np.full(n, np.nan if c.index_price_usd is None else c.index_price_usd),
-                "delta_published": _opt(c.delta_published, n),
-                "gamma_published": _opt(c.gamma_published, n),
-                **_prov(c.source, ts_recv, n),
-            }
-        )
-        return self.insert_frame(OPTION_ROWS, frame, replace=replace)
+    def write_option_chain(
+        self, c: OptionChain, *, venue: str, ts_recv: datetime | None = None, replace: bool = False
+    ) -> Written:
+        """Store one option venue's chain snapshot (``OPTION_CHAIN_CODEC``): ``venue`` is ``DERIBIT_OPTIONS`` for
+        ``AssetData.options``, else its key in ``AssetData.venue_options``."""
+        return self.insert_frame(OPTION_ROWS, OPTION_CHAIN_CODEC.encode(venue, c, ts_recv), replace=replace)
 
     def write_option_trades(self, t: OptionTrades, *, ts_recv: datetime | None = None) -> Written:
         """Store option trades, each trade id once (a trade already stored is left as it was), then the batch's
@@ -564,8 +551,8 @@ class HistoryStore:
             for group in (data.candles, data.open_interest, data.funding, data.long_short, data.taker_volume):
                 for s in group:
                     added[_TABLE_OF[type(s)]] += self.write_series(s, ts_recv=ts_recv)
-            if data.options is not None:
-                added[OPTION_ROWS.name] += self.write_option_chain(data.options, ts_recv=ts_recv)
+            for venue, chain in option_chains(data).items():
+                added[OPTION_ROWS.name] += self.write_option_chain(chain, venue=venue, ts_recv=ts_recv)
             if data.options is not None:
                 points = asset_key_points(data)
                 added[OPTION_SURFACE_POINTS.name] += self.write_surface_points(
@@ -690,6 +677,8 @@ class HistoryStore:
         with self.session():
             for table in self.tables():
                 group = _COVERAGE_GROUP.get(table.name) or [k for k in table.key if k != "ts_event"]
+                if table is OPTION_ROWS and not self._option_venues:
+                    group = ["currency"]  # a version-1 store opened read-only
                 rows = self._exec(self.backend.coverage_sql(table.name, group))
                 for r in rows:
                     k = len(group)
@@ -760,37 +749,73 @@ class HistoryStore:
         )
         return decode_books(rows)
 
-    def latest_option_chain(self, currency: str, *, as_of: datetime, max_age_s: float) -> OptionChain | None:
-        """The latest stored chain snapshot of ``currency`` taken in [as_of − max_age, as_of]."""
+    def _option_rows_of(self, venue: str | None) -> tuple[str, list[Any]] | None:
+        """SQL condition (and parameters) for the option rows of ``venue`` (every venue when None); None when the
+        store cannot hold that venue's rows (a version-1 store, opened read-only, holds Deribit's only)."""
+        if self._option_venues:
+            return ("TRUE", []) if venue is None else ("venue = ?", [venue])
+        return ("TRUE", []) if venue in (None, DERIBIT_OPTIONS) else None
+
+    def option_chain_times(
+        self, currency: str, *, venue: str, until: datetime | None = None, since: datetime | None = None
+    ) -> list[datetime]:
+        """The times (aware UTC, oldest first) of the stored chain snapshots of ``currency`` on ``venue`` with
+        ``since ≤ ts_event ≤ until``."""
+        of = self._option_rows_of(venue)
+        if of is None:
+            return []
+        where, params = _window(f"currency = ? AND {of[0]}", [currency, *of[1]], until, since)
+        rows = self._exec(f"SELECT DISTINCT ts_event FROM option_rows WHERE {where} ORDER BY ts_event", params)
+        return [self._dt(r[0]) for r in rows]
+
+    def latest_option_chains(self, currency: str, *, as_of: datetime, max_age_s: float) -> dict[str, OptionChain]:
+        """Per venue (sorted by name), the latest stored chain snapshot of ``currency`` taken in
+        [as_of − max_age, as_of]."""
+        of = self._option_rows_of(None)
+        assert of is not None
+        venue = "venue" if self._option_venues else f"'{DERIBIT_OPTIONS}'"
         lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
         found = self._exec(
-            "SELECT max(ts_event) FROM option_rows WHERE currency = ? AND ts_event <= ? AND ts_event >= ?",
+            f"SELECT {venue} AS v, max(ts_event) FROM option_rows WHERE currency = ? AND ts_event <= ? "
+            "AND ts_event >= ? GROUP BY v ORDER BY v",
             [currency, _naive(as_of), _naive(lo)],
+        )
+        out = {}
+        for v, at in found:
+            if at is not None:
+                chain = self._option_chain_at(currency, str(v), at)
+                if chain is not None:
+                    out[str(v)] = chain
+        return out
+
+    def latest_option_chain(
+        self, currency: str, *, venue: str, as_of: datetime, max_age_s: float
+    ) -> OptionChain | None:
+        """The latest stored chain snapshot of ``currency`` on ``venue`` taken in [as_of − max_age, as_of]."""
+        of = self._option_rows_of(venue)
+        if of is None:
+            return None
+        lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
+        found = self._exec(
+            f"SELECT max(ts_event) FROM option_rows WHERE currency = ? AND {of[0]} AND ts_event <= ? AND ts_event >= ?",
+            [currency, *of[1], _naive(as_of), _naive(lo)],
         )
         row = found[0] if found else None
         if row is None or row[0] is None:
             return None
+        return self._option_chain_at(currency, venue, row[0])
+
+    def _option_chain_at(self, currency: str, venue: str, ts_event: Any) -> OptionChain | None:
+        of = self._option_rows_of(venue)
+        if of is None:
+            return None
         rows = self._rows(
-            OPTION_ROWS, "currency = ? AND ts_event = ?", [currency, row[0]], "expiry, strike, instrument"
+            OPTION_ROWS,
+            f"currency = ? AND {of[0]} AND ts_event = ?",
+            [currency, *of[1], ts_event],
+            "expiry, strike, instrument",
         )
-        at = self._dt(row[0])
-        index = rows["index_price_usd"].dropna()
-        return OptionChain(
-            currency=currency,
-            instrument=tuple(str(x) for x in rows["instrument"]),
-            expiry=_as_dt64_ms(rows["expiry"]),
-            strike=rows["strike"].to_numpy(dtype=float),
-            is_call=rows["is_call"].to_numpy(dtype=bool),
-            mark_iv=rows["mark_iv"].to_numpy(dtype=float),
-            oi_base=rows["oi_base"].to_numpy(dtype=float),
-            volume_base=rows["volume_base"].to_numpy(dtype=float),
-            underlying_price_usd=rows["underlying_price_usd"].to_numpy(dtype=float),
-            mark_price_coin=rows["mark_price_coin"].to_numpy(dtype=float),
-            index_price_usd=float(index.iloc[0]) if len(index) else None,
-            source=self._source(rows, at),
-            delta_published=_nan_to_none(rows["delta_published"].to_numpy(dtype=float)),
-            gamma_published=_nan_to_none(rows["gamma_published"].to_numpy(dtype=float)),
-        )
+        return OPTION_CHAIN_CODEC.decode(rows, currency) if len(rows) else None
 
     def liquidations(self, asset: str, *, until: datetime, since: datetime) -> tuple[LiquidationEvent, ...]:
         where, params = _window("asset = ?", [asset], until, since)
@@ -815,7 +840,7 @@ class HistoryStore:
 
 _COVERAGE_GROUP: dict[str, list[str]] = {
     LIQUIDATIONS.name: ["venue", "asset"],
-    OPTION_ROWS.name: ["currency"],
+    OPTION_ROWS.name: ["venue", "currency"],
     OPTION_TRADES.name: ["currency"],
     OPTION_TRADE_BATCHES.name: ["currency"],
     OPTION_SURFACE_POINTS.name: ["currency"],
@@ -868,8 +893,11 @@ def _f(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
-def _nan_to_none(a: np.ndarray) -> np.ndarray | None:
-    return None if np.isnan(a).all() else a
+def option_chains(data: AssetData) -> dict[str, OptionChain]:
+    """Every option venue's chain of ``data`` by venue: Deribit's (``options``) first, then ``venue_options``."""
+    chains = {DERIBIT_OPTIONS: data.options} if data.options is not None else {}
+    chains.update(data.venue_options)
+    return chains
 
 
 def iter_series(snapshot: MarketSnapshot) -> Iterable[Series]:

@@ -111,6 +111,7 @@ TAKER_VOLUME = Table(
 OPTION_ROWS = Table(
     "option_rows",
     (
+        ("venue", "VARCHAR"),
         ("currency", "VARCHAR"),
         ("instrument", "VARCHAR"),
         ("ts_event", "TIMESTAMP"),
@@ -127,8 +128,12 @@ OPTION_ROWS = Table(
         ("gamma_published", "DOUBLE"),
         *_PROV,
     ),
-    ("currency", "instrument", "ts_event"),
+    ("venue", "currency", "instrument", "ts_event"),
 )
+"""Option chain snapshots, one row per instrument and observation time, per option venue (``deribit`` for
+``AssetData.options``, else the key of ``AssetData.venue_options``: ``deribit_usdc``, ``okx``, ``bybit``,
+``binance``). ``venue`` joined the key in schema version 2 (``store/migrations.py``): Bybit's instrument names equal
+Deribit's; rows stored before it are Deribit's."""
 
 LIQUIDATIONS = Table(
     "liquidations",

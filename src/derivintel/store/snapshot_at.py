@@ -6,8 +6,9 @@ observations (OI, long/short ratios, funding settlements, liquidations) once ``t
 batches before ``as_of`` (``OptionTrades.covered_from``); a perp snapshot (mark, current funding, OI) only when
 taken within ``perp_max_age`` before ``as_of``; an order book likewise within ``book_max_age``; a dated future
 (mark, index, OI) only when observed within ``futures_max_age`` before ``as_of`` and not expired by then; an option
-chain only when taken within ``chain_max_age``. All-exchange aggregates (Coinglass OI and funding) come from their
-own tables. Kinds without data are listed as gaps (``GapKind.INSUFFICIENT_HISTORY``).
+chain (each option venue's: Deribit's in ``options``, the others in ``venue_options``) only when taken within
+``chain_max_age``. All-exchange aggregates (Coinglass OI and funding) come from their own tables. Kinds without
+data are listed as gaps (``GapKind.INSUFFICIENT_HISTORY``).
 
 With ``require_price`` (the ``report --asof`` path) a primary asset without a stored price at ``as_of`` (no perp
 snapshot within ``perp_max_age`` and no candle closed within ``price_max_age``) raises ``NoStoredPriceError`` naming
@@ -26,6 +27,7 @@ from derivintel.core.timeutil import iso, utc
 from derivintel.domain.assets import OPTION_ASSETS
 from derivintel.domain.macro import MACRO_UNITS
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.store.codecs import DERIBIT_OPTIONS
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.positions_store import stored_observed_positions
 
@@ -101,11 +103,8 @@ def _build(
         )
         perps = tuple(store.latest_perps(asset, as_of=as_of, max_age_s=windows.perp_max_age.total_seconds()))
         futures = tuple(store.latest_futures(asset, as_of=as_of, max_age_s=windows.futures_max_age.total_seconds()))
-        chain = (
-            store.latest_option_chain(asset, as_of=as_of, max_age_s=windows.chain_max_age.total_seconds())
-            if asset in OPTION_ASSETS
-            else None
-        )
+        chains = store.latest_option_chains(asset, as_of=as_of, max_age_s=windows.chain_max_age.total_seconds())
+        chain = chains.pop(DERIBIT_OPTIONS, None)
         trades = (
             store.option_trades(asset, until=as_of, lookback_s=windows.option_trades_lookback.total_seconds())
             if asset in OPTION_ASSETS
@@ -148,6 +147,7 @@ def _build(
             taker_volume=taker,
             books=books,
             options=chain,
+            venue_options=dict(sorted(chains.items(), key=lambda kv: _venue_rank(kv[0]))),
             futures=futures,
             option_trades=trades,
             liquidations=liqs,
@@ -171,6 +171,17 @@ def _build(
         gaps=tuple(gaps),
         synthetic=synthetic,
     )
+
+
+VENUE_OPTIONS_ORDER = ("deribit_usdc", "okx", "bybit", "binance")
+"""The order of ``AssetData.venue_options`` as the live assembly fills it (``sources.registry.ASSEMBLY``: Deribit's
+USDC book with Deribit, then OKX, Bybit and Binance options): the venue table of Phase 5 lists them so. A venue not
+named here follows, by name."""
+
+
+def _venue_rank(venue: str) -> tuple[int, str]:
+    known = VENUE_OPTIONS_ORDER.index(venue) if venue in VENUE_OPTIONS_ORDER else len(VENUE_OPTIONS_ORDER)
+    return known, venue
 
 
 def _latest_aggregate(store: HistoryStore, kind: str, asset: str, as_of: datetime, since: datetime):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,6 +103,16 @@ class StoreBackend(ABC):
     def insert(self, con: Any, table: Table, frame: pd.DataFrame, *, replace: bool) -> Inserted:
         """Insert ``frame`` (the table's columns, keys unique) as one batch: rows whose key is stored are left as
         they are, or with ``replace`` overwritten when a value (not provenance) differs."""
+
+    @abstractmethod
+    def columns(self, con: Any, table: str) -> tuple[str, ...]:
+        """The column names of the stored table ``table`` in order (empty when it does not exist)."""
+
+    @abstractmethod
+    def rebuild(self, con: Any, table: Table, select: Mapping[str, str]) -> None:
+        """Replace the stored table ``table.name`` by ``table`` (its new columns and key), each new column filled with
+        the SQL expression ``select[column]`` over the old table's rows (a schema migration). Never half done: the
+        old table stays as it was until the new one holds every row."""
 
     # --- dialect fragments -----------------------------------------------------------------------------------
     @abstractmethod

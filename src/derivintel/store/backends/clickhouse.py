@@ -17,13 +17,14 @@ DuckDB: a short-lived session per operation, with bounded retry while another pr
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ _TYPES = {
     "TINYINT": "Int8",
     "DOUBLE[]": "Array(Float64)",  # order-book levels; ClickHouse arrays cannot be Nullable (an empty side is [])
 }
+_NO_SETTINGS = ("CREATE", "OPTIMIZE", "INSERT", "DELETE", "DROP", "EXCHANGE")  # statements without query settings
 _KEY_RANGE_DISTINCT = 64  # a key column with at most this many values in a batch narrows the stored-key read
 
 
@@ -113,6 +115,26 @@ class ClickHouseBackend(StoreBackend):
     def execute(self, con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         df = self.query(con, sql, params)
         return [tuple(None if _isna(x) else x for x in row) for row in df.itertuples(index=False, name=None)]
+
+    def columns(self, con: Any, table: str) -> tuple[str, ...]:
+        rows = self.execute(
+            con,
+            "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ? ORDER BY position",
+            [table],
+        )
+        return tuple(str(r[0]) for r in rows if r[0] != "_version")
+
+    def rebuild(self, con: Any, table: Table, select: Mapping[str, str]) -> None:
+        """The new table under a temporary name, filled from the old one's merged rows (their ``_version`` kept),
+        then swapped in with ``EXCHANGE TABLES`` (atomic) and the old one dropped."""
+        tmp = f"{table.name}__migrate"
+        cols = ", ".join(table.column_names)
+        exprs = ", ".join(select[c] for c in table.column_names)
+        self.run(con, f"DROP TABLE IF EXISTS {tmp}")
+        self.run(con, ddl(dataclasses.replace(table, name=tmp)))
+        self.run(con, f"INSERT INTO {tmp} ({cols}, _version) SELECT {exprs}, _version FROM {table.name} FINAL")
+        self.run(con, f"EXCHANGE TABLES {table.name} AND {tmp}")
+        self.run(con, f"DROP TABLE {tmp}")
 
     def plus_seconds(self, ts: str, seconds: str) -> str:
         return f"{ts} + toIntervalSecond({seconds})"
@@ -304,7 +326,7 @@ class ChdbBackend(ClickHouseBackend):
     def query(self, con: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         settings = ", ".join(f"{k} = {v}" for k, v in SETTINGS.items())
         text = bind(sql, params) if params else sql
-        if not text.lstrip().upper().startswith(("CREATE", "OPTIMIZE", "INSERT", "DELETE")):
+        if not text.lstrip().upper().startswith(_NO_SETTINGS):
             text += f" SETTINGS {settings}"
         df = con.query(text, "DataFrame")
         return naive_utc(df) if isinstance(df, pd.DataFrame) else pd.DataFrame()

@@ -14,10 +14,11 @@ writers, read-only for readers) with bounded retry while another process holds t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,34 @@ class DuckDBBackend(StoreBackend):
         differs = " OR ".join(f"t.{c} IS DISTINCT FROM b.{c}" for c in values)
         row = self.execute(con, f"DELETE FROM {table.name} t USING _batch b WHERE {on} AND ({differs})")
         return int(row[0][0]) if row else 0
+
+    def columns(self, con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+        rows = self.execute(
+            con,
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_catalog = current_database() AND table_schema = current_schema() ORDER BY ordinal_position",
+            [table],
+        )
+        return tuple(str(r[0]) for r in rows)
+
+    def rebuild(self, con: duckdb.DuckDBPyConnection, table: Table, select: Mapping[str, str]) -> None:
+        """One transaction: the new table (without a primary key, as since issue 14) under a temporary name, filled
+        from the old one, the old one dropped and the new one renamed; a crash leaves the old table untouched."""
+        tmp = f"{table.name}__migrate"
+        cols = ", ".join(table.column_names)
+        exprs = ", ".join(select[c] for c in table.column_names)
+        with _writer_lock(self.path):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(f"DROP TABLE IF EXISTS {tmp}")
+                con.execute(dataclasses.replace(table, name=tmp).ddl(primary_key=False))
+                con.execute(f"INSERT INTO {tmp} ({cols}) SELECT {exprs} FROM {table.name}")
+                con.execute(f"DROP TABLE {table.name}")
+                con.execute(f"ALTER TABLE {tmp} RENAME TO {table.name}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
 
     def plus_seconds(self, ts: str, seconds: str) -> str:
         return f"{ts} + to_seconds({seconds})"

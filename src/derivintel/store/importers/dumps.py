@@ -29,7 +29,9 @@ def write_dumps(parsed: Sequence[ParsedDump], store: HistoryStore, *, received_a
             report.files.append(str(p.path))
             for chain in p.chains:
                 report.add(
-                    "option_rows", len(chain), store.write_option_chain(chain, ts_recv=received_at, replace=True)
+                    "option_rows",
+                    len(chain),
+                    store.write_option_chain(chain, venue=p.chain_venue, ts_recv=received_at, replace=True),
                 )
             if p.perps:
                 report.add("perp_snapshots", len(p.perps), store.write_perps(p.perps, ts_recv=received_at))
