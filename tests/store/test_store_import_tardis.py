@@ -60,3 +60,18 @@ def test_not_an_options_chain_file_is_one_line(tmp_path: Path, capsys) -> None:
     rc = main(["import", "tardis-options-chain", str(bad), "--store", str(tmp_path / "h2.duckdb")])
     assert rc == 2
     assert "not a Tardis options_chain CSV" in capsys.readouterr().err
+
+
+def test_options_chain_of_an_undeclared_exchange_is_refused(tmp_path: Path) -> None:
+    """The chains are stored under the venue the file's exchange declares (sources/<venue>/tardis.py); an exchange
+    without a declaration is refused in one line, not stored as Deribit's."""
+    from derivintel.sources.tardis.options_chain import parse_chain_file
+
+    text = real_path(*SAMPLE).read_text()
+    other = tmp_path / "okex.csv"
+    lines = text.splitlines()
+    other.write_text("\n".join([lines[0], *(ln.replace("deribit,", "okex-options,", 1) for ln in lines[1:]), ""]))
+    with pytest.raises(UserInputError, match="exchange 'okex-options' is not declared for Tardis imports"):
+        parse_chain_file(other, received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    ours = parse_chain_file(real_path(*SAMPLE), received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert ours.chain_venue == "deribit"

@@ -32,13 +32,14 @@ DumpSeries = CandleSeries | FundingSeries | OpenInterestSeries | LongShortSeries
 @dataclass(slots=True)
 class ParsedDump:
     """What one file holds, checked and typed: option chains (each one snapshot), perp snapshots, time series,
-    liquidation events and order books; ``chain_venue`` is the option venue the chains are stored under (the
-    report's option venue ids: ``deribit``, ``okx``, ...); ``dropped`` counts input rows left out, by reason (a reason
-    the format documents, e.g. a liquidation of unknown side); ``notes`` are one-line remarks for the user."""
+    liquidation events and order books. ``chain_venue`` is the option venue the chains are stored under (the
+    report's option venue ids, set by the parser; required when there are chains). ``dropped`` counts input rows
+    left out, by reason (a reason the format documents, e.g. a liquidation of unknown side); ``notes`` are one-line
+    remarks for the user."""
 
     path: Path
     chains: list[OptionChain] = field(default_factory=list)
-    chain_venue: str = "deribit"
+    chain_venue: str | None = None
     perps: list[PerpMetrics] = field(default_factory=list)
     series: list[DumpSeries] = field(default_factory=list)
     liquidations: list[LiquidationEvent] = field(default_factory=list)

@@ -38,6 +38,8 @@ from derivintel.domain.options import OptionChain
 from derivintel.sources.dumps import DumpFormat, ParsedDump
 from derivintel.sources.payload import VENUE_LIFE_START_MS, epoch_ms
 
+CHAIN_VENUE = "deribit"  # = parse.VENUE (parse imports this module, so the id is restated, not imported)
+
 _MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
 
@@ -355,7 +357,9 @@ def parse_chain_dump(
     """One chain file as one snapshot to store (keyed by the chain's own ``as_of``, so a second import adds
     nothing). ``received_at`` is when the store receives it; the chain keeps its own times."""
     del received_at  # the file's own times are the chain's; the store stamps its receipt
-    return ParsedDump(Path(path), chains=[read_chain_file(path, currency=currency, spot_usd=spot_usd)])
+    return ParsedDump(
+        Path(path), chains=[read_chain_file(path, currency=currency, spot_usd=spot_usd)], chain_venue=CHAIN_VENUE
+    )
 
 
 DUMP_FORMAT = DumpFormat("deribit-chain", parse_chain_dump, "Deribit chain files (JSON, UI export CSV, svcj CSV)")

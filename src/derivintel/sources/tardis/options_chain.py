@@ -23,6 +23,7 @@ from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.domain.options import OptionChain
 from derivintel.sources.dumps import DumpFormat, ParsedDump
+from derivintel.sources.tardis.markets import TARDIS_MARKETS
 
 OPTIONS_CHAIN_COLUMNS = (
     "exchange",
@@ -102,11 +103,19 @@ def parse_chain_file(path: Path, *, received_at: datetime, every_s: int = 3600) 
     if every_s <= 0:
         raise UserInputError("the snapshot period must be positive")
     frame = read_options_chain_csv(path)
+    exchanges = sorted({str(x) for x in frame["exchange"].dropna().unique()})
+    if len(exchanges) > 1:
+        raise UserInputError(f"{path}: options_chain rows of several exchanges ({', '.join(exchanges)}): one per file")
+    market = TARDIS_MARKETS.get(exchanges[0]) if exchanges else None
+    if exchanges and market is None:
+        declared = ", ".join(sorted(TARDIS_MARKETS))
+        raise UserInputError(f"{path}: exchange {exchanges[0]!r} is not declared for Tardis imports ({declared})")
     chains = chain_snapshots(frame, every_s=every_s, dataset=f"options_chain {path.name}", received_at=received_at)
     kept = int(frame.apply(pd.to_numeric, errors="coerce")[list(_NUMERIC)].notna().all(axis=1).sum())
     dropped = {"missing numeric field": len(frame) - kept} if len(frame) > kept else {}
     notes = [f"{path.name}: {len(chains)} chain snapshot(s), one every {every_s} s"]
-    return ParsedDump(path, chains=chains, dropped=dropped, notes=notes)
+    venue = market.venue if market is not None else None
+    return ParsedDump(path, chains=chains, chain_venue=venue, dropped=dropped, notes=notes)
 
 
 DUMP_FORMAT = DumpFormat(

@@ -27,11 +27,13 @@ def write_dumps(parsed: Sequence[ParsedDump], store: HistoryStore, *, received_a
             for reason, rows in p.dropped.items():
                 report.drop(reason, rows)
             report.files.append(str(p.path))
+            if p.chains and p.chain_venue is None:
+                raise ValueError(f"{p.path}: option chains parsed without their venue (parser bug)")
             for chain in p.chains:
                 report.add(
                     "option_rows",
                     len(chain),
-                    store.write_option_chain(chain, venue=p.chain_venue, ts_recv=received_at, replace=True),
+                    store.write_option_chain(chain, venue=str(p.chain_venue), ts_recv=received_at, replace=True),
                 )
             if p.perps:
                 report.add("perp_snapshots", len(p.perps), store.write_perps(p.perps, ts_recv=received_at))
