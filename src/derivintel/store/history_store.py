@@ -174,8 +174,7 @@ class HistoryStore:
                 self.backend.check_complete(con)
             if not read_only:
                 self.migrated = migrate(self.backend, con)  # an older store's layout first (store/migrations.py)
-                for table in TABLES:
-                    self.backend.create_table(con, table)
+                self.backend.create_tables(con, TABLES)
             # a read-only open leaves an older store as it is: its option rows (no venue) are all Deribit's
             self._option_venues = option_rows_have_venue(self.backend, con)
 

@@ -99,6 +99,11 @@ class StoreBackend(ABC):
     @abstractmethod
     def create_table(self, con: Any, table: Table) -> None: ...
 
+    def create_tables(self, con: Any, tables: Sequence[Table]) -> None:
+        """Create every table that does not exist yet (a backend may do it in one transaction)."""
+        for table in tables:
+            self.create_table(con, table)
+
     @abstractmethod
     def insert(self, con: Any, table: Table, frame: pd.DataFrame, *, replace: bool) -> Inserted:
         """Insert ``frame`` (the table's columns, keys unique) as one batch: rows whose key is stored are left as

@@ -131,6 +131,19 @@ class DuckDBBackend(StoreBackend):
         except duckdb.Error as exc:
             raise CorruptStoreError(f"cannot use history store {self.path}: {str(exc).splitlines()[0]}") from exc
 
+    def create_tables(self, con: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> None:
+        """All of them in one transaction: one commit instead of one per table (every writable open runs this;
+        on a new store it halves the time the schema takes)."""
+        with _writer_lock(self.path):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table in tables:
+                    self.create_table(con, table)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     def insert(self, con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, *, replace: bool) -> Inserted:
         """One transaction: insert the batch rows whose key is not stored (anti-join); with ``replace``, when some
         keys were stored, delete those whose values differ and insert them from the batch (counted as replaced)."""
