@@ -126,14 +126,6 @@ def test_bad_prune_input_is_one_line_exit_2(tmp_path: Path, argv: list[str], mes
     assert len(err.splitlines()) == 1
 
 
-def test_positions_are_refused_outside_duckdb(tmp_path: Path) -> None:
-    pytest.importorskip("chdb", reason="chdb not installed (pip install -e '.[dev]')")
-    from derivintel.store.positions_store import PositionsStore
-
-    with HistoryStore(f"chdb:{tmp_path}/ch") as st, pytest.raises(UserInputError, match="DuckDB store only"):
-        PositionsStore(st)
-
-
 def test_unreachable_clickhouse_server_is_one_line_exit_2(capsys) -> None:
     pytest.importorskip("clickhouse_connect", reason="clickhouse-connect not installed (pip install '.[clickhouse]')")
     assert main(["store", "--store", "clickhouse://127.0.0.1:1/derivintel"]) == 2  # nothing listens on port 1

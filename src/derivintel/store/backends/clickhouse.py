@@ -42,11 +42,13 @@ _TYPES = {
     "TIMESTAMP": "DateTime64(3, 'UTC')",
     "DOUBLE": "Float64",
     "INTEGER": "Int32",
+    "BIGINT": "Int64",
     "BOOLEAN": "Bool",
     "TINYINT": "Int8",
     "DOUBLE[]": "Array(Float64)",  # order-book levels; ClickHouse arrays cannot be Nullable (an empty side is [])
 }
 _KEY_RANGE_DISTINCT = 64  # a key column with at most this many values in a batch narrows the stored-key read
+_IN_CHUNK = 1000  # key values per IN list when a table has no time key (a few tens of kB: under max_query_size)
 
 
 def ddl(table: Table) -> str:
@@ -160,18 +162,37 @@ class ClickHouseBackend(StoreBackend):
         return Inserted(len(new), len(changed))
 
     def _stored_in_range(self, con: Any, table: Table, frame: pd.DataFrame, *, values: bool) -> pd.DataFrame:
-        """Stored rows whose key could be in ``frame``: its ts_event range and the values of its few-valued keys."""
+        """Stored rows whose key could be in ``frame``: its range of the time key (``ts_event``, else the first
+        TIMESTAMP key column) and the values of its few-valued keys. A table without a time key (observed-positions
+        addresses and sightings) is read by the values of its first many-valued key, ``_IN_CHUNK`` at a time."""
         cols = table.column_names if values else table.key
-        where = ["ts_event >= ?", "ts_event <= ?"]
-        params: list[Any] = [frame["ts_event"].min(), frame["ts_event"].max()]
+        stamps = [c for c, t in table.columns if c in table.key and t == "TIMESTAMP"]
+        time_key = "ts_event" if "ts_event" in stamps else next(iter(stamps), None)
+        where: list[str] = []
+        params: list[Any] = []
+        if time_key is not None:
+            where += [f"{time_key} >= ?", f"{time_key} <= ?"]
+            params += [frame[time_key].min(), frame[time_key].max()]
+        chunked: str | None = None
         for k in table.key:
-            if k == "ts_event":
+            if k == time_key:
                 continue
-            distinct = pd.unique(frame[k])
+            distinct = [x.item() if isinstance(x, np.generic) else x for x in pd.unique(frame[k])]
             if len(distinct) <= _KEY_RANGE_DISTINCT:
                 where.append(f"{k} IN ({', '.join('?' * len(distinct))})")
-                params += [x.item() if isinstance(x, np.generic) else x for x in distinct]
-        return self.query(con, f"SELECT {', '.join(cols)} FROM {table.name} WHERE {' AND '.join(where)}", params)
+                params += distinct
+            elif time_key is None and chunked is None:
+                chunked = k
+        select = f"SELECT {', '.join(cols)} FROM {table.name}"
+        if chunked is None:
+            return self.query(con, select + (f" WHERE {' AND '.join(where)}" if where else ""), params)
+        values_of = [x.item() if isinstance(x, np.generic) else x for x in pd.unique(frame[chunked])]
+        parts = []
+        for i in range(0, len(values_of), _IN_CHUNK):
+            chunk = values_of[i : i + _IN_CHUNK]
+            cond = [*where, f"{chunked} IN ({', '.join('?' * len(chunk))})"]
+            parts.append(self.query(con, f"{select} WHERE {' AND '.join(cond)}", [*params, *chunk]))
+        return pd.concat(parts, ignore_index=True)
 
     def size_bytes(self, con: Any) -> int:
         rows = self.execute(
@@ -180,10 +201,14 @@ class ClickHouseBackend(StoreBackend):
         return int(rows[0][0] or 0) if rows else 0
 
     def compact(self, con: Any) -> None:
-        from derivintel.store.schema import TABLES
-
-        for table in TABLES:
-            self.run(con, f"OPTIMIZE TABLE {table.name} FINAL")
+        """``OPTIMIZE ... FINAL`` on every MergeTree table of the store (observed positions included)."""
+        names = self.execute(
+            con,
+            "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
+            "ORDER BY name",
+        )
+        for (name,) in names:
+            self.run(con, f"OPTIMIZE TABLE {name} FINAL")
 
     def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
         raise NotImplementedError
