@@ -171,3 +171,14 @@ def test_store_with_primary_keys_from_before_keeps_working(tmp_path) -> None:
     assert pk == len(POSITION_TABLES)
     assert (row.trades, row.notional_usd, row.account_notional_usd) == (2, 150.0, 8e5)
     assert row.last_read == T0 + timedelta(minutes=5)
+
+
+def test_another_stores_positions_are_not_seen(tmp_path, store_at) -> None:
+    """Two stores on one backend (on a server: two databases): positions collected into one are not in the other."""
+    from derivintel.store.positions_store import stored_observed_positions
+
+    with HistoryStore(store_at(tmp_path, "a")) as a:
+        PositionsStore(a).write_account(_state(A, T0, _pos("BTC", 1.0, 90.0)))
+    with HistoryStore(store_at(tmp_path, "b")) as b:
+        assert not b.has_table("hl_account_snapshots")
+        assert stored_observed_positions(b, "BTC", as_of=T0, max_age=timedelta(hours=1)) is None

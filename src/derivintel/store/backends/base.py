@@ -104,6 +104,10 @@ class StoreBackend(ABC):
         """Insert ``frame`` (the table's columns, keys unique) as one batch: rows whose key is stored are left as
         they are, or with ``replace`` overwritten when a value (not provenance) differs."""
 
+    def table_names(self, con: Any) -> set[str]:
+        """Names of the store's tables."""
+        return {str(r[0]) for r in self.execute(con, "SELECT table_name FROM information_schema.tables")}
+
     # --- dialect fragments -----------------------------------------------------------------------------------
     @abstractmethod
     def plus_seconds(self, ts: str, seconds: str) -> str:

@@ -116,6 +116,11 @@ class ClickHouseBackend(StoreBackend):
         df = self.query(con, sql, params)
         return [tuple(None if _isna(x) else x for x in row) for row in df.itertuples(index=False, name=None)]
 
+    def table_names(self, con: Any) -> set[str]:
+        """The current database's tables (``information_schema.tables`` lists every database of a server)."""
+        rows = self.execute(con, "SELECT name FROM system.tables WHERE database = currentDatabase()")
+        return {str(r[0]) for r in rows}
+
     def plus_seconds(self, ts: str, seconds: str) -> str:
         return f"{ts} + toIntervalSecond({seconds})"
 
@@ -409,7 +414,29 @@ class ServerBackend(ClickHouseBackend):
         if text.lstrip().upper().startswith(("DELETE", "CREATE", "OPTIMIZE")):
             con.command(text)
             return pd.DataFrame()
-        return naive_utc(con.query_df(text))
+        df = con.query_df(text)
+        if df.empty and len(df.columns) == 0:  # HTTP Native sends nothing for no rows: no names, no types
+            df = self._empty_result(con, text)
+        return naive_utc(df)
+
+    def _empty_result(self, con: Any, text: str) -> pd.DataFrame:
+        """The columns of ``text``'s result, with no rows (``DESCRIBE`` of the query: names and types)."""
+        described = con.query(f"DESCRIBE ({text})").result_rows
+        return pd.DataFrame({str(r[0]): pd.Series(dtype=_empty_dtype(str(r[1]))) for r in described})
 
     def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
         con.insert_df(table.name, frame, column_names=[*table.column_names, "_version"])
+
+
+def _empty_dtype(ch_type: str) -> str:
+    """The pandas dtype of an empty column of ClickHouse type ``ch_type`` (as a non-empty result would have)."""
+    inner = re.sub(r"^(Nullable|LowCardinality)\((.*)\)$", r"\2", ch_type)
+    if inner.startswith("DateTime"):
+        return "datetime64[ms]"
+    if inner.startswith(("Float", "Decimal")):
+        return "float64"
+    if re.match(r"U?Int\d+$", inner):
+        return "float64" if ch_type.startswith("Nullable") else "int64"
+    if inner == "Bool":
+        return "object" if ch_type.startswith("Nullable") else "bool"
+    return "object"
