@@ -89,11 +89,14 @@ def test_collector_rounds_skip_failed_account_and_retry_next_round(tmp_path) -> 
     assert not any(ADDRESS.search(line) for line in lines)
 
 
-def test_cli_collect_then_positions_json_and_table(tmp_path, monkeypatch, capsys) -> None:
+@pytest.mark.parametrize("backend", ["duckdb", "chdb"])
+def test_cli_collect_then_positions_json_and_table(backend, tmp_path, monkeypatch, capsys) -> None:
     def handler(_args):
         return _account_body(int(time.time() * 1000))
 
-    store = tmp_path / "h.duckdb"
+    if backend == "chdb":
+        pytest.importorskip("chdb", reason="chdb not installed (pip install -e '.[dev]')")
+    store = tmp_path / "h.duckdb" if backend == "duckdb" else f"chdb:{tmp_path / 'h'}"
     with FakeVenues() as venues:
         venues.handlers[("hyperliquid", "clearinghouseState")] = handler
         monkeypatch.setenv("DERIVINTEL_HYPERLIQUID_URL", f"{venues.url}/hyperliquid")

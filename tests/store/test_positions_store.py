@@ -1,4 +1,6 @@
-"""Positions tables: known addresses with first/last seen, account snapshots, failures kept apart from zeros."""
+"""Positions tables: known addresses with first/last seen, account snapshots, failures kept apart from zeros.
+
+Contract tests: each runs on every backend of ``conftest.BACKENDS`` (DuckDB, chDB; a ClickHouse server opt-in)."""
 
 from __future__ import annotations
 
@@ -30,8 +32,8 @@ def _pos(coin: str, size: float, liq: float | None) -> ObservedPosition:
 
 
 @pytest.fixture
-def ps(tmp_path):
-    with HistoryStore(tmp_path / "h.duckdb") as store:
+def ps(tmp_path, store_at):
+    with HistoryStore(store_at(tmp_path, "h")) as store:
         yield PositionsStore(store)
 
 
@@ -98,10 +100,10 @@ def test_no_liquidation_price_round_trips_as_nan(ps: PositionsStore) -> None:
     assert bool(obs.is_cross[0])
 
 
-def test_snapshot_at_carries_observed_positions_point_in_time(tmp_path) -> None:
+def test_snapshot_at_carries_observed_positions_point_in_time(tmp_path, store_at) -> None:
     from derivintel.store.snapshot_at import build_snapshot_at
 
-    path = tmp_path / "h.duckdb"
+    path = store_at(tmp_path, "h")
     with HistoryStore(path) as store:
         assert build_snapshot_at(store, "BTC", as_of=T0).asset("BTC").observed_positions is None  # never collected
         PositionsStore(store).write_account(_state(A, T0, _pos("BTC", 1.0, 90.0)))
@@ -135,3 +137,48 @@ def test_source_as_of_is_the_oldest_read_used(ps: PositionsStore) -> None:
     assert obs is not None
     assert obs.source.as_of == T0
     assert obs.source.fetched_at == T0 + timedelta(minutes=20, seconds=1)
+
+
+def test_more_addresses_than_one_in_list_are_counted_once(ps: PositionsStore) -> None:
+    """Batches wider than one ``IN (...)`` chunk (1000 addresses): new ones counted once, repeats ignored."""
+    many = [AddressSighting(f"0x{i:040x}", "BTC", T0 + timedelta(seconds=i), 10.0, str(i)) for i in range(2300)]
+    assert ps.record_sightings(many) == 2300
+    assert ps.record_sightings([*many[1000:], AddressSighting(many[5].address, "ETH", T0, 5.0, "x")]) == 0
+    rows = {r.address: r for r in ps.addresses()}
+    assert len(rows) == 2300
+    assert rows[many[5].address].trades == 2
+    assert rows[many[5].address].notional_usd == pytest.approx(15.0)
+    assert ps.counts()["hl_sightings"] == 2301
+
+
+def test_store_with_primary_keys_from_before_keeps_working(tmp_path) -> None:
+    """DuckDB stores whose positions tables were created with primary keys (before the backend seam) take the same
+    writes: aggregates refreshed and the account notional set, rows replaced in place."""
+    from derivintel.store.positions_store import POSITION_TABLES
+
+    path = tmp_path / "old.duckdb"
+    with HistoryStore(path) as store, store.session() as con:
+        for table in POSITION_TABLES:
+            con.execute(table.ddl())  # the old DDL, primary key included
+    with HistoryStore(path) as store:
+        ps = PositionsStore(store)
+        assert ps.record_sightings([AddressSighting(A, "BTC", T0, 100.0, "1")]) == 1
+        assert ps.record_sightings([AddressSighting(A, "BTC", T0 + timedelta(minutes=1), 50.0, "2")]) == 0
+        ps.write_account(_state(A, T0, notional=7e5))
+        ps.write_account(_state(A, T0 + timedelta(minutes=5), notional=8e5))
+        (row,) = ps.addresses()
+        pk = store._exec("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'")[0][0]
+    assert pk == len(POSITION_TABLES)
+    assert (row.trades, row.notional_usd, row.account_notional_usd) == (2, 150.0, 8e5)
+    assert row.last_read == T0 + timedelta(minutes=5)
+
+
+def test_another_stores_positions_are_not_seen(tmp_path, store_at) -> None:
+    """Two stores on one backend (on a server: two databases): positions collected into one are not in the other."""
+    from derivintel.store.positions_store import stored_observed_positions
+
+    with HistoryStore(store_at(tmp_path, "a")) as a:
+        PositionsStore(a).write_account(_state(A, T0, _pos("BTC", 1.0, 90.0)))
+    with HistoryStore(store_at(tmp_path, "b")) as b:
+        assert not b.has_table("hl_account_snapshots")
+        assert stored_observed_positions(b, "BTC", as_of=T0, max_age=timedelta(hours=1)) is None

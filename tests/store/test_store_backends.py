@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from derivintel.app.cli import main
@@ -126,20 +129,54 @@ def test_bad_prune_input_is_one_line_exit_2(tmp_path: Path, argv: list[str], mes
     assert len(err.splitlines()) == 1
 
 
-def test_positions_are_refused_outside_duckdb(tmp_path: Path) -> None:
-    pytest.importorskip("chdb", reason="chdb not installed (pip install -e '.[dev]')")
-    from derivintel.store.positions_store import PositionsStore
-
-    with HistoryStore(f"chdb:{tmp_path}/ch") as st, pytest.raises(UserInputError, match="DuckDB store only"):
-        PositionsStore(st)
-
-
 def test_unreachable_clickhouse_server_is_one_line_exit_2(capsys) -> None:
     pytest.importorskip("clickhouse_connect", reason="clickhouse-connect not installed (pip install '.[clickhouse]')")
     assert main(["store", "--store", "clickhouse://127.0.0.1:1/derivintel"]) == 2  # nothing listens on port 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("derivintel: error: cannot reach ClickHouse at clickhouse://127.0.0.1:1/derivintel")
     assert len(err.splitlines()) == 1
+
+
+def test_server_empty_result_takes_its_columns_from_describe() -> None:
+    """A ClickHouse server sends no bytes for an empty Native result over HTTP (no names, no types): the server
+    backend gives the query's columns, typed as a non-empty result would be, from ``DESCRIBE (query)``."""
+    pytest.importorskip("clickhouse_connect", reason="clickhouse-connect not installed (pip install '.[clickhouse]')")
+    from derivintel.store.backends.clickhouse import ServerBackend
+
+    described = [
+        ("venue", "String"),
+        ("ts_event", "DateTime64(3, 'UTC')"),
+        ("oi_usd", "Nullable(Float64)"),
+        ("n", "UInt64"),
+        ("interval_s", "Nullable(Int32)"),
+        ("synthetic", "Bool"),
+    ]
+
+    class EmptyResultClient:  # what clickhouse-connect answers for a query with no rows
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def query_df(self, sql: str) -> pd.DataFrame:
+            self.asked.append(sql)
+            return pd.DataFrame()
+
+        def query(self, sql: str) -> Any:
+            self.asked.append(sql)
+            return SimpleNamespace(result_rows=described)
+
+    client = EmptyResultClient()
+    backend = ServerBackend(store_location("clickhouse://127.0.0.1:1/x"), read_only=True, lock_timeout_s=1.0)
+    df = backend.query(client, "SELECT * FROM t WHERE venue = ?", ["v"])
+    assert client.asked == ["SELECT * FROM t WHERE venue = 'v'", "DESCRIBE (SELECT * FROM t WHERE venue = 'v')"]
+    assert df.empty
+    assert {c: str(t) for c, t in df.dtypes.items()} == {
+        "venue": "object",
+        "ts_event": "datetime64[ms]",
+        "oi_usd": "float64",
+        "n": "int64",
+        "interval_s": "float64",
+        "synthetic": "bool",
+    }
 
 
 def test_clickhouse_refuses_timestamps_it_would_clamp(tmp_path: Path) -> None:

@@ -194,10 +194,7 @@ def positions(
     as_of = parse_utc(asof) if asof is not None else datetime.now(UTC)
     age_s = _duration(max_age, "--max-age")
     with HistoryStore(store, read_only=True) as st:
-        if st.backend.name != "duckdb":
-            PositionsStore(st, create=False)  # refuses in one line: positions are kept in DuckDB stores only
-        tables = {r[0] for r in st.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "hl_account_snapshots" not in tables:
+        if not st.has_table("hl_account_snapshots"):
             raise UserInputError("no observed positions in the store (run `derivintel collect positions` first)")
         observed = PositionsStore(st, create=False).observed_positions(
             asset, as_of=as_of, max_age=timedelta(seconds=age_s)

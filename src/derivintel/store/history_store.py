@@ -281,8 +281,12 @@ class HistoryStore:
         """Whether the store has ``table`` (a store written by an older version, opened read-only, lacks the tables
         added since; readers then find nothing)."""
         name = table if isinstance(table, str) else table.name
-        rows = self._exec("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
-        return bool(rows and rows[0][0])
+        return name in self._table_names()
+
+    def _table_names(self) -> set[str]:
+        """Names of the store's tables (on a ClickHouse server: its database's only)."""
+        with self.session() as con:
+            return self.backend.table_names(con)
 
     def _count(self, name: str) -> int:
         rows = self._exec(f"SELECT count(*) FROM {name}")
@@ -291,7 +295,7 @@ class HistoryStore:
     def tables(self) -> tuple[Table, ...]:
         """The tables of ``TABLES`` present in the file (a read-only open of a store written by an older version
         lacks the tables added since; readers treat them as empty)."""
-        present = {str(r[0]) for r in self._exec("SELECT table_name FROM information_schema.tables")}
+        present = self._table_names()
         return tuple(t for t in TABLES if t.name in present)
 
     def row_counts(self) -> dict[str, int]:

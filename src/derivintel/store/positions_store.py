@@ -1,6 +1,8 @@
 """Hyperliquid observed positions in the history store: known addresses, account snapshots and failed reads.
 
-Tables (created on first use, in the same DuckDB file as the other observations; times naive UTC):
+Tables (created on first use, in the same store as the other observations, on any backend: DuckDB, chDB or a
+ClickHouse server; times naive UTC). Writes go through the backend's anti-join insert (``HistoryStore.insert_frame``);
+``hl_addresses`` rows are rewritten with ``replace`` when their aggregates change:
 
 - ``hl_sightings``: one row per (address, trade): a trade seen twice counts once.
 - ``hl_addresses``: one row per address discovered in trades: ``first_seen``/``last_seen`` (trade times),
@@ -25,7 +27,6 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from derivintel.core.errors import UserInputError
 from derivintel.core.provenance import Source
 from derivintel.core.timeutil import utc
 from derivintel.domain.positions import AccountState, AddressSighting, ObservedPositions
@@ -96,10 +97,23 @@ POLL_FAILURES = Table(
     ("address", "ts_attempt"),
 )
 POSITION_TABLES: tuple[Table, ...] = (SIGHTINGS, ADDRESSES, ACCOUNT_SNAPSHOTS, POSITIONS, POLL_FAILURES)
+_IN_CHUNK = 1000  # addresses per ``IN (...)`` list: a few tens of kB of SQL, under ClickHouse's max_query_size
 
 
 def _naive(dt: datetime) -> datetime:
     return utc(dt).replace(tzinfo=None)
+
+
+def _address_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``hl_addresses`` rows in its column order and dtypes, whatever the backend returned (chDB: ``count()`` is
+    UInt64): trades int64, times ``datetime64[ms]`` naive UTC, notionals float64 USD (NaN when unknown)."""
+    out = frame.loc[:, list(ADDRESSES.column_names)].copy()
+    out["trades"] = out["trades"].astype(np.int64)
+    for c in ("first_seen", "last_seen"):
+        out[c] = out[c].astype("datetime64[ms]")
+    for c in ("notional_usd", "account_notional_usd"):
+        out[c] = out[c].astype(np.float64)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,19 +130,15 @@ class KnownAddress:
 
 
 class PositionsStore:
-    """Positions tables on an open ``HistoryStore`` (the tables are created when missing, unless read-only)."""
+    """Positions tables on an open ``HistoryStore`` of any backend (the tables are created when missing, unless
+    ``create=False``: readers)."""
 
     def __init__(self, store: HistoryStore, *, create: bool = True) -> None:
-        if store.backend.name != "duckdb":
-            raise UserInputError(
-                f"observed positions are kept in a DuckDB store only; {store.location} is {store.backend.name} "
-                "(pass --store with a DuckDB file)"
-            )
         self.store = store
         if create:
             with store.session() as con:
                 for table in POSITION_TABLES:
-                    con.execute(table.ddl())
+                    store.backend.create_table(con, table)
 
     def _exec(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         return self.store._exec(sql, params)
@@ -150,36 +160,58 @@ class PositionsStore:
         if not rows:
             return 0
         frame = pd.DataFrame(rows, columns=list(SIGHTINGS.column_names))
-        with self.store.session() as con:  # one lock hold for the sightings and the aggregates
+        with self.store.session():  # one lock hold for the sightings and the aggregates
             self.store.insert_frame(SIGHTINGS, frame)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                before = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
-                con.register("_touched", frame[["address"]].drop_duplicates())
-                con.execute(
-                    "INSERT INTO hl_addresses (address, first_seen, last_seen, trades, notional_usd) "
-                    "SELECT address, min(seen_at), max(seen_at), count(*), sum(notional_usd) FROM hl_sightings "
-                    "WHERE address IN (SELECT address FROM _touched) GROUP BY address "
-                    "ON CONFLICT (address) DO UPDATE SET first_seen = excluded.first_seen, "
-                    "last_seen = excluded.last_seen, trades = excluded.trades, notional_usd = excluded.notional_usd"
+            touched = list(dict.fromkeys(frame["address"]))
+            return self._refresh_addresses(touched)
+
+    def _refresh_addresses(self, touched: list[str]) -> int:
+        """Recompute the trade aggregates of ``touched`` from ``hl_sightings`` (an address's last account notional
+        is kept) and write them over the stored rows; returns how many addresses were new."""
+        frames = []
+        for i in range(0, len(touched), _IN_CHUNK):
+            chunk = touched[i : i + _IN_CHUNK]
+            frames.append(
+                self.store.query(
+                    "SELECT address, min(seen_at) AS first_t, max(seen_at) AS last_t, count(*) AS n, "
+                    "sum(notional_usd) AS notional FROM hl_sightings "
+                    f"WHERE address IN ({', '.join('?' * len(chunk))}) GROUP BY address",
+                    chunk,
                 )
-                con.unregister("_touched")
-                after = self._exec("SELECT count(*) FROM hl_addresses")[0][0]
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return int(after - before)
+            )
+        agg = pd.concat(frames, ignore_index=True)  # aliases unlike the columns: ClickHouse resolves aliases first
+        if agg.empty:
+            return 0
+        agg.columns = ["address", "first_seen", "last_seen", "trades", "notional_usd"]
+        kept = self._account_notionals(touched)
+        agg["account_notional_usd"] = [kept.get(a) for a in agg["address"]]
+        return int(self.store.insert_frame(ADDRESSES, _address_rows(agg), replace=True, unique_keys=True))
+
+    def _account_notionals(self, addresses: list[str]) -> dict[str, float | None]:
+        """The stored ``account_notional_usd`` of those of ``addresses`` already known."""
+        out: dict[str, float | None] = {}
+        for i in range(0, len(addresses), _IN_CHUNK):
+            chunk = addresses[i : i + _IN_CHUNK]
+            for address, notional in self._exec(
+                f"SELECT address, account_notional_usd FROM hl_addresses WHERE address IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[str(address)] = None if notional is None else float(notional)
+        return out
 
     def addresses(self) -> list[KnownAddress]:
         """Known addresses in polling priority: largest last account notional, then most traded notional, then
         most recently seen. Addresses whose latest read failed keep their place (retried next round)."""
-        rows = self._exec(
-            "SELECT a.address, a.first_seen, a.last_seen, a.trades, a.notional_usd, a.account_notional_usd, "
-            "r.last_read FROM hl_addresses a LEFT JOIN (SELECT address, max(ts_event) AS last_read "
-            "FROM hl_account_snapshots GROUP BY address) r ON a.address = r.address "
-            "ORDER BY coalesce(a.account_notional_usd, 0) DESC, a.notional_usd DESC, a.last_seen DESC, a.address"
-        )
+        with self.store.session():
+            rows = self._exec(
+                "SELECT address, first_seen, last_seen, trades, notional_usd, account_notional_usd FROM hl_addresses "
+                "ORDER BY coalesce(account_notional_usd, 0) DESC, notional_usd DESC, last_seen DESC, address"
+            )
+            last_read = {
+                str(r[0]): r[1]
+                for r in self._exec("SELECT address, max(ts_event) FROM hl_account_snapshots GROUP BY address")
+            }
         return [
             KnownAddress(
                 r[0],
@@ -188,7 +220,7 @@ class PositionsStore:
                 int(r[3]),
                 float(r[4]),
                 None if r[5] is None else float(r[5]),
-                None if r[6] is None else utc(r[6]),
+                None if last_read.get(r[0]) is None else utc(last_read[r[0]]),
             )
             for r in rows
         ]
@@ -236,13 +268,22 @@ class PositionsStore:
             ],
             columns=list(POSITIONS.column_names),
         )
-        added = self.store.insert_frame(ACCOUNT_SNAPSHOTS, snap)
-        self.store.insert_frame(POSITIONS, pos)
-        self._exec(
-            "UPDATE hl_addresses SET account_notional_usd = ? WHERE address = ?",
-            [state.margin.total_notional_usd, state.address],
-        )
+        with self.store.session():
+            added = self.store.insert_frame(ACCOUNT_SNAPSHOTS, snap)
+            self.store.insert_frame(POSITIONS, pos)
+            self._set_account_notional(state.address, state.margin.total_notional_usd)
         return added
+
+    def _set_account_notional(self, address: str, notional_usd: float) -> None:
+        """The address's last account notional (an address never seen in trades has no row: nothing to set)."""
+        stored = self.store.query(
+            "SELECT address, first_seen, last_seen, trades, notional_usd FROM hl_addresses WHERE address = ?",
+            [address],
+        )
+        if stored.empty:
+            return
+        stored["account_notional_usd"] = notional_usd
+        self.store.insert_frame(ADDRESSES, _address_rows(stored), replace=True, unique_keys=True)
 
     def record_failure(self, address: str, at: datetime, error: str) -> None:
         """A failed read: kept as a failure, no snapshot (the account is not flat, it is unknown)."""
@@ -255,7 +296,7 @@ class PositionsStore:
         was read in that window. ``accounts_failed`` counts addresses with only failed reads in the window."""
         hi, lo = _naive(as_of), _naive(as_of - max_age)
         latest = (
-            "SELECT address, max(ts_event) AS ts_event FROM hl_account_snapshots "
+            "SELECT address, max(ts_event) AS last_ts FROM hl_account_snapshots "
             "WHERE ts_event >= ? AND ts_event <= ? GROUP BY address"
         )
         n_ok = self._exec(f"SELECT count(*) FROM ({latest})", [lo, hi])[0][0]
@@ -269,14 +310,15 @@ class PositionsStore:
         rows = self.store.query(
             "SELECT p.ts_event, p.size_base, p.liquidation_price_usd, p.leverage, p.is_cross, p.position_value_usd, "
             "p.ts_recv, p.synthetic FROM hl_positions p "
-            f"JOIN ({latest}) l ON p.address = l.address AND p.ts_event = l.ts_event WHERE p.coin = ? "
+            f"JOIN ({latest}) l ON p.address = l.address AND p.ts_event = l.last_ts WHERE p.coin = ? "
             "ORDER BY p.ts_event, p.address",
             [lo, hi, coin],
         )
         # as_of = the OLDEST account read used (the map is as fresh as its oldest read); fetched_at = the newest.
         span = self._exec(
-            f"SELECT min(s.ts_event), max(s.ts_recv), bool_or(s.synthetic) FROM hl_account_snapshots s "
-            f"JOIN ({latest}) l ON s.address = l.address AND s.ts_event = l.ts_event",
+            f"SELECT min(s.ts_event), max(s.ts_recv), {self.store.backend.any_true('s.synthetic')} "
+            "FROM hl_account_snapshots s "
+            f"JOIN ({latest}) l ON s.address = l.address AND s.ts_event = l.last_ts",
             [lo, hi],
         )[0]
         ep = CLEARINGHOUSE_STATE  # the venue's published positions, declared in its folder
@@ -304,7 +346,6 @@ def stored_observed_positions(
     store: HistoryStore, coin: str, *, as_of: datetime, max_age: timedelta
 ) -> ObservedPositions | None:
     """``observed_positions`` on any store, read-only ones included; None when positions were never collected."""
-    found = store._exec("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [ACCOUNT_SNAPSHOTS.name])
-    if not found[0][0]:
+    if not store.has_table(ACCOUNT_SNAPSHOTS):
         return None
     return PositionsStore(store, create=False).observed_positions(coin, as_of=as_of, max_age=max_age)

@@ -119,6 +119,10 @@ class StoreBackend(ABC):
         the SQL expression ``select[column]`` over the old table's rows (a schema migration). Never half done: the
         old table stays as it was until the new one holds every row."""
 
+    def table_names(self, con: Any) -> set[str]:
+        """Names of the store's tables."""
+        return {str(r[0]) for r in self.execute(con, "SELECT table_name FROM information_schema.tables")}
+
     # --- dialect fragments -----------------------------------------------------------------------------------
     @abstractmethod
     def plus_seconds(self, ts: str, seconds: str) -> str:

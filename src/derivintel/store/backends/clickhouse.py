@@ -43,12 +43,14 @@ _TYPES = {
     "TIMESTAMP": "DateTime64(3, 'UTC')",
     "DOUBLE": "Float64",
     "INTEGER": "Int32",
+    "BIGINT": "Int64",
     "BOOLEAN": "Bool",
     "TINYINT": "Int8",
     "DOUBLE[]": "Array(Float64)",  # order-book levels; ClickHouse arrays cannot be Nullable (an empty side is [])
 }
 _NO_SETTINGS = ("CREATE", "OPTIMIZE", "INSERT", "DELETE", "DROP", "EXCHANGE")  # statements without query settings
 _KEY_RANGE_DISTINCT = 64  # a key column with at most this many values in a batch narrows the stored-key read
+_IN_CHUNK = 1000  # key values per IN list when a table has no time key (a few tens of kB: under max_query_size)
 
 
 def ddl(table: Table) -> str:
@@ -136,6 +138,11 @@ class ClickHouseBackend(StoreBackend):
         self.run(con, f"EXCHANGE TABLES {table.name} AND {tmp}")
         self.run(con, f"DROP TABLE {tmp}")
 
+    def table_names(self, con: Any) -> set[str]:
+        """The current database's tables (``information_schema.tables`` lists every database of a server)."""
+        rows = self.execute(con, "SELECT name FROM system.tables WHERE database = currentDatabase()")
+        return {str(r[0]) for r in rows}
+
     def plus_seconds(self, ts: str, seconds: str) -> str:
         return f"{ts} + toIntervalSecond({seconds})"
 
@@ -182,18 +189,37 @@ class ClickHouseBackend(StoreBackend):
         return Inserted(len(new), len(changed))
 
     def _stored_in_range(self, con: Any, table: Table, frame: pd.DataFrame, *, values: bool) -> pd.DataFrame:
-        """Stored rows whose key could be in ``frame``: its ts_event range and the values of its few-valued keys."""
+        """Stored rows whose key could be in ``frame``: its range of the time key (``ts_event``, else the first
+        TIMESTAMP key column) and the values of its few-valued keys. A table without a time key (observed-positions
+        addresses and sightings) is read by the values of its first many-valued key, ``_IN_CHUNK`` at a time."""
         cols = table.column_names if values else table.key
-        where = ["ts_event >= ?", "ts_event <= ?"]
-        params: list[Any] = [frame["ts_event"].min(), frame["ts_event"].max()]
+        stamps = [c for c, t in table.columns if c in table.key and t == "TIMESTAMP"]
+        time_key = "ts_event" if "ts_event" in stamps else next(iter(stamps), None)
+        where: list[str] = []
+        params: list[Any] = []
+        if time_key is not None:
+            where += [f"{time_key} >= ?", f"{time_key} <= ?"]
+            params += [frame[time_key].min(), frame[time_key].max()]
+        chunked: str | None = None
         for k in table.key:
-            if k == "ts_event":
+            if k == time_key:
                 continue
-            distinct = pd.unique(frame[k])
+            distinct = [x.item() if isinstance(x, np.generic) else x for x in pd.unique(frame[k])]
             if len(distinct) <= _KEY_RANGE_DISTINCT:
                 where.append(f"{k} IN ({', '.join('?' * len(distinct))})")
-                params += [x.item() if isinstance(x, np.generic) else x for x in distinct]
-        return self.query(con, f"SELECT {', '.join(cols)} FROM {table.name} WHERE {' AND '.join(where)}", params)
+                params += distinct
+            elif time_key is None and chunked is None:
+                chunked = k
+        select = f"SELECT {', '.join(cols)} FROM {table.name}"
+        if chunked is None:
+            return self.query(con, select + (f" WHERE {' AND '.join(where)}" if where else ""), params)
+        values_of = [x.item() if isinstance(x, np.generic) else x for x in pd.unique(frame[chunked])]
+        parts = []
+        for i in range(0, len(values_of), _IN_CHUNK):
+            chunk = values_of[i : i + _IN_CHUNK]
+            cond = [*where, f"{chunked} IN ({', '.join('?' * len(chunk))})"]
+            parts.append(self.query(con, f"{select} WHERE {' AND '.join(cond)}", [*params, *chunk]))
+        return pd.concat(parts, ignore_index=True)
 
     def size_bytes(self, con: Any) -> int:
         rows = self.execute(
@@ -202,10 +228,14 @@ class ClickHouseBackend(StoreBackend):
         return int(rows[0][0] or 0) if rows else 0
 
     def compact(self, con: Any) -> None:
-        from derivintel.store.schema import TABLES
-
-        for table in TABLES:
-            self.run(con, f"OPTIMIZE TABLE {table.name} FINAL")
+        """``OPTIMIZE ... FINAL`` on every MergeTree table of the store (observed positions included)."""
+        names = self.execute(
+            con,
+            "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
+            "ORDER BY name",
+        )
+        for (name,) in names:
+            self.run(con, f"OPTIMIZE TABLE {name} FINAL")
 
     def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -406,7 +436,29 @@ class ServerBackend(ClickHouseBackend):
         if text.lstrip().upper().startswith(("DELETE", "CREATE", "OPTIMIZE")):
             con.command(text)
             return pd.DataFrame()
-        return naive_utc(con.query_df(text))
+        df = con.query_df(text)
+        if df.empty and len(df.columns) == 0:  # HTTP Native sends nothing for no rows: no names, no types
+            df = self._empty_result(con, text)
+        return naive_utc(df)
+
+    def _empty_result(self, con: Any, text: str) -> pd.DataFrame:
+        """The columns of ``text``'s result, with no rows (``DESCRIBE`` of the query: names and types)."""
+        described = con.query(f"DESCRIBE ({text})").result_rows
+        return pd.DataFrame({str(r[0]): pd.Series(dtype=_empty_dtype(str(r[1]))) for r in described})
 
     def insert_frame(self, con: Any, table: Table, frame: pd.DataFrame) -> None:
         con.insert_df(table.name, frame, column_names=[*table.column_names, "_version"])
+
+
+def _empty_dtype(ch_type: str) -> str:
+    """The pandas dtype of an empty column of ClickHouse type ``ch_type`` (as a non-empty result would have)."""
+    inner = re.sub(r"^(Nullable|LowCardinality)\((.*)\)$", r"\2", ch_type)
+    if inner.startswith("DateTime"):
+        return "datetime64[ms]"
+    if inner.startswith(("Float", "Decimal")):
+        return "float64"
+    if re.match(r"U?Int\d+$", inner):
+        return "float64" if ch_type.startswith("Nullable") else "int64"
+    if inner == "Bool":
+        return "object" if ch_type.startswith("Nullable") else "bool"
+    return "object"
