@@ -9,7 +9,9 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pytest
 
+from derivintel.core.errors import CorruptStoreError
 from derivintel.core.provenance import Source
 from derivintel.domain.series import CandleSeries
 from derivintel.store import HistoryStore
@@ -87,3 +89,21 @@ def test_a_store_created_with_primary_keys_still_takes_writes(tmp_path: Path) ->
         assert st.write(_candles()) == 0
         assert st.write(_candles(close_shift=1.0), replace=True).replaced == N
     assert _rows(db) == (N, N)
+
+
+def test_prepare_on_first_use_takes_no_connection_until_the_first_write(tmp_path: Path) -> None:
+    """The import's way of opening: nothing is opened (no file, no lock) until the first use, whose one connection
+    creates the schema and writes; a damaged file is reported at that first use, in one line."""
+    db = tmp_path / "h.duckdb"
+    st = HistoryStore(db, prepare_on_first_use=True)
+    assert not db.exists()
+    assert st.write_candles(_candles()) == N
+    st.close()
+    assert _rows(db) == (N, N)
+    damaged = tmp_path / "damaged.duckdb"
+    damaged.write_bytes(b"not a duckdb file at all" * 100)
+    lazy = HistoryStore(damaged, prepare_on_first_use=True)  # constructing says nothing yet
+    with pytest.raises(CorruptStoreError):
+        lazy.write_candles(_candles())
+    with pytest.raises(CorruptStoreError):
+        HistoryStore(damaged)  # the default open reports it at once

@@ -42,9 +42,11 @@ DEMO_STORE_FILENAME = "demo-history.duckdb"
 
 
 def _open(store: Path | None):  # -> HistoryStore
+    """The store an import writes: prepared on its first use, so the files are parsed before a connection (and the
+    store's write lock) is taken, and the checks, schema and writes share one connection."""
     from derivintel.store import HistoryStore
 
-    return HistoryStore(store)
+    return HistoryStore(store, prepare_on_first_use=True)
 
 
 def _open_read(store: Path | None):  # -> HistoryStore

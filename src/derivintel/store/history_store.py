@@ -141,7 +141,10 @@ class HistoryStore:
 
     No DuckDB connection is held between operations (see the module docstring): ``session()`` groups several reads
     (or writes) under one connection; ``con`` gives the connection of the current session, or pins one until
-    ``close()`` for callers that use DuckDB directly (holding the file lock meanwhile)."""
+    ``close()`` for callers that use DuckDB directly (holding the file lock meanwhile). ``prepare_on_first_use``:
+    the store's checks and schema run in the first session instead of the constructor, on that session's
+    connection (an import parses its files first, then writes: one connection instead of two, and no lock held
+    while it parses); a damaged file is then reported at that first use."""
 
     def __init__(
         self,
@@ -149,6 +152,7 @@ class HistoryStore:
         *,
         read_only: bool = False,
         lock_timeout_s: float = LOCK_TIMEOUT_S,
+        prepare_on_first_use: bool = False,
     ) -> None:
         self.location = path if isinstance(path, StoreLocation) else store_location(path)
         self.path: Path | str = self.location.path if self.location.path is not None else str(self.location)
@@ -169,14 +173,24 @@ class HistoryStore:
         self._depth = 0
         self._pinned = False
         self.migrated: list[Migration] = []
-        with self.session() as con:  # a store that cannot be used raises CorruptStoreError from its backend
-            if existed:
-                self.backend.check_complete(con)
-            if not read_only:
-                self.migrated = migrate(self.backend, con)  # an older store's layout first (store/migrations.py)
-                self.backend.create_tables(con, TABLES)
-            # a read-only open leaves an older store as it is: its option rows (no venue) are all Deribit's
-            self._option_venues = option_rows_have_venue(self.backend, con)
+        self._existed = existed
+        self._prepared = False
+        self._option_venues = True
+        if not prepare_on_first_use:
+            with self.session():  # a store that cannot be used raises CorruptStoreError from its backend
+                pass
+
+    def _prepare(self, con: Any) -> None:
+        """Check the file, migrate an older layout and create missing tables (writable); once per store object."""
+        self._prepared = True
+        if self._existed:
+            self.backend.check_complete(con)
+        if not self.read_only:
+            self.migrated = migrate(self.backend, con)  # an older store's layout first (store/migrations.py)
+            self.backend.create_tables(con, TABLES)
+        # a read-only open leaves an older store as it is: its option rows (no venue) are all Deribit's; a
+        # writable one has just created or migrated the table with its venue
+        self._option_venues = True if not self.read_only else option_rows_have_venue(self.backend, con)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     @contextmanager
@@ -187,6 +201,12 @@ class HistoryStore:
             self._con = self.backend.connect()
         self._depth += 1
         try:
+            if not self._prepared:
+                try:
+                    self._prepare(self._con)
+                except BaseException:
+                    self._prepared = False
+                    raise
             yield self._con
         finally:
             self._depth -= 1
@@ -207,6 +227,8 @@ class HistoryStore:
             self._pinned = True
         elif self._depth == 0:
             self._pinned = True
+        if not self._prepared:
+            self._prepare(self._con)
         return self._con
 
     def close(self) -> None:

@@ -181,13 +181,22 @@ class DuckDBBackend(StoreBackend):
         return int(row[0][0]) if row else 0
 
     def columns(self, con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+        # duckdb_columns() reads the catalog directly: a few ms less than information_schema on a fresh connection
         rows = self.execute(
             con,
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_catalog = current_database() AND table_schema = current_schema() ORDER BY ordinal_position",
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND database_name = current_database() AND schema_name = current_schema() ORDER BY column_index",
             [table],
         )
         return tuple(str(r[0]) for r in rows)
+
+    def table_names(self, con: duckdb.DuckDBPyConnection) -> set[str]:
+        rows = self.execute(
+            con,
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = current_schema()",
+        )
+        return {str(r[0]) for r in rows}
 
     def rebuild(self, con: duckdb.DuckDBPyConnection, table: Table, select: Mapping[str, str]) -> None:
         """One transaction: the new table (without a primary key, as since issue 14) under a temporary name, filled
