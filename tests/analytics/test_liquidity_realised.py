@@ -33,7 +33,14 @@ def test_window_sums_per_venue_and_side():
 
 
 def test_binance_is_flagged_as_sampled():
-    r = realised_liquidations([_event("binance-usdm", LiquidatedSide.SHORT, 100.0, 1.0, 1)], as_of=AS_OF)
+    """Binance's stream declares it pushes a sample (``sources/binance/ws.py``); the analytics flag what they are
+    told is sampled, and the declarations gathered from the venue folders say Binance's is."""
+    from derivintel.sources.stream_notes import LIQUIDATION_SAMPLING
+
+    assert set(LIQUIDATION_SAMPLING) == {"binance-usdm"}
+    event = _event("binance-usdm", LiquidatedSide.SHORT, 100.0, 1.0, 1)
+    assert realised_liquidations([event], as_of=AS_OF).status is Status.OK  # told nothing: nothing flagged
+    r = realised_liquidations([event], as_of=AS_OF, sampled=LIQUIDATION_SAMPLING)
     assert r.status is Status.PARTIAL
     assert r.value.venues[0].sampled
     assert "one liquidation per symbol per second" in r.reasons[0]

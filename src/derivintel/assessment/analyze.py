@@ -62,6 +62,7 @@ from derivintel.domain.options import OptionChain
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.domain.venue import VenueId
 from derivintel.sources.margins import VENUE_MARGINS
+from derivintel.sources.stream_notes import LIQUIDATION_SAMPLING
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
 from derivintel.synthesis.market_maker import MarketMakerInputs, MarketMakerRead, read_market_makers
@@ -264,6 +265,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
             as_of=as_of,
             reference_candles=hourly,
             params=MAP_PARAMS,
+            sampled=LIQUIDATION_SAMPLING,
         )
         activity = market_activity(data.candles, as_of=as_of, sigma_candles=hourly)
         if cascade_map is None or depth.value is None:
@@ -283,7 +285,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
                 for direction in ("down", "up")
             )
             down, up = (_with_reasons(r, activity) for r in (down, up))  # σ/V sources, venues left out
-    realised = realised_liquidations(data.liquidations, as_of=as_of)
+    realised = realised_liquidations(data.liquidations, as_of=as_of, sampled=LIQUIDATION_SAMPLING)
     surface = (
         surface_of(chain.value, chain.sources)
         if chain.value is not None

@@ -121,7 +121,8 @@ def make_event(
 class VenueStream:
     """One venue's stream, as data: where to connect, what to send after connecting, how to keep the
     connection alive at application level (``ping_text`` every ``ping_interval_s`` seconds; None when the server
-    pings and the websocket library answers), and the pure parser of its messages."""
+    pings and the websocket library answers), and the pure parser of its messages. ``sampled_note``: when the
+    venue pushes only a sample of its liquidations, what that means for totals (the report says it beside them)."""
 
     venue: VenueId
     dataset: str
@@ -132,6 +133,7 @@ class VenueStream:
     ping_interval_s: float | None = None
     doc_url: str = ""
     notes: tuple[str, ...] = field(default=())
+    sampled_note: str | None = None
 
     def with_url(self, url: str) -> VenueStream:
         return replace(self, url=url)

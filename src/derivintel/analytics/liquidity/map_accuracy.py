@@ -12,14 +12,13 @@ A map that knows nothing scores inside that interval. Pure: no I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from derivintel.analytics.liquidity.liquidation_map import LiquidationMap, LiquidationMapParams, build_liquidation_map
-from derivintel.analytics.liquidity.realised import SAMPLED_VENUES
 from derivintel.core.result import Result
 from derivintel.domain.liquidations import LiquidationEvent
 from derivintel.domain.series import CandleSeries, OpenInterestSeries
@@ -154,10 +153,12 @@ def current_map_accuracy(
     horizon: timedelta = SEVEN_DAYS,
     min_window: timedelta = timedelta(hours=12),
     params: LiquidationMapParams | None = None,
+    sampled: Mapping[str, str] | None = None,
 ) -> Result[MapAccuracy]:
     """Score the map built at ``t = max(as_of − horizon, first realised event − 1 ms)`` against realised liquidations in
     ``(t, as_of]`` (the feed cannot vouch for time before its first event). The map's reference price at ``t`` is the
-    last close known at ``t`` of ``reference_candles`` (or the first venue's candles)."""
+    last close known at ``t`` of ``reference_candles`` (or the first venue's candles).
+    ``sampled``: venue → note for streams that push only a sample (said in the reasons)."""
     if not events:
         return Result.missing("no realised-liquidation history to score the map against")
     first = min(e.source.as_of for e in events)
@@ -184,7 +185,7 @@ def current_map_accuracy(
             venues.append(res.value)
     days = (as_of - t).total_seconds() / 86_400
     reasons = list(pooled.reasons)
-    reasons += [f"{v}: {note}" for v, note in SAMPLED_VENUES.items() if any(x.label == v for x in venues)]
+    reasons += [f"{v}: {note}" for v, note in (sampled or {}).items() if any(x.label == v for x in venues)]
     if as_of - t < horizon:
         reasons.append(f"realised history covers {days:.1f} of {horizon.total_seconds() / 86_400:g} days")
     value = MapAccuracy(t, as_of, days, pooled.value, tuple(venues))

@@ -6,15 +6,13 @@ during cascades; the result says so whenever Binance contributes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.domain.liquidations import LiquidatedSide, LiquidationEvent
-
-SAMPLED_VENUES = {"binance-usdm": "Binance pushes at most one liquidation per symbol per second: totals under-count"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +40,16 @@ class RealisedLiquidations:
 
 
 def realised_liquidations(
-    events: Sequence[LiquidationEvent], *, as_of: datetime, window: timedelta = timedelta(hours=24)
+    events: Sequence[LiquidationEvent],
+    *,
+    as_of: datetime,
+    window: timedelta = timedelta(hours=24),
+    sampled: Mapping[str, str] | None = None,
 ) -> Result[RealisedLiquidations]:
     """Sum the events whose time lies in ``(as_of − window, as_of]``; no events at all is insufficient data (a
-    feed that was not collected is not a quiet market)."""
+    feed that was not collected is not a quiet market). ``sampled``: venue → note for the venues whose streams
+    push only a sample (declared by the venue's stream; ``sources.stream_notes``), flagged and noted."""
+    sampled = sampled or {}
     start = as_of - window
     inside = [e for e in events if start < e.source.as_of <= as_of]
     params = {"window_hours": window.total_seconds() / 3600}
@@ -66,10 +70,9 @@ def realised_liquidations(
             acc[1] += e.notional_usd
             acc[3] += 1
     venues = tuple(
-        VenueLiquidations(v, a[0], a[1], int(a[2]), int(a[3]), v in SAMPLED_VENUES, latest[v])
-        for v, a in sorted(per.items())
+        VenueLiquidations(v, a[0], a[1], int(a[2]), int(a[3]), v in sampled, latest[v]) for v, a in sorted(per.items())
     )
-    notes = tuple(SAMPLED_VENUES[v.venue] for v in venues if v.sampled)
+    notes = tuple(sampled[v.venue] for v in venues if v.sampled)
     return Result.of(
         RealisedLiquidations(
             window_hours=params["window_hours"],

@@ -87,4 +87,5 @@ STREAM = VenueStream(
     doc_url="https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/"
     "All-Market-Liquidation-Order-Streams",
     notes=("at most one liquidation per symbol per second is pushed: totals under-count in cascades",),
+    sampled_note="Binance pushes at most one liquidation per symbol per second: totals under-count",
 )
