@@ -29,7 +29,6 @@ from derivintel.app.cli_args import parse_every
 from derivintel.app.destinations import check_writable
 from derivintel.core.errors import UserInputError
 from derivintel.core.timeutil import iso, parse_utc
-from derivintel.domain.assets import normalise_asset
 from derivintel.domain.snapshot import MarketSnapshot
 from derivintel.store.collect import HistoryFetch, SnapshotFetch
 
@@ -195,12 +194,13 @@ def import_oi(
     from derivintel.sources.registry import OI_CSV_DEFAULT_VENUE
     from derivintel.store.importers import import_oi_csv
 
+    (coin,) = resolve_assets([asset], store, live=False)  # any coin the cached instrument lists know
     with _open(store) as st:
         report = import_oi_csv(
             file,
             st,
             venue=venue or OI_CSV_DEFAULT_VENUE,
-            asset=normalise_asset(asset),
+            asset=coin,
             interval_s=interval_s,
             ts_column=ts_column,
             oi_base_column=oi_column,
