@@ -29,6 +29,7 @@ from derivintel.core.result import Result
 from derivintel.core.timeutil import to_datetime64, utc
 from derivintel.domain.options import OptionChain
 from derivintel.domain.series import CandleSeries
+from derivintel.research.mean_difference import bootstrap_mean_difference
 from derivintel.synthesis.market_maker import MarketMakerInputs, read_market_makers
 
 if TYPE_CHECKING:
@@ -141,12 +142,9 @@ def record_from_calls(
     base = base[np.isfinite(base)]
     diff = lo = hi = None
     if damp.size >= MIN_PER_REGIME and amp.size >= MIN_PER_REGIME:
-        rng = np.random.default_rng(seed)
-        bd = damp[rng.integers(0, damp.size, (n_boot, damp.size))].mean(axis=1)
-        ba = amp[rng.integers(0, amp.size, (n_boot, amp.size))].mean(axis=1)
-        diff = float(amp.mean() - damp.mean())
-        tail = (1 - ci_level) / 2
-        lo, hi = (float(q) for q in np.quantile(ba - bd, [tail, 1 - tail]))
+        diff, lo, hi = bootstrap_mean_difference(
+            amp, damp, n_boot=n_boot, ci_level=ci_level, seed=seed, draw_b_first=True
+        )
     iso = lambda ms: str(np.datetime64(int(ms), "ms")) + "Z"  # noqa: E731
     return RegimeRecord(
         horizon_hours=horizon.total_seconds() / 3600,

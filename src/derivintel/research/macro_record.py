@@ -25,6 +25,7 @@ from derivintel.core.provenance import Source
 from derivintel.core.result import Result
 from derivintel.core.timeutil import DAY_S, utc
 from derivintel.domain.macro import MacroSeries
+from derivintel.research.mean_difference import bootstrap_mean_difference
 
 if TYPE_CHECKING:
     from derivintel.store import HistoryStore
@@ -108,12 +109,7 @@ def macro_regime_record(
     diff = lo = hi = None
     reasons = []
     if on.size >= MIN_PER_REGIME and off.size >= MIN_PER_REGIME:
-        rng = np.random.default_rng(seed)
-        b_on = on[rng.integers(0, on.size, (n_boot, on.size))].mean(axis=1)
-        b_off = off[rng.integers(0, off.size, (n_boot, off.size))].mean(axis=1)
-        tail = (1 - ci_level) / 2
-        diff = float(on.mean() - off.mean())
-        lo, hi = (float(q) for q in np.quantile(b_on - b_off, [tail, 1 - tail]))
+        diff, lo, hi = bootstrap_mean_difference(on, off, n_boot=n_boot, ci_level=ci_level, seed=seed)
     else:
         reasons.append(
             f"fewer than {MIN_PER_REGIME} calls in a regime (risk on {on.size}, risk off {off.size}): no difference"

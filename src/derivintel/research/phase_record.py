@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derivintel.core.result import Result
+from derivintel.research.mean_difference import bootstrap_mean_difference
 
 UP_PHASES = ("accumulation", "markup")
 DOWN_PHASES = ("distribution", "markdown")
@@ -78,12 +79,7 @@ def phase_record(
     diff = lo = hi = None
     reasons = [f"not replayed (missing evidence at every call): {', '.join(NOT_REPLAYED)}"]
     if up.size >= MIN_PER_GROUP and down.size >= MIN_PER_GROUP:
-        rng = np.random.default_rng(seed)
-        b_up = up[rng.integers(0, up.size, (n_boot, up.size))].mean(axis=1)
-        b_down = down[rng.integers(0, down.size, (n_boot, down.size))].mean(axis=1)
-        tail = (1 - ci_level) / 2
-        diff = float(up.mean() - down.mean())
-        lo, hi = (float(q) for q in np.quantile(b_up - b_down, [tail, 1 - tail]))
+        diff, lo, hi = bootstrap_mean_difference(up, down, n_boot=n_boot, ci_level=ci_level, seed=seed)
     else:
         reasons.append(f"fewer than {MIN_PER_GROUP} calls in a group (up {up.size}, down {down.size}): no difference")
     names = (*UP_PHASES, *DOWN_PHASES)
