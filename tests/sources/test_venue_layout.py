@@ -21,7 +21,7 @@ NOT_GENERIC = frozenset({"demo"})
 # A venue name not preceded by a lowercase letter: "gate" is a venue, "aggregate" is not (``BybitEnvelope``,
 # ``okx_parse`` and ``"binance"`` still match).
 VENUE_WORD = re.compile(
-    "(?<![a-z])(?i:" + "|".join(sorted({name.split("-")[0] for name in registry.ALL_PROVIDERS})) + ")"
+    "(?<![A-Za-z])(?i:" + "|".join(sorted({name.split("-")[0] for name in registry.ALL_PROVIDERS})) + ")"
 )
 
 
@@ -76,6 +76,7 @@ def test_the_scan_sees_venue_names() -> None:
     assert venue_names_in_code(SOURCES / "okx" / "assemble.py")
     assert venue_names_in_code(SOURCES / "gate" / "assemble.py")
     assert not VENUE_WORD.search("aggregate_open_interest")
+    assert not VENUE_WORD.search("AGGREGATE_OPEN_INTEREST")  # a name inside a longer word is not a venue
 
 
 def test_no_venue_name_outside_its_folder_and_the_registry() -> None:

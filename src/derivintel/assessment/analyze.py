@@ -62,6 +62,7 @@ from derivintel.domain.options import OptionChain
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
 from derivintel.domain.venue import VenueId
 from derivintel.sources.margins import VENUE_MARGINS
+from derivintel.sources.roles import CROWDING_LONG_SHARE_VENUE, PRIMARY_OPTIONS_VENUE
 from derivintel.sources.stream_notes import LIQUIDATION_SAMPLING
 from derivintel.synthesis.bias import AVWAP_QUARTER_BARS, BiasCall, decide_bias
 from derivintel.synthesis.crowding import CrowdingCall, SqueezeHeuristic, crowded_side, squeeze_heuristic
@@ -79,8 +80,6 @@ if TYPE_CHECKING:  # the records' types only: research is a sibling layer, compu
 
 V = TypeVar("V")  # the value type of a Result passed through a helper unchanged
 
-# The venue family whose long/short shares the crowding call reads (``domain.margins.venue_family``).
-CROWDING_LONG_SHARE_VENUE = "binance"
 
 # The modelled map's parameters: defaults, with every venue's declared maintenance margins.
 MAP_PARAMS = LiquidationMapParams(margins=VENUE_MARGINS)
@@ -301,7 +300,7 @@ def analyze_asset(data: AssetData, snapshot: MarketSnapshot, options: AnalysisOp
         surface, rv7, rv30, accuracy, observed_map=observed.observed_map, model_overlap=observed.model_overlap,
         cascade_levels=blend,
         basis_curve=_basis_curve(data, price),
-        venue_options={v: r for v, r in venue_results.items() if v != DERIBIT},
+        venue_options={v: r for v, r in venue_results.items() if v != PRIMARY_OPTIONS_VENUE},
         options_venues=(
             combined_book(venue_chains, venue_results, as_of=as_of, spot_usd=spot, scenario=options.dealer_scenario)
             if venue_chains
@@ -340,15 +339,13 @@ def _basis_curve(data: AssetData, price: Result[PriceReference]) -> Result[Basis
     return basis_curve(data.futures, reference_spot_usd=ref, reference_sources=ref_sources)
 
 
-DERIBIT = VenueId("deribit")  # the venue of ``AssetData.options``
-
-
-def _option_venues(data: AssetData, deribit: Result[ChainAnalysis], spot: float | None, as_of, scenario):
-    """Every venue's chain (Deribit's first) and its ``analyze_chain`` result; Deribit's result is reused."""
-    chains: dict[VenueId, OptionChain] = {DERIBIT: data.options} if data.options is not None else {}
+def _option_venues(data: AssetData, primary: Result[ChainAnalysis], spot: float | None, as_of, scenario):
+    """Every venue's chain (the primary chain, ``AssetData.options``, first under ``PRIMARY_OPTIONS_VENUE``) and its
+    ``analyze_chain`` result; the primary chain's result is reused."""
+    chains: dict[VenueId, OptionChain] = {PRIMARY_OPTIONS_VENUE: data.options} if data.options is not None else {}
     chains.update(data.venue_options)
     results = {
-        v: deribit if v == DERIBIT else analyze_chain(c, as_of=as_of, spot_usd=spot, scenario=scenario)
+        v: primary if v == PRIMARY_OPTIONS_VENUE else analyze_chain(c, as_of=as_of, spot_usd=spot, scenario=scenario)
         for v, c in chains.items()
     }
     return chains, results

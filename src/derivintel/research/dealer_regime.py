@@ -173,11 +173,11 @@ def dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) ->
 
 
 def _dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) -> Result[RegimeRecord]:
-    from derivintel.store.codecs import DERIBIT_OPTIONS  # the record is Deribit's chain (the scenario's calls)
+    from derivintel.sources.roles import PRIMARY_OPTIONS_VENUE  # the record is Deribit's chain (the scenario's calls)
 
     as_of = utc(as_of)
     since = as_of - RECORD_LOOKBACK
-    found = store.option_chain_times(asset, venue=DERIBIT_OPTIONS, until=as_of - RECORD_HORIZON, since=since)
+    found = store.option_chain_times(asset, venue=PRIMARY_OPTIONS_VENUE, until=as_of - RECORD_HORIZON, since=since)
     if not found:
         return Result.missing(f"no measured record: no stored {asset} option chain in the year before {as_of:%Y-%m-%d}")
     perps = [c for c in store.candle_series(asset, until=as_of, since=since) if c.market == "perp"]
@@ -191,6 +191,6 @@ def _dealer_regime_record_at(store: HistoryStore, asset: str, as_of: datetime) -
     chains = [
         c
         for t in kept
-        if (c := store.latest_option_chain(asset, venue=DERIBIT_OPTIONS, as_of=t, max_age_s=0)) is not None
+        if (c := store.latest_option_chain(asset, venue=PRIMARY_OPTIONS_VENUE, as_of=t, max_age_s=0)) is not None
     ]
     return dealer_regime_record(chains, candles, horizon=RECORD_HORIZON)

@@ -42,7 +42,7 @@ from derivintel.research.vectors import (
     quadrant_labels,
 )
 from derivintel.research.vectors import epoch_ms as _ms
-from derivintel.store.codecs import DERIBIT_OPTIONS
+from derivintel.sources.roles import PRIMARY_OPTIONS_VENUE
 from derivintel.store.history_store import HistoryStore
 
 FEATURE_WARMUP_MS = 31 * DAY_MS  # the longest look-back of a feature: the 30-day funding z-score window, plus a day
@@ -96,8 +96,8 @@ def _rr25_vector(store: HistoryStore, asset: str, at_ms: np.ndarray, until: date
     from derivintel.analytics.options import analyze_chain
 
     snap_ms, vals = [], []
-    for at in store.option_chain_times(asset, venue=DERIBIT_OPTIONS, until=until):  # the Deribit surface's RR25
-        chain = store.latest_option_chain(asset, venue=DERIBIT_OPTIONS, as_of=at, max_age_s=0)
+    for at in store.option_chain_times(asset, venue=PRIMARY_OPTIONS_VENUE, until=until):  # the Deribit surface's RR25
+        chain = store.latest_option_chain(asset, venue=PRIMARY_OPTIONS_VENUE, as_of=at, max_age_s=0)
         if chain is None:
             continue
         res = analyze_chain(chain, as_of=at, spot_usd=chain.index_price_usd)

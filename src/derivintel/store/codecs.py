@@ -334,10 +334,6 @@ class OptionTradesCodec:
 
 OPTION_TRADES_CODEC = OptionTradesCodec()
 
-DERIBIT_OPTIONS = "deribit"
-"""The option venue of ``AssetData.options`` (the report's ``options.venues.deribit``), and of every option row
-stored before ``option_rows`` had a venue (schema version 2)."""
-
 
 def _nan_to_none(a: np.ndarray) -> np.ndarray | None:
     return None if np.isnan(a).all() else a

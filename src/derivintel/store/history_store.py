@@ -52,6 +52,7 @@ from derivintel.domain.series import (
     TakerVolumeSeries,
 )
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
+from derivintel.sources.roles import PRIMARY_OPTIONS_VENUE
 from derivintel.store.backends import StoreBackend, open_backend
 from derivintel.store.backends.base import LOCK_TIMEOUT_S as _LOCK_TIMEOUT_S
 from derivintel.store.backends.duckdb_backend import connect_with_retry  # noqa: F401 (re-exported)
@@ -62,7 +63,6 @@ from derivintel.store.codecs import (
     CODEC_OF_KIND,
     CODEC_OF_TYPE,
     DATED_FUTURE_CODEC,
-    DERIBIT_OPTIONS,
     OPTION_CHAIN_CODEC,
     OPTION_TRADES_CODEC,
     as_utc,
@@ -424,7 +424,7 @@ class HistoryStore:
     def write_option_chain(
         self, c: OptionChain, *, venue: str, ts_recv: datetime | None = None, replace: bool = False
     ) -> Written:
-        """Store one option venue's chain snapshot (``OPTION_CHAIN_CODEC``): ``venue`` is ``DERIBIT_OPTIONS`` for
+        """Store one option venue's chain snapshot (``OPTION_CHAIN_CODEC``): ``venue`` is ``PRIMARY_OPTIONS_VENUE`` for
         ``AssetData.options``, else its key in ``AssetData.venue_options``."""
         return self.insert_frame(OPTION_ROWS, OPTION_CHAIN_CODEC.encode(venue, c, ts_recv), replace=replace)
 
@@ -779,7 +779,7 @@ class HistoryStore:
         store cannot hold that venue's rows (a version-1 store, opened read-only, holds Deribit's only)."""
         if self._option_venues:
             return ("TRUE", []) if venue is None else ("venue = ?", [venue])
-        return ("TRUE", []) if venue in (None, DERIBIT_OPTIONS) else None
+        return ("TRUE", []) if venue in (None, PRIMARY_OPTIONS_VENUE) else None
 
     def option_chain_times(
         self, currency: str, *, venue: str, until: datetime | None = None, since: datetime | None = None
@@ -798,7 +798,7 @@ class HistoryStore:
         [as_of − max_age, as_of]."""
         of = self._option_rows_of(None)
         assert of is not None
-        venue = "venue" if self._option_venues else f"'{DERIBIT_OPTIONS}'"
+        venue = "venue" if self._option_venues else f"'{PRIMARY_OPTIONS_VENUE}'"
         lo = utc(as_of) - pd.Timedelta(seconds=max_age_s).to_pytimedelta()
         found = self._exec(
             f"SELECT {venue} AS v, max(ts_event) FROM option_rows WHERE currency = ? AND ts_event <= ? "
@@ -920,7 +920,7 @@ def _f(x: Any) -> float | None:
 
 def option_chains(data: AssetData) -> dict[str, OptionChain]:
     """Every option venue's chain of ``data`` by venue: Deribit's (``options``) first, then ``venue_options``."""
-    chains = {DERIBIT_OPTIONS: data.options} if data.options is not None else {}
+    chains = {PRIMARY_OPTIONS_VENUE: data.options} if data.options is not None else {}
     chains.update(data.venue_options)
     return chains
 

@@ -5,7 +5,7 @@ whether it is applied, so a process killed during one simply runs it again at th
 the old table untouched until the new one is complete). Version 1 is every store written before versions existed.
 
 - 2: ``option_rows`` gets ``venue`` in its key (the other option venues' chains are stored beside Deribit's, whose
-  instrument names Bybit's repeat); the rows already stored are Deribit's (``codecs.DERIBIT_OPTIONS``).
+  instrument names Bybit's repeat); the rows already stored are Deribit's (``sources.roles.PRIMARY_OPTIONS_VENUE``).
 
 A store opened read-only is never changed: its readers accept the older layout (``HistoryStore`` reads a version-1
 ``option_rows`` as Deribit's rows) until a writable open migrates it.
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from derivintel.sources.roles import PRIMARY_OPTIONS_VENUE
 from derivintel.store.backends.base import StoreBackend
-from derivintel.store.codecs import DERIBIT_OPTIONS
 from derivintel.store.schema import OPTION_ROWS
 
 
@@ -42,7 +42,7 @@ def option_rows_have_venue(backend: StoreBackend, con: Any) -> bool:
 
 def _option_rows_venue(backend: StoreBackend, con: Any) -> None:
     select = {c: c for c in OPTION_ROWS.column_names}
-    select["venue"] = f"'{DERIBIT_OPTIONS}'"
+    select["venue"] = f"'{PRIMARY_OPTIONS_VENUE}'"
     backend.rebuild(con, OPTION_ROWS, select)
 
 

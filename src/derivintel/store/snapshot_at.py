@@ -27,7 +27,7 @@ from derivintel.core.timeutil import iso, utc
 from derivintel.domain.assets import OPTION_ASSETS
 from derivintel.domain.macro import MACRO_UNITS
 from derivintel.domain.snapshot import AssetData, MarketSnapshot
-from derivintel.store.codecs import DERIBIT_OPTIONS
+from derivintel.sources.roles import OPTION_VENUE_ORDER, PRIMARY_OPTIONS_VENUE
 from derivintel.store.history_store import HistoryStore
 from derivintel.store.positions_store import stored_observed_positions
 
@@ -104,7 +104,7 @@ def _build(
         perps = tuple(store.latest_perps(asset, as_of=as_of, max_age_s=windows.perp_max_age.total_seconds()))
         futures = tuple(store.latest_futures(asset, as_of=as_of, max_age_s=windows.futures_max_age.total_seconds()))
         chains = store.latest_option_chains(asset, as_of=as_of, max_age_s=windows.chain_max_age.total_seconds())
-        chain = chains.pop(DERIBIT_OPTIONS, None)
+        chain = chains.pop(PRIMARY_OPTIONS_VENUE, None)
         trades = (
             store.option_trades(asset, until=as_of, lookback_s=windows.option_trades_lookback.total_seconds())
             if asset in OPTION_ASSETS
@@ -173,14 +173,10 @@ def _build(
     )
 
 
-VENUE_OPTIONS_ORDER = ("deribit_usdc", "okx", "bybit", "binance")
-"""The order of ``AssetData.venue_options`` as the live assembly fills it (``sources.registry.ASSEMBLY``: Deribit's
-USDC book with Deribit, then OKX, Bybit and Binance options): the venue table of Phase 5 lists them so. A venue not
-named here follows, by name."""
-
-
 def _venue_rank(venue: str) -> tuple[int, str]:
-    known = VENUE_OPTIONS_ORDER.index(venue) if venue in VENUE_OPTIONS_ORDER else len(VENUE_OPTIONS_ORDER)
+    """The live assembly's order of the other option venues (``sources.roles.OPTION_VENUE_ORDER``); a venue not
+    declared there follows, by name."""
+    known = OPTION_VENUE_ORDER.index(venue) if venue in OPTION_VENUE_ORDER else len(OPTION_VENUE_ORDER)
     return known, venue
 
 

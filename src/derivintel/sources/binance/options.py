@@ -17,7 +17,7 @@ from datetime import datetime
 
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.options import OptionChain
-from derivintel.domain.venue import VenueId
+from derivintel.sources.binance import roles
 from derivintel.sources.binance.parse import load_body
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain
 from derivintel.sources.payload import (
@@ -32,7 +32,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "binance-options"
-VENUE = VenueId("binance")
+VENUE = roles.OPTIONS_VENUE
 YEAR_MS = 365.0 * 86_400_000
 
 

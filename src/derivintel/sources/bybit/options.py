@@ -15,13 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.options import OptionChain
-from derivintel.domain.venue import VenueId
+from derivintel.sources.bybit import roles
 from derivintel.sources.bybit.parse import Envelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain, expiry_ms
 from derivintel.sources.payload import Where, as_list, field, make_source, positive, to_dt, to_float
 
 PROVIDER = "bybit-options"
-VENUE = VenueId("bybit")
+VENUE = roles.OPTIONS_VENUE
 _SETTLE_SUFFIXES = ("USDT", "USDC")
 
 

@@ -16,8 +16,8 @@ from derivintel.domain.futures import DatedFuture, Margin
 from derivintel.domain.macro import MacroSeries
 from derivintel.domain.options import OptionChain
 from derivintel.domain.perp import FundingKind, PerpMetrics
-from derivintel.domain.venue import VenueId
 from derivintel.sources.deribit import chain_file as deribit_chain
+from derivintel.sources.deribit import roles
 from derivintel.sources.payload import (
     Where,
     check_ms,
@@ -35,7 +35,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "deribit"
-VENUE = VenueId("deribit")
+VENUE = roles.VENUE
 FUNDING_INTERVAL_H = 8.0
 
 

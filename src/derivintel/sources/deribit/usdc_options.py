@@ -13,7 +13,7 @@ from datetime import datetime
 
 from derivintel.core.timeutil import to_ms as datetime_to_ms
 from derivintel.domain.options import OptionChain
-from derivintel.domain.venue import VenueId
+from derivintel.sources.deribit import roles
 from derivintel.sources.deribit.chain_file import parse_instrument_name
 from derivintel.sources.deribit.parse import RpcEnvelope
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain
@@ -21,7 +21,7 @@ from derivintel.sources.payload import Where, as_list, field, make_source, to_dt
 
 PROVIDER = "deribit"
 DATASET = "book_summary_option_usdc"
-VENUE = VenueId("deribit_usdc")
+VENUE = roles.USDC_OPTIONS_VENUE
 SETTLE_SUFFIX = "_USDC"
 
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from derivintel.domain.options import OptionChain
-from derivintel.domain.venue import VenueId
 from derivintel.sources.envelope import CodeMsgEnvelope
+from derivintel.sources.okx import roles
 from derivintel.sources.option_rows import NAN, OptionRow, build_chain, expiry_ms
 from derivintel.sources.payload import (
     Where,
@@ -27,7 +27,7 @@ from derivintel.sources.payload import (
 )
 
 PROVIDER = "okx-options"
-VENUE = VenueId("okx")
+VENUE = roles.OPTIONS_VENUE
 
 
 def _data(body: bytes, where: Where) -> list[Any]:
