@@ -190,10 +190,14 @@ def _horizon_record(
         """Rates from the sums of (bull, bear, up, down, hit, signed) over ``n`` resampled decision times."""
         nb, ns, n_up, n_down, n_hit, s_signed, s_r = sums
         nc = nb + ns
+
+        def per_n(v: np.ndarray) -> np.ndarray:  # no decision time in the span: undefined (NaN), no warning
+            return v / n if n else np.full(np.shape(v), np.nan)
+
         hr = _safe_div(n_hit, nc)
-        base = _safe_div(nb * n_up / n + ns * n_down / n, nc)
+        base = _safe_div(per_n(nb * n_up) + per_n(ns * n_down), nc)
         mean = _safe_div(s_signed, nc)
-        base_mean = _safe_div((nb - ns) * s_r / n, nc)  # same call mix on the unconditional mean return
+        base_mean = _safe_div(per_n((nb - ns) * s_r), nc)  # same call mix on the unconditional mean return
         return {"hit": hr, "base": base, "edge": hr - base, "mean": mean, "mean_edge": mean - base_mean}
 
     x = np.vstack([bull, bear, up, down, hit, signed, r])
