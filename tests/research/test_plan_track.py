@@ -13,8 +13,8 @@ from derivintel.research.plan_track import (
     PlanOutcome,
     _mondays,
     follow_plan,
-    plan_outcomes,
     plan_record_from_outcomes,
+    replay_weekly,
 )
 from derivintel.research.vectors import DAY_MS
 from derivintel.synthesis.trade_plan import Level, SidePlan
@@ -98,7 +98,8 @@ def test_outcomes_use_no_bar_after_their_horizon():
     c = synthetic_candles(2400, start=datetime(2025, 1, 6, tzinfo=UTC))
     t0 = int(datetime(2025, 6, 2, tzinfo=UTC).timestamp() * 1000)
     decisions = np.arange(t0, t0 + 20 * 7 * DAY_MS, 7 * DAY_MS)
-    outs, built = plan_outcomes(c, decisions)
+    replay = replay_weekly(c, decisions)
+    outs, built = replay.outcomes, replay.built
     cut = int(np.searchsorted(c.ts.astype("datetime64[ms]").astype(np.int64), decisions[-1] + 7 * DAY_MS))
     assert cut < len(c)
     noisy = replace(
@@ -107,7 +108,9 @@ def test_outcomes_use_no_bar_after_their_horizon():
         low=np.concatenate([c.low[:cut], c.low[cut:] / 3]),
         close=np.concatenate([c.close[:cut], c.close[cut:] * 2]),
     )
-    again, built_again = plan_outcomes(noisy, decisions)
+    again_replay = replay_weekly(noisy, decisions)
+    again, built_again = again_replay.outcomes, again_replay.built
     assert built == built_again == len(decisions)
     assert again == outs
+    assert again_replay.phase_calls == replay.phase_calls  # the phase record reads nothing after its horizon either
     assert any(o.outcome != "unfilled" for o in outs)  # the case exercises fills

@@ -182,13 +182,13 @@ def _window(c: CandleSeries, lo: int, hi: int) -> CandleSeries:
 
 
 def _structure_at(
-    candles: CandleSeries, t_ms: int, structure_params: StructureParams
+    candles: CandleSeries, open_ms: np.ndarray, t_ms: int, structure_params: StructureParams
 ) -> tuple[StructureAnalysis, CandleSeries] | None:
     """The structure analysis at ``t_ms`` on the bars closed by then over the point-in-time report's window, with
-    that window; None when it cannot be computed or has no ATR."""
-    open_ms = epoch_ms(candles.ts)
+    that window; None when it cannot be computed or has no ATR. ``open_ms``: the bars' open times (epoch ms),
+    computed once by the caller."""
     lo = int(np.searchsorted(open_ms, t_ms - STRUCTURE_WARMUP_DAYS * DAY_MS, side="left"))
-    hi = int(np.searchsorted(open_ms + candles.interval_s * 1000, t_ms, side="right"))  # bars closed by t
+    hi = int(np.searchsorted(open_ms, t_ms - candles.interval_s * 1000, side="right"))  # bars closed by t
     if hi - lo < 2:
         return None
     past = _window(candles, lo, hi)
@@ -222,7 +222,7 @@ def plan_at(
 ) -> TradePlan | None:
     """The plan the live rules build at ``t_ms`` (epoch ms) from the bars of ``candles`` closed by then, over the
     point-in-time report's window (``STRUCTURE_WARMUP_DAYS``); None when no structure or ATR can be computed."""
-    got = _structure_at(candles, int(t_ms), structure_params)
+    got = _structure_at(candles, epoch_ms(candles.ts), int(t_ms), structure_params)
     return None if got is None else _plan_from(got[0], got[1], int(t_ms), params)
 
 
@@ -253,7 +253,7 @@ def replay_weekly(
     phases: list[PhaseCall] = []
     built = 0
     for t in (int(x) for x in decisions_ms):
-        got = _structure_at(candles, t, structure_params)
+        got = _structure_at(candles, open_ms, t, structure_params)
         if got is None:
             continue
         structure, past = got
@@ -295,27 +295,6 @@ def replay_weekly(
                 )
             )
     return WeeklyReplay(out, built, phases)
-
-
-def plan_outcomes(
-    candles: CandleSeries,
-    decisions_ms: np.ndarray,
-    *,
-    horizon_days: float = 7.0,
-    fill_days: float = 2.0,
-    params: PlanParams = DEFAULT_PLAN,
-    structure_params: StructureParams = DEFAULT_STRUCTURE,
-) -> tuple[list[PlanOutcome], int]:
-    """(every actionable side's outcome, decision times where a plan could be built) on ``candles`` (pure)."""
-    r = replay_weekly(
-        candles,
-        decisions_ms,
-        horizon_days=horizon_days,
-        fill_days=fill_days,
-        params=params,
-        structure_params=structure_params,
-    )
-    return r.outcomes, r.built
 
 
 def plan_record_from_outcomes(
